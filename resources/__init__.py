@@ -1,0 +1,1 @@
+"""Runtime files (examples, data, icons) shipped inside the wheel as simulator.resources."""

@@ -1,0 +1,208 @@
+"""Losses with PyTorch's mean reduction, each written beside its gradient.
+
+A loss compares the network's output ``a`` (n, K) with targets ``y`` (n, K) (cross_entropy
+also takes class indices (n,)).  ``output_delta`` returns the loss and dL/dz of the output
+layer, which is what backpropagation starts from.
+
+How the two classification losses read the output layer (PyTorch's conventions):
+
+* ``bce`` on a **sigmoid** output is fused with it (BCEWithLogits on z: exact for any z);
+  on a **softmax** output it reads probabilities (BCELoss, log clamped at -100 like PyTorch);
+  on any other output it reads logits (BCEWithLogitsLoss on a).
+* ``cross_entropy`` on a **softmax** output is fused with it (log-likelihood of the softmax
+  probabilities, computed from z with log-softmax); on any other output it reads logits, exactly
+  as ``torch.nn.CrossEntropyLoss`` does on the output of a Linear layer.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.engine import activations as _act
+
+LOSSES = ("mse", "half_mse", "mae", "huber", "bce", "cross_entropy")
+TITLES = {
+    "mse": "Mean squared error",
+    "half_mse": "Half MSE  ½(y − o)²",
+    "mae": "Mean absolute error",
+    "huber": "Huber (δ = 1)",
+    "bce": "Binary cross-entropy",
+    "cross_entropy": "Cross-entropy",
+}
+HUBER_DELTA = 1.0
+_BCE_LOG_CLAMP = -100.0
+_BCE_MIN_P = math.exp(_BCE_LOG_CLAMP)  # a Python float, so float32 arrays stay float32
+_BCE_EPS = 1e-12
+
+
+@dataclass(frozen=True)
+class LossInfo:
+    """Formula text for the inspector and lessons."""
+
+    name: str
+    title: str
+    formula: str
+
+
+FORMULAS = {
+    "mse": "L = mean (o − y)²",
+    "half_mse": "L = mean ½(o − y)²",
+    "mae": "L = mean |o − y|",
+    "huber": "L = mean ½d² if |d| < 1 else |d| − ½,  d = o − y",
+    "bce": "L = −mean [y ln p + (1 − y) ln(1 − p)]",
+    "cross_entropy": "L = −(1/n) Σ_i Σ_k y_ik ln p_ik",
+}
+
+
+def check(name: str) -> str:
+    """Return ``name`` if it is a known loss; a ValueError lists the known ones otherwise."""
+    if name not in LOSSES:
+        raise ValueError(f"unknown loss {name!r} (known: {', '.join(LOSSES)})")
+    return name
+
+
+def info(name: str) -> LossInfo:
+    return LossInfo(check(name), TITLES[name], FORMULAS[name])
+
+
+def reads_logits(loss: str, activation: str) -> bool:
+    """True when ``loss`` treats the output layer's values as logits rather than probabilities."""
+    if loss == "bce":
+        return activation not in ("sigmoid", "softmax")
+    if loss == "cross_entropy":
+        return activation != "softmax"
+    return False
+
+
+def is_fused(loss: str, activation: str) -> bool:
+    """True when the loss is computed from z together with the output activation."""
+    return (loss, activation) in (("bce", "sigmoid"), ("cross_entropy", "softmax"))
+
+
+def prepare_targets(y: np.ndarray, units: int, loss: str, dtype) -> np.ndarray:
+    """Targets as an (n, units) array of ``dtype``.
+
+    Class indices (n,) of integer dtype become one-hot rows when ``units`` > 1; a flat (n,)
+    array for a single output unit becomes a column.
+    """
+    y = np.asarray(y)
+    if y.ndim == 1:
+        if units > 1:
+            if not np.issubdtype(y.dtype, np.integer):
+                raise ValueError(
+                    f"targets of shape {y.shape} for {units} outputs must be class indices"
+                )
+            if y.size and (y.min() < 0 or y.max() >= units):
+                raise ValueError(f"class index out of range 0..{units - 1}")
+            onehot = np.zeros((y.shape[0], units), dtype=dtype)
+            onehot[np.arange(y.shape[0]), y] = 1
+            return onehot
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] != units:
+        raise ValueError(f"targets have shape {y.shape}; expected (n, {units})")
+    return y if y.dtype == dtype else y.astype(dtype)
+
+
+def _bce_logits(x, y):
+    # mean(max(x,0) - x y + log(1 + e^-|x|)): BCEWithLogits, finite for any x.
+    return np.maximum(x, 0.0) - x * y + np.log1p(np.exp(-np.abs(x)))
+
+
+def _sigmoid_minus(x, y):
+    # σ(x) − y written as (1 − y) σ(x) − y σ(−x): exact even where σ(x) rounds to 1.
+    e = np.exp(-np.abs(x))
+    pos = x >= 0
+    s = np.where(pos, 1.0 / (1.0 + e), e / (1.0 + e))
+    s_neg = np.where(pos, e / (1.0 + e), 1.0 / (1.0 + e))
+    return (1.0 - y) * s - y * s_neg
+
+
+def _nll_logits(x, y):
+    # Σ_k -y_k log_softmax(x)_k per row, and its gradient p Σy − y, written as
+    # y (p − 1) + (Σy − y) p with p − 1 = expm1(log p): exact where p rounds to 1.
+    logp = _act.log_softmax(x)
+    per_row = -(y * logp).sum(axis=1)
+    grad = y * np.expm1(logp) + (y.sum(axis=1, keepdims=True) - y) * np.exp(logp)
+    return per_row, grad
+
+
+def value_and_grad(loss: str, a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+    """Loss L(a, y) and dL/da for a non-fused output; a, y (n, K) of the same dtype."""
+    n = a.shape[0]
+    if loss == "cross_entropy":  # a read as logits
+        per_row, grad = _nll_logits(a, y)
+        return float(per_row.sum()) / n, grad / n
+    count = a.size
+    d = a - y
+    if loss == "mse":
+        return float(np.vdot(d, d)) / count, d * (2.0 / count)
+    if loss == "half_mse":
+        return 0.5 * float(np.vdot(d, d)) / count, d * (1.0 / count)
+    if loss == "mae":
+        return float(np.abs(d).sum()) / count, np.sign(d) * (1.0 / count)
+    if loss == "huber":
+        ad = np.abs(d)
+        per = np.where(ad < HUBER_DELTA, 0.5 * d * d, HUBER_DELTA * (ad - 0.5 * HUBER_DELTA))
+        return float(per.sum()) / count, np.clip(d, -HUBER_DELTA, HUBER_DELTA) * (1.0 / count)
+    if loss == "bce":
+        return _bce_value_and_grad(a, y, count)
+    raise ValueError(f"unknown loss {loss!r}")
+
+
+def _bce_value_and_grad(a, y, count):
+    return float(_bce_logits(a, y).sum()) / count, _sigmoid_minus(a, y) * (1.0 / count)
+
+
+def _bce_probabilities(p, y, count):
+    # BCELoss on probabilities, with PyTorch's log clamp at -100 and its gradient clamp.
+    log_p = np.log(np.maximum(p, _BCE_MIN_P))
+    log_1mp = np.log(np.maximum(1.0 - p, _BCE_MIN_P))
+    value = -float((y * log_p + (1.0 - y) * log_1mp).sum()) / count
+    grad = (p - y) / np.maximum(p * (1.0 - p), _BCE_EPS) * (1.0 / count)
+    return value, grad
+
+
+def output_delta(
+    loss: str, activation: _act.Activation, z: np.ndarray, a: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """Loss and dL/dz of the output layer.
+
+    Parameters
+    ----------
+    z, a : (n, K) pre-activation and activation of the output layer.
+    y : (n, K) targets, already shaped by :func:`prepare_targets`.
+    """
+    name = activation.name
+    if loss == "bce" and name == "sigmoid":
+        count = z.size
+        return float(_bce_logits(z, y).sum()) / count, _sigmoid_minus(z, y) * (1.0 / count)
+    if loss == "cross_entropy" and name == "softmax":
+        per_row, grad = _nll_logits(z, y)
+        n = z.shape[0]
+        return float(per_row.sum()) / n, grad * (1.0 / n)
+    if loss == "bce" and name == "softmax":
+        value, grad_a = _bce_probabilities(a, y, a.size)
+    else:
+        value, grad_a = value_and_grad(loss, a, y)
+    return value, activation.backward(z, a, grad_a)
+
+
+def output_value(loss: str, activation: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
+    """The loss alone (no gradient), for evaluating a data set."""
+    if loss == "bce" and activation == "sigmoid":
+        return float(_bce_logits(z, y).sum()) / z.size
+    if loss == "cross_entropy" and activation == "softmax":
+        return float(-(y * _act.log_softmax(z)).sum()) / z.shape[0]
+    if loss == "bce" and activation == "softmax":
+        return _bce_probabilities(a, y, a.size)[0]
+    return value_and_grad(loss, a, y)[0]
+
+
+def probabilities(loss: str, activation: str, a: np.ndarray) -> np.ndarray:
+    """Class probabilities from the output: ``a`` itself, or sigmoid/softmax of logits."""
+    if reads_logits(loss, activation):
+        return _act.sigmoid(a) if loss == "bce" else _act.softmax(a)
+    return a

@@ -1,0 +1,389 @@
+"""The headless trainer: one training step as three separately callable phases.
+
+    forward_phase()   draws the next mini-batch and runs the forward pass
+    backward_phase()  backpropagation: every dL/dw by the chain rule
+    update_phase()    gradient descent: the optimizer moves every weight against its gradient
+
+``step()`` runs all three.  The trainer keeps a :class:`History` and stops in a clear
+"diverged" state (``trainer.diverged`` holds the message) at the first non-finite loss,
+gradient or weight, with the weights of the last finite step restored.  No Qt here: the
+app's TrainingController drives this object.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+
+from simulator.engine import schedules as _schedules
+from simulator.engine.datasets import BatchIterator
+from simulator.engine.network import Gradients, Network, Trace
+
+PHASES = ("forward", "backward", "update")
+
+
+class TrainingDiverged(RuntimeError):
+    """Raised by ``step()`` on a trainer that has already diverged."""
+
+
+class History:
+    """Per-step records in growable NumPy columns (capacity doubles as it fills).
+
+    Columns: step, epoch (fractional), batch_loss, penalty, lr, and, at evaluation steps,
+    train_loss, test_loss, train_accuracy, test_accuracy (NaN elsewhere); grad_norms is
+    (steps, L): each layer's gradient norm at that step.
+    """
+
+    SCALARS = (
+        "step", "epoch", "batch_loss", "penalty", "lr",
+        "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+    )
+
+    def __init__(self, n_layers: int, capacity: int = 1024):
+        self._n = 0
+        self._cols = {name: np.full(capacity, np.nan) for name in self.SCALARS}
+        self._norms = np.full((capacity, n_layers), np.nan)
+
+    def __len__(self) -> int:
+        return self._n
+
+    def _grow(self) -> None:
+        cap = len(self._cols["step"]) * 2
+        for name, col in self._cols.items():
+            new = np.full(cap, np.nan)
+            new[: self._n] = col[: self._n]
+            self._cols[name] = new
+        norms = np.full((cap, self._norms.shape[1]), np.nan)
+        norms[: self._n] = self._norms[: self._n]
+        self._norms = norms
+
+    def append(self, grad_norms: np.ndarray, **values: float) -> None:
+        if self._n == len(self._cols["step"]):
+            self._grow()
+        row = self._n
+        for name, value in values.items():
+            self._cols[name][row] = value
+        if grad_norms.shape[0] != self._norms.shape[1]:  # the network was restructured
+            norms = np.full((self._norms.shape[0], grad_norms.shape[0]), np.nan)
+            k = min(grad_norms.shape[0], self._norms.shape[1])
+            norms[:row, :k] = self._norms[:row, :k]
+            self._norms = norms
+        self._norms[row] = grad_norms
+        self._n += 1
+
+    def set_last(self, **values: float) -> None:
+        for name, value in values.items():
+            self._cols[name][self._n - 1] = value
+
+    def column(self, name: str) -> np.ndarray:
+        """A view of one column's filled part."""
+        if name == "grad_norms":
+            return self._norms[: self._n]
+        return self._cols[name][: self._n]
+
+    def last(self, name: str) -> float:
+        return float(self._cols[name][self._n - 1]) if self._n else math.nan
+
+    def last_finite(self, name: str) -> float:
+        col = self.column(name)
+        finite = col[np.isfinite(col)]
+        return float(finite[-1]) if finite.size else math.nan
+
+    def truncate(self, n: int) -> None:
+        """Keep the first ``n`` records (rewinding)."""
+        self._n = max(0, min(n, self._n))
+
+    def as_dict(self) -> dict[str, list]:
+        """Plain lists (NaN as None), for JSON."""
+        out = {}
+        for name in self.SCALARS:
+            out[name] = [None if not math.isfinite(v) else v for v in self.column(name).tolist()]
+        out["grad_norms"] = [
+            [None if not math.isfinite(v) else v for v in row]
+            for row in self.column("grad_norms").tolist()
+        ]
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, list], n_layers: int) -> History:
+        n = len(data.get("step", []))
+        hist = cls(n_layers, capacity=max(1024, n))
+        for name in cls.SCALARS:
+            col = np.array([math.nan if v is None else v for v in data.get(name, [None] * n)],
+                           dtype=float)
+            if col.shape != (n,):
+                raise ValueError(f"history column {name!r} has {col.shape[0]} values, not {n}")
+            hist._cols[name][:n] = col
+        norms = data.get("grad_norms", [])
+        if n and len(norms) == n:
+            arr = np.array([[math.nan if v is None else v for v in row] for row in norms], float)
+            if arr.ndim == 2:
+                hist._norms = np.full((hist._norms.shape[0], arr.shape[1]), np.nan)
+                hist._norms[:n] = arr
+        hist._n = n
+        return hist
+
+    def __repr__(self) -> str:
+        return f"History({self._n} steps)"
+
+
+def accuracy(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> float:
+    """Fraction classified right.  binary: probability >= 0.5 vs y in {0,1}; multiclass: argmax."""
+    if task == "regression" or X.shape[0] == 0:
+        return math.nan
+    p = net.probabilities(X)
+    if task == "binary":
+        pred = (p[:, 0] >= 0.5).astype(float)
+        return float(np.mean(pred == np.asarray(y, dtype=float).reshape(-1)))
+    labels = np.asarray(y)
+    if labels.ndim == 2:
+        labels = labels.argmax(axis=1)
+    return float(np.mean(p.argmax(axis=1) == labels))
+
+
+class Trainer:
+    """Trains ``net`` with ``optimizer`` on (X_train, Y_train), evaluating on the test set.
+
+    Parameters
+    ----------
+    net : the Network, changed in place
+    optimizer : an ``optimizers`` object; its ``lr`` is the base learning rate
+    X_train (n, d), Y_train : targets as the network takes them (see ``Network.targets``)
+    X_test, Y_test : optional test set
+    task : "binary", "multiclass" or "regression" (accuracy is NaN for regression)
+    batch_size : None = full batch; 1 = stochastic; B = mini-batches of B, reshuffled per epoch
+    schedule : a ``schedules`` object (None = constant), applied per completed epoch
+    clip_norm : clip the global gradient norm to this before each update (None = off)
+    eval_every : evaluate full train/test loss every this many steps (None = once per epoch)
+    seed : seeds the batch order
+    """
+
+    def __init__(
+        self,
+        net: Network,
+        optimizer,
+        X_train,
+        Y_train,
+        X_test=None,
+        Y_test=None,
+        *,
+        task: str = "regression",
+        batch_size: int | None = None,
+        schedule=None,
+        clip_norm: float | None = None,
+        eval_every: int | None = None,
+        seed: int = 0,
+    ):
+        if task not in ("binary", "multiclass", "regression"):
+            raise ValueError(f"task must be binary, multiclass or regression, not {task!r}")
+        self.net = net
+        self.optimizer = optimizer
+        self.task = task
+        self.X_train = np.asarray(X_train, dtype=net.dtype)
+        self.Y_train = np.asarray(Y_train)
+        if self.X_train.shape[0] == 0:
+            raise ValueError("the training set is empty")
+        if self.Y_train.shape[0] != self.X_train.shape[0]:
+            raise ValueError("X_train and Y_train have different numbers of samples")
+        has_test = X_test is not None and len(X_test) > 0
+        self.X_test = np.asarray(X_test, dtype=net.dtype) if has_test else None
+        self.Y_test = np.asarray(Y_test) if has_test else None
+        self.schedule = schedule or _schedules.make("constant")
+        self.base_lr = float(optimizer.lr)
+        self.clip_norm = clip_norm
+        self.eval_every = eval_every
+        self.seed = int(seed)
+        self._batch_size = batch_size
+        self.batches = BatchIterator(self.X_train.shape[0], batch_size, seed)
+        self.history = History(len(net.layers))
+        self.step_count = 0
+        self.phase = "forward"  # the phase that runs next
+        self.diverged: str | None = None
+        self.batch_index: np.ndarray | None = None
+        self.trace: Trace | None = None
+        self.grads: Gradients | None = None
+        self.last_good: list | None = None
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def batch_size(self) -> int | None:
+        return self._batch_size
+
+    @batch_size.setter
+    def batch_size(self, size: int | None) -> None:
+        """Changes the batch mode; the new order starts at the next epoch boundary (now)."""
+        self._batch_size = size
+        self.batches = BatchIterator(self.X_train.shape[0], size, self.seed + self.step_count)
+
+    @property
+    def epoch(self) -> float:
+        """Epochs done, fractional: step count over batches per epoch."""
+        return self.step_count / self.batches.batches_per_epoch
+
+    def current_lr(self) -> float:
+        return float(self.schedule.lr_at(self.base_lr, int(self.epoch)))
+
+    # ----------------------------------------------------------------- phases
+    def _check_phase(self, phase: str) -> None:
+        if self.diverged:
+            raise TrainingDiverged(self.diverged)
+        if self.phase != phase:
+            raise RuntimeError(f"the next phase is {self.phase}, not {phase}")
+
+    def forward_phase(self) -> Trace:
+        """Draw the next mini-batch and run the forward pass (dropout on)."""
+        self._check_phase("forward")
+        self.batch_index = self.batches.next()
+        self.trace = self.net.forward(self.X_train[self.batch_index], training=True)
+        self.phase = "backward"
+        return self.trace
+
+    def backward_phase(self) -> Gradients:
+        """Backpropagate the batch loss; a non-finite loss or gradient diverges training."""
+        self._check_phase("backward")
+        grads = self.net.backward(self.trace, self.Y_train[self.batch_index])
+        self.grads = grads
+        self.phase = "update"
+        if not _finite_sum(grads.weights, grads.bias, grads.loss):
+            self._diverge(f"the loss or a gradient became {_describe(grads.loss)} at step "
+                          f"{self.step_count + 1}")
+        return grads
+
+    def update_phase(self) -> None:
+        """Apply the optimizer's update, record the step; non-finite weights roll back."""
+        self._check_phase("update")
+        grads = self.grads
+        if self.clip_norm:
+            grads.clip_global_norm(self.clip_norm)
+        lr = self.current_lr()
+        self.optimizer.lr = lr
+        self._save_good()
+        self.optimizer.step(self.net, grads)
+        self.step_count += 1
+        self.phase = "forward"
+        self.history.append(
+            grads.layer_norms(),
+            step=self.step_count,
+            epoch=self.epoch,
+            batch_loss=grads.loss,
+            penalty=grads.penalty,
+            lr=lr,
+        )
+        layers = self.net.layers
+        if not _finite_sum([la.weights for la in layers], [la.bias for la in layers], 0.0):
+            self.restore_last_good()
+            self._diverge(f"the weights became non-finite at step {self.step_count}")
+            return
+        due = (
+            self.step_count % self.eval_every == 0
+            if self.eval_every
+            else self.step_count % self.batches.batches_per_epoch == 0
+        )
+        if due:
+            self.record_evaluation()
+
+    def step(self) -> Gradients:
+        """One whole training step (the phases left of the current one, then whole)."""
+        if self.phase == "forward":
+            self.forward_phase()
+        if self.phase == "backward":
+            grads = self.backward_phase()
+            if self.diverged:
+                return grads
+        grads = self.grads
+        self.update_phase()
+        return grads
+
+    def run(
+        self,
+        steps: int | None = None,
+        epochs: float | None = None,
+        callback: Callable[[Trainer], None] | None = None,
+        should_stop: Callable[[], bool] | None = None,
+    ) -> int:
+        """Train ``steps`` steps or ``epochs`` epochs (or until diverged / should_stop()).
+
+        ``callback(trainer)`` runs after every step.  Returns the number of steps done.
+        """
+        if steps is None:
+            if epochs is None:
+                raise ValueError("give steps or epochs")
+            steps = math.ceil(epochs * self.batches.batches_per_epoch)
+        done = 0
+        while done < steps and not self.diverged:
+            self.step()
+            done += 1
+            if callback is not None:
+                callback(self)
+            if should_stop is not None and should_stop():
+                break
+        return done
+
+    # ----------------------------------------------------------------- evaluation
+    def evaluate(self) -> dict[str, float]:
+        """Full-set losses (data loss, no dropout) and accuracies."""
+        net = self.net
+        out = {
+            "train_loss": net.evaluate(self.X_train, self.Y_train),
+            "train_accuracy": accuracy(net, self.X_train, self.Y_train, self.task),
+            "test_loss": math.nan,
+            "test_accuracy": math.nan,
+        }
+        if self.X_test is not None:
+            out["test_loss"] = net.evaluate(self.X_test, self.Y_test)
+            out["test_accuracy"] = accuracy(net, self.X_test, self.Y_test, self.task)
+        return out
+
+    def record_evaluation(self) -> dict[str, float]:
+        """Evaluate now and store it on the last history row."""
+        values = self.evaluate()
+        if len(self.history):
+            self.history.set_last(**values)
+        return values
+
+    # ----------------------------------------------------------------- divergence
+    def _save_good(self) -> None:
+        layers = self.net.layers
+        good = self.last_good
+        if good is None or any(
+            g[0].shape != la.weights.shape or g[1].shape != la.bias.shape
+            for g, la in zip(good, layers)
+        ) or len(good) != len(layers):
+            self.last_good = self.net.get_weights()
+            return
+        for (w, b), la in zip(good, layers):
+            np.copyto(w, la.weights)
+            np.copyto(b, la.bias)
+
+    def _diverge(self, message: str) -> None:
+        self.diverged = message + "; lower the learning rate"
+
+    def restore_last_good(self) -> None:
+        """Changes the network back to the weights before the last update."""
+        if self.last_good is not None:
+            self.net.set_weights(self.last_good)
+
+    def clear_divergence(self) -> None:
+        """Let training continue (e.g. after the learning rate was lowered)."""
+        self.diverged = None
+        self.phase = "forward"
+        self.optimizer.reset()
+
+    def __repr__(self) -> str:
+        return f"Trainer(step {self.step_count}, epoch {self.epoch:.2f}, next {self.phase})"
+
+
+def _finite_sum(weights, biases, loss: float) -> bool:
+    # One reduction per array instead of an isfinite mask: NaN/Inf anywhere poisons the sum.
+    total = float(loss)
+    for arr in weights:
+        total += float(np.add.reduce(arr, axis=None))
+    for arr in biases:
+        total += float(np.add.reduce(arr, axis=None))
+    return math.isfinite(total)
+
+
+def _describe(value: float) -> str:
+    return "NaN" if math.isnan(value) else ("infinite" if math.isinf(value) else "non-finite")
