@@ -6,11 +6,11 @@
     optimizers.Adam(lr=1e-3).step(net, grads)
 """
 
-from simulator.engine import activations, initializers, losses
+from simulator.engine import activations, datasets, initializers, losses, optimizers, schedules
 from simulator.engine.gradcheck import GradCheckResult, gradient_check
 from simulator.engine.network import Gradients, Layer, LayerTrace, Network, Trace
 
 __all__ = [
     "Network", "Layer", "Trace", "LayerTrace", "Gradients", "GradCheckResult", "gradient_check",
-    "activations", "initializers", "losses",
+    "activations", "datasets", "initializers", "losses", "optimizers", "schedules",
 ]

@@ -201,6 +201,7 @@ class Trainer:
         self.step_count = 0
         self.phase = "forward"  # the phase that runs next
         self.diverged: str | None = None
+        self.diverged_at_step: int | None = None
         self.batch_index: np.ndarray | None = None
         self.trace: Trace | None = None
         self.grads: Gradients | None = None
@@ -247,6 +248,8 @@ class Trainer:
         self.grads = grads
         self.phase = "update"
         if not _finite_sum(grads.weights, grads.bias, grads.loss):
+            # These weights give a non-finite loss: go back to those of the last finite step.
+            self.restore_last_good()
             self._diverge(f"the loss or a gradient became {_describe(grads.loss)} at step "
                           f"{self.step_count + 1}")
         return grads
@@ -359,15 +362,19 @@ class Trainer:
 
     def _diverge(self, message: str) -> None:
         self.diverged = message + "; lower the learning rate"
+        self.diverged_at_step = self.step_count
 
     def restore_last_good(self) -> None:
-        """Changes the network back to the weights before the last update."""
-        if self.last_good is not None:
+        """Changes the network back to the weights before the last update, and forgets the
+        optimizer's state (its moments saw the diverging gradients)."""
+        if self.last_good is not None and len(self.last_good) == len(self.net.layers):
             self.net.set_weights(self.last_good)
+        self.optimizer.reset()
 
     def clear_divergence(self) -> None:
         """Let training continue (e.g. after the learning rate was lowered)."""
         self.diverged = None
+        self.diverged_at_step = None
         self.phase = "forward"
         self.optimizer.reset()
 

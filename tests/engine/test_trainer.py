@@ -100,15 +100,17 @@ def test_huge_learning_rate_diverges_and_keeps_last_finite_weights():
     trainer = Trainer(net, optimizers.SGD(lr=1e6), data.X, data.targets(), task="regression")
     trainer.run(steps=100)
     assert trainer.diverged and "learning rate" in trainer.diverged
+    assert trainer.step_count < 100 and trainer.diverged_at_step == trainer.step_count
+    # The weights kept are those of the last step whose loss was finite.
     assert net.all_finite()
-    assert trainer.step_count < 100
+    assert math.isfinite(net.evaluate(data.X, data.targets()))
     with pytest.raises(TrainingDiverged):
         trainer.step()
-    trainer.optimizer.lr = 1e-3
+    net.reinitialize()
     trainer.base_lr = 1e-3
     trainer.clear_divergence()
     trainer.step()
-    assert trainer.diverged is None
+    assert trainer.diverged is None and trainer.step_count == trainer.history.column("step")[-1]
 
 
 def test_schedule_sets_the_learning_rate_per_epoch():

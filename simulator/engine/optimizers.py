@@ -1,0 +1,648 @@
+"""Optimizers with PyTorch's argument names, defaults and update rules.
+
+Each optimizer reproduces ``torch.optim`` 2.x's single-tensor ("for-loop") implementation,
+``maximize`` included, on a network whose layers hold ``weights`` (fan_in, fan_out), ``bias``
+(fan_out,), a boolean ``mask`` (fan_in, fan_out) and ``use_bias``::
+
+    opt = Adam(lr=1e-3)
+    opt.step(net, grads)            # grads.weights[i], grads.bias[i] are dL/dW, dL/db
+    opt.state_for(0, "weights")     # {"step": 1.0, "exp_avg": ..., "exp_avg_sq": ...}
+    opt.last_update(0, "weights")   # the Δ added to layer 0's weights by that step
+
+Notation of the formulas below: θ a parameter, g its gradient, γ ``lr``, λ ``weight_decay``,
+t the parameter's step count (1 at its first step).  Every optimizer starts from the
+*effective gradient* ĝ = (−g if maximize else g) + λθ (AdamW leaves out the λθ term).
+
+State lives per (layer index, "weights" | "bias") under PyTorch's names and is created at a
+parameter's first step with PyTorch's initial values; ``"step"`` is a Python float.  When a
+parameter's shape or dtype changed since its state was made (the network was edited), its
+state starts afresh.  A removed connection (``mask`` False) ends every step at exactly 0; its
+state entries evolve as for a zero gradient, like a pruned parameter in PyTorch.
+
+Hyper-parameters are plain attributes, checked and stored as Python floats/bools when set, and
+read at each step, so ``opt.lr = 0.01`` takes effect at the next step.  Parameters are updated
+in place and keep their dtype (float32 stays float32).
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+from collections.abc import Callable
+from typing import ClassVar
+
+import numpy as np
+
+_KINDS = ("weights", "bias")
+
+
+# ----------------------------------------------------------------------------- checks
+def _number(label: str, value) -> float:
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        raise ValueError(f"Invalid {label}: {value!r} (expected a number)")
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"Invalid {label}: {value} (expected a finite number)")
+    return value
+
+
+def _non_negative(label: str) -> Callable[[object], float]:
+    def check(value) -> float:
+        value = _number(label, value)
+        if value < 0.0:
+            raise ValueError(f"Invalid {label}: {value} (must be >= 0)")
+        return value
+
+    return check
+
+
+def _real(label: str) -> Callable[[object], float]:
+    return lambda value: _number(label, value)
+
+
+def _flag(label: str) -> Callable[[object], bool]:
+    def check(value) -> bool:
+        if not isinstance(value, (bool, np.bool_)):
+            raise ValueError(f"Invalid {label}: {value!r} (expected True or False)")
+        return bool(value)
+
+    return check
+
+
+def _betas(value) -> tuple[float, float]:
+    try:
+        beta1, beta2 = value
+    except (TypeError, ValueError):
+        raise ValueError(f"Invalid betas: {value!r} (expected a pair (beta1, beta2))") from None
+    out = []
+    for index, beta in enumerate((beta1, beta2)):
+        beta = _number(f"beta parameter at index {index}", beta)
+        if not 0.0 <= beta < 1.0:
+            raise ValueError(f"Invalid beta parameter at index {index}: {beta} (must be in [0, 1))")
+        out.append(beta)
+    return (out[0], out[1])
+
+
+# ----------------------------------------------------------------------------- helpers
+class _Slot:
+    """One parameter's state plus the scratch array its updates reuse."""
+
+    __slots__ = ("state", "shape", "dtype", "work", "delta", "delta_step")
+
+    def __init__(self, param: np.ndarray, state: dict):
+        self.state = state
+        self.shape = param.shape
+        self.dtype = param.dtype
+        self.work = np.empty_like(param)
+        self.delta = None
+        self.delta_step = -1
+
+
+def _effective_grad(p, g, weight_decay: float, maximize: bool, out):
+    """ĝ = (−g if maximize else g) + λθ, written into ``out`` unless it is ``g`` itself."""
+    if weight_decay != 0:
+        np.multiply(p, weight_decay, out=out)
+        if maximize:
+            np.subtract(out, g, out=out)
+        else:
+            np.add(out, g, out=out)
+        return out
+    if maximize:
+        np.negative(g, out=out)
+        return out
+    return g
+
+
+def _lerp_(a, b, weight: float, work) -> None:
+    """a ← a + w(b − a), evaluated as ``torch.lerp`` does (from the nearer end)."""
+    np.subtract(b, a, out=work)
+    if abs(weight) < 0.5:
+        work *= weight
+        a += work
+    else:
+        work *= 1.0 - weight
+        np.subtract(b, work, out=a)
+
+
+def _zeros_state(state: dict, key: str, param) -> np.ndarray:
+    buf = state.get(key)
+    if buf is None:
+        buf = state[key] = np.zeros_like(param)
+    return buf
+
+
+# ----------------------------------------------------------------------------- base
+class Optimizer:
+    """Base class: per-parameter state, masks, bookkeeping; subclasses write the update Δθ.
+
+    Subclasses define ``name``, ``HYPERPARAMETERS`` (constructor argument names, in order),
+    ``_CHECKS`` (argument name -> checking function returning the stored value),
+    ``_new_state`` and ``_delta``.
+    """
+
+    name: ClassVar[str] = "Optimizer"
+    HYPERPARAMETERS: ClassVar[tuple[str, ...]] = ()
+    _CHECKS: ClassVar[dict[str, Callable]] = {}
+
+    def __init__(self, **hyperparameters):
+        object.__setattr__(self, "_slots", {})
+        object.__setattr__(self, "_steps", 0)
+        for key, value in hyperparameters.items():
+            setattr(self, key, value)
+        self._check_combination()
+
+    # -- hyper-parameters --------------------------------------------------------------
+    def __setattr__(self, key: str, value) -> None:
+        check = self._CHECKS.get(key)
+        if check is None:
+            if key.startswith("_"):
+                object.__setattr__(self, key, value)
+                return
+            raise AttributeError(
+                f"{self.name} has no hyper-parameter {key!r} "
+                f"(it has: {', '.join(self.HYPERPARAMETERS)})"
+            )
+        object.__setattr__(self, key, check(value))
+
+    def _check_combination(self) -> None:
+        """Checks that involve several hyper-parameters (run at construction and each step)."""
+
+    def hyperparameters(self) -> dict:
+        """The constructor arguments and their current values, in signature order."""
+        return {key: getattr(self, key) for key in self.HYPERPARAMETERS}
+
+    @classmethod
+    def defaults(cls) -> dict:
+        """The constructor's default values, in signature order (as stored: floats, bools)."""
+        return cls().hyperparameters()
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{key}={value!r}" for key, value in self.hyperparameters().items())
+        return f"{self.name}({args})"
+
+    # -- state ---------------------------------------------------------------------------
+    def state_for(self, layer: int, kind: str) -> dict:
+        """The live state dict of ``layer``'s ``kind`` ("weights" or "bias"); {} if none yet.
+
+        Keys are PyTorch's ("step", "exp_avg", "momentum_buffer", ...).  The arrays are the
+        optimizer's own and change at the next step: copy what you keep.
+        """
+        slot = self._slots.get((layer, _check_kind(kind)))
+        return slot.state if slot is not None else {}
+
+    def last_update(self, layer: int, kind: str) -> np.ndarray | None:
+        """Δ = θ_new − θ_old added to ``layer``'s ``kind`` by the last step, or None.
+
+        None before the first step, after ``reset()``, or when that step did not update the
+        parameter.  The array is not reused by later steps.
+        """
+        slot = self._slots.get((layer, _check_kind(kind)))
+        if slot is None or slot.delta_step != self._steps:
+            return None
+        return slot.delta
+
+    def reset(self) -> None:
+        """Forget all state (moments, buffers, step counts and last updates)."""
+        self._slots.clear()
+
+    # -- stepping ------------------------------------------------------------------------
+    def step(self, net, grads) -> None:
+        """Update every layer's ``weights`` and ``bias`` in place, from ``grads``.
+
+        Changes ``net.layers[i].weights`` and ``.bias`` (those with ``use_bias``) and this
+        optimizer's state.  ``grads.weights[i]`` and ``grads.bias[i]`` have the shapes of the
+        parameters.  Weights where ``mask`` is False end the step at exactly 0.
+        """
+        self._check_combination()
+        values = self._step_values()
+        self._steps += 1
+        steps = self._steps
+        slots = self._slots
+        grad_w = grads.weights
+        grad_b = grads.bias
+        layers = net.layers
+        for i, layer in enumerate(layers):
+            self._apply(layer.weights, grad_w[i], layer.mask, (i, "weights"), values, steps)
+            if layer.use_bias:
+                self._apply(layer.bias, grad_b[i], None, (i, "bias"), values, steps)
+            elif (i, "bias") in slots:
+                del slots[(i, "bias")]
+        if len(slots) > 2 * len(layers):  # layers were removed: drop their state
+            for key in [key for key in slots if key[0] >= len(layers)]:
+                del slots[key]
+
+    def _apply(self, p, g, mask, key, values, steps) -> None:
+        slot = self._slots.get(key)
+        if slot is None or slot.shape != p.shape or slot.dtype != p.dtype:
+            slot = self._slots[key] = _Slot(p, self._new_state(p, values))
+        if g.shape != p.shape:
+            raise ValueError(
+                f"gradient of layer {key[0]} {key[1]} has shape {g.shape}; expected {p.shape}"
+            )
+        delta = np.empty_like(p)
+        self._delta(p, g, slot, delta, values)
+        # count_nonzero is ~4x faster than mask.all() on small arrays
+        if mask is not None and np.count_nonzero(mask) != mask.size:
+            # Where the connection is removed, Δ = 0 − θ so the weight ends at exactly 0.
+            np.subtract(0.0, p, out=delta, where=~mask)
+        p += delta
+        slot.delta = delta
+        slot.delta_step = steps
+
+    def _step_values(self) -> tuple:
+        """The hyper-parameters in the order ``_delta`` unpacks them (read once per step)."""
+        return tuple(getattr(self, key) for key in self.HYPERPARAMETERS)
+
+    def _new_state(self, p: np.ndarray, values: tuple) -> dict:
+        raise NotImplementedError
+
+    def _delta(self, p, g, slot: _Slot, out, values: tuple) -> None:
+        """Write the update Δθ of parameter ``p`` (gradient ``g``) into ``out``; update state."""
+        raise NotImplementedError
+
+
+def _check_kind(kind: str) -> str:
+    if kind not in _KINDS:
+        raise ValueError(f"kind must be 'weights' or 'bias', not {kind!r}")
+    return kind
+
+
+# ----------------------------------------------------------------------------- SGD
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, optionally with (Nesterov) momentum.
+
+    Update, with μ ``momentum`` and τ ``dampening``::
+
+        ĝ = (−g if maximize else g) + λθ
+        if μ ≠ 0:
+            b = ĝ                          at the parameter's first step (a copy)
+            b = μ b + (1 − τ) ĝ            afterwards
+            ĝ = ĝ + μ b  if nesterov  else  b
+        θ ← θ − γ ĝ
+
+    State: ``momentum_buffer`` b (only when μ ≠ 0).  ``nesterov`` needs μ > 0 and τ = 0.
+    """
+
+    name = "SGD"
+    HYPERPARAMETERS = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    _CHECKS = {
+        "lr": _non_negative("learning rate"),
+        "momentum": _non_negative("momentum value"),
+        "dampening": _real("dampening value"),
+        "weight_decay": _non_negative("weight_decay value"),
+        "nesterov": _flag("nesterov"),
+        "maximize": _flag("maximize"),
+    }
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        momentum: float = 0,
+        dampening: float = 0,
+        weight_decay: float = 0,
+        nesterov: bool = False,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            momentum=momentum,
+            dampening=dampening,
+            weight_decay=weight_decay,
+            nesterov=nesterov,
+            maximize=maximize,
+        )
+
+    def _check_combination(self) -> None:
+        if self.nesterov and (self.momentum <= 0 or self.dampening != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    def _new_state(self, p, values) -> dict:
+        return {}  # momentum_buffer is a copy of the first effective gradient
+
+    def _delta(self, p, g, slot, out, values) -> None:
+        lr, momentum, dampening, weight_decay, nesterov, maximize = values
+        g = _effective_grad(p, g, weight_decay, maximize, out)
+        if momentum != 0:
+            state = slot.state
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = state["momentum_buffer"] = np.empty_like(p)
+                np.copyto(buf, g)
+            else:
+                buf *= momentum
+                if dampening == 0:
+                    buf += g
+                else:  # nesterov is off here, so ĝ is not needed afterwards
+                    np.multiply(g, 1.0 - dampening, out=out)
+                    buf += out
+            if nesterov:
+                np.multiply(buf, momentum, out=slot.work)
+                np.add(g, slot.work, out=out)
+                g = out
+            else:
+                g = buf
+        np.multiply(g, -lr, out=out)
+
+
+# ----------------------------------------------------------------------------- Adagrad
+class Adagrad(Optimizer):
+    r"""Adagrad: per-entry step sizes shrinking with the sum of squared gradients.
+
+    Update, with η ``lr_decay`` and ε ``eps``::
+
+        ĝ = (−g if maximize else g) + λθ
+        γ̃ = γ / (1 + (t − 1) η)
+        s ← s + ĝ²
+        θ ← θ − γ̃ ĝ / (√s + ε)
+
+    State: ``step`` t and ``sum`` s (starts filled with ``initial_accumulator_value``).
+    """
+
+    name = "Adagrad"
+    HYPERPARAMETERS = (
+        "lr",
+        "lr_decay",
+        "weight_decay",
+        "initial_accumulator_value",
+        "eps",
+        "maximize",
+    )
+    _CHECKS = {
+        "lr": _non_negative("learning rate"),
+        "lr_decay": _non_negative("lr_decay value"),
+        "weight_decay": _non_negative("weight_decay value"),
+        "initial_accumulator_value": _non_negative("initial_accumulator_value value"),
+        "eps": _non_negative("epsilon value"),
+        "maximize": _flag("maximize"),
+    }
+
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        lr_decay: float = 0,
+        weight_decay: float = 0,
+        initial_accumulator_value: float = 0,
+        eps: float = 1e-10,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+            maximize=maximize,
+        )
+
+    def _new_state(self, p, values) -> dict:
+        return {"step": 0.0, "sum": np.full_like(p, values[3])}
+
+    def _delta(self, p, g, slot, out, values) -> None:
+        lr, lr_decay, weight_decay, _, eps, maximize = values
+        state = slot.state
+        step = state["step"] + 1.0
+        state["step"] = step
+        g = _effective_grad(p, g, weight_decay, maximize, out)
+        clr = lr / (1.0 + (step - 1.0) * lr_decay)
+        total = state["sum"]
+        work = slot.work
+        np.multiply(g, g, out=work)
+        total += work
+        np.sqrt(total, out=work)
+        work += eps
+        np.divide(g, work, out=out)
+        out *= -clr
+
+
+# ----------------------------------------------------------------------------- RMSprop
+class RMSprop(Optimizer):
+    r"""RMSprop: steps divided by a moving root mean square of the gradients.
+
+    Update, with α ``alpha``, μ ``momentum`` and ε ``eps``::
+
+        ĝ = (−g if maximize else g) + λθ
+        v ← α v + (1 − α) ĝ²
+        ṽ = v − ḡ²  with  ḡ ← α ḡ + (1 − α) ĝ   if centered,  else  ṽ = v
+        if μ > 0:   b ← μ b + ĝ / (√ṽ + ε);   θ ← θ − γ b
+        else:       θ ← θ − γ ĝ / (√ṽ + ε)
+
+    State: ``step``, ``square_avg`` v, ``momentum_buffer`` b (if μ > 0) and ``grad_avg`` ḡ
+    (if centered), all starting at 0.  Turning momentum or centered on mid-run starts that
+    buffer at 0 then.
+    """
+
+    name = "RMSprop"
+    HYPERPARAMETERS = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _CHECKS = {
+        "lr": _non_negative("learning rate"),
+        "alpha": _non_negative("alpha value"),
+        "eps": _non_negative("epsilon value"),
+        "weight_decay": _non_negative("weight_decay value"),
+        "momentum": _non_negative("momentum value"),
+        "centered": _flag("centered"),
+        "maximize": _flag("maximize"),
+    }
+
+    def __init__(
+        self,
+        lr: float = 1e-2,
+        alpha: float = 0.99,
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        momentum: float = 0,
+        centered: bool = False,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            alpha=alpha,
+            eps=eps,
+            weight_decay=weight_decay,
+            momentum=momentum,
+            centered=centered,
+            maximize=maximize,
+        )
+
+    def _new_state(self, p, values) -> dict:
+        state = {"step": 0.0, "square_avg": np.zeros_like(p)}
+        if values[4] > 0:
+            state["momentum_buffer"] = np.zeros_like(p)
+        if values[5]:
+            state["grad_avg"] = np.zeros_like(p)
+        return state
+
+    def _delta(self, p, g, slot, out, values) -> None:
+        lr, alpha, eps, weight_decay, momentum, centered, maximize = values
+        state = slot.state
+        state["step"] += 1.0
+        g = _effective_grad(p, g, weight_decay, maximize, out)
+        work = slot.work
+        square_avg = state["square_avg"]
+        square_avg *= alpha
+        np.multiply(g, 1.0 - alpha, out=work)
+        work *= g
+        square_avg += work
+        if centered:
+            grad_avg = _zeros_state(state, "grad_avg", p)
+            _lerp_(grad_avg, g, 1.0 - alpha, work)
+            np.multiply(grad_avg, grad_avg, out=work)
+            np.subtract(square_avg, work, out=work)
+            # v − ḡ² ≥ 0 exactly, but rounding can make it −1e-20 once the gradient has been
+            # steady for thousands of steps; PyTorch then returns NaN, we take 0.
+            np.maximum(work, 0.0, out=work)
+            np.sqrt(work, out=work)
+        else:
+            np.sqrt(square_avg, out=work)
+        work += eps
+        if momentum > 0:
+            buf = _zeros_state(state, "momentum_buffer", p)
+            buf *= momentum
+            np.divide(g, work, out=work)
+            buf += work
+            np.multiply(buf, -lr, out=out)
+        else:
+            np.divide(g, work, out=out)
+            out *= -lr
+
+
+# ----------------------------------------------------------------------------- Adam
+class Adam(Optimizer):
+    r"""Adam: steps from bias-corrected moving averages of the gradient and its square.
+
+    Update, with (β₁, β₂) ``betas`` and ε ``eps``::
+
+        ĝ = (−g if maximize else g) + λθ
+        m ← β₁ m + (1 − β₁) ĝ
+        v ← β₂ v + (1 − β₂) ĝ²
+        v_max ← max(v_max, v);  v̂ = v_max   if amsgrad,  else  v̂ = v
+        θ ← θ − γ/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+
+    State: ``step`` t, ``exp_avg`` m, ``exp_avg_sq`` v and ``max_exp_avg_sq`` v_max (if
+    amsgrad; started at 0 when amsgrad is turned on mid-run), all starting at 0.
+    """
+
+    name = "Adam"
+    HYPERPARAMETERS = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+    _CHECKS = {
+        "lr": _non_negative("learning rate"),
+        "betas": _betas,
+        "eps": _non_negative("epsilon value"),
+        "weight_decay": _non_negative("weight_decay value"),
+        "amsgrad": _flag("amsgrad"),
+        "maximize": _flag("maximize"),
+    }
+    _decoupled: ClassVar[bool] = False  # AdamW: decay θ directly instead of adding λθ to ĝ
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 0,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
+
+    def _new_state(self, p, values) -> dict:
+        state = {"step": 0.0, "exp_avg": np.zeros_like(p), "exp_avg_sq": np.zeros_like(p)}
+        if values[4]:
+            state["max_exp_avg_sq"] = np.zeros_like(p)
+        return state
+
+    def _delta(self, p, g, slot, out, values) -> None:
+        lr, (beta1, beta2), eps, weight_decay, amsgrad, maximize = values
+        state = slot.state
+        step = state["step"] + 1.0
+        state["step"] = step
+        decoupled = self._decoupled
+        g = _effective_grad(p, g, 0.0 if decoupled else weight_decay, maximize, out)
+        work = slot.work
+        exp_avg = state["exp_avg"]
+        exp_avg_sq = state["exp_avg_sq"]
+        _lerp_(exp_avg, g, 1.0 - beta1, work)
+        exp_avg_sq *= beta2
+        np.multiply(g, 1.0 - beta2, out=work)
+        work *= g
+        exp_avg_sq += work
+        step_size = lr / (1.0 - beta1**step)
+        bias_correction2_sqrt = math.sqrt(1.0 - beta2**step)
+        if amsgrad:
+            max_exp_avg_sq = _zeros_state(state, "max_exp_avg_sq", p)
+            np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+            np.sqrt(max_exp_avg_sq, out=work)
+        else:
+            np.sqrt(exp_avg_sq, out=work)
+        work /= bias_correction2_sqrt
+        work += eps
+        np.divide(exp_avg, work, out=out)
+        out *= -step_size
+        if decoupled and weight_decay != 0:  # θ(1 − γλ) − θ = −γλθ
+            np.multiply(p, -lr * weight_decay, out=work)
+            out += work
+
+
+class AdamW(Adam):
+    r"""Adam with decoupled weight decay (Loshchilov & Hutter).
+
+    Update: as :class:`Adam` with ĝ = (−g if maximize else g) (no λθ term), and θ shrinks
+    directly before the Adam step::
+
+        θ ← θ (1 − γλ)
+        θ ← θ − γ/(1 − β₁ᵗ) · m / (√v̂ / √(1 − β₂ᵗ) + ε)
+
+    Δθ reported by ``last_update`` includes the decay −γλθ.  ``weight_decay`` defaults to 1e-2.
+    """
+
+    name = "AdamW"
+    _decoupled = True
+
+    def __init__(
+        self,
+        lr: float = 1e-3,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+        weight_decay: float = 1e-2,
+        amsgrad: bool = False,
+        maximize: bool = False,
+    ):
+        super().__init__(
+            lr=lr,
+            betas=betas,
+            eps=eps,
+            weight_decay=weight_decay,
+            amsgrad=amsgrad,
+            maximize=maximize,
+        )
+
+
+# ----------------------------------------------------------------------------- factory
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    cls.name: cls for cls in (SGD, Adagrad, RMSprop, Adam, AdamW)
+}
+
+
+def make(name: str, **params) -> Optimizer:
+    """The optimizer called ``name`` (case-insensitive: "adam" finds Adam) built from ``params``.
+
+    Raises ValueError naming an unknown optimizer or unknown/invalid parameters.
+    """
+    cls = OPTIMIZERS.get(name) if isinstance(name, str) else None
+    if cls is None and isinstance(name, str):
+        cls = next((c for key, c in OPTIMIZERS.items() if key.lower() == name.lower()), None)
+    if cls is None:
+        raise ValueError(f"unknown optimizer {name!r} (known: {', '.join(OPTIMIZERS)})")
+    unknown = [key for key in params if key not in cls.HYPERPARAMETERS]
+    if unknown:
+        raise ValueError(
+            f"{cls.name} has no parameter {', '.join(map(repr, unknown))} "
+            f"(it takes: {', '.join(cls.HYPERPARAMETERS)})"
+        )
+    return cls(**params)
