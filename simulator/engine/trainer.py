@@ -143,6 +143,18 @@ def accuracy(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> float:
     return float(np.mean(p.argmax(axis=1) == labels))
 
 
+def _quiet_floats(phase):
+    # A diverging run overflows on its way to NaN; the trainer reports that itself, so NumPy's
+    # floating-point warnings would only be noise (or exceptions under warnings-as-errors).
+    def run(self, *args, **kwargs):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+            return phase(self, *args, **kwargs)
+
+    run.__name__ = phase.__name__
+    run.__doc__ = phase.__doc__
+    return run
+
+
 class Trainer:
     """Trains ``net`` with ``optimizer`` on (X_train, Y_train), evaluating on the test set.
 
@@ -233,6 +245,7 @@ class Trainer:
         if self.phase != phase:
             raise RuntimeError(f"the next phase is {self.phase}, not {phase}")
 
+    @_quiet_floats
     def forward_phase(self) -> Trace:
         """Draw the next mini-batch and run the forward pass (dropout on)."""
         self._check_phase("forward")
@@ -241,6 +254,7 @@ class Trainer:
         self.phase = "backward"
         return self.trace
 
+    @_quiet_floats
     def backward_phase(self) -> Gradients:
         """Backpropagate the batch loss; a non-finite loss or gradient diverges training."""
         self._check_phase("backward")
@@ -254,6 +268,7 @@ class Trainer:
                           f"{self.step_count + 1}")
         return grads
 
+    @_quiet_floats
     def update_phase(self) -> None:
         """Apply the optimizer's update, record the step; non-finite weights roll back."""
         self._check_phase("update")
@@ -325,6 +340,7 @@ class Trainer:
         return done
 
     # ----------------------------------------------------------------- evaluation
+    @_quiet_floats
     def evaluate(self) -> dict[str, float]:
         """Full-set losses (data loss, no dropout) and accuracies."""
         net = self.net

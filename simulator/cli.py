@@ -1,0 +1,279 @@
+"""The ``backprop-lab`` command.
+
+    backprop-lab                      open the window on the default example
+    backprop-lab PROJECT.json         open the window on a project
+    backprop-lab train PROJECT.json [--epochs N | --steps N] [--seed S] [--save OUT.json]
+                                      [--export WEIGHTS.npz|.json] [--fresh] [--quiet]
+
+``train`` runs headless and never imports Qt.  Exit status: 0 success, 1 training diverged
+(or the window could not start), 2 a bad file or argument (one line on stderr, no traceback),
+130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+PROG = "backprop-lab"
+USAGE = f"""usage: {PROG}                     open the window on the default example
+       {PROG} PROJECT.json        open the window on a project
+       {PROG} train PROJECT.json  train headless (see '{PROG} train --help')"""
+DEFAULT_EPOCHS = 100.0
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+class UsageError(Exception):
+    """A bad argument or file: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):  # argparse prints usage and exits; we want one line
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if not 0 <= value < 2**63:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 2**63 - 1, got {value}")
+    return value
+
+
+def train_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=f"{PROG} train",
+        description="Train a project headless and print the final losses and accuracies.",
+    )
+    p.add_argument("project", help="the project file (.json)")
+    length = p.add_mutually_exclusive_group()
+    length.add_argument(
+        "--epochs",
+        type=_positive_float,
+        metavar="N",
+        help="train N epochs (default: the project's length, else 100 epochs)",
+    )
+    length.add_argument("--steps", type=_positive_int, metavar="N", help="train N steps")
+    p.add_argument(
+        "--seed",
+        type=_seed,
+        metavar="S",
+        help="override the project's seed (initial weights, data and batch order)",
+    )
+    p.add_argument(
+        "--save",
+        metavar="OUT.json",
+        help="write the trained project (weights and history) to OUT.json",
+    )
+    p.add_argument(
+        "--export",
+        metavar="WEIGHTS",
+        help="write the trained weights; the extension picks the format: .npz or .json",
+    )
+    p.add_argument(
+        "--fresh",
+        action="store_true",
+        help="ignore weights stored in the project: start from the seed's weights",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``backprop-lab`` and ``python -m simulator``; returns the exit status."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        if args and args[0] == "train":
+            return _train(args[1:])
+        if args and args[0] in ("-h", "--help"):
+            print(USAGE)
+            return EXIT_OK
+        if len(args) > 1 or (args and args[0].startswith("-")):
+            raise UsageError(f"unexpected arguments {' '.join(args)!r} (see '{PROG} --help')")
+        path = args[0] if args else None
+        if path is not None and not os.path.isfile(path):
+            raise UsageError(f"{path}: no such file")
+        return _run_gui(path)
+    except UsageError as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+
+
+def _error(message: str) -> None:
+    print(f"{PROG}: error: {' '.join(message.splitlines())}", file=sys.stderr)
+
+
+def _run_gui(path: str | None) -> int:
+    try:
+        from simulator.ui.main_window import run_app  # Qt only on this path
+    except ImportError as exc:
+        _error(f"cannot start the window: {exc}")
+        return EXIT_FAILED
+    return run_app(path)
+
+
+def _check_output(path: str | None, what: str) -> None:
+    if path is None:
+        return
+    folder = Path(path).resolve().parent
+    if not folder.is_dir():
+        raise UsageError(f"{what} {path}: the folder {folder} does not exist")
+    if Path(path).is_dir():
+        raise UsageError(f"{what} {path}: is a folder")
+
+
+def _train(argv: list[str]) -> int:
+    # Imported here so that `backprop-lab --help` and the GUI path stay light.
+    import numpy as np
+
+    from simulator.project import WEIGHT_EXTENSIONS, Project, ProjectError, export_weights
+
+    opts = train_parser().parse_args(argv)
+    if opts.export is not None and Path(opts.export).suffix.lower() not in WEIGHT_EXTENSIONS:
+        raise UsageError(
+            f"--export {opts.export}: unsupported extension; use one of "
+            f"{', '.join(WEIGHT_EXTENSIONS)}"
+        )
+    _check_output(opts.save, "--save")
+    _check_output(opts.export, "--export")
+    try:
+        project = Project.load(opts.project)
+        if opts.fresh:
+            project = project.without_weights()
+        if opts.seed is not None:
+            project = project.with_seed(opts.seed)
+        trainer = project.build_trainer()
+    except (ProjectError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+
+    if opts.steps is not None:
+        steps = opts.steps
+    else:
+        epochs = opts.epochs
+        if epochs is None and project.training.steps is not None:
+            steps = project.training.steps
+        else:
+            epochs = epochs or project.training.epochs or DEFAULT_EPOCHS
+            steps = math.ceil(epochs * trainer.batches.batches_per_epoch)
+    progress = None if opts.quiet else Progress(steps, trainer, sys.stderr)
+    start = time.perf_counter()
+    try:
+        # Divergence is detected and reported by the trainer; NumPy's overflow warnings
+        # on the way there would only bury that message.
+        with np.errstate(all="ignore"):
+            trainer.run(steps=steps, callback=progress)
+    except KeyboardInterrupt:
+        if progress is not None:
+            progress.close()
+        _error("interrupted")
+        return EXIT_INTERRUPTED
+    elapsed = time.perf_counter() - start
+    if progress is not None:
+        progress.close()
+    if trainer.diverged:
+        print(f"{PROG}: training diverged: {trainer.diverged}", file=sys.stderr)
+        return EXIT_FAILED
+
+    _report(project, trainer, elapsed)
+    try:
+        if opts.save is not None:
+            project.capture(trainer).save(opts.save)
+        if opts.export is not None:
+            export_weights(trainer.net, opts.export)
+    except (OSError, ProjectError) as exc:
+        raise UsageError(f"cannot write: {exc}") from None
+    return EXIT_OK
+
+
+def _percent(x: float) -> str:
+    return f"{100 * x:.2f}%"
+
+
+def _report(project, trainer, elapsed: float) -> None:
+    """The final losses and accuracies, on stdout."""
+    values = trainer.evaluate()
+    print(f"{project.name}: {trainer.step_count} steps, epoch {trainer.epoch:.2f}, {elapsed:.2f} s")
+    for part in ("train", "test"):
+        loss = values[f"{part}_loss"]
+        if math.isnan(loss):
+            print(f"{part:<5}  no {part} set")
+            continue
+        acc = values[f"{part}_accuracy"]
+        line = f"{part:<5}  loss {loss:.6g}"
+        if not math.isnan(acc):
+            line += f"  accuracy {_percent(acc)}"
+        print(line)
+
+
+class Progress:
+    """Progress on ``stream``: one rewritten line on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, total: int, trainer, stream, interval: float = 0.1):
+        self.total = total
+        self.done = 0
+        self.first = trainer.step_count
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.interval = interval
+        self.next_time = 0.0
+        self.next_mark = 1  # non-tty: print at 25%, 50%, 75%, 100%
+        self.width = 0
+
+    def __call__(self, trainer) -> None:
+        self.done = trainer.step_count - self.first
+        if self.tty:
+            now = time.monotonic()
+            if now >= self.next_time or self.done >= self.total:
+                self.next_time = now + self.interval
+                text = self._text(trainer)
+                self.stream.write("\r" + text.ljust(self.width))
+                self.width = len(text)
+                self.stream.flush()
+        elif self.done * 4 >= self.next_mark * self.total:
+            while self.done * 4 >= self.next_mark * self.total:
+                self.next_mark += 1
+            self.stream.write(self._text(trainer) + "\n")
+            self.stream.flush()
+
+    def _text(self, trainer) -> str:
+        pct = 100 * self.done / self.total if self.total else 100.0
+        loss = trainer.history.last("batch_loss")
+        return (
+            f"step {self.done}/{self.total} ({pct:3.0f}%)  epoch {trainer.epoch:.2f}  "
+            f"batch loss {loss:.4g}"
+        )
+
+    def close(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

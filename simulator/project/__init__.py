@@ -1,0 +1,55 @@
+"""Project files (JSON, checked field by field, saved atomically) and weight exports.  No Qt.
+
+from simulator.project import Project, load_example
+project = Project.load("xor.json")       # ProjectError names the file, field and problem
+trainer = project.build_trainer()
+trainer.run(epochs=10)
+project.capture(trainer).save("xor-trained.json")
+"""
+
+from simulator.project.files import MAX_FILE_BYTES, ProjectError
+from simulator.project.project import (
+    DEFAULT_EXAMPLE,
+    FORMAT,
+    INLINE,
+    VERSION,
+    DataSpec,
+    NetworkSpec,
+    OptimizerSpec,
+    Project,
+    ProjectData,
+    ScheduleSpec,
+    TrainingSpec,
+    load_example,
+)
+from simulator.project.weights import (
+    WEIGHT_EXTENSIONS,
+    WEIGHTS_FORMAT,
+    apply_weights,
+    architecture,
+    export_weights,
+    load_weights,
+)
+
+__all__ = [
+    "DEFAULT_EXAMPLE",
+    "FORMAT",
+    "INLINE",
+    "MAX_FILE_BYTES",
+    "VERSION",
+    "WEIGHT_EXTENSIONS",
+    "WEIGHTS_FORMAT",
+    "DataSpec",
+    "NetworkSpec",
+    "OptimizerSpec",
+    "Project",
+    "ProjectData",
+    "ProjectError",
+    "ScheduleSpec",
+    "TrainingSpec",
+    "apply_weights",
+    "architecture",
+    "export_weights",
+    "load_example",
+    "load_weights",
+]

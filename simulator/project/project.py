@@ -1,0 +1,834 @@
+"""The project file: one JSON document describing a network, its data and how it trains.
+
+    {"format": "backprop-lab-project", "version": 1,
+     "name": "XOR", "description": "...",
+     "network": {"sizes": [2, 4, 1], "activations": ["tanh", "sigmoid"], "use_bias": [true, true],
+                 "dropout": [0.0, 0.0], "removed": [[0, 1, 3]], "init": "xavier_uniform",
+                 "init_params": {}, "dtype": "float64"},
+     "loss": "bce",
+     "optimizer": {"name": "Adam", "params": {"lr": 0.03}},
+     "schedule": {"name": "constant", "params": {}},
+     "training": {"batch_size": 10, "l1": 0.0, "l2": 0.0, "clip_norm": null, "eval_every": null,
+                  "epochs": 50, "steps": null},
+     "data": {"dataset": "xor", "n_samples": 200, "noise": 0.0, "test_ratio": 0.2,
+              "features": ["x1", "x2"], "seed": null},
+     "seed": 0,
+     "weights": [{"weights": [[...], ...], "bias": [...]}, ...],     (optional)
+     "history": {"step": [...], ...},                                  (optional)
+     "step_count": 0}
+
+``data`` may instead hold the samples themselves (``"dataset": "inline"``, with ``X``, ``y`` and
+``kind``).  :meth:`Project.from_dict` checks every field and raises one :class:`ProjectError`
+whose message starts with the field's path; :meth:`Project.load` prefixes the file name.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.engine import activations as _activations
+from simulator.engine import datasets as _datasets
+from simulator.engine import initializers as _initializers
+from simulator.engine import losses as _losses
+from simulator.engine import optimizers as _optimizers
+from simulator.engine import schedules as _schedules
+from simulator.engine.network import DTYPES, Network
+from simulator.engine.trainer import History, Trainer
+from simulator.project import validate as v
+from simulator.project.files import ProjectError, dumps, read_json, write_text_atomic
+from simulator.resources_path import resource
+
+FORMAT = "backprop-lab-project"
+VERSION = 1
+INLINE = "inline"
+DEFAULT_EXAMPLE = "xor"
+DEFAULT_TEST_RATIO = 0.2
+
+MAX_LAYERS = 64  # neuron layers, inputs and outputs included
+MAX_LAYER_SIZE = 10_000
+MAX_PARAMETERS = 20_000_000
+MAX_SEED = 2**63 - 1
+MAX_STEPS = 10**9
+MAX_EPOCHS = 10**6
+MAX_TEXT = 100_000
+
+
+# --------------------------------------------------------------------------- the parts
+
+
+@dataclass
+class NetworkSpec:
+    """The architecture: neuron-layer ``sizes`` and, per weight layer, its settings.
+
+    ``removed`` lists the connections switched off as (weight layer, from neuron, to neuron).
+    """
+
+    sizes: list[int]
+    activations: list[str]
+    use_bias: list[bool]
+    dropout: list[float]
+    removed: list[tuple[int, int, int]] = field(default_factory=list)
+    init: str = "xavier_uniform"
+    init_params: dict[str, float] = field(default_factory=dict)
+    dtype: str = "float64"
+
+    def to_dict(self) -> dict:
+        return {
+            "sizes": list(self.sizes),
+            "activations": list(self.activations),
+            "use_bias": list(self.use_bias),
+            "dropout": list(self.dropout),
+            "removed": [list(t) for t in self.removed],
+            "init": self.init,
+            "init_params": dict(self.init_params),
+            "dtype": self.dtype,
+        }
+
+
+@dataclass
+class OptimizerSpec:
+    """An optimizer of :mod:`simulator.engine.optimizers` and the arguments it is built with."""
+
+    name: str = "SGD"
+    params: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        params = {k: list(p) if isinstance(p, tuple) else p for k, p in self.params.items()}
+        return {"name": self.name, "params": params}
+
+
+@dataclass
+class ScheduleSpec:
+    """A learning-rate schedule of :mod:`simulator.engine.schedules` and its parameters."""
+
+    name: str = "constant"
+    params: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "params": dict(self.params)}
+
+
+@dataclass
+class TrainingSpec:
+    """Batching, regularisation and how long ``train`` runs by default (epochs or steps)."""
+
+    batch_size: int | None = None  # None: full batch
+    l1: float = 0.0
+    l2: float = 0.0
+    clip_norm: float | None = None
+    eval_every: int | None = None  # None: once per epoch
+    epochs: float | None = None
+    steps: int | None = None
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+
+@dataclass
+class DataSpec:
+    """A generated data set (a name of ``datasets.DATASETS``) or inline samples.
+
+    ``seed`` None means the project's seed.  Inline data (``dataset == "inline"``) carries
+    ``X`` (n, d), ``y`` (n,), ``kind`` and, for classification, ``class_names``.
+    """
+
+    dataset: str
+    n_samples: int | None = None
+    noise: float = 0.0
+    test_ratio: float = DEFAULT_TEST_RATIO
+    features: list[str] = field(default_factory=lambda: list(_datasets.DEFAULT_FEATURES))
+    seed: int | None = None
+    X: np.ndarray | None = None
+    y: np.ndarray | None = None
+    kind: str | None = None
+    class_names: list[str] | None = None
+
+    @property
+    def is_inline(self) -> bool:
+        return self.dataset == INLINE
+
+    @property
+    def input_dim(self) -> int:
+        """Width of the raw samples (before features)."""
+        return self.X.shape[1] if self.is_inline else _datasets.DATASETS[self.dataset].input_dim
+
+    @property
+    def network_inputs(self) -> int:
+        """Units of the network's input layer: the features on 2-D data, else the raw width."""
+        return len(self.features) if self.input_dim == 2 else self.input_dim
+
+    @property
+    def task(self) -> str:
+        return self.kind if self.is_inline else _datasets.DATASETS[self.dataset].kind
+
+    @property
+    def output_size(self) -> int:
+        if self.is_inline:
+            return len(self.class_names) if self.kind == "multiclass" else 1
+        return _datasets.DATASETS[self.dataset].output_size
+
+    def to_dict(self) -> dict:
+        out: dict = {"dataset": self.dataset}
+        if self.is_inline:
+            out["kind"] = self.kind
+            out["X"] = self.X.tolist()
+            out["y"] = self.y.tolist()
+            if self.class_names is not None:
+                out["class_names"] = list(self.class_names)
+        else:
+            out["n_samples"] = self.n_samples
+            out["noise"] = self.noise
+        out["test_ratio"] = self.test_ratio
+        out["features"] = list(self.features)
+        out["seed"] = self.seed
+        return out
+
+
+@dataclass(eq=False)
+class ProjectData:
+    """The data a project trains on, ready for the network and the Trainer.
+
+    ``X_*`` are the network's inputs (features applied), ``Y_*`` the targets shaped for the
+    output layer ((n, 1) for binary and regression, one-hot (n, K) for multiclass);
+    ``train_index``/``test_index`` select rows of ``dataset`` (the raw samples, e.g. for plots).
+    """
+
+    dataset: _datasets.Dataset
+    features: tuple[str, ...]
+    train_index: np.ndarray
+    test_index: np.ndarray
+    X_train: np.ndarray
+    Y_train: np.ndarray
+    X_test: np.ndarray
+    Y_test: np.ndarray
+    task: str
+    input_labels: list[str]
+    output_labels: list[str]
+
+    @property
+    def raw_train(self) -> np.ndarray:
+        return self.dataset.X[self.train_index]
+
+    @property
+    def raw_test(self) -> np.ndarray:
+        return self.dataset.X[self.test_index]
+
+    def inputs(self, raw: np.ndarray) -> np.ndarray:
+        """The network's inputs for raw samples (n, d), e.g. a grid for a decision boundary."""
+        return _datasets.feature_matrix(raw, self.features)
+
+    def __repr__(self) -> str:
+        return (
+            f"ProjectData({self.dataset.name!r}, {self.task}, train {self.X_train.shape}, "
+            f"test {self.X_test.shape})"
+        )
+
+
+# --------------------------------------------------------------------------- the project
+
+
+@dataclass(eq=False)
+class Project:
+    """One project file's contents.  Build engine objects with the ``build_*`` methods.
+
+    ``weights`` is None (train from the seed's initial weights) or one (weights, bias) pair of
+    float64 arrays per layer; ``history`` is None or ``History.as_dict()``.
+    Two projects are equal when their :meth:`to_dict` are.
+    """
+
+    name: str
+    network: NetworkSpec
+    loss: str
+    data: DataSpec
+    optimizer: OptimizerSpec = field(default_factory=OptimizerSpec)
+    schedule: ScheduleSpec = field(default_factory=ScheduleSpec)
+    training: TrainingSpec = field(default_factory=TrainingSpec)
+    seed: int = 0
+    description: str = ""
+    weights: list[tuple[np.ndarray, np.ndarray]] | None = None
+    history: dict | None = None
+    step_count: int = 0
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Project):
+            return NotImplemented
+        return self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        arch = "-".join(map(str, self.network.sizes))
+        trained = f", trained {self.step_count} steps" if self.weights is not None else ""
+        return f"Project({self.name!r}, {arch}, {self.data.dataset}{trained})"
+
+    # ----------------------------------------------------------------- dict / file
+    def to_dict(self) -> dict:
+        """The JSON document (plain dicts, lists, numbers, strings)."""
+        out = {
+            "format": FORMAT,
+            "version": VERSION,
+            "name": self.name,
+            "description": self.description,
+            "network": self.network.to_dict(),
+            "loss": self.loss,
+            "optimizer": self.optimizer.to_dict(),
+            "schedule": self.schedule.to_dict(),
+            "training": self.training.to_dict(),
+            "data": self.data.to_dict(),
+            "seed": self.seed,
+        }
+        if self.weights is not None:
+            out["weights"] = [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.weights]
+        if self.history is not None:
+            out["history"] = {k: list(col) for k, col in self.history.items()}
+        out["step_count"] = self.step_count
+        return out
+
+    @classmethod
+    def from_dict(cls, d: object) -> Project:
+        """Check every field of the JSON document ``d``; raises one ProjectError naming it."""
+        return _parse_project(d)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> Project:
+        """Read the project file ``path``; any problem is a ProjectError starting with the path.
+
+        The file is parsed as JSON only (never executed, never unpickled) and may be at most
+        ``files.MAX_FILE_BYTES`` long.
+        """
+        doc = read_json(path)
+        try:
+            return cls.from_dict(doc)
+        except ProjectError as exc:
+            raise ProjectError(f"{path}: {exc}") from None
+
+    def save(self, path: str | os.PathLike) -> None:
+        """Changes the file ``path`` atomically (the previous file survives any failure)."""
+        write_text_atomic(path, self.to_json())
+
+    def to_json(self) -> str:
+        return dumps(self.to_dict())
+
+    def replace(self, **changes) -> Project:
+        """A copy with ``changes``, checked as a loaded file would be."""
+        return Project.from_dict(dataclasses.replace(self, **changes).to_dict())
+
+    def with_seed(self, seed: int) -> Project:
+        """A copy whose seed (network init, data and batch order) is ``seed``."""
+        data = self.data
+        if data.seed is not None:
+            data = dataclasses.replace(data, seed=seed)
+        return self.replace(seed=seed, data=data)
+
+    # ----------------------------------------------------------------- builders
+    @property
+    def data_seed(self) -> int:
+        return self.seed if self.data.seed is None else self.data.seed
+
+    def build_network(self) -> Network:
+        """A new Network: the stored weights if any, else the seed's initial weights."""
+        spec = self.network
+        net = Network(
+            spec.sizes,
+            spec.activations,
+            loss=self.loss,
+            init=spec.init,
+            seed=self.seed,
+            dtype=spec.dtype,
+            use_bias=spec.use_bias,
+            init_params=spec.init_params,
+            l1=self.training.l1,
+            l2=self.training.l2,
+            dropout=spec.dropout,
+        )
+        for i, r, c in spec.removed:
+            net.set_connection(i, r, c, False)
+        if self.weights is not None:
+            net.set_weights(self.weights)
+        return net
+
+    def build_data(self) -> ProjectData:
+        """Generate (or read inline) the data, split it and apply the input features."""
+        spec = self.data
+        seed = self.data_seed
+        if spec.is_inline:
+            names = spec.class_names
+            if spec.kind == "binary" and names is None:
+                names = ["class 0", "class 1"]
+            dataset = _datasets.Dataset(INLINE, spec.kind, spec.X, spec.y, tuple(names or ()))
+        else:
+            dataset = _datasets.generate(spec.dataset, spec.n_samples, spec.noise, seed)
+        train, test = _datasets.split(dataset.n_samples, spec.test_ratio, seed)
+        features = tuple(spec.features)
+        X = _datasets.feature_matrix(dataset.X, features)
+        Y = dataset.targets(self.loss)
+        if spec.is_inline:
+            inputs = _inline_input_labels(dataset.input_dim, features)
+        else:
+            inputs = _datasets.input_labels(spec.dataset, features)
+        if dataset.kind == "multiclass":
+            outputs = list(dataset.class_names)
+        elif dataset.kind == "binary":
+            outputs = [f"p({dataset.class_names[1]})"]
+        else:
+            outputs = ["y"]
+        return ProjectData(
+            dataset,
+            features,
+            train,
+            test,
+            X[train],
+            Y[train],
+            X[test],
+            Y[test],
+            dataset.kind,
+            inputs,
+            outputs,
+        )
+
+    def build_optimizer(self):
+        """A new optimizer with the stored parameters (fresh state)."""
+        return _optimizers.make(self.optimizer.name, **self.optimizer.params)
+
+    def build_schedule(self):
+        """A new learning-rate schedule with the stored parameters."""
+        return _schedules.make(self.schedule.name, **self.schedule.params)
+
+    def build_trainer(self, net: Network | None = None, data: ProjectData | None = None):
+        """A Trainer on ``net`` (default: :meth:`build_network`) and this project's data.
+
+        A trained project resumes its step count and history (the optimizer state and the
+        batch order start afresh: they are not stored).
+        """
+        net = self.build_network() if net is None else net
+        data = self.build_data() if data is None else data
+        t = self.training
+        trainer = Trainer(
+            net,
+            self.build_optimizer(),
+            data.X_train,
+            data.Y_train,
+            data.X_test,
+            data.Y_test,
+            task=data.task,
+            batch_size=t.batch_size,
+            schedule=self.build_schedule(),
+            clip_norm=t.clip_norm,
+            eval_every=t.eval_every,
+            seed=self.seed,
+        )
+        if self.weights is not None:
+            trainer.step_count = self.step_count
+            if self.history is not None:
+                trainer.history = History.from_dict(self.history, len(net.layers))
+        return trainer
+
+    # ----------------------------------------------------------------- storing results
+    def with_weights(self, net: Network, history=None, step_count: int = 0) -> Project:
+        """A copy holding ``net``'s architecture, loss, L1/L2 and weights (float64 values).
+
+        ``history`` (a History or its dict) and ``step_count`` describe the training so far;
+        without a history the copy has none.
+        """
+        layers = net.layers
+        spec = NetworkSpec(
+            sizes=list(net.sizes),
+            activations=list(net.activations),
+            use_bias=[bool(la.use_bias) for la in layers],
+            dropout=[float(la.dropout) for la in layers],
+            removed=[
+                (i, int(r), int(c)) for i, la in enumerate(layers) for r, c in np.argwhere(~la.mask)
+            ],
+            init=net.init,
+            init_params=dict(net.init_params),
+            dtype=net.dtype.name,
+        )
+        weights = [(la.weights.astype(np.float64), la.bias.astype(np.float64)) for la in layers]
+        if history is not None and not isinstance(history, dict):
+            history = history.as_dict()
+        training = dataclasses.replace(self.training, l1=net.l1, l2=net.l2)
+        return self.replace(
+            network=spec,
+            loss=net.loss,
+            training=training,
+            weights=weights,
+            history=history,
+            step_count=int(step_count),
+        )
+
+    def capture(self, trainer) -> Project:
+        """A copy holding ``trainer``'s network weights, history and step count."""
+        return self.with_weights(trainer.net, trainer.history, trainer.step_count)
+
+    def without_weights(self) -> Project:
+        """A copy that trains from the seed's initial weights (no weights, history or steps)."""
+        return self.replace(weights=None, history=None, step_count=0)
+
+
+def load_example(name: str) -> Project:
+    """The example project ``resources/examples/<name>.json``."""
+    return Project.load(resource("examples", name + ".json"))
+
+
+def _inline_input_labels(dim: int, features: tuple[str, ...]) -> list[str]:
+    if dim == 2:
+        return [_datasets.FEATURES[key] for key in features]
+    if dim == 1:
+        return ["x"]
+    return [f"x{i + 1}" for i in range(dim)]
+
+
+# --------------------------------------------------------------------------- parsing
+
+_TOP = (
+    "format",
+    "version",
+    "name",
+    "description",
+    "network",
+    "loss",
+    "optimizer",
+    "schedule",
+    "training",
+    "data",
+    "seed",
+    "weights",
+    "history",
+    "step_count",
+)
+
+
+def _parse_project(d: object) -> Project:
+    top = v.Fields(d, "", _TOP)
+    fmt = top.raw("format", required=True)
+    if fmt != FORMAT:
+        hint = " (a weights export, not a project)" if fmt == "backprop-lab-weights" else ""
+        raise v.fail("format", f"expected {FORMAT!r}, got {fmt!r}{hint}")
+    version = top.raw("version", required=True)
+    if type(version) is not int:
+        raise v.fail("version", f"must be a whole number, not {v.describe(version)}")
+    if version != VERSION:
+        newer = " (written by a newer Backprop Lab)" if version > VERSION else ""
+        raise v.fail(
+            "version", f"unknown version {version}{newer}; this program reads version {VERSION}"
+        )
+    name = top.string("name", "Untitled", max_len=1000)
+    description = top.string("description", "", max_len=MAX_TEXT)
+    seed = top.integer("seed", 0, low=0, high=MAX_SEED)
+    loss = top.string("loss", choices=_losses.LOSSES, what="loss")
+    data = _parse_data(top.raw("data", required=True), "data")
+    network = _parse_network(top.raw("network", required=True), "network", data, loss)
+    optimizer = _parse_optimizer(top.raw("optimizer", {"name": "SGD"}), "optimizer")
+    schedule = _parse_schedule(top.raw("schedule", {"name": "constant"}), "schedule")
+    training = _parse_training(top.raw("training", {}), "training")
+    weights = None
+    if top.raw("weights", None) is not None:
+        weights = _parse_weights(top.raw("weights"), "weights", network)
+    history = None
+    if top.raw("history", None) is not None:
+        history = _parse_history(top.raw("history"), "history")
+    step_count = top.integer("step_count", 0, low=0, high=MAX_STEPS)
+    return Project(
+        name=name,
+        description=description,
+        network=network,
+        loss=loss,
+        optimizer=optimizer,
+        schedule=schedule,
+        training=training,
+        data=data,
+        seed=seed,
+        weights=weights,
+        history=history,
+        step_count=step_count,
+    )
+
+
+def _parse_network(obj: object, path: str, data: DataSpec, loss: str) -> NetworkSpec:
+    f = v.Fields(
+        obj,
+        path,
+        ("sizes", "activations", "use_bias", "dropout", "removed", "init", "init_params", "dtype"),
+    )
+    sizes_raw = f.array("sizes", max_len=MAX_LAYERS)
+    if len(sizes_raw) < 2:
+        raise v.fail(f.where("sizes"), "needs at least an input and an output layer (2 sizes)")
+    sizes = [
+        v.integer(s, v.join(f.where("sizes"), k), low=1, high=MAX_LAYER_SIZE)
+        for k, s in enumerate(sizes_raw)
+    ]
+    n_layers = len(sizes) - 1
+    n_params = sum(sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(n_layers))
+    if n_params > MAX_PARAMETERS:
+        raise v.fail(
+            f.where("sizes"),
+            f"the network would have {n_params:,} parameters; at most "
+            f"{MAX_PARAMETERS:,} are allowed",
+        )
+    want_in, want_out = data.network_inputs, data.output_size
+    if sizes[0] != want_in:
+        what = (
+            f"the {want_in} features {', '.join(data.features)}"
+            if data.input_dim == 2
+            else f"{want_in} input value{'s' if want_in != 1 else ''}"
+        )
+        raise v.fail(
+            v.join(f.where("sizes"), 0),
+            f"the input layer has {sizes[0]} neurons, but the data gives {what}",
+        )
+    if sizes[-1] != want_out:
+        what = {
+            "multiclass": f"{want_out} classes",
+            "binary": "binary labels (1 output)",
+            "regression": "one target (1 output)",
+        }[data.task]
+        raise v.fail(
+            v.join(f.where("sizes"), n_layers),
+            f"the output layer has {sizes[-1]} neurons, but the data has {what}",
+        )
+    acts = f.array("activations", length=n_layers)
+    known = tuple(_activations.ACTIVATIONS)
+    activations = [
+        v.string(a, v.join(f.where("activations"), i), choices=known, what="activation")
+        for i, a in enumerate(acts)
+    ]
+    use_bias = [
+        v.boolean(b, v.join(f.where("use_bias"), i))
+        for i, b in enumerate(f.array("use_bias", [True] * n_layers, length=n_layers))
+    ]
+    dropout = [
+        v.number(p, v.join(f.where("dropout"), i), low=0.0, below=1.0)
+        for i, p in enumerate(f.array("dropout", [0.0] * n_layers, length=n_layers))
+    ]
+    if dropout[-1] != 0.0:
+        raise v.fail(
+            v.join(f.where("dropout"), n_layers - 1),
+            "dropout applies to hidden layers; the output layer's must be 0",
+        )
+    removed = []
+    seen = set()
+    for k, triple in enumerate(f.array("removed", [])):
+        where = v.join(f.where("removed"), k)
+        v.array(triple, where, length=3)
+        i = v.integer(triple[0], v.join(where, 0), low=0, high=n_layers - 1)
+        r = v.integer(triple[1], v.join(where, 1), low=0, high=sizes[i] - 1)
+        c = v.integer(triple[2], v.join(where, 2), low=0, high=sizes[i + 1] - 1)
+        if (i, r, c) in seen:
+            raise v.fail(where, f"connection {r} -> {c} of layer {i} is listed twice")
+        seen.add((i, r, c))
+        removed.append((i, r, c))
+    init = f.string(
+        "init", "xavier_uniform", choices=_initializers.INITIALIZERS, what="initialiser"
+    )
+    params_obj = f.object("init_params", {})
+    for key, value in params_obj.items():
+        v.number(value, v.join(f.where("init_params"), key))
+    try:
+        init_params = _initializers.check(init, params_obj)
+    except ValueError as exc:
+        raise v.fail(f.where("init_params"), str(exc)) from None
+    dtype = f.string("dtype", "float64", choices=DTYPES, what="dtype")
+    return NetworkSpec(sizes, activations, use_bias, dropout, removed, init, init_params, dtype)
+
+
+def _parse_params(obj: object, path: str) -> dict:
+    """Hyper-parameters: numbers, true/false, or arrays of numbers (Adam's betas)."""
+    if not isinstance(obj, dict):
+        raise v.fail(path, f"must be an object, not {v.describe(obj)}")
+    out = {}
+    for key, value in obj.items():
+        where = v.join(path, key)
+        if isinstance(value, bool):
+            out[key] = value
+        elif isinstance(value, list):
+            out[key] = [v.number(x, v.join(where, j)) for j, x in enumerate(value)]
+        elif type(value) is int:
+            out[key] = value
+        elif type(value) is float:
+            out[key] = v.number(value, where)
+        else:
+            raise v.fail(
+                where,
+                f"must be a number, true/false or an array of numbers, not {v.describe(value)}",
+            )
+    return out
+
+
+def _parse_optimizer(obj: object, path: str) -> OptimizerSpec:
+    f = v.Fields(obj, path, ("name", "params"))
+    name = f.string("name", choices=tuple(_optimizers.OPTIMIZERS), what="optimizer")
+    params = _parse_params(f.raw("params", {}), f.where("params"))
+    try:
+        _optimizers.make(name, **params)
+    except (ValueError, TypeError) as exc:
+        raise v.fail(f.where("params"), str(exc)) from None
+    return OptimizerSpec(name, params)
+
+
+def _parse_schedule(obj: object, path: str) -> ScheduleSpec:
+    f = v.Fields(obj, path, ("name", "params"))
+    name = f.string("name", choices=tuple(_schedules.SCHEDULES), what="schedule")
+    params = _parse_params(f.raw("params", {}), f.where("params"))
+    try:
+        _schedules.make(name, **params)
+    except (ValueError, TypeError) as exc:
+        raise v.fail(f.where("params"), str(exc)) from None
+    return ScheduleSpec(name, params)
+
+
+def _parse_training(obj: object, path: str) -> TrainingSpec:
+    f = v.Fields(
+        obj, path, ("batch_size", "l1", "l2", "clip_norm", "eval_every", "epochs", "steps")
+    )
+    spec = TrainingSpec(
+        batch_size=f.integer("batch_size", None, low=1, high=_datasets.MAX_SAMPLES, null=True),
+        l1=f.number("l1", 0.0, low=0.0),
+        l2=f.number("l2", 0.0, low=0.0),
+        clip_norm=f.number("clip_norm", None, above=0.0, null=True),
+        eval_every=f.integer("eval_every", None, low=1, high=MAX_STEPS, null=True),
+        epochs=_whole_if_integral(
+            f.number("epochs", None, above=0.0, high=float(MAX_EPOCHS), null=True)
+        ),
+        steps=f.integer("steps", None, low=1, high=MAX_STEPS, null=True),
+    )
+    if spec.epochs is not None and spec.steps is not None:
+        raise v.fail(f.where("steps"), "give epochs or steps, not both")
+    return spec
+
+
+def _whole_if_integral(value: float | None) -> float | int | None:
+    return int(value) if value is not None and value.is_integer() else value
+
+
+def _parse_data(obj: object, path: str) -> DataSpec:
+    if not isinstance(obj, dict):
+        raise v.fail(path, f"must be an object, not {v.describe(obj)}")
+    dataset = obj.get("dataset")
+    if dataset == INLINE:
+        return _parse_inline(obj, path)
+    f = v.Fields(obj, path, ("dataset", "n_samples", "noise", "test_ratio", "features", "seed"))
+    dataset = f.string("dataset", choices=(*_datasets.DATASETS, INLINE), what="dataset")
+    info = _datasets.DATASETS[dataset]
+    high = _datasets.DIGITS_SAMPLES if dataset == "digits" else _datasets.MAX_SAMPLES
+    n_samples = f.integer("n_samples", None, low=1, high=high, null=True)
+    noise = f.number("noise", 0.0, low=0.0, high=_datasets.MAX_NOISE)
+    test_ratio, features, seed = _parse_common(f, info.input_dim)
+    return DataSpec(dataset, n_samples, noise, test_ratio, features, seed)
+
+
+def _parse_common(f: v.Fields, input_dim: int) -> tuple[float, list[str], int | None]:
+    test_ratio = f.number("test_ratio", DEFAULT_TEST_RATIO, low=0.0, high=_datasets.MAX_TEST_RATIO)
+    default = list(_datasets.DEFAULT_FEATURES) if input_dim == 2 else []
+    features = [
+        v.string(
+            key, v.join(f.where("features"), k), choices=tuple(_datasets.FEATURES), what="feature"
+        )
+        for k, key in enumerate(f.array("features", default, max_len=len(_datasets.FEATURES)))
+    ]
+    if len(set(features)) != len(features):
+        raise v.fail(f.where("features"), f"a feature is listed twice in {features}")
+    if input_dim == 2 and not features:
+        raise v.fail(f.where("features"), "choose at least one input feature")
+    if input_dim != 2 and features:
+        raise v.fail(
+            f.where("features"),
+            f"features apply to 2-D data only; this data has {input_dim} input value"
+            f"{'s' if input_dim != 1 else ''}: use []",
+        )
+    seed = f.integer("seed", None, low=0, high=MAX_SEED, null=True)
+    return test_ratio, features, seed
+
+
+def _parse_inline(obj: dict, path: str) -> DataSpec:
+    f = v.Fields(
+        obj, path, ("dataset", "kind", "X", "y", "class_names", "test_ratio", "features", "seed")
+    )
+    kind = f.string("kind", choices=_datasets.KINDS, what="kind")
+    rows = f.array("X", max_len=_datasets.MAX_SAMPLES)
+    if not rows:
+        raise v.fail(f.where("X"), "needs at least one sample")
+    X = v.number_matrix(rows, f.where("X"), (None, None))
+    if X.shape[1] < 1 or X.shape[1] > MAX_LAYER_SIZE:
+        raise v.fail(v.join(f.where("X"), 0), f"a sample needs 1 to {MAX_LAYER_SIZE:,} values")
+    y = v.number_vector(f.raw("y", required=True), f.where("y"), length=X.shape[0])
+    class_names = None
+    if f.has("class_names") and f.raw("class_names") is not None:
+        if kind == "regression":
+            raise v.fail(f.where("class_names"), "regression data has no class names")
+        names = f.array("class_names", max_len=MAX_LAYER_SIZE)
+        class_names = [
+            v.string(n, v.join(f.where("class_names"), k), max_len=200) for k, n in enumerate(names)
+        ]
+    if kind == "binary":
+        bad = np.flatnonzero((y != 0.0) & (y != 1.0))
+        if bad.size:
+            raise v.fail(v.join(f.where("y"), int(bad[0])), "binary labels must be 0 or 1")
+        if class_names is not None and len(class_names) != 2:
+            raise v.fail(f.where("class_names"), "binary data needs exactly 2 class names")
+    elif kind == "multiclass":
+        bad = np.flatnonzero((y != np.round(y)) | (y < 0))
+        if bad.size:
+            raise v.fail(
+                v.join(f.where("y"), int(bad[0])),
+                "multiclass labels must be class indices 0, 1, 2, ...",
+            )
+        k = int(y.max()) + 1 if class_names is None else len(class_names)
+        if class_names is None:
+            class_names = [f"class {c}" for c in range(max(k, 2))]
+        elif k < 2:
+            raise v.fail(f.where("class_names"), "multiclass data needs at least 2 class names")
+        if y.max() >= len(class_names):
+            bad = int(np.flatnonzero(y >= len(class_names))[0])
+            raise v.fail(
+                v.join(f.where("y"), bad),
+                f"class index {int(y[bad])} but only {len(class_names)} class names",
+            )
+        if len(class_names) > MAX_LAYER_SIZE:
+            raise v.fail(f.where("class_names"), "too many classes")
+    test_ratio, features, seed = _parse_common(f, X.shape[1])
+    if kind == "multiclass":
+        y = y.astype(np.int64)  # written back as whole numbers
+    return DataSpec(INLINE, None, 0.0, test_ratio, features, seed, X, y, kind, class_names)
+
+
+def _parse_weights(obj: object, path: str, spec: NetworkSpec) -> list:
+    sizes = spec.sizes
+    layers = v.array(obj, path, length=len(sizes) - 1)
+    out = []
+    for i, layer in enumerate(layers):
+        where = v.join(path, i)
+        f = v.Fields(layer, where, ("weights", "bias"))
+        w = v.number_matrix(
+            f.raw("weights", required=True), f.where("weights"), (sizes[i], sizes[i + 1])
+        )
+        b = v.number_vector(f.raw("bias", required=True), f.where("bias"), length=sizes[i + 1])
+        out.append((w.reshape(sizes[i], sizes[i + 1]), b))
+    return out
+
+
+def _parse_history(obj: object, path: str) -> dict:
+    f = v.Fields(obj, path, (*History.SCALARS, "grad_norms"))
+    steps = f.array("step")
+    n = len(steps)
+    out = {}
+    for name in History.SCALARS:
+        column = f.array(name, [None] * n, length=n)
+        out[name] = [_finite_or_null(x, v.join(f.where(name), j)) for j, x in enumerate(column)]
+    norms = f.array("grad_norms", [])
+    if norms and len(norms) != n:
+        raise v.fail(f.where("grad_norms"), f"must have {n} rows (one per step), has {len(norms)}")
+    width = None
+    rows = []
+    for j, row in enumerate(norms):
+        where = v.join(f.where("grad_norms"), j)
+        v.array(row, where, length=width)
+        width = len(row)
+        rows.append([_finite_or_null(x, v.join(where, k)) for k, x in enumerate(row)])
+    out["grad_norms"] = rows
+    return out
+
+
+def _finite_or_null(x: object, path: str) -> float | None:
+    return None if x is None else v.number(x, path)

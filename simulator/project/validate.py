@@ -1,0 +1,215 @@
+"""Checks for values read from JSON; every error names the field path (``network.sizes[1]``)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from simulator.project.files import ProjectError
+
+
+def join(path: str, key: str | int) -> str:
+    """The path of ``key`` inside ``path``: ``join("network", "sizes")`` -> ``network.sizes``."""
+    if isinstance(key, int):
+        return f"{path}[{key}]"
+    return f"{path}.{key}" if path else key
+
+
+def fail(path: str, problem: str) -> ProjectError:
+    return ProjectError(f"{path}: {problem}" if path else problem)
+
+
+def describe(value: object) -> str:
+    """How JSON would call ``value``'s type, for messages."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, dict):
+        return "an object"
+    return type(value).__name__
+
+
+def _is_number(value: object) -> bool:
+    # bool is an int subclass in Python but true/false in JSON: never a number here.
+    return type(value) is int or type(value) is float
+
+
+def _nonfinite(value: float) -> str:
+    return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+class Fields:
+    """One JSON object being read: typed getters that know the field path.
+
+    Unknown keys are an error (a misspelt field would otherwise be silently ignored).
+    """
+
+    def __init__(self, obj: object, path: str, known: Iterable[str]):
+        if not isinstance(obj, dict):
+            raise fail(path or "the file", f"must be an object, not {describe(obj)}")
+        self.obj = obj
+        self.path = path
+        known = tuple(known)
+        for key in obj:
+            if key not in known:
+                where = f"in {path}" if path else "at the top level"
+                raise fail(join(path, key), f"unknown field {where} (known: {', '.join(known)})")
+
+    def has(self, key: str) -> bool:
+        return key in self.obj
+
+    def raw(self, key: str, default: object = ..., *, required: bool = False) -> object:
+        if key in self.obj:
+            return self.obj[key]
+        if required or default is ...:
+            raise fail(join(self.path, key), "required field is missing")
+        return default
+
+    def where(self, key: str) -> str:
+        return join(self.path, key)
+
+    def string(
+        self, key: str, default: object = ..., *, choices=None, what="value", max_len=10_000
+    ) -> str:
+        return string(
+            self.raw(key, default), self.where(key), choices=choices, what=what, max_len=max_len
+        )
+
+    def integer(self, key: str, default: object = ..., *, low=None, high=None, null=False):
+        return integer(self.raw(key, default), self.where(key), low=low, high=high, null=null)
+
+    def number(self, key: str, default: object = ..., **bounds):
+        return number(self.raw(key, default), self.where(key), **bounds)
+
+    def boolean(self, key: str, default: object = ...) -> bool:
+        return boolean(self.raw(key, default), self.where(key))
+
+    def array(self, key: str, default: object = ..., *, length=None, max_len=None) -> list:
+        return array(self.raw(key, default), self.where(key), length=length, max_len=max_len)
+
+    def object(self, key: str, default: object = ...) -> dict:
+        value = self.raw(key, default)
+        if not isinstance(value, dict):
+            raise fail(self.where(key), f"must be an object, not {describe(value)}")
+        return value
+
+
+def string(value: object, path: str, *, choices=None, what="value", max_len=10_000) -> str:
+    """A string; with ``choices``, one of them ("unknown <what> 'x' (known: ...)" otherwise)."""
+    if not isinstance(value, str):
+        raise fail(path, f"must be a string, not {describe(value)}")
+    if len(value) > max_len:
+        raise fail(path, f"is too long ({len(value):,} characters; at most {max_len:,})")
+    if choices is not None and value not in choices:
+        raise fail(path, f"unknown {what} {value!r} (known: {', '.join(choices)})")
+    return value
+
+
+def integer(value: object, path: str, *, low=None, high=None, null=False) -> int | None:
+    if value is None and null:
+        return None
+    if type(value) is float and value.is_integer():
+        value = int(value)  # 10.0 is a whole number in JSON terms
+    if type(value) is not int:
+        want = "a whole number" + (" or null" if null else "")
+        if type(value) is float:
+            got = _nonfinite(value) if not math.isfinite(value) else repr(value)
+        else:
+            got = describe(value)
+        raise fail(path, f"must be {want}, not {got}")
+    _bounds(value, path, low, high)
+    return value
+
+
+def number(
+    value: object, path: str, *, low=None, high=None, above=None, below=None, null=False
+) -> float | None:
+    if value is None and null:
+        return None
+    if not _is_number(value):
+        want = "a number" + (" or null" if null else "")
+        raise fail(path, f"must be {want}, not {describe(value)}")
+    value = float(value)
+    if not math.isfinite(value):
+        raise fail(path, f"must be a finite number, not {_nonfinite(value)}")
+    _bounds(value, path, low, high)
+    if above is not None and not value > above:
+        raise fail(path, f"must be greater than {above:g}, got {value:g}")
+    if below is not None and not value < below:
+        raise fail(path, f"must be less than {below:g}, got {value:g}")
+    return value
+
+
+def _bounds(value, path, low, high) -> None:
+    if low is not None and value < low:
+        raise fail(
+            path,
+            f"must be at least {low:,}, got {value:,}"
+            if isinstance(low, int)
+            else f"must be at least {low:g}, got {value:g}",
+        )
+    if high is not None and value > high:
+        raise fail(
+            path,
+            f"must be at most {high:,}, got {value:,}"
+            if isinstance(high, int)
+            else f"must be at most {high:g}, got {value:g}",
+        )
+
+
+def boolean(value: object, path: str) -> bool:
+    if not isinstance(value, bool):
+        raise fail(path, f"must be true or false, not {describe(value)}")
+    return value
+
+
+def array(value: object, path: str, *, length=None, max_len=None) -> list:
+    if not isinstance(value, list):
+        raise fail(path, f"must be an array, not {describe(value)}")
+    if length is not None and len(value) != length:
+        raise fail(path, f"must have {entries(length)}, has {len(value)}")
+    if max_len is not None and len(value) > max_len:
+        raise fail(path, f"has {len(value):,} entries; at most {max_len:,} are allowed")
+    return value
+
+
+def entries(n: int) -> str:
+    return f"{n:,} entr{'y' if n == 1 else 'ies'}"
+
+
+def number_vector(value: object, path: str, length: int | None = None) -> np.ndarray:
+    """A JSON array of finite numbers as a float64 (n,) array."""
+    row = array(value, path, length=length)
+    for j, v in enumerate(row):
+        if not _is_number(v):
+            raise fail(join(path, j), f"must be a number, not {describe(v)}")
+    out = np.array(row, dtype=np.float64).reshape(len(row))
+    bad = ~np.isfinite(out)
+    if bad.any():
+        j = int(np.flatnonzero(bad)[0])
+        raise fail(join(path, j), f"must be a finite number, not {_nonfinite(out[j])}")
+    return out
+
+
+def number_matrix(value: object, path: str, shape: tuple[int | None, int | None]) -> np.ndarray:
+    """A JSON array of rows of finite numbers as a float64 array of ``shape`` (None: any)."""
+    rows = array(value, path, length=shape[0])
+    width = shape[1]
+    out = []
+    for r, row in enumerate(rows):
+        vec = number_vector(row, join(path, r), length=width)
+        if width is None:
+            width = vec.shape[0]
+        out.append(vec)
+    if not out:
+        return np.zeros((0, width or 0))
+    return np.stack(out)

@@ -1,0 +1,240 @@
+"""Trained weights as files other programs read: ``.npz`` (NumPy) and ``.json``.
+
+``.npz``: for each layer i, ``layers.{i}.weights`` (fan_in, fan_out), ``layers.{i}.bias``
+(fan_out,) and ``layers.{i}.mask`` (bool, False = connection removed), in the network's dtype,
+plus ``architecture``: a JSON string (0-d unicode array) with sizes, activations, use_bias, loss
+and dtype.  Everything loads with ``np.load(path, allow_pickle=False)``.
+
+``.json``: ``{"format": "backprop-lab-weights", "version": 1, "architecture": {...},
+"layers": [{"weights": [[...]], "bias": [...], "mask": [[true, ...]]}, ...]}`` with exact
+(float64 ``repr``) numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from simulator.engine import activations as _activations
+from simulator.engine import losses as _losses
+from simulator.engine.network import DTYPES, Network
+from simulator.project import validate as v
+from simulator.project.files import (
+    ProjectError,
+    dumps,
+    parse_json,
+    read_bytes,
+    write_atomic,
+    write_text_atomic,
+)
+
+WEIGHTS_FORMAT = "backprop-lab-weights"
+WEIGHTS_VERSION = 1
+WEIGHT_EXTENSIONS = (".npz", ".json")
+
+
+def architecture(net: Network) -> dict:
+    """What a reader needs to rebuild the forward pass: sizes, activations, biases, loss, dtype."""
+    return {
+        "sizes": list(net.sizes),
+        "activations": list(net.activations),
+        "use_bias": [bool(layer.use_bias) for layer in net.layers],
+        "loss": net.loss,
+        "dtype": net.dtype.name,
+    }
+
+
+def _extension(path: str | os.PathLike) -> str:
+    ext = Path(path).suffix.lower()
+    if ext not in WEIGHT_EXTENSIONS:
+        raise ProjectError(
+            f"{path}: cannot export weights as {ext or 'a file without an extension'!r}; "
+            f"use one of {', '.join(WEIGHT_EXTENSIONS)}"
+        )
+    return ext
+
+
+def export_weights(net: Network, path: str | os.PathLike) -> None:
+    """Changes the file ``path`` (atomically) to ``net``'s weights; the extension picks the format.
+
+    Raises ProjectError for an unsupported extension (naming the supported ones).
+    """
+    ext = _extension(path)
+    arch = architecture(net)
+    if ext == ".json":
+        doc = {
+            "format": WEIGHTS_FORMAT,
+            "version": WEIGHTS_VERSION,
+            "architecture": arch,
+            "layers": [
+                {
+                    "weights": layer.weights.astype(np.float64).tolist(),
+                    "bias": layer.bias.astype(np.float64).tolist(),
+                    "mask": layer.mask.tolist(),
+                }
+                for layer in net.layers
+            ],
+        }
+        write_text_atomic(path, dumps(doc))
+        return
+    arrays = {"architecture": np.array(json.dumps(arch))}
+    for i, layer in enumerate(net.layers):
+        arrays[f"layers.{i}.weights"] = np.ascontiguousarray(layer.weights)
+        arrays[f"layers.{i}.bias"] = np.ascontiguousarray(layer.bias)
+        arrays[f"layers.{i}.mask"] = np.ascontiguousarray(layer.mask, dtype=bool)
+    write_atomic(path, lambda f: np.savez(f, **arrays))
+
+
+LayerArrays = tuple[np.ndarray, np.ndarray, np.ndarray]  # weights, bias, mask
+
+
+def load_weights(path: str | os.PathLike) -> tuple[dict, list[LayerArrays]]:
+    """Read a weights export: (architecture dict, [(weights, bias, mask) per layer]).
+
+    Arrays come back in the architecture's dtype (masks bool).  Every shape, value and name is
+    checked; problems raise a ProjectError starting with the path.  ``.npz`` files are read
+    with ``allow_pickle=False``.
+    """
+    ext = _extension(path)
+    data = read_bytes(path)
+    try:
+        if ext == ".json":
+            return _from_json(parse_json(data, str(path)))
+        return _from_npz(data)
+    except ProjectError as exc:
+        message = str(exc)
+        if not message.startswith(str(path)):
+            message = f"{path}: {message}"
+        raise ProjectError(message) from None
+
+
+def _check_architecture(obj: object, path: str) -> dict:
+    f = v.Fields(obj, path, ("sizes", "activations", "use_bias", "loss", "dtype"))
+    sizes_raw = f.array("sizes")
+    if len(sizes_raw) < 2:
+        raise v.fail(f.where("sizes"), "needs at least an input and an output layer")
+    sizes = [v.integer(s, v.join(f.where("sizes"), k), low=1) for k, s in enumerate(sizes_raw)]
+    n = len(sizes) - 1
+    known = tuple(_activations.ACTIVATIONS)
+    acts = [
+        v.string(a, v.join(f.where("activations"), i), choices=known, what="activation")
+        for i, a in enumerate(f.array("activations", length=n))
+    ]
+    use_bias = [
+        v.boolean(b, v.join(f.where("use_bias"), i))
+        for i, b in enumerate(f.array("use_bias", [True] * n, length=n))
+    ]
+    loss = f.string("loss", choices=_losses.LOSSES, what="loss")
+    dtype = f.string("dtype", "float64", choices=DTYPES, what="dtype")
+    return {"sizes": sizes, "activations": acts, "use_bias": use_bias, "loss": loss, "dtype": dtype}
+
+
+def _from_json(doc: object):
+    f = v.Fields(doc, "", ("format", "version", "architecture", "layers"))
+    if f.raw("format") != WEIGHTS_FORMAT:
+        raise v.fail("format", f"expected {WEIGHTS_FORMAT!r}, got {f.raw('format')!r}")
+    version = f.raw("version")
+    if version != WEIGHTS_VERSION or type(version) is not int:
+        raise v.fail(
+            "version", f"unknown version {version!r}; this program reads version {WEIGHTS_VERSION}"
+        )
+    arch = _check_architecture(f.raw("architecture"), "architecture")
+    sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
+    layers = f.array("layers", length=len(sizes) - 1)
+    out = []
+    for i, layer in enumerate(layers):
+        where = v.join("layers", i)
+        lf = v.Fields(layer, where, ("weights", "bias", "mask"))
+        shape = (sizes[i], sizes[i + 1])
+        w = v.number_matrix(lf.raw("weights"), lf.where("weights"), shape).reshape(shape)
+        b = v.number_vector(lf.raw("bias"), lf.where("bias"), length=sizes[i + 1])
+        rows = v.array(
+            lf.raw("mask", [[True] * shape[1]] * shape[0]), lf.where("mask"), length=shape[0]
+        )
+        mask = np.ones(shape, dtype=bool)
+        for r, row in enumerate(rows):
+            row = v.array(row, v.join(lf.where("mask"), r), length=shape[1])
+            for c, flag in enumerate(row):
+                mask[r, c] = v.boolean(flag, v.join(v.join(lf.where("mask"), r), c))
+        out.append((w.astype(dtype), b.astype(dtype), mask))
+    return arch, out
+
+
+def _from_npz(data: bytes):
+    try:
+        archive = np.load(io.BytesIO(data), allow_pickle=False)
+    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ProjectError(f"not a NumPy .npz archive ({exc})") from None
+    if not isinstance(archive, np.lib.npyio.NpzFile):
+        raise ProjectError("not a NumPy .npz archive (a single .npy array)")
+    with archive:
+        names = set(archive.files)
+        if "architecture" not in names:
+            raise ProjectError("architecture: missing from the archive")
+        text = _read(archive, "architecture")
+        if text.shape != () or text.dtype.kind != "U":
+            raise ProjectError("architecture: must be a JSON string (0-d unicode array)")
+        arch = _check_architecture(
+            parse_json(str(text).encode("utf-8"), "architecture"), "architecture"
+        )
+        sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
+        n = len(sizes) - 1
+        expected = {"architecture"} | {
+            f"layers.{i}.{part}" for i in range(n) for part in ("weights", "bias", "mask")
+        }
+        missing = sorted(expected - names)
+        if missing:
+            raise ProjectError(f"{missing[0]}: missing from the archive")
+        extra = sorted(names - expected)
+        if extra:
+            raise ProjectError(f"{extra[0]}: unexpected array (the architecture has {n} layers)")
+        out = []
+        for i in range(n):
+            shape = (sizes[i], sizes[i + 1])
+            w = _read(archive, f"layers.{i}.weights")
+            b = _read(archive, f"layers.{i}.bias")
+            mask = _read(archive, f"layers.{i}.mask")
+            for name, arr, want in (
+                ("weights", w, shape),
+                ("bias", b, shape[1:]),
+                ("mask", mask, shape),
+            ):
+                if arr.shape != want:
+                    raise ProjectError(f"layers.{i}.{name}: shape {arr.shape}, expected {want}")
+            for name, arr in (("weights", w), ("bias", b)):
+                if arr.dtype.kind != "f":
+                    raise ProjectError(f"layers.{i}.{name}: must hold floats, not {arr.dtype}")
+                if not np.isfinite(arr).all():
+                    raise ProjectError(f"layers.{i}.{name}: holds NaN or infinite values")
+            if mask.dtype != bool:
+                raise ProjectError(f"layers.{i}.mask: must be a bool array, not {mask.dtype}")
+            out.append((w.astype(dtype), b.astype(dtype), mask))
+    return arch, out
+
+
+def _read(archive, name: str) -> np.ndarray:
+    try:
+        return archive[name]
+    except ValueError as exc:  # object arrays need pickle, which stays off
+        raise ProjectError(f"{name}: cannot be read without pickle ({exc})") from None
+    except (OSError, zipfile.BadZipFile, EOFError) as exc:
+        raise ProjectError(f"{name}: damaged ({exc})") from None
+
+
+def apply_weights(net: Network, layers) -> None:
+    """Changes ``net``: masks and weights from :func:`load_weights`'s layer list."""
+    if len(layers) != len(net.layers):
+        raise ValueError(f"need {len(net.layers)} layers of weights, got {len(layers)}")
+    for i, (layer, (w, b, mask)) in enumerate(zip(net.layers, layers, strict=True)):
+        if not (
+            mask.shape == np.shape(w) == layer.weights.shape and np.shape(b) == layer.bias.shape
+        ):
+            raise ValueError(f"layer {i}: the arrays do not match the network's shapes")
+    for layer, (_, _, mask) in zip(net.layers, layers, strict=True):
+        layer.mask = mask.copy()
+    net.set_weights([(w, b) for w, b, _ in layers])
