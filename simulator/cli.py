@@ -116,10 +116,8 @@ def main(argv: list[str] | None = None) -> int:
             return EXIT_OK
         if len(args) > 1 or (args and args[0].startswith("-")):
             raise UsageError(f"unexpected arguments {' '.join(args)!r} (see '{PROG} --help')")
-        path = args[0] if args else None
-        if path is not None and not os.path.isfile(path):
-            raise UsageError(f"{path}: no such file")
-        return _run_gui(path)
+        # A missing or bad file is reported by the window, which opens on the default example.
+        return _run_gui(args[0] if args else None)
     except UsageError as exc:
         _error(str(exc))
         return EXIT_USAGE
@@ -130,6 +128,12 @@ def _error(message: str) -> None:
 
 
 def _run_gui(path: str | None) -> int:
+    # One BLAS thread: on small batches a second thread gains little, and when the window
+    # is drawing on the other core a second BLAS thread makes training 3-4x slower
+    # (tests/benchmarks/bench_engine.py, "one core busy").  Must precede numpy's import.
+    if "numpy" not in sys.modules:
+        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+            os.environ.setdefault(var, "1")
     try:
         from simulator.ui.main_window import run_app  # Qt only on this path
     except ImportError as exc:

@@ -149,7 +149,6 @@ def test_bad_file_exits_2_with_one_line(tmp_path):
 def test_missing_file_exits_2(tmp_path):
     missing = str(tmp_path / "nope.json")
     assert_usage_error(run_cli("train", missing), missing, "no such file")
-    assert_usage_error(run_cli(missing), "no such file")
 
 
 @pytest.mark.parametrize(
@@ -188,7 +187,10 @@ def test_no_arguments_or_a_file_opens_the_window(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "simulator.ui.main_window", fake)
     assert cli.main([]) == 0
     assert cli.main([XOR]) == 0
-    assert calls == [None, XOR]
+    # A missing file goes to the window too: it says so in a dialog over the default example.
+    missing = str(tmp_path / "nope.json")
+    assert cli.main([missing]) == 0
+    assert calls == [None, XOR, missing]
 
 
 def test_progress_rewrites_one_line_on_a_terminal():

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import operator
 from collections.abc import Callable
 from typing import ClassVar
 
@@ -144,6 +145,15 @@ class Optimizer:
     HYPERPARAMETERS: ClassVar[tuple[str, ...]] = ()
     _CHECKS: ClassVar[dict[str, Callable]] = {}
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # One C call reads every hyper-parameter at each step (attrgetter of 2+ names: a tuple).
+        names = cls.HYPERPARAMETERS
+        if len(names) > 1:
+            cls._get_values = operator.attrgetter(*names)
+        else:
+            cls._get_values = lambda self: tuple(getattr(self, key) for key in names)
+
     def __init__(self, **hyperparameters):
         object.__setattr__(self, "_slots", {})
         object.__setattr__(self, "_steps", 0)
@@ -153,11 +163,11 @@ class Optimizer:
 
     # -- hyper-parameters --------------------------------------------------------------
     def __setattr__(self, key: str, value) -> None:
+        if key.startswith("_"):  # private state, set at every step: no check, no lookup
+            object.__setattr__(self, key, value)
+            return
         check = self._CHECKS.get(key)
         if check is None:
-            if key.startswith("_"):
-                object.__setattr__(self, key, value)
-                return
             raise AttributeError(
                 f"{self.name} has no hyper-parameter {key!r} "
                 f"(it has: {', '.join(self.HYPERPARAMETERS)})"
@@ -251,7 +261,7 @@ class Optimizer:
 
     def _step_values(self) -> tuple:
         """The hyper-parameters in the order ``_delta`` unpacks them (read once per step)."""
-        return tuple(getattr(self, key) for key in self.HYPERPARAMETERS)
+        return self._get_values(self)
 
     def _new_state(self, p: np.ndarray, values: tuple) -> dict:
         raise NotImplementedError
@@ -321,6 +331,9 @@ class SGD(Optimizer):
 
     def _delta(self, p, g, slot, out, values) -> None:
         lr, momentum, dampening, weight_decay, nesterov, maximize = values
+        if momentum == 0 and weight_decay == 0 and not maximize:  # plain SGD: Δ = −γg
+            np.multiply(g, -lr, out=out)
+            return
         g = _effective_grad(p, g, weight_decay, maximize, out)
         if momentum != 0:
             state = slot.state

@@ -249,40 +249,66 @@ class Trainer:
     def forward_phase(self) -> Trace:
         """Draw the next mini-batch and run the forward pass (dropout on)."""
         self._check_phase("forward")
-        self.batch_index = self.batches.next()
-        self.trace = self.net.forward(self.X_train[self.batch_index], training=True)
-        self.phase = "backward"
-        return self.trace
+        return self._forward()
 
     @_quiet_floats
     def backward_phase(self) -> Gradients:
         """Backpropagate the batch loss; a non-finite loss or gradient diverges training."""
         self._check_phase("backward")
+        return self._backward()
+
+    @_quiet_floats
+    def update_phase(self) -> None:
+        """Apply the optimizer's update, record the step; non-finite weights roll back."""
+        self._check_phase("update")
+        self._update()
+
+    @_quiet_floats
+    def step(self) -> Gradients:
+        """One whole training step (the phases left of the current one, then whole)."""
+        if self.diverged:
+            raise TrainingDiverged(self.diverged)
+        if self.phase == "forward":
+            self._forward()
+        if self.phase == "backward":
+            grads = self._backward()
+            if self.diverged:
+                return grads
+        self._update()
+        return self.grads
+
+    def _forward(self) -> Trace:
+        self.batch_index = self.batches.next()
+        self.trace = self.net.forward(self.X_train[self.batch_index], training=True)
+        self.phase = "backward"
+        return self.trace
+
+    def _backward(self) -> Gradients:
         grads = self.net.backward(self.trace, self.Y_train[self.batch_index])
         self.grads = grads
         self.phase = "update"
-        if not _finite_sum(grads.weights, grads.bias, grads.loss):
+        # The per-layer norms go to the history and double as the finiteness check.
+        self._norms = norms = grads.layer_norms()
+        if not math.isfinite(grads.loss + float(np.add.reduce(norms))):
             # These weights give a non-finite loss: go back to those of the last finite step.
             self.restore_last_good()
             self._diverge(f"the loss or a gradient became {_describe(grads.loss)} at step "
                           f"{self.step_count + 1}")
         return grads
 
-    @_quiet_floats
-    def update_phase(self) -> None:
-        """Apply the optimizer's update, record the step; non-finite weights roll back."""
-        self._check_phase("update")
+    def _update(self) -> None:
         grads = self.grads
         if self.clip_norm:
             grads.clip_global_norm(self.clip_norm)
         lr = self.current_lr()
-        self.optimizer.lr = lr
+        if lr != self.optimizer.lr:
+            self.optimizer.lr = lr
         self._save_good()
         self.optimizer.step(self.net, grads)
         self.step_count += 1
         self.phase = "forward"
         self.history.append(
-            grads.layer_norms(),
+            self._norms,
             step=self.step_count,
             epoch=self.epoch,
             batch_loss=grads.loss,
@@ -301,18 +327,6 @@ class Trainer:
         )
         if due:
             self.record_evaluation()
-
-    def step(self) -> Gradients:
-        """One whole training step (the phases left of the current one, then whole)."""
-        if self.phase == "forward":
-            self.forward_phase()
-        if self.phase == "backward":
-            grads = self.backward_phase()
-            if self.diverged:
-                return grads
-        grads = self.grads
-        self.update_phase()
-        return grads
 
     def run(
         self,
