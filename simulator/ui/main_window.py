@@ -1,37 +1,381 @@
-"""The main window.  For now a plain window that shows the open project; the full editor
-(canvas, docks, menus) replaces its contents in the next issue."""
+"""The main window: the canvas in the centre, Data and Settings docks, menus, status bar."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from PySide6.QtWidgets import QApplication, QLabel, QMainWindow, QMessageBox
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 
-from simulator.project import DEFAULT_EXAMPLE, Project, ProjectError, load_example
+from simulator import __version__
+from simulator.app.document import Document
+from simulator.project import ProjectError, load_example
+from simulator.resources_path import example_paths
+from simulator.ui.canvas import NetworkCanvas
+from simulator.ui.data_panel import DataPanel
+from simulator.ui.settings_panel import SettingsPanel
+
+MAX_RECENT = 8
+PROJECT_FILTER = "Backprop Lab projects (*.json);;All files (*)"
+DEFAULT_SIZE = (1280, 760)
+STATUS_MS = 6000
 
 
-def describe(project: Project) -> str:
-    net = project.build_network()
-    arch = " → ".join(str(s) for s in net.sizes)
-    acts = ", ".join(net.activations)
-    return (
-        f"<h2>{project.name}</h2><p>{project.description}</p>"
-        f"<p>Network {arch} ({acts}), loss {net.loss}, {net.n_parameters} parameters</p>"
+# Dialogs go through these module-level functions so tests can answer them without a human.
+def ask_save_changes(parent: QWidget, name: str) -> QMessageBox.StandardButton:
+    """Save / Discard / Cancel for a document with unsaved changes."""
+    return QMessageBox.question(
+        parent,
+        "Unsaved changes",
+        f"Save the changes to “{name}” before closing it?",
+        QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel,
+        QMessageBox.Save,
     )
 
 
-class MainWindow(QMainWindow):
-    """Shows one project."""
+def ask_open_path(parent: QWidget, folder: str) -> str:
+    return QFileDialog.getOpenFileName(parent, "Open project", folder, PROJECT_FILTER)[0]
 
-    def __init__(self, project: Project):
+
+def ask_save_path(parent: QWidget, suggestion: str) -> str:
+    path = QFileDialog.getSaveFileName(parent, "Save project as", suggestion, PROJECT_FILTER)[0]
+    if path and not Path(path).suffix:
+        path += ".json"
+    return path
+
+
+def show_error(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.critical(parent, title, text)
+
+
+SHORTCUTS = [
+    ("New project", "Ctrl+N"),
+    ("Open…", "Ctrl+O"),
+    ("Save", "Ctrl+S"),
+    ("Save As…", "Ctrl+Shift+S"),
+    ("Quit", "Ctrl+Q"),
+    ("Undo", "Ctrl+Z"),
+    ("Redo", "Ctrl+Shift+Z"),
+    ("Delete the selected neuron or connection", "Delete"),
+    ("Zoom the canvas", "Ctrl+wheel"),
+    ("Fit the network in view", "Ctrl+0"),
+    ("Edit a weight or bias", "double-click it"),
+    ("Every edit of a neuron, connection or layer", "right-click it"),
+]
+
+
+class MainWindow(QMainWindow):
+    """One window, one open Document."""
+
+    def __init__(self, document: Document | None = None, settings: QSettings | None = None):
         super().__init__()
-        self.project = project
-        self.setWindowTitle(f"{project.name} — Backprop Lab")
-        label = QLabel(describe(project))
-        label.setWordWrap(True)
-        label.setMargin(24)
-        self.setCentralWidget(label)
-        self.resize(1100, 700)
+        self.document = document or Document()
+        self.settings = settings or QSettings()
+        self.setObjectName("MainWindow")
+        self.setDockNestingEnabled(True)
+
+        self.canvas = NetworkCanvas(self.document, self)
+        self.setCentralWidget(self.canvas)
+        self.data_panel = DataPanel(self.document, self)
+        self.settings_panel = SettingsPanel(self.document, self)
+        self.data_dock = self._dock("Data", "DataDock", self.data_panel, Qt.LeftDockWidgetArea)
+        self.settings_dock = self._dock(
+            "Settings", "SettingsDock", self.settings_panel, Qt.RightDockWidgetArea
+        )
+        self.data_dock.setMinimumWidth(280)
+        self.settings_dock.setMinimumWidth(280)
+
+        self._summary = QLabel()
+        self.statusBar().addPermanentWidget(self._summary)
+        for source in (self.canvas, self.data_panel, self.settings_panel):
+            source.message.connect(self.show_message)
+
+        self._make_actions()
+        self._make_menus()
+
+        doc = self.document
+        doc.modified_changed.connect(self._update_title)
+        doc.path_changed.connect(self._update_title)
+        doc.project_replaced.connect(self._update_title)
+        doc.network_changed.connect(self._update_summary)
+        doc.data_changed.connect(self._update_summary)
+        self._update_title()
+        self._update_summary()
+        self._restore_layout()
+
+    # ----------------------------------------------------------------- construction
+    def _dock(self, title: str, name: str, widget: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)  # saveState() needs names
+        dock.setWidget(widget)
+        dock.setAllowedAreas(Qt.AllDockWidgetAreas)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if tip:
+            action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        self.addAction(action)  # shortcuts work even when the menu bar is hidden
+        return action
+
+    def _make_actions(self) -> None:
+        self.new_action = self._action("&New", self.new_project, QKeySequence.New,
+                                       "Start a new project from the default example")
+        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.Open,
+                                        "Open a project file")
+        self.save_action = self._action("&Save", self.save, QKeySequence.Save,
+                                        "Save the project")
+        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"),
+                                           "Save the project under a new name")
+        self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"),
+                                        "Quit Backprop Lab")
+        stack = self.document.undo_stack
+        self.undo_action = stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
+        self.redo_action = stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
+        self.addAction(self.undo_action)
+        self.addAction(self.redo_action)
+        self.fit_action = self._action("&Fit Network in View", self.canvas.fit, QKeySequence("Ctrl+0"))
+        self.reset_layout_action = self._action("Reset &Layout", self.reset_layout)
+        self.about_action = self._action("&About Backprop Lab", self.show_about)
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts,
+                                             QKeySequence.HelpContents)
+
+    def _make_menus(self) -> None:
+        bar = self.menuBar()
+        file_menu = bar.addMenu("&File")
+        file_menu.addAction(self.new_action)
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        self.examples_menu = file_menu.addMenu("&Examples")
+        for path in example_paths():
+            action = self.examples_menu.addAction(_example_title(path))
+            action.setData(str(path))
+            action.triggered.connect(lambda _=False, p=path: self.open_example(p))
+        file_menu.addSeparator()
+        file_menu.addAction(self.save_action)
+        file_menu.addAction(self.save_as_action)
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+
+        edit_menu = bar.addMenu("&Edit")
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+
+        view_menu = bar.addMenu("&View")
+        view_menu.addAction(self.data_dock.toggleViewAction())
+        view_menu.addAction(self.settings_dock.toggleViewAction())
+        view_menu.addSeparator()
+        view_menu.addAction(self.fit_action)
+        view_menu.addAction(self.reset_layout_action)
+        self.view_menu = view_menu
+
+        help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.shortcuts_action)
+        help_menu.addAction(self.about_action)
+        self.file_menu, self.edit_menu, self.help_menu = file_menu, edit_menu, help_menu
+
+    # ----------------------------------------------------------------- layout and settings
+    def _restore_layout(self) -> None:
+        self._default_state = self.saveState()
+        geometry = self.settings.value("window/geometry")
+        state = self.settings.value("window/state")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            pass
+        else:
+            self._apply_default_size()
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+
+    def _apply_default_size(self) -> None:
+        screen = self.screen() or QApplication.primaryScreen()
+        width, height = DEFAULT_SIZE
+        if screen is not None:
+            avail = screen.availableGeometry()
+            width = min(width, int(avail.width() * 0.95))
+            height = min(height, int(avail.height() * 0.92))
+            self.resize(width, height)
+            frame = self.frameGeometry()
+            frame.moveCenter(avail.center())
+            self.move(frame.topLeft())
+        else:
+            self.resize(width, height)
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state)
+        self.data_dock.show()
+        self.settings_dock.show()
+
+    def _save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.settings.sync()
+
+    # ----------------------------------------------------------------- recent files
+    def recent_files(self) -> list[str]:
+        value = self.settings.value("recentFiles", [])
+        if isinstance(value, str):
+            value = [value]
+        return [str(v) for v in (value or [])]
+
+    def _remember(self, path: Path) -> None:
+        path_str = str(Path(path).resolve())
+        recent = [p for p in self.recent_files() if p != path_str]
+        recent.insert(0, path_str)
+        self.settings.setValue("recentFiles", recent[:MAX_RECENT])
+
+    def _fill_recent_menu(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        recent = self.recent_files()
+        for path in recent:
+            action = menu.addAction(Path(path).name)
+            action.setToolTip(path)
+            action.setStatusTip(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_path(p))
+        if not recent:
+            menu.addAction("No recent files").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear Menu", lambda: self.settings.setValue("recentFiles", []))
+
+    # ----------------------------------------------------------------- title and status
+    def _update_title(self, *_args) -> None:
+        self.setWindowTitle(f"{self.document.display_name}[*] — Backprop Lab")
+        self.setWindowModified(self.document.is_modified)
+
+    def _update_summary(self) -> None:
+        net = self.document.network
+        arch = "–".join(str(s) for s in net.sizes)
+        data = self.document.project.data.dataset
+        self._summary.setText(f"{data} · network {arch} · {net.n_parameters} parameters")
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_MS)
+
+    # ----------------------------------------------------------------- file actions
+    def maybe_save(self) -> bool:
+        """True when it is fine to drop the current document (saved, discarded or clean)."""
+        if not self.document.is_modified:
+            return True
+        answer = ask_save_changes(self, self.document.display_name)
+        if answer == QMessageBox.Save:
+            return self.save()
+        return answer == QMessageBox.Discard
+
+    def new_project(self) -> None:
+        if self.maybe_save():
+            self.document.new_project()
+            self.show_message("New project")
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        folder = str(self.document.path.parent) if self.document.path else str(Path.home())
+        path = ask_open_path(self, folder)
+        if path:
+            self._open(path)
+
+    def open_path(self, path: str | Path) -> bool:
+        """Open ``path`` after asking to save unsaved changes; False if cancelled or failed."""
+        return self.maybe_save() and self._open(path)
+
+    def _open(self, path: str | Path) -> bool:
+        try:
+            self.document.open(path)
+        except (ProjectError, OSError) as exc:
+            show_error(self, "Could not open project", str(exc))
+            return False
+        self._remember(Path(path))
+        self.show_message(f"Opened {Path(path).name}")
+        return True
+
+    def open_example(self, path: Path) -> None:
+        if not self.maybe_save():
+            return
+        try:
+            project = load_example(path.stem)
+        except (ProjectError, OSError) as exc:
+            show_error(self, "Could not open example", str(exc))
+            return
+        self.document.open_project(project, None)
+        self.show_message(f"Example: {project.name}")
+
+    def save(self) -> bool:
+        if self.document.path is None:
+            return self.save_as()
+        return self._save_to(self.document.path)
+
+    def save_as(self) -> bool:
+        doc = self.document
+        suggestion = str(doc.path) if doc.path else str(Path.home() / f"{_slug(doc.project.name)}.json")
+        path = ask_save_path(self, suggestion)
+        return bool(path) and self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            saved = self.document.save(path)
+        except (OSError, ValueError) as exc:
+            show_error(self, "Could not save project", f"{path}: {exc}")
+            return False
+        self._remember(saved)
+        self.show_message(f"Saved {saved.name}")
+        return True
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        if self.maybe_save():
+            self._save_layout()
+            event.accept()
+        else:
+            event.ignore()
+
+    # ----------------------------------------------------------------- help
+    def show_about(self) -> None:
+        QMessageBox.about(
+            self,
+            "About Backprop Lab",
+            f"<h3>Backprop Lab {__version__}</h3>"
+            "<p>A learning simulator that shows a neural network's forward pass, "
+            "backpropagation and gradient descent on the network you draw.</p>"
+            "<p>Digits data: UCI Optical Recognition of Handwritten Digits (CC BY 4.0).</p>",
+        )
+
+    def show_shortcuts(self) -> None:
+        rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS)
+        box = QMessageBox(self)
+        box.setWindowTitle("Keyboard shortcuts")
+        box.setTextFormat(Qt.RichText)
+        box.setText(f"<table cellspacing='6'>{rows}</table>")
+        box.open()
+        self._shortcuts_box = box
+
+
+def _example_title(path: Path) -> str:
+    try:
+        return load_example(path.stem).name
+    except (ProjectError, OSError):
+        return path.stem
+
+
+def _slug(name: str) -> str:
+    keep = "".join(c if c.isalnum() or c in "-_ " else "" for c in name).strip()
+    return keep.replace(" ", "-").lower() or "project"
 
 
 def run_app(path: str | None = None) -> int:
@@ -39,14 +383,11 @@ def run_app(path: str | None = None) -> int:
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Backprop Lab")
     app.setOrganizationName("Backprop Lab")
-    project = None
-    if path is not None:
-        try:
-            project = Project.load(path)
-        except (ProjectError, OSError) as exc:
-            QMessageBox.critical(None, "Could not open project", str(exc))
-    if project is None:
-        project = load_example(DEFAULT_EXAMPLE)
-    window = MainWindow(project)
+    app.setApplicationVersion(__version__)
+    window = MainWindow()
     window.show()
+    if path is not None:
+        # After the window is up, so a bad file's dialog has a parent and the default example
+        # stays open behind it.
+        QTimer.singleShot(0, lambda: window._open(path))
     return app.exec()

@@ -1,0 +1,176 @@
+"""The main window: default example, menus and shortcuts, files, unsaved-changes prompts."""
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QMessageBox
+
+from simulator.resources_path import example_paths
+from simulator.ui import main_window as mw
+from simulator.ui.canvas import NeuronItem
+
+
+@pytest.fixture
+def window(qtbot):
+    win = mw.MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    return win
+
+
+@pytest.fixture(autouse=True)
+def answers(monkeypatch):
+    """Record and answer the window's dialogs (every test: closing a modified window at
+    teardown must never wait for a human)."""
+    log = {"errors": [], "save_prompts": 0, "save_answer": QMessageBox.Discard,
+           "open_path": "", "save_path": ""}
+
+    def ask_save_changes(parent, name):
+        log["save_prompts"] += 1
+        return log["save_answer"]
+
+    monkeypatch.setattr(mw, "ask_save_changes", ask_save_changes)
+    monkeypatch.setattr(mw, "ask_open_path", lambda parent, folder: log["open_path"])
+    monkeypatch.setattr(mw, "ask_save_path", lambda parent, suggestion: log["save_path"])
+    monkeypatch.setattr(mw, "show_error", lambda parent, title, text: log["errors"].append(text))
+    return log
+
+
+def test_starts_with_the_default_example_shown(window):
+    assert window.document.project.name == "XOR"
+    assert "XOR" in window.windowTitle()
+    neurons = [i for i in window.canvas.scene().items() if isinstance(i, NeuronItem)]
+    assert len(neurons) == sum(window.document.network.sizes)
+    assert window.data_dock.isVisible() and window.settings_dock.isVisible()
+    assert "2–8–1" in window._summary.text()
+
+
+def test_opens_at_a_sensible_size(window):
+    avail = window.screen().availableGeometry()
+    assert window.width() <= avail.width() and window.height() <= avail.height()
+    assert window.width() >= min(1000, avail.width() * 0.9)
+
+
+def test_title_shows_modified_marker_and_undo_shortcut(window, qtbot):
+    assert not window.isWindowModified()
+    window.document.add_neuron(1)
+    assert window.isWindowModified()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert window.document.network.sizes == [2, 8, 1]
+    assert not window.isWindowModified()
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier | Qt.ShiftModifier)
+    assert window.document.network.sizes == [2, 9, 1]
+
+
+def test_save_shortcut_then_reopen(window, qtbot, tmp_path, answers):
+    window.document.add_layer(size=3)
+    window.document.set_connection(0, 0, 1, False)
+    answers["save_path"] = str(tmp_path / "net.json")
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)  # untitled: Save asks for a path
+    assert (tmp_path / "net.json").is_file()
+    assert not window.isWindowModified() and "net.json" in window.windowTitle()
+    saved = window.document.to_project()
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
+    assert window.document.network.sizes == [2, 8, 1]
+    answers["open_path"] = str(tmp_path / "net.json")
+    qtbot.keyClick(window, Qt.Key_O, Qt.ControlModifier)
+    assert window.document.to_project() == saved
+    assert window.recent_files()[0].endswith("net.json")
+
+
+def test_open_malformed_file_shows_message_and_keeps_document(window, tmp_path, answers):
+    bad = tmp_path / "broken.json"
+    bad.write_text(json.dumps({"format": "backprop-lab-project", "version": 1, "name": 3}))
+    assert not window.open_path(bad)
+    assert len(answers["errors"]) == 1 and "broken.json" in answers["errors"][0]
+    assert window.document.project.name == "XOR"
+    not_json = tmp_path / "junk.json"
+    not_json.write_text("{ not json")
+    assert not window.open_path(not_json)
+    assert "line 1" in answers["errors"][1]
+
+
+def test_closing_with_unsaved_changes_prompts(window, answers):
+    window.document.add_neuron(1)
+    answers["save_answer"] = QMessageBox.Cancel
+    assert not window.close()
+    assert answers["save_prompts"] == 1 and window.isVisible()
+    answers["save_answer"] = QMessageBox.Discard
+    assert window.close()
+    assert answers["save_prompts"] == 2
+
+
+def test_opening_another_file_with_unsaved_changes_prompts(window, answers, tmp_path):
+    window.document.add_neuron(1)
+    answers["save_answer"] = QMessageBox.Cancel
+    answers["open_path"] = str(example_paths()[0])
+    window.open_action.trigger()
+    assert window.document.network.sizes == [2, 9, 1]  # cancelled: nothing replaced
+    answers["save_answer"] = QMessageBox.Save
+    answers["save_path"] = str(tmp_path / "kept.json")
+    window.open_action.trigger()
+    assert (tmp_path / "kept.json").is_file()
+    assert window.document.path == example_paths()[0]
+
+
+def test_examples_menu_lists_every_example(window):
+    titles = [a.text() for a in window.examples_menu.actions()]
+    assert len(titles) == len(example_paths()) >= 5
+    digits = next(a for a in window.examples_menu.actions() if "igits" in a.text())
+    digits.trigger()
+    assert window.document.network.sizes == [64, 32, 10]
+
+
+def test_menus_have_standard_shortcuts(window):
+    expected = {
+        window.new_action: "Ctrl+N", window.open_action: "Ctrl+O", window.save_action: "Ctrl+S",
+        window.save_as_action: "Ctrl+Shift+S", window.quit_action: "Ctrl+Q",
+        window.undo_action: "Ctrl+Z", window.redo_action: "Ctrl+Shift+Z",
+        window.fit_action: "Ctrl+0",
+    }
+    for action, keys in expected.items():
+        assert action.shortcut().toString() == keys, action.text()
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus == ["&File", "&Edit", "&View", "&Help"]
+
+
+def test_docks_close_and_come_back_from_the_view_menu(window, qtbot):
+    toggle = window.data_dock.toggleViewAction()
+    assert toggle in window.view_menu.actions()
+    toggle.trigger()
+    assert not window.data_dock.isVisible()
+    toggle.trigger()
+    assert window.data_dock.isVisible()
+
+
+def test_geometry_and_dock_layout_are_remembered(qtbot, answers):
+    first = mw.MainWindow()
+    qtbot.addWidget(first)
+    first.show()
+    first.resize(700, 500)  # the offscreen screen is 800x600; restoreGeometry keeps it inside
+    first.settings_dock.hide()
+    size = first.size()  # what the window really took (its docks set a minimum height)
+    assert size.width() == 700
+    assert first.close()
+    assert QSettings().value("window/geometry") is not None
+    second = mw.MainWindow()
+    qtbot.addWidget(second)
+    second.show()
+    assert second.size() == size
+    assert not second.settings_dock.isVisible()
+
+
+def test_run_app_with_a_bad_file_still_starts_with_the_default(qtbot, tmp_path, answers,
+                                                               monkeypatch, qapp):
+    bad = tmp_path / "bad.json"
+    bad.write_text("[]")
+    opened = []
+    monkeypatch.setattr(qapp, "exec", lambda: opened.append(True) or 0)
+    assert mw.run_app(str(bad)) == 0
+    qtbot.waitUntil(lambda: len(answers["errors"]) == 1)
+    win = next(w for w in qapp.topLevelWidgets() if isinstance(w, mw.MainWindow))
+    qtbot.addWidget(win)
+    assert win.document.project.name == "XOR" and "bad.json" in answers["errors"][0]
