@@ -504,7 +504,10 @@ class Document(QObject):
         """None: full batch; 1: stochastic; B: mini-batches of B."""
         if size is not None and (int(size) < 1):
             raise ValueError("the batch size must be at least 1")
-        self._set_training("Batch size", "batch_size", None if size is None else int(size))
+        # Typing a mini-batch size is one undo step; each switch of batch mode is its own.
+        old = self._project.training.batch_size
+        merge = size is not None and int(size) > 1 and old is not None and old > 1
+        self._set_training("Batch size", "batch_size", None if size is None else int(size), merge)
 
     def set_l1(self, rate: float) -> None:
         self._set_regularization("l1", rate)
@@ -529,7 +532,7 @@ class Document(QObject):
             raise ValueError("gradient clipping needs a norm > 0 (or off)")
         self._set_training("Gradient clipping", "clip_norm", max_norm)
 
-    def _set_training(self, text: str, key: str, value) -> None:
+    def _set_training(self, text: str, key: str, value, merge: bool = True) -> None:
         if getattr(self._project.training, key) == value:
             return
         spec = dataclasses.replace(self._project.training, **{key: value})
@@ -537,7 +540,7 @@ class Document(QObject):
         def change():
             self._project = self._project.replace(training=spec)
 
-        self._edit(text, change, {SETTINGS}, merge_key=key)
+        self._edit(text, change, {SETTINGS}, merge_key=key if merge else None)
 
     def set_dropout(self, rate: float) -> None:
         """The dropout rate of every hidden layer."""
