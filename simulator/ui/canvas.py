@@ -1,0 +1,899 @@
+"""The network canvas: the open document's network drawn as columns of neurons, edited by clicks.
+
+The canvas only listens to the Document's signals and edits through its methods (every edit an
+undoable command); an edit the document refuses (ValueError) becomes an inline notice and a
+``message`` signal, never a dialog.  Values (weights, biases) are restyled in place; a change of
+structure rebuilds the scene.  Big layers (more than ``MAX_FULL_COLUMN`` neurons) are drawn as a
+compact block: a few representative neurons, the rest counted, their connections bundled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence, QPainter, QPainterPath, QTransform
+from PySide6.QtWidgets import (
+    QFrame,
+    QGraphicsItem,
+    QGraphicsRectItem,
+    QGraphicsScene,
+    QGraphicsView,
+    QInputDialog,
+    QLabel,
+    QMenu,
+    QWidget,
+)
+
+from simulator.app.document import Document
+from simulator.engine.activations import ACTIVATIONS
+from simulator.ui.canvas_items import (
+    BUTTON_SIZE,
+    MAX_WIDTH,
+    RADIUS,
+    BlockItem,
+    BundleItem,
+    ButtonItem,
+    ConnectionItem,
+    LabelItem,
+    LayerHeaderItem,
+    NeuronItem,
+    Theme,
+    text_width,
+)
+
+__all__ = [
+    "BlockItem",
+    "ButtonItem",
+    "ConnectionItem",
+    "LayerHeaderItem",
+    "NetworkCanvas",
+    "NeuronItem",
+    "SelectedConnection",
+    "SelectedNeuron",
+    "ask_number",
+]
+
+MAX_FULL_COLUMN = 16  # a column with more neurons is drawn compactly
+HEAD, TAIL = 3, 2  # representative neurons of a compact column: the first 3 and the last 2
+COLUMN_SPACING = 190.0
+ROW_SPACING = 40.0
+GAP_ROWS = 1.6  # height of the "… more" gap of a compact column, in rows
+HEADER_HEIGHT = 112.0
+HEADER_GAP = 26.0  # between a header and the tallest column
+MAX_FIT_SCALE = 1.25  # fitting never blows a small network up beyond this
+REFIT_GROWTH = 1.3  # an edit that leaves this much room zooms the view back in
+MIN_SCALE, MAX_SCALE = 0.05, 6.0
+NOTICE_MS = 6000
+PLAIN_FAN = 8  # between columns of more drawn neurons than this, the widest line is thinner
+
+
+def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> float | None:
+    """Ask the user for a number (None if cancelled).  Tests replace this function."""
+    number, ok = QInputDialog.getDouble(parent, title, label, value, -1e9, 1e9, 6)
+    return number if ok else None
+
+
+@dataclass(frozen=True)
+class SelectedNeuron:
+    """What ``selection_changed`` reports for a neuron: column ``layer``, ``index``, ``name``."""
+
+    layer: int
+    index: int
+    name: str
+
+
+@dataclass(frozen=True)
+class SelectedConnection:
+    """What ``selection_changed`` reports for a connection of weight layer ``layer``."""
+
+    layer: int
+    source: int
+    target: int
+    name: str
+
+
+def visible_indices(size: int) -> list[int]:
+    """The neurons a column draws: all of them, or the representatives of a big one."""
+    if size <= MAX_FULL_COLUMN:
+        return list(range(size))
+    return [*range(HEAD), *range(size - TAIL, size)]
+
+
+@dataclass
+class _Column:
+    k: int
+    x: float
+    size: int
+    shown: list[int]  # neuron indices drawn
+    ys: dict[int, float]  # neuron index -> y
+    top: float
+    bottom: float
+
+    @property
+    def compact(self) -> bool:
+        return self.size > MAX_FULL_COLUMN
+
+
+def _layout(sizes: list[int]) -> list[_Column]:
+    columns = []
+    for k, size in enumerate(sizes):
+        shown = visible_indices(size)
+        if size <= MAX_FULL_COLUMN:
+            offsets = [float(j) for j in range(size)]
+        else:
+            offsets = [float(j) for j in range(HEAD)]
+            offsets += [HEAD + GAP_ROWS + j for j in range(TAIL)]
+        height = offsets[-1] * ROW_SPACING
+        ys = {j: off * ROW_SPACING - height / 2 for j, off in zip(shown, offsets)}
+        pad = RADIUS + (14 if size > MAX_FULL_COLUMN else 0)
+        columns.append(
+            _Column(k, k * COLUMN_SPACING, size, shown, ys, -height / 2 - pad, height / 2 + pad)
+        )
+    return columns
+
+
+class NetworkCanvas(QGraphicsView):
+    """Draws ``document``'s network and edits it by clicks, menus and keys."""
+
+    message = Signal(str)  # an edit was refused: the reason, for the status bar
+    selection_changed = Signal(object)  # SelectedNeuron | SelectedConnection | None
+
+    def __init__(self, document: Document, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._doc = document
+        self._scene = QGraphicsScene(self)
+        self.setScene(self._scene)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing
+                            | QPainter.RenderHint.TextAntialiasing)
+        self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
+        self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
+        self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
+        self.setViewportUpdateMode(QGraphicsView.ViewportUpdateMode.SmartViewportUpdate)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        # Headers at the top: a network that grows downwards leaves them where they are.
+        self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+
+        self._root: QGraphicsItem | None = None
+        self._retired: QGraphicsItem | None = None  # the last scene, kept alive one rebuild
+        self._neurons: dict[tuple[int, int], NeuronItem] = {}
+        self._connections: dict[tuple[int, int, int], ConnectionItem] = {}
+        self._headers: dict[int, LayerHeaderItem] = {}
+        self._buttons: dict[tuple[str, int], ButtonItem] = {}
+        self._labels: dict[int, list[str]] = {}
+        self._structure: tuple | None = None
+        self._sizes: tuple = ()
+        self._theme: Theme | None = None
+        self._rebuilding = False
+        self._selection: SelectedNeuron | SelectedConnection | None = None
+        self._selection_key: SelectedNeuron | SelectedConnection | None = None  # to restore
+        self._display: list[np.ndarray] | None = None
+        self._display_label = "w"
+        self._user_zoomed = False
+        self._press_item: QGraphicsItem | None = None
+
+        self.notice = QLabel(self.viewport())
+        self.notice.setObjectName("canvasNotice")
+        self.notice.setWordWrap(True)
+        self.notice.setMargin(8)
+        self.notice.hide()
+        self._notice_timer = QTimer(self)
+        self._notice_timer.setSingleShot(True)
+        self._notice_timer.setInterval(NOTICE_MS)
+        self._notice_timer.timeout.connect(self.notice.hide)
+
+        self._scene.selectionChanged.connect(self._on_scene_selection_changed)
+        document.network_changed.connect(self._on_network_changed)
+        document.data_changed.connect(self._on_data_changed)
+        document.project_replaced.connect(self._on_project_replaced)
+        self._style_notice()
+        self._rebuild()
+
+    # ----------------------------------------------------------------- public
+    @property
+    def document(self) -> Document:
+        return self._doc
+
+    def neuron_item(self, k: int, index: int) -> NeuronItem | None:
+        """The item of neuron ``index`` of column ``k`` (None if that neuron is not drawn)."""
+        return self._neurons.get((k, index))
+
+    def connection_item(self, i: int, r: int, c: int) -> ConnectionItem | None:
+        """The item of connection r -> c of weight layer ``i`` (None if not drawn)."""
+        return self._connections.get((i, r, c))
+
+    def header_item(self, k: int) -> LayerHeaderItem | None:
+        return self._headers.get(k)
+
+    def button(self, kind: str, k: int) -> ButtonItem | None:
+        """A header button: "add_neuron", "remove_neuron", "remove_layer", "bias",
+        "activation" of column ``k``; or "add_layer" ``k``: inserts a layer as column ``k``."""
+        return self._buttons.get((kind, k))
+
+    def neuron_items(self) -> list[NeuronItem]:
+        return list(self._neurons.values())
+
+    def connection_items(self) -> list[ConnectionItem]:
+        return list(self._connections.values())
+
+    def item_at(self, pos: QPoint) -> QGraphicsItem | None:
+        """The canvas item (neuron, connection, button, header, block, bundle) under the
+        viewport position ``pos``, or None over empty canvas."""
+        for item in self.items(pos):
+            while item is not None:
+                if isinstance(item, (NeuronItem, ConnectionItem, ButtonItem, LayerHeaderItem,
+                                     BlockItem, BundleItem)):
+                    return item
+                item = item.parentItem()
+        return None
+
+    def selection(self) -> SelectedNeuron | SelectedConnection | None:
+        return self._selection
+
+    def fit(self) -> None:
+        """Fit the whole network into the view (Ctrl+0); later edits keep it fitted."""
+        self._user_zoomed = False
+        scale = self._fitting_scale()
+        if scale is not None:
+            self.setTransform(QTransform.fromScale(scale, scale))
+            self.centerOn(self._scene.sceneRect().center())
+
+    def _fitting_scale(self) -> float | None:
+        rect = self._scene.sceneRect()
+        view = self.viewport().rect()
+        if rect.isEmpty() or view.width() < 2 or view.height() < 2:
+            return None
+        # A hair under the exact fit, so rounding never brings up the scroll bars.
+        fitting = min(view.width() / rect.width(), view.height() / rect.height()) * 0.995
+        return min(fitting, MAX_FIT_SCALE)
+
+    def _keep_fitted(self) -> None:
+        """After an edit: shrink if the network no longer fits, grow only if it would grow by
+        a lot; small edits keep the scale, and (top-aligned) the headers stay where they were,
+        so a second quick click on a button still hits it."""
+        scale = self._fitting_scale()
+        if self._user_zoomed or scale is None:
+            return
+        current = self.transform().m11()
+        if scale < current or scale > current * REFIT_GROWTH:
+            self.fit()
+
+    def zoom(self, factor: float) -> None:
+        """Zoom by ``factor`` about the mouse (or the centre); the view stops auto-fitting."""
+        scale = self.transform().m11()
+        factor = max(MIN_SCALE / scale, min(MAX_SCALE / scale, factor))
+        self.scale(factor, factor)
+        self._user_zoomed = True
+
+    def set_display_values(self, values: list[np.ndarray] | None, label: str = "w") -> None:
+        """Colour and thicken the connections by ``values`` (one (fan_in, fan_out) array per
+        weight layer, e.g. the gradients) instead of the weights; None shows the weights.
+        A change of structure goes back to the weights (the arrays no longer fit)."""
+        self._display = None if values is None else [np.asarray(v) for v in values]
+        self._display_label = "w" if values is None else label
+        self._apply_values()
+
+    def rebuild(self) -> None:
+        """Build the whole scene afresh from the document (signals do this by themselves)."""
+        self._structure = None
+        self._rebuild()
+
+    def show_message(self, text: str) -> None:
+        """Tell the user something went wrong: an inline notice and the ``message`` signal."""
+        self.notice.setText(text)
+        one_line = self.notice.fontMetrics().horizontalAdvance(text) + 2 * self.notice.margin()
+        self.notice.setFixedWidth(min(one_line + 4, max(120, self.viewport().width() - 24)))
+        self.notice.adjustSize()
+        self._place_notice()
+        self.notice.show()
+        self.notice.raise_()
+        self._notice_timer.start()
+        self.message.emit(text)
+
+    # ----------------------------------------------------------------- document signals
+    def _on_project_replaced(self) -> None:
+        self._sizes = ()  # a new network: nothing stays selected
+        self.rebuild()
+        self.fit()
+
+    def _on_network_changed(self) -> None:
+        if self._structure_key() == self._structure:
+            self._apply_values()
+        else:
+            self._rebuild()
+
+    def _on_data_changed(self) -> None:
+        self._on_network_changed()  # the input and output labels follow the data
+
+    def _structure_key(self) -> tuple:
+        net = self._doc.network
+        return (
+            tuple(net.sizes),
+            tuple(net.activations),
+            tuple(layer.use_bias for layer in net.layers),
+            tuple(self._column_labels(0, net.sizes[0])),
+            tuple(self._column_labels(len(net.sizes) - 1, net.sizes[-1])),
+        )
+
+    def _column_labels(self, k: int, size: int) -> list[str]:
+        net = self._doc.network
+        last = len(net.sizes) - 1
+        if k in (0, last):
+            try:
+                data = self._doc.data
+                labels = data.input_labels if k == 0 else data.output_labels
+            except ValueError:
+                labels = []
+            if len(labels) == size:
+                return list(labels)
+            prefix = "x" if k == 0 else "y"
+            return [f"{prefix}{j + 1}" for j in range(size)]
+        return [f"h{k}_{j + 1}" for j in range(size)]
+
+    # ----------------------------------------------------------------- building the scene
+    def _rebuild(self) -> None:
+        net = self._doc.network
+        structure = self._structure_key()
+        sizes_changed = structure[0] != self._sizes
+        self._rebuilding = True
+        try:
+            if self._root is not None:
+                # Kept alive until the next rebuild: a button's own click may be running.
+                self._scene.removeItem(self._root)
+                self._retired = self._root
+            self._root = QGraphicsRectItem()
+            self._root.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
+            self._scene.addItem(self._root)
+            self._neurons.clear()
+            self._connections.clear()
+            self._headers.clear()
+            self._buttons.clear()
+            self._theme = Theme.from_widget(self)
+            self.setBackgroundBrush(self._theme.background)
+            self._display = None
+            self._display_label = "w"
+            self._structure = structure
+            self._sizes = structure[0]
+            self._labels = {k: self._column_labels(k, n) for k, n in enumerate(net.sizes)}
+            columns = _layout(net.sizes)
+            self._build_columns(columns)
+            self._build_connections(columns)
+            self._build_headers(columns)
+            rect = self._root.childrenBoundingRect()
+            self._scene.setSceneRect(rect.adjusted(-30, -24, 30, 30))
+            self._apply_values()
+            if sizes_changed:
+                self._selection_key = None
+            self._reselect()
+        finally:
+            self._rebuilding = False
+        self._on_scene_selection_changed()
+        self._keep_fitted()
+
+    def _build_columns(self, columns: list[_Column]) -> None:
+        theme = self._theme
+        last = len(columns) - 1
+        for col in columns:
+            k = col.k
+            kind = "input" if k == 0 else "output" if k == last else "hidden"
+            labels = self._labels[k]
+            for j in col.shown:
+                item = NeuronItem(k, j, labels[j], kind, QPointF(col.x, col.ys[j]), theme,
+                                  self._root)
+                self._neurons[(k, j)] = item
+                if kind == "input":
+                    LabelItem(labels[j], theme.font, theme.text, item).place(
+                        -RADIUS - 7, 0, Qt.AlignmentFlag.AlignRight)
+                elif kind == "output":
+                    LabelItem(labels[j], theme.font, theme.text, item).place(
+                        RADIUS + 7, 0, Qt.AlignmentFlag.AlignLeft)
+            if col.compact:
+                self._build_block(col, kind)
+
+    def _build_block(self, col: _Column, kind: str) -> None:
+        theme = self._theme
+        half = RADIUS + 17
+        block = BlockItem(col.k, QRectF(col.x - half, col.top, 2 * half, col.bottom - col.top),
+                          theme, self._root)
+        noun = {"input": "inputs", "output": "outputs", "hidden": "neurons"}[kind]
+        count = LabelItem(f"{col.size:,} {noun}", theme.font, theme.text, block)
+        count.place(col.x, col.bottom + 12, Qt.AlignmentFlag.AlignHCenter)
+        gap_y = (col.ys[col.shown[HEAD - 1]] + col.ys[col.shown[HEAD]]) / 2
+        hidden = col.size - len(col.shown)
+        dots = LabelItem("⋮", theme.title_font, theme.muted, block)
+        dots.place(col.x, gap_y - 6, Qt.AlignmentFlag.AlignHCenter)
+        more = LabelItem(f"{hidden:,} more", theme.small_font, theme.muted, block)
+        more.place(col.x, gap_y + 9, Qt.AlignmentFlag.AlignHCenter)
+        block.setToolTip(f"{col.size:,} {noun}: {len(col.shown)} drawn, {hidden:,} summarised")
+
+    def _build_connections(self, columns: list[_Column]) -> None:
+        theme = self._theme
+        for i in range(len(columns) - 1):
+            src, dst = columns[i], columns[i + 1]
+            if src.compact or dst.compact:
+                self._build_bundle(i, src, dst)
+            for r in src.shown:
+                p1 = QPointF(src.x + RADIUS, src.ys[r])
+                for c in dst.shown:
+                    p2 = QPointF(dst.x - RADIUS, dst.ys[c])
+                    self._connections[(i, r, c)] = ConnectionItem(i, r, c, p1, p2, theme,
+                                                                  self._root)
+
+    def _build_bundle(self, i: int, src: _Column, dst: _Column) -> None:
+        def span(col: _Column) -> tuple[float, float]:
+            if col.compact:
+                return col.top + 6, col.bottom - 6
+            return col.ys[col.shown[0]], col.ys[col.shown[-1]]
+
+        x1, x2 = src.x + RADIUS + 17, dst.x - RADIUS - 17
+        (a1, b1), (a2, b2) = span(src), span(dst)
+        path = QPainterPath(QPointF(x1, a1))
+        path.cubicTo(QPointF((x1 + x2) / 2, a1), QPointF((x1 + x2) / 2, a2), QPointF(x2, a2))
+        path.lineTo(x2, b2)
+        path.cubicTo(QPointF((x1 + x2) / 2, b2), QPointF((x1 + x2) / 2, b1), QPointF(x1, b1))
+        path.closeSubpath()
+        BundleItem(i, path, self._theme, self._root)
+
+    def _build_headers(self, columns: list[_Column]) -> None:
+        theme = self._theme
+        net = self._doc.network
+        last = len(columns) - 1
+        top = min(col.top for col in columns) - HEADER_GAP - HEADER_HEIGHT
+        w = LayerHeaderItem.WIDTH
+        for col in columns:
+            k = col.k
+            rect = QRectF(col.x - w / 2, top, w, HEADER_HEIGHT)
+            header = LayerHeaderItem(k, rect, theme, self._root)
+            self._headers[k] = header
+            if k == 0:
+                title, noun = "Input", "input"
+            elif k == last:
+                title, noun = "Output", "output"
+            else:
+                title, noun = f"Hidden {k}", "neuron"
+            header.add_text(title, theme.title_font, theme.text, top + 15)
+            count = f"{col.size:,} {noun}{'' if col.size == 1 else 's'}"
+            y_count = top + HEADER_HEIGHT - 16
+            # The +/- buttons sit at fixed places, so quick clicks keep hitting them.
+            room = w - 2 * (BUTTON_SIZE + 10)
+            font = theme.font if text_width(count, theme.font) <= room else theme.small_font
+            header.add_text(count, font, theme.muted, y_count)
+            if k == 0:
+                header.add_text("follows the data", theme.small_font, theme.muted, top + 36)
+            else:
+                layer = net.layers[k - 1]
+                act = ButtonItem("activation", k, theme, (w - 16, 22),
+                                 text=ACTIVATIONS[layer.activation].title,
+                                 tooltip="Activation of this layer (click to change)")
+                self._add_button(header, act, rect.left() + 8, top + 28, k)
+                bias = ButtonItem("bias", k, theme, (62, 20), text="bias",
+                                  checked=layer.use_bias,
+                                  tooltip="Bias on/off for this layer's neurons")
+                self._add_button(header, bias, col.x - 31, top + 56, k)
+            if 0 < k < last:
+                s = BUTTON_SIZE
+                self._add_button(header, ButtonItem("remove_neuron", k, theme, (s, s),
+                                                    tooltip="Remove a neuron (the last)"),
+                                 rect.left() + 6, y_count - s / 2, k)
+                self._add_button(header, ButtonItem("add_neuron", k, theme, (s, s),
+                                                    tooltip="Add a neuron"),
+                                 rect.right() - 6 - s, y_count - s / 2, k)
+                self._add_button(header, ButtonItem("remove_layer", k, theme, (s - 2, s - 2),
+                                                    tooltip="Remove this layer"),
+                                 rect.right() - s - 3, top + 5, k)
+        # "+" between every two columns: insert a hidden layer there.
+        for k in range(1, len(columns)):
+            x = (columns[k - 1].x + columns[k].x) / 2
+            s = BUTTON_SIZE + 2
+            add = ButtonItem("add_layer", k, theme, (s, s), tooltip="Insert a hidden layer here")
+            add.setParentItem(self._root)
+            add.setPos(x - s / 2, top + 15 - s / 2)
+            self._connect_button(add, k)
+
+    def _add_button(self, header: LayerHeaderItem, button: ButtonItem, x: float, y: float,
+                    k: int) -> None:
+        header.add_button(button, x, y)
+        self._connect_button(button, k)
+
+    def _connect_button(self, button: ButtonItem, k: int) -> None:
+        self._buttons[(button.kind, k)] = button
+        handler = {
+            "add_layer": lambda: self._edit(self._doc.add_layer, k),
+            "remove_layer": lambda: self._edit(self._doc.remove_layer, k),
+            "add_neuron": lambda: self._edit(self._doc.add_neuron, k),
+            "remove_neuron": lambda: self._edit(self._doc.remove_neuron, k),
+            "bias": lambda: self._toggle_bias(k),
+            "activation": lambda: self._activation_menu_at(k, button),
+        }[button.kind]
+        button.clicked.connect(handler)
+
+    # ----------------------------------------------------------------- values
+    def _apply_values(self) -> None:
+        """Restyle every connection and neuron from the current values (no rebuild)."""
+        net = self._doc.network
+        values = self._display
+        if values is not None and [v.shape for v in values] != [la.weights.shape
+                                                               for la in net.layers]:
+            values = self._display = None
+        label = self._display_label
+        scales = []
+        for i, layer in enumerate(net.layers):
+            shown = layer.weights if values is None else values[i]
+            live = np.abs(shown[layer.mask]) if values is None else np.abs(shown)
+            scales.append(float(live.max()) if live.size else 0.0)
+        widths = []
+        for i in range(len(net.layers)):
+            fan = max(len(visible_indices(net.sizes[i])), len(visible_indices(net.sizes[i + 1])))
+            widths.append(MAX_WIDTH * min(1.0, PLAIN_FAN / fan) ** 0.8)  # dense meshes stay legible
+        for (i, r, c), item in self._connections.items():
+            layer = net.layers[i]
+            removed = not layer.mask[r, c]
+            name = f"{self._labels[i][r]} → {self._labels[i + 1][c]}"
+            w = float(layer.weights[r, c])
+            if removed:
+                tip = f"removed: {name}\nclick to restore"
+                value = 0.0
+            elif values is None:
+                tip = f"w = {w:.4f}  ({name})"
+                value = w
+            else:
+                value = float(values[i][r, c])
+                tip = f"{label} = {value:.4g}  ({name})\nw = {w:.4f}"
+            item.set_value(value, scales[i], removed, tip, widths[i])
+        bias_scales = [float(np.abs(la.bias).max()) if la.use_bias and la.bias.size else 0.0
+                       for la in net.layers]
+        for (k, j), item in self._neurons.items():
+            if k == 0:
+                item.set_value(None, 0.0, f"{item.name} (input {j + 1})")
+                continue
+            layer = net.layers[k - 1]
+            if layer.use_bias:
+                b = float(layer.bias[j])
+                item.set_value(b, bias_scales[k - 1], f"{item.name}: b = {b:.4f}")
+            else:
+                item.set_value(None, 0.0, f"{item.name}: no bias (this layer's bias is off)")
+        self._describe_bundles(scales)
+
+    def _describe_bundles(self, scales: list[float]) -> None:
+        net = self._doc.network
+        for item in self._root.childItems():
+            if isinstance(item, BundleItem):
+                layer = net.layers[item.layer]
+                total = layer.mask.size
+                removed = total - int(np.count_nonzero(layer.mask))
+                live = np.abs(layer.weights[layer.mask])
+                mean = float(live.mean()) if live.size else 0.0
+                drawn = sum(1 for key in self._connections if key[0] == item.layer)
+                item.setToolTip(
+                    f"{layer.fan_in:,} × {layer.fan_out:,} = {total:,} connections "
+                    f"({drawn} drawn one by one)\nmean |w| = {mean:.4f}, "
+                    f"largest |w| = {scales[item.layer]:.4f}, removed: {removed:,}"
+                )
+
+    # ----------------------------------------------------------------- selection
+    def _key_of(self, item: QGraphicsItem) -> SelectedNeuron | SelectedConnection | None:
+        if isinstance(item, NeuronItem):
+            return SelectedNeuron(item.layer, item.index, item.name)
+        if isinstance(item, ConnectionItem):
+            name = f"{self._labels[item.layer][item.source]} → " \
+                   f"{self._labels[item.layer + 1][item.target]}"
+            return SelectedConnection(item.layer, item.source, item.target, name)
+        return None
+
+    def _reselect(self) -> None:
+        sel = self._selection_key
+        if isinstance(sel, SelectedNeuron):
+            item = self._neurons.get((sel.layer, sel.index))
+        elif isinstance(sel, SelectedConnection):
+            item = self._connections.get((sel.layer, sel.source, sel.target))
+        else:
+            item = None
+        if item is not None:
+            item.setSelected(True)
+
+    def _on_scene_selection_changed(self) -> None:
+        if self._rebuilding:
+            return
+        selected = [it for it in self._scene.selectedItems() if self._key_of(it) is not None]
+        new = self._key_of(selected[0]) if selected else None
+        self._selection_key = new
+        if new != self._selection:
+            self._selection = new
+            self.selection_changed.emit(new)
+
+    # ----------------------------------------------------------------- editing
+    def _edit(self, method: Callable, *args) -> bool:
+        """Call a document edit; a refusal becomes a notice.  True if it went through."""
+        try:
+            method(*args)
+        except ValueError as exc:
+            self.show_message(str(exc))
+            return False
+        return True
+
+    def _toggle_bias(self, k: int) -> None:
+        layer = self._doc.network.layers[k - 1]
+        self._edit(self._doc.set_use_bias, k - 1, not layer.use_bias)
+
+    def _set_connection(self, i: int, r: int, c: int, enabled: bool) -> None:
+        self._edit(self._doc.set_connection, i, r, c, enabled)
+
+    def _ask_weight(self, item: ConnectionItem) -> None:
+        if item.removed:
+            self.show_message("This connection is removed: restore it first (click it)")
+            return
+        key = self._key_of(item)
+        w = float(self._doc.network.layers[item.layer].weights[item.source, item.target])
+        value = ask_number(self, "Set weight", f"Weight of {key.name}:", w)
+        if value is not None:
+            self._edit(self._doc.set_weight, item.layer, item.source, item.target, value)
+
+    def _ask_bias(self, item: NeuronItem) -> None:
+        if item.layer == 0:
+            self.show_message("Input neurons have no bias: they pass the features on")
+            return
+        layer = self._doc.network.layers[item.layer - 1]
+        if not layer.use_bias:
+            self.show_message("This layer's bias is off: turn it on in the layer's header")
+            return
+        value = ask_number(self, "Set bias", f"Bias of {item.name}:",
+                           float(layer.bias[item.index]))
+        if value is not None:
+            self._edit(self._doc.set_bias, item.layer - 1, item.index, value)
+
+    def _delete_selection(self) -> None:
+        items = [it for it in self._scene.selectedItems()
+                 if isinstance(it, (NeuronItem, ConnectionItem))]
+        if not items:
+            return
+        connections = [(it.layer, it.source, it.target) for it in items
+                       if isinstance(it, ConnectionItem) and not it.removed]
+        # Highest index first, so the indices still to remove stay valid.
+        neurons = sorted(((it.layer, it.index) for it in items if isinstance(it, NeuronItem)),
+                         reverse=True)
+        last = len(self._doc.network.sizes) - 1
+        fixed = [(k, j) for k, j in neurons if k in (0, last)]
+        neurons = [(k, j) for k, j in neurons if 0 < k < last]
+        if not connections and not neurons:
+            if fixed:  # the document says why inputs and outputs cannot be removed
+                self._edit(self._doc.remove_neuron, *fixed[0])
+            else:
+                self.show_message("This connection is already removed (click it to restore it)")
+            return
+        stack = self._doc.undo_stack
+        macro = len(connections) + len(neurons) > 1
+        if macro:
+            stack.beginMacro("Delete selection")
+        try:
+            for i, r, c in connections:
+                self._set_connection(i, r, c, False)
+            for k, j in neurons:
+                self._edit(self._doc.remove_neuron, k, j)
+        finally:
+            if macro:
+                stack.endMacro()
+
+    def _restore_all(self, layers: list[int]) -> None:
+        stack = self._doc.undo_stack
+        todo = [i for i in layers if not self._doc.network.layers[i].mask.all()]
+        if len(todo) > 1:
+            stack.beginMacro("Restore all connections")
+        try:
+            for i in todo:
+                self._edit(self._doc.restore_all_connections, i)
+        finally:
+            if len(todo) > 1:
+                stack.endMacro()
+
+    # ----------------------------------------------------------------- menus
+    def _activation_menu(self, k: int, parent: QWidget | None = None) -> tuple[QMenu, dict]:
+        current = self._doc.network.layers[k - 1].activation
+        menu = QMenu("Activation", parent or self)
+        actions = {}
+        for name, act in ACTIVATIONS.items():
+            action = menu.addAction(act.title)
+            action.setCheckable(True)
+            action.setChecked(name == current)
+            actions[action] = (lambda n=name: self._edit(self._doc.set_activation, k - 1, n))
+        return menu, actions
+
+    def _activation_menu_at(self, k: int, button: ButtonItem) -> None:
+        menu, actions = self._activation_menu(k)
+        shown = self.mapFromScene(button.sceneBoundingRect()).boundingRect()
+        menu.setMinimumWidth(shown.width())
+        corner = shown.bottomLeft()
+        self._run_menu(menu, actions, self.viewport().mapToGlobal(corner))
+
+    def _run_menu(self, menu: QMenu, actions: dict[QAction, Callable], global_pos) -> None:
+        chosen = menu.exec(global_pos)
+        menu.deleteLater()
+        handler = actions.get(chosen)
+        if handler is not None:
+            handler()
+
+    def _layer_actions(self, menu: QMenu, k: int, actions: dict) -> None:
+        """Every edit of column ``k``: activation, bias, neurons, layers, restoring."""
+        net = self._doc.network
+        last = len(net.sizes) - 1
+
+        def add(text: str, handler: Callable, enabled: bool = True) -> QAction:
+            action = menu.addAction(text)
+            action.setEnabled(enabled)
+            actions[action] = handler
+            return action
+
+        if k >= 1:
+            sub, sub_actions = self._activation_menu(k, menu)
+            menu.addMenu(sub)
+            actions.update(sub_actions)
+            bias = add("Bias", lambda: self._toggle_bias(k))
+            bias.setCheckable(True)
+            bias.setChecked(net.layers[k - 1].use_bias)
+        if 0 < k < last:
+            add("Add neuron", lambda: self._edit(self._doc.add_neuron, k))
+            add("Remove last neuron", lambda: self._edit(self._doc.remove_neuron, k))
+            add("Remove layer", lambda: self._edit(self._doc.remove_layer, k))
+        menu.addSeparator()
+        if k >= 1:
+            add("Add layer before", lambda: self._edit(self._doc.add_layer, k))
+        if k < last:
+            add("Add layer after", lambda: self._edit(self._doc.add_layer, k + 1))
+        into = [k - 1] if k >= 1 else []
+        out_of = [k] if k < last else []
+        removed = [i for i in into + out_of if not net.layers[i].mask.all()]
+        add("Restore all connections", lambda: self._restore_all(into + out_of),
+            enabled=bool(removed))
+
+    def _context_menu(self, item: QGraphicsItem | None) -> tuple[QMenu, dict]:
+        menu = QMenu(self)
+        actions: dict[QAction, Callable] = {}
+        net = self._doc.network
+        last = len(net.sizes) - 1
+
+        def add(text: str, handler: Callable, enabled: bool = True) -> QAction:
+            action = menu.addAction(text)
+            action.setEnabled(enabled)
+            actions[action] = handler
+            return action
+
+        if isinstance(item, NeuronItem):
+            k, j = item.layer, item.index
+            menu.addSection(item.name)
+            if 0 < k < last:
+                add("Add neuron below", lambda: self._edit(self._doc.add_neuron, k, j + 1))
+                add("Remove neuron", lambda: self._edit(self._doc.remove_neuron, k, j))
+            if k >= 1:
+                add("Set bias…", lambda: self._ask_bias(item), net.layers[k - 1].use_bias)
+            menu.addSection(self._column_title(k))
+            self._layer_actions(menu, k, actions)
+        elif isinstance(item, ConnectionItem):
+            i, r, c = item.layer, item.source, item.target
+            menu.addSection(self._key_of(item).name)
+            if item.removed:
+                add("Restore connection", lambda: self._set_connection(i, r, c, True))
+            else:
+                add("Remove connection", lambda: self._set_connection(i, r, c, False))
+                add("Set weight…", lambda: self._ask_weight(item))
+            add("Restore all connections of this layer",
+                lambda: self._restore_all([i]), not net.layers[i].mask.all())
+        elif isinstance(item, (LayerHeaderItem, BlockItem)):
+            menu.addSection(self._column_title(item.layer))
+            self._layer_actions(menu, item.layer, actions)
+        elif isinstance(item, BundleItem):
+            add("Restore all connections of this layer",
+                lambda: self._restore_all([item.layer]), not net.layers[item.layer].mask.all())
+        else:
+            add("Add hidden layer", lambda: self._edit(self._doc.add_layer))
+            everything = list(range(len(net.layers)))
+            add("Restore all connections", lambda: self._restore_all(everything),
+                any(not la.mask.all() for la in net.layers))
+        menu.addSeparator()
+        fit = add("Fit to view", self.fit)
+        fit.setShortcut(QKeySequence("Ctrl+0"))
+        return menu, actions
+
+    def _column_title(self, k: int) -> str:
+        last = len(self._doc.network.sizes) - 1
+        return "Input layer" if k == 0 else "Output layer" if k == last else f"Hidden layer {k}"
+
+    # ----------------------------------------------------------------- Qt events
+    def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        item = self.item_at(event.pos())
+        if isinstance(item, ButtonItem):
+            item = item.parentItem() if isinstance(item.parentItem(), LayerHeaderItem) else None
+        if isinstance(item, (NeuronItem, ConnectionItem)) and not item.isSelected():
+            self._scene.clearSelection()
+            item.setSelected(True)  # the menu's subject, visibly
+        menu, actions = self._context_menu(item)
+        self._run_menu(menu, actions, event.globalPos())
+        event.accept()
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._press_item = self.item_at(event.position().toPoint())
+        super().mousePressEvent(event)
+
+    def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        pressed, self._press_item = self._press_item, None
+        super().mouseReleaseEvent(event)
+        if (event.button() == Qt.MouseButton.LeftButton and isinstance(pressed, ConnectionItem)
+                and pressed.removed and self.item_at(event.position().toPoint()) is pressed):
+            self._set_connection(pressed.layer, pressed.source, pressed.target, True)
+
+    def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        item = self.item_at(event.position().toPoint())
+        if event.button() == Qt.MouseButton.LeftButton:
+            if isinstance(item, ConnectionItem):
+                self._ask_weight(item)
+                event.accept()
+                return
+            if isinstance(item, NeuronItem):
+                self._ask_bias(item)
+                event.accept()
+                return
+        super().mouseDoubleClickEvent(event)
+
+    def keyPressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        key = event.key()
+        ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
+        if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not ctrl:
+            self._delete_selection()
+        elif ctrl and key == Qt.Key.Key_0:
+            self.fit()
+        elif ctrl and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom(1.25)
+        elif ctrl and key == Qt.Key.Key_Minus:
+            self.zoom(0.8)
+        elif key == Qt.Key.Key_Escape:
+            self._scene.clearSelection()
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    def wheelEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            steps = event.angleDelta().y() / 120.0
+            if steps:
+                self.zoom(1.15 ** steps)
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        if not self._user_zoomed:
+            self.fit()
+        self._place_notice()
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        if not self._user_zoomed:
+            self.fit()
+
+    def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        self._notice_timer.stop()
+        super().hideEvent(event)
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
+            self._style_notice()
+            self.rebuild()
+
+    # ----------------------------------------------------------------- the notice
+    def _style_notice(self) -> None:
+        pal = self.palette()
+        bg = pal.color(pal.ColorRole.ToolTipBase).name()
+        fg = pal.color(pal.ColorRole.ToolTipText).name()
+        edge = pal.color(pal.ColorRole.Mid).name()
+        self.notice.setStyleSheet(
+            f"#canvasNotice {{ background: {bg}; color: {fg}; border: 1px solid {edge};"
+            " border-radius: 6px; }"
+        )
+
+    def _place_notice(self) -> None:
+        view = self.viewport().rect()
+        self.notice.move(12, max(0, view.height() - self.notice.height() - 12))
