@@ -53,8 +53,15 @@ class _State:
 class _EditCommand(QUndoCommand):
     """Swaps the document between two stored states."""
 
-    def __init__(self, doc: Document, text: str, before: _State, after: _State, kinds: set,
-                 merge_key: str | None):
+    def __init__(
+        self,
+        doc: Document,
+        text: str,
+        before: _State,
+        after: _State,
+        kinds: set,
+        merge_key: str | None,
+    ):
         super().__init__(text)
         self._doc = doc
         self._before = before
@@ -93,8 +100,12 @@ class Document(QObject):
     path_changed = Signal(object)  # Path | None
     project_replaced = Signal()  # New / Open: everything changed
 
-    def __init__(self, project: Project | None = None, path: str | Path | None = None,
-                 parent: QObject | None = None):
+    def __init__(
+        self,
+        project: Project | None = None,
+        path: str | Path | None = None,
+        parent: QObject | None = None,
+    ):
         super().__init__(parent)
         self.undo_stack = QUndoStack(self)
         self.undo_stack.setUndoLimit(UNDO_LIMIT)
@@ -221,8 +232,9 @@ class Document(QObject):
         if SETTINGS in kinds:
             self.settings_changed.emit()
 
-    def _edit(self, text: str, change: Callable[[], None], kinds: set,
-              merge_key: str | None = None) -> None:
+    def _edit(
+        self, text: str, change: Callable[[], None], kinds: set, merge_key: str | None = None
+    ) -> None:
         """Run ``change`` on the live project/network as one undoable command.
 
         If ``change`` raises, the document is left exactly as it was and the error propagates
@@ -260,8 +272,9 @@ class Document(QObject):
         if not 1 <= k <= self.n_hidden:
             raise ValueError(f"layer {k} is not a hidden layer")
 
-    def add_layer(self, k: int | None = None, size: int = DEFAULT_LAYER_SIZE,
-                  activation: str | None = None) -> None:
+    def add_layer(
+        self, k: int | None = None, size: int = DEFAULT_LAYER_SIZE, activation: str | None = None
+    ) -> None:
         """Insert a hidden layer as neuron layer ``k`` (default: just before the outputs)."""
         n_layers = len(self._network.layers)
         k = n_layers if k is None else int(k)
@@ -365,8 +378,14 @@ class Document(QObject):
             if info.input_dim == 2 and (old.is_inline or old.input_dim != 2 or not features):
                 features = list(_datasets.DEFAULT_FEATURES)
             new_spec = dataclasses.replace(
-                old, dataset=name, n_samples=None, X=None, y=None, kind=None,
-                class_names=None, features=features,
+                old,
+                dataset=name,
+                n_samples=None,
+                X=None,
+                y=None,
+                kind=None,
+                class_names=None,
+                features=features,
             )
             self._adapt_to_data(new_spec, old.task)
 

@@ -273,8 +273,10 @@ class TrainingController(QObject):
             snap.activations = [lt.a.copy() for lt in trace.layers]
         # Gradients belong to the step under way (after backward) or just finished.
         grads = trainer.grads
-        if grads is not None and trainer.phase != "backward" and len(grads.weights) == len(
-            net.layers
+        if (
+            grads is not None
+            and trainer.phase != "backward"
+            and len(grads.weights) == len(net.layers)
         ):
             snap.gradients = [(w.copy(), b.copy()) for w, b in zip(grads.weights, grads.bias)]
             snap.deltas = [d.copy() for d in grads.deltas]
@@ -316,8 +318,9 @@ class TrainingController(QObject):
             # A new optimizer: its state (momentum, moments) starts fresh; the weights stay.
             trainer.optimizer = project.build_optimizer()
             self._optimizer_name = name
-            self.message.emit(f"Optimizer switched to {name}: its state starts afresh, "
-                              "the weights are kept")
+            self.message.emit(
+                f"Optimizer switched to {name}: its state starts afresh, the weights are kept"
+            )
         else:
             params = self.document.optimizer_params()
             for key, value in params.items():

@@ -108,8 +108,14 @@ ACTIVATIONS: dict[str, Activation] = {
             sigmoid,
             lambda z, a: a * (1.0 - a),
         ),
-        Activation("tanh", "Tanh", "f(z) = tanh z", "f'(z) = 1 - tanh² z", np.tanh,
-                   lambda z, a: 1.0 - a * a),
+        Activation(
+            "tanh",
+            "Tanh",
+            "f(z) = tanh z",
+            "f'(z) = 1 - tanh² z",
+            np.tanh,
+            lambda z, a: 1.0 - a * a,
+        ),
         Activation(
             "relu",
             "ReLU",

@@ -30,7 +30,9 @@ class GradCheckResult:
 
 def relative_error(analytic: np.ndarray, numeric: np.ndarray, floor: float = 1e-8) -> np.ndarray:
     """|a - n| / max(|a|, |n|, floor): relative where the gradient is not tiny."""
-    return np.abs(analytic - numeric) / np.maximum(np.maximum(np.abs(analytic), np.abs(numeric)), floor)
+    return np.abs(analytic - numeric) / np.maximum(
+        np.maximum(np.abs(analytic), np.abs(numeric)), floor
+    )
 
 
 def numerical_gradients(net, X, Y, h: float = 1e-4) -> tuple[list, list]:

@@ -42,7 +42,11 @@ def check(name: str, params: dict | None = None) -> dict:
     for key, value in (params or {}).items():
         if key not in full:
             raise ValueError(f"initialiser {name!r} takes no parameter {key!r}")
-        if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        if (
+            not isinstance(value, (int, float))
+            or isinstance(value, bool)
+            or not math.isfinite(value)
+        ):
             raise ValueError(f"initialiser parameter {key!r} must be a finite number")
         full[key] = float(value)
     if name == "uniform" and full["a"] < 0:

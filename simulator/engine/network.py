@@ -163,8 +163,10 @@ class Gradients:
     def layer_norms(self) -> np.ndarray:
         """(L,) L2 norm of each layer's weight and bias gradients together."""
         return np.array(
-            [math.sqrt(float(np.vdot(w, w)) + float(np.vdot(b, b))) for w, b in
-             zip(self.weights, self.bias)]
+            [
+                math.sqrt(float(np.vdot(w, w)) + float(np.vdot(b, b)))
+                for w, b in zip(self.weights, self.bias)
+            ]
         )
 
     def global_norm(self) -> float:

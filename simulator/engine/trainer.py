@@ -37,8 +37,15 @@ class History:
     """
 
     SCALARS = (
-        "step", "epoch", "batch_loss", "penalty", "lr",
-        "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+        "step",
+        "epoch",
+        "batch_loss",
+        "penalty",
+        "lr",
+        "train_loss",
+        "test_loss",
+        "train_accuracy",
+        "test_accuracy",
     )
 
     def __init__(self, n_layers: int, capacity: int = 1024):
@@ -111,8 +118,9 @@ class History:
         n = len(data.get("step", []))
         hist = cls(n_layers, capacity=max(1024, n))
         for name in cls.SCALARS:
-            col = np.array([math.nan if v is None else v for v in data.get(name, [None] * n)],
-                           dtype=float)
+            col = np.array(
+                [math.nan if v is None else v for v in data.get(name, [None] * n)], dtype=float
+            )
             if col.shape != (n,):
                 raise ValueError(f"history column {name!r} has {col.shape[0]} values, not {n}")
             hist._cols[name][:n] = col
@@ -292,8 +300,10 @@ class Trainer:
         if not math.isfinite(grads.loss + float(np.add.reduce(norms))):
             # These weights give a non-finite loss: go back to those of the last finite step.
             self.restore_last_good()
-            self._diverge(f"the loss or a gradient became {_describe(grads.loss)} at step "
-                          f"{self.step_count + 1}")
+            self._diverge(
+                f"the loss or a gradient became {_describe(grads.loss)} at step "
+                f"{self.step_count + 1}"
+            )
         return grads
 
     def _update(self) -> None:
@@ -380,10 +390,14 @@ class Trainer:
     def _save_good(self) -> None:
         layers = self.net.layers
         good = self.last_good
-        if good is None or any(
-            g[0].shape != la.weights.shape or g[1].shape != la.bias.shape
-            for g, la in zip(good, layers)
-        ) or len(good) != len(layers):
+        if (
+            good is None
+            or any(
+                g[0].shape != la.weights.shape or g[1].shape != la.bias.shape
+                for g, la in zip(good, layers)
+            )
+            or len(good) != len(layers)
+        ):
             self.last_good = self.net.get_weights()
             return
         for (w, b), la in zip(good, layers):

@@ -133,16 +133,25 @@ class MainWindow(QMainWindow):
         return action
 
     def _make_actions(self) -> None:
-        self.new_action = self._action("&New", self.new_project, QKeySequence.New,
-                                       "Start a new project from the default example")
-        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.Open,
-                                        "Open a project file")
-        self.save_action = self._action("&Save", self.save, QKeySequence.Save,
-                                        "Save the project")
-        self.save_as_action = self._action("Save &As…", self.save_as, QKeySequence("Ctrl+Shift+S"),
-                                           "Save the project under a new name")
-        self.quit_action = self._action("&Quit", self.close, QKeySequence("Ctrl+Q"),
-                                        "Quit Backprop Lab")
+        self.new_action = self._action(
+            "&New",
+            self.new_project,
+            QKeySequence.New,
+            "Start a new project from the default example",
+        )
+        self.open_action = self._action(
+            "&Open…", self.open_dialog, QKeySequence.Open, "Open a project file"
+        )
+        self.save_action = self._action("&Save", self.save, QKeySequence.Save, "Save the project")
+        self.save_as_action = self._action(
+            "Save &As…",
+            self.save_as,
+            QKeySequence("Ctrl+Shift+S"),
+            "Save the project under a new name",
+        )
+        self.quit_action = self._action(
+            "&Quit", self.close, QKeySequence("Ctrl+Q"), "Quit Backprop Lab"
+        )
         stack = self.document.undo_stack
         self.undo_action = stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence("Ctrl+Z"))
@@ -150,11 +159,14 @@ class MainWindow(QMainWindow):
         self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"), QKeySequence("Ctrl+Y")])
         self.addAction(self.undo_action)
         self.addAction(self.redo_action)
-        self.fit_action = self._action("&Fit Network in View", self.canvas.fit, QKeySequence("Ctrl+0"))
+        self.fit_action = self._action(
+            "&Fit Network in View", self.canvas.fit, QKeySequence("Ctrl+0")
+        )
         self.reset_layout_action = self._action("Reset &Layout", self.reset_layout)
         self.about_action = self._action("&About Backprop Lab", self.show_about)
-        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts,
-                                             QKeySequence.HelpContents)
+        self.shortcuts_action = self._action(
+            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.HelpContents
+        )
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -324,7 +336,9 @@ class MainWindow(QMainWindow):
 
     def save_as(self) -> bool:
         doc = self.document
-        suggestion = str(doc.path) if doc.path else str(Path.home() / f"{_slug(doc.project.name)}.json")
+        suggestion = (
+            str(doc.path) if doc.path else str(Path.home() / f"{_slug(doc.project.name)}.json")
+        )
         path = ask_save_path(self, suggestion)
         return bool(path) and self._save_to(Path(path))
 
@@ -357,7 +371,9 @@ class MainWindow(QMainWindow):
         )
 
     def show_shortcuts(self) -> None:
-        rows = "".join(f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS)
+        rows = "".join(
+            f"<tr><td>{what}</td><td><b>{keys}</b></td></tr>" for what, keys in SHORTCUTS
+        )
         box = QMessageBox(self)
         box.setWindowTitle("Keyboard shortcuts")
         box.setTextFormat(Qt.RichText)

@@ -13,7 +13,9 @@ def doc(qapp):
 
 
 def weights_of(net):
-    return [(w.copy(), b.copy(), la.mask.copy()) for (w, b), la in zip(net.get_weights(), net.layers)]
+    return [
+        (w.copy(), b.copy(), la.mask.copy()) for (w, b), la in zip(net.get_weights(), net.layers)
+    ]
 
 
 def assert_same_network(net, sizes, acts, weights=None):
@@ -159,8 +161,9 @@ def test_save_and_reopen_round_trip(doc, tmp_path, qtbot):
     other = Document()
     other.open(path)
     assert other.to_project() == doc.to_project()
-    assert_same_network(other.network, doc.network.sizes, doc.network.activations,
-                        weights_of(doc.network))
+    assert_same_network(
+        other.network, doc.network.sizes, doc.network.activations, weights_of(doc.network)
+    )
 
 
 def test_open_bad_file_raises_and_keeps_document(doc, tmp_path):

@@ -43,12 +43,15 @@ def main() -> None:
     times = []
     for _ in range(args.runs):
         start = time.time()
-        out = subprocess.run([sys.executable, "-c", CHILD], env=env, capture_output=True,
-                             text=True, check=True).stdout
+        out = subprocess.run(
+            [sys.executable, "-c", CHILD], env=env, capture_output=True, text=True, check=True
+        ).stdout
         times.append(float(out.strip().splitlines()[-1]) - start)
-    print(f"cold start to shown window ({env['QT_QPA_PLATFORM']}): "
-          f"median {statistics.median(times) * 1000:.0f} ms over {args.runs} runs "
-          f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); target < 1500 ms")
+    print(
+        f"cold start to shown window ({env['QT_QPA_PLATFORM']}): "
+        f"median {statistics.median(times) * 1000:.0f} ms over {args.runs} runs "
+        f"(min {min(times) * 1000:.0f}, max {max(times) * 1000:.0f}); target < 1500 ms"
+    )
 
 
 if __name__ == "__main__":

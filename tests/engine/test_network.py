@@ -56,8 +56,9 @@ def test_gradient_check_with_regularization_masks_and_no_bias():
     rng = np.random.default_rng(3)
     X = rng.normal(size=(8, 3))
     Y = rng.normal(size=(8, 2))
-    net = Network([3, 5, 2], ["elu", "linear"], loss="mse", seed=2, l1=0.01, l2=0.1,
-                  use_bias=[False, True])
+    net = Network(
+        [3, 5, 2], ["elu", "linear"], loss="mse", seed=2, l1=0.01, l2=0.1, use_bias=[False, True]
+    )
     net.set_connection(0, 1, 2, False)
     net.set_connection(1, 4, 0, False)
     _random_biases(net, rng)
@@ -65,7 +66,7 @@ def test_gradient_check_with_regularization_masks_and_no_bias():
     assert grads.weights[0][1, 2] == 0 and grads.weights[1][4, 0] == 0
     assert np.all(grads.bias[0] == 0) and np.all(net.layers[0].bias == 0)
     assert grads.penalty == pytest.approx(
-        sum(0.01 * np.abs(la.weights).sum() + 0.05 * (la.weights ** 2).sum() for la in net.layers)
+        sum(0.01 * np.abs(la.weights).sum() + 0.05 * (la.weights**2).sum() for la in net.layers)
     )
     assert gradient_check(net, X, Y).worst < 1e-6
 
@@ -137,8 +138,7 @@ def test_activation_values_against_math_module():
     }
     for name, f in ref.items():
         got = activations.get(name).forward(z)[0]
-        np.testing.assert_allclose(got, [f(v) for v in z[0]], rtol=1e-13, atol=1e-15,
-                                   err_msg=name)
+        np.testing.assert_allclose(got, [f(v) for v in z[0]], rtol=1e-13, atol=1e-15, err_msg=name)
     sm = activations.softmax(np.array([[1.0, 2.0, 3.0]]))[0]
     e = [math.exp(v) for v in (1.0, 2.0, 3.0)]
     np.testing.assert_allclose(sm, [v / sum(e) for v in e], rtol=1e-14)
@@ -151,6 +151,7 @@ def test_saturated_sigmoid_bce_is_exact(z, y):
     net.layers[0].bias[:] = z
     trace = net.forward([[0.0]], training=False)
     grads = net.backward(trace, [[y]])
+
     # BCE with logits: -log sigmoid(z) = softplus(-z) for y = 1, softplus(z) for y = 0.
     def softplus(t):
         return t + math.log1p(math.exp(-t)) if t > 0 else math.log1p(math.exp(t))
@@ -181,8 +182,9 @@ def test_float32_network_stays_float32():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(8, 2))
     for act, loss in itertools.product(ACTS, losses.LOSSES):
-        net = Network([2, 3, 2], [act, act], loss=loss, dtype="float32", l1=0.1, l2=0.1,
-                      dropout=0.2)
+        net = Network(
+            [2, 3, 2], [act, act], loss=loss, dtype="float32", l1=0.1, l2=0.1, dropout=0.2
+        )
         trace = net.forward(X)
         for lt in trace.layers:
             for arr in (lt.input, lt.z, lt.a):
@@ -254,7 +256,10 @@ def test_same_seed_same_weights_different_seed_different():
     [
         ("xavier_uniform", lambda w, fi, fo: np.abs(w).max() <= math.sqrt(6 / (fi + fo))),
         ("he_uniform", lambda w, fi, fo: np.abs(w).max() <= math.sqrt(6 / fi)),
-        ("he_normal", lambda w, fi, fo: abs(w.std() - math.sqrt(2 / fi)) < 0.05 * math.sqrt(2 / fi)),
+        (
+            "he_normal",
+            lambda w, fi, fo: abs(w.std() - math.sqrt(2 / fi)) < 0.05 * math.sqrt(2 / fi),
+        ),
         ("xavier_normal", lambda w, fi, fo: abs(w.std() - math.sqrt(2 / (fi + fo))) < 0.002),
         ("lecun_normal", lambda w, fi, fo: abs(w.std() - math.sqrt(1 / fi)) < 0.05 / math.sqrt(fi)),
         ("zeros", lambda w, fi, fo: not w.any()),

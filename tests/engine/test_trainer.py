@@ -59,10 +59,16 @@ def test_same_seed_gives_bit_identical_weights():
     def run(seed):
         data = datasets.generate("spiral", n_samples=120, noise=0.1, seed=seed)
         X = datasets.feature_matrix(data.X, ["x1", "x2", "sin_x1", "sin_x2"])
-        net = Network([4, 6, 6, 1], ["relu", "tanh", "sigmoid"], loss="bce", seed=seed,
-                      dropout=0.1)
-        trainer = Trainer(net, optimizers.make("SGD", lr=0.05, momentum=0.9), X,
-                          data.targets(), task="binary", batch_size=10, seed=seed)
+        net = Network([4, 6, 6, 1], ["relu", "tanh", "sigmoid"], loss="bce", seed=seed, dropout=0.1)
+        trainer = Trainer(
+            net,
+            optimizers.make("SGD", lr=0.05, momentum=0.9),
+            X,
+            data.targets(),
+            task="binary",
+            batch_size=10,
+            seed=seed,
+        )
         trainer.run(steps=60)
         return [w.copy() for w, _ in net.get_weights()]
 
@@ -114,8 +120,9 @@ def test_huge_learning_rate_diverges_and_keeps_last_finite_weights():
 
 
 def test_schedule_sets_the_learning_rate_per_epoch():
-    trainer = xor_trainer(lr=0.1, batch_size=2, schedule=schedules.make("step", step_size=1,
-                                                                        gamma=0.5))
+    trainer = xor_trainer(
+        lr=0.1, batch_size=2, schedule=schedules.make("step", step_size=1, gamma=0.5)
+    )
     trainer.run(epochs=3)
     np.testing.assert_allclose(trainer.history.column("lr"), [0.1, 0.1, 0.05, 0.05, 0.025, 0.025])
 
@@ -134,8 +141,16 @@ def test_multiclass_accuracy_and_test_set():
     data = datasets.generate("blobs", n_samples=150, noise=0.1, seed=1)
     train, test = datasets.split(data.n_samples, 0.3, seed=1)
     net = Network([2, 8, 3], ["relu", "softmax"], loss="cross_entropy", seed=1)
-    trainer = Trainer(net, optimizers.Adam(lr=0.05), data.X[train], data.y[train],
-                      data.X[test], data.y[test], task="multiclass", batch_size=16)
+    trainer = Trainer(
+        net,
+        optimizers.Adam(lr=0.05),
+        data.X[train],
+        data.y[train],
+        data.X[test],
+        data.y[test],
+        task="multiclass",
+        batch_size=16,
+    )
     trainer.run(epochs=20)
     result = trainer.evaluate()
     assert result["train_accuracy"] > 0.9 and result["test_accuracy"] > 0.85

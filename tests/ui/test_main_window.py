@@ -25,8 +25,13 @@ def window(qtbot):
 def answers(monkeypatch):
     """Record and answer the window's dialogs (every test: closing a modified window at
     teardown must never wait for a human)."""
-    log = {"errors": [], "save_prompts": 0, "save_answer": QMessageBox.Discard,
-           "open_path": "", "save_path": ""}
+    log = {
+        "errors": [],
+        "save_prompts": 0,
+        "save_answer": QMessageBox.Discard,
+        "open_path": "",
+        "save_path": "",
+    }
 
     def ask_save_changes(parent, name):
         log["save_prompts"] += 1
@@ -126,9 +131,13 @@ def test_examples_menu_lists_every_example(window):
 
 def test_menus_have_standard_shortcuts(window):
     expected = {
-        window.new_action: "Ctrl+N", window.open_action: "Ctrl+O", window.save_action: "Ctrl+S",
-        window.save_as_action: "Ctrl+Shift+S", window.quit_action: "Ctrl+Q",
-        window.undo_action: "Ctrl+Z", window.redo_action: "Ctrl+Shift+Z",
+        window.new_action: "Ctrl+N",
+        window.open_action: "Ctrl+O",
+        window.save_action: "Ctrl+S",
+        window.save_as_action: "Ctrl+Shift+S",
+        window.quit_action: "Ctrl+Q",
+        window.undo_action: "Ctrl+Z",
+        window.redo_action: "Ctrl+Shift+Z",
         window.fit_action: "Ctrl+0",
     }
     for action, keys in expected.items():
@@ -163,8 +172,9 @@ def test_geometry_and_dock_layout_are_remembered(qtbot, answers):
     assert not second.settings_dock.isVisible()
 
 
-def test_run_app_with_a_bad_file_still_starts_with_the_default(qtbot, tmp_path, answers,
-                                                               monkeypatch, qapp):
+def test_run_app_with_a_bad_file_still_starts_with_the_default(
+    qtbot, tmp_path, answers, monkeypatch, qapp
+):
     bad = tmp_path / "bad.json"
     bad.write_text("[]")
     opened = []
