@@ -16,9 +16,14 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from simulator.app.document import Document
+from simulator.engine import datasets as _datasets
+from simulator.engine import losses
 from simulator.engine.trainer import PHASES, Trainer
 
 STEP_BUDGET_MS = 8.0
+GRID_SIZE = 48  # the input plane is sampled on GRID_SIZE x GRID_SIZE points (maps, boundary)
+CURVE_POINTS = 200  # 1-D data: the fitted curve's points
+PLANE = 6.0  # generated 2-D data lie in [-PLANE, PLANE]²
 SNAPSHOT_INTERVAL_S = 1 / 30
 SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, None)  # steps per second; None = as fast as possible
 
@@ -54,6 +59,17 @@ class Snapshot:
     lr: float = math.nan
     steps_per_second: float = 0.0
     diverged: str | None = None
+    # The network over its input space, without dropout (2-D data: a GRID_SIZE² grid over
+    # ``grid_extent`` = (x_min, x_max, y_min, y_max), row-major with y the slow axis; 1-D data:
+    # CURVE_POINTS x values).  ``grid_inputs`` (G, n_inputs) are the input neurons' values,
+    # ``grid_activations[i]`` (G, fan_out) weight layer i's outputs, ``grid_output`` (G, K) the
+    # probabilities for classification (the raw output for regression).
+    grid_extent: tuple | None = None
+    grid_shape: tuple | None = None
+    grid_x: np.ndarray | None = None
+    grid_inputs: np.ndarray | None = None
+    grid_activations: list | None = None
+    grid_output: np.ndarray | None = None
 
 
 class TrainingController(QObject):
@@ -280,6 +296,7 @@ class TrainingController(QObject):
         ):
             snap.gradients = [(w.copy(), b.copy()) for w, b in zip(grads.weights, grads.bias)]
             snap.deltas = [d.copy() for d in grads.deltas]
+        self._add_grid(snap)
         if self._shown == "update":
             opt = trainer.optimizer
             updates = []
@@ -292,6 +309,38 @@ class TrainingController(QObject):
                 updates.append((dw.copy(), np.zeros_like(layer.bias) if db is None else db.copy()))
             snap.updates = updates
         return snap
+
+    def _add_grid(self, snap: Snapshot) -> None:
+        data = self.document.data
+        dataset = data.dataset
+        if dataset.input_dim not in (1, 2):
+            return
+        net = self.trainer.net
+        if dataset.input_dim == 2:
+            extent = plane_extent(dataset)
+            xs = np.linspace(extent[0], extent[1], GRID_SIZE)
+            ys = np.linspace(extent[2], extent[3], GRID_SIZE)
+            gx, gy = np.meshgrid(xs, ys)
+            raw = np.column_stack([gx.ravel(), gy.ravel()])
+            snap.grid_extent, snap.grid_shape = extent, (GRID_SIZE, GRID_SIZE)
+        else:
+            x = dataset.X[:, 0]
+            pad = max(0.05 * float(x.max() - x.min()), 0.5)
+            xs = np.linspace(float(x.min()) - pad, float(x.max()) + pad, CURVE_POINTS)
+            raw = xs[:, None]
+            snap.grid_extent, snap.grid_shape = (xs[0], xs[-1]), (CURVE_POINTS,)
+        snap.grid_x = raw
+        inputs = data.inputs(raw)
+        with np.errstate(all="ignore"):
+            trace = net.forward(inputs, training=False)
+            snap.grid_inputs = trace.layers[0].input.copy()
+            snap.grid_activations = [lt.a for lt in trace.layers]
+            out = trace.output
+            snap.grid_output = (
+                out
+                if data.task == "regression"
+                else losses.probabilities(net.loss, net.layers[-1].activation, out)
+            )
 
     def _emit_snapshot(self) -> None:
         self._last_snapshot = self._clock.elapsed() / 1000 if self._clock.isValid() else 0.0
@@ -344,6 +393,21 @@ class TrainingController(QObject):
         """Stop the timer (the window is closing)."""
         self.pause()
         self._timer.stop()
+
+
+def plane_extent(dataset) -> tuple[float, float, float, float]:
+    """The input plane shown for 2-D data: Playground's [-6, 6]² for generated sets, else the
+    data's bounds with a margin."""
+    if dataset.name in _datasets.DATASETS:
+        return (-PLANE, PLANE, -PLANE, PLANE)
+    lo, hi = dataset.X.min(axis=0), dataset.X.max(axis=0)
+    pad = np.maximum(0.05 * (hi - lo), 0.5)
+    return (
+        float(lo[0] - pad[0]),
+        float(hi[0] + pad[0]),
+        float(lo[1] - pad[1]),
+        float(hi[1] + pad[1]),
+    )
 
 
 def next_phase_label(phase: str) -> str:

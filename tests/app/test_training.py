@@ -143,3 +143,27 @@ def test_slow_speed_is_paced(ctl, qtbot):
     qtbot.wait(400)
     ctl.pause()
     assert 3 <= ctl.step_count <= 12
+
+
+def test_snapshot_carries_the_network_over_the_input_plane(ctl, doc):
+    ctl.step()
+    snap = ctl.snapshot()
+    assert snap.grid_shape == (48, 48) and snap.grid_extent == (-6.0, 6.0, -6.0, 6.0)
+    assert snap.grid_inputs.shape == (48 * 48, 2)
+    assert [a.shape for a in snap.grid_activations] == [(2304, 8), (2304, 1)]
+    expected = doc.network.probabilities(doc.data.inputs(snap.grid_x))
+    np.testing.assert_allclose(snap.grid_output, expected, rtol=1e-12)
+    # Training changes the boundary.
+    before = snap.grid_output.copy()
+    for _ in range(20):
+        ctl.step()
+    assert not np.allclose(ctl.snapshot().grid_output, before)
+
+
+def test_snapshot_curve_for_1d_regression_and_none_for_digits(ctl, doc):
+    doc.set_dataset("sine")
+    snap = ctl.snapshot()
+    assert snap.grid_shape == (200,) and snap.grid_output.shape == (200, 1)
+    np.testing.assert_allclose(snap.grid_output, doc.network.predict(snap.grid_x), rtol=1e-12)
+    doc.set_dataset("digits")
+    assert ctl.snapshot().grid_output is None
