@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
 
 from simulator import __version__
 from simulator.app.document import Document
+from simulator.app.training import Snapshot, TrainingController
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.settings_panel import SettingsPanel
+from simulator.ui.training_toolbar import TrainingToolbar, format_status
 
 MAX_RECENT = 8
 PROJECT_FILTER = "Backprop Lab projects (*.json);;All files (*)"
@@ -56,6 +58,19 @@ def ask_save_path(parent: QWidget, suggestion: str) -> str:
 
 def show_error(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.critical(parent, title, text)
+
+
+def divergence_box(parent: QWidget, text: str) -> QMessageBox:
+    """A non-blocking notice offering to restore the last good weights."""
+    box = QMessageBox(QMessageBox.Warning, "Training diverged", text, QMessageBox.NoButton, parent)
+    box.setInformativeText(
+        "The loss or the weights became infinite or NaN, so training paused. Restore the "
+        "weights from before the step that diverged, lower the learning rate, and play again."
+    )
+    box.restore_button = box.addButton("Restore Last Good Weights", QMessageBox.AcceptRole)
+    box.addButton(QMessageBox.Close)
+    box.setWindowModality(Qt.NonModal)
+    return box
 
 
 SHORTCUTS = [
@@ -95,6 +110,24 @@ class MainWindow(QMainWindow):
         self.data_dock.setMinimumWidth(280)
         self.settings_dock.setMinimumWidth(280)
 
+        self.controller = TrainingController(self.document, self)
+        self.training_toolbar = TrainingToolbar(self.controller, self)
+        self.addToolBar(Qt.TopToolBarArea, self.training_toolbar)
+        for view in (self.canvas, self.data_panel):
+            attach = getattr(view, "attach", None)
+            if attach is not None:
+                attach(self.controller)
+        if hasattr(self.canvas, "set_mode"):
+            self.training_toolbar.mode_selected.connect(self.canvas.set_mode)
+        if hasattr(self.canvas, "neuron_hovered") and hasattr(self.data_panel, "show_neuron_map"):
+            self.canvas.neuron_hovered.connect(self.data_panel.show_neuron_map)
+        self.controller.snapshot_ready.connect(self._on_snapshot)
+        self.controller.diverged.connect(self._on_diverged)
+        self.controller.message.connect(self.show_message)
+        self._divergence_box: QMessageBox | None = None
+
+        self._training_status = QLabel()
+        self.statusBar().addPermanentWidget(self._training_status)
         self._summary = QLabel()
         self.statusBar().addPermanentWidget(self._summary)
         for source in (self.canvas, self.data_panel, self.settings_panel):
@@ -190,9 +223,32 @@ class MainWindow(QMainWindow):
         edit_menu.addAction(self.undo_action)
         edit_menu.addAction(self.redo_action)
 
+        tb = self.training_toolbar
+        train_menu = bar.addMenu("&Train")
+        for act in (
+            tb.play_action,
+            tb.step_action,
+            None,
+            tb.forward_action,
+            tb.backward_action,
+            tb.update_action,
+            None,
+            tb.reset_action,
+            tb.restore_action,
+            None,
+            tb.weights_mode,
+            tb.gradients_mode,
+        ):
+            if act is None:
+                train_menu.addSeparator()
+            else:
+                train_menu.addAction(act)
+        self.train_menu = train_menu
+
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.data_dock.toggleViewAction())
         view_menu.addAction(self.settings_dock.toggleViewAction())
+        view_menu.addAction(self.training_toolbar.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.reset_layout_action)
@@ -278,6 +334,21 @@ class MainWindow(QMainWindow):
         data = self.document.project.data.dataset
         self._summary.setText(f"{data} · network {arch} · {net.n_parameters} parameters")
 
+    def _on_snapshot(self, snap: Snapshot) -> None:
+        self._training_status.setText(format_status(snap, self.document.task))
+
+    def _on_diverged(self, text: str) -> None:
+        box = self._divergence_box
+        if box is None:
+            box = self._divergence_box = divergence_box(self, text)
+            box.buttonClicked.connect(self._on_divergence_answer)
+        box.setText(text)
+        box.show()
+
+    def _on_divergence_answer(self, button) -> None:
+        if button is self._divergence_box.restore_button:
+            self.controller.restore_last_good()
+
     def show_message(self, text: str) -> None:
         self.statusBar().showMessage(text, STATUS_MS)
 
@@ -353,7 +424,9 @@ class MainWindow(QMainWindow):
         return True
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        self.controller.pause()
         if self.maybe_save():
+            self.controller.shutdown()
             self._save_layout()
             event.accept()
         else:
