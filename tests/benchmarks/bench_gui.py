@@ -1,0 +1,160 @@
+"""The window while training at full speed: redraw rate, event-loop latency, training speed
+against the headless trainer, memory over many steps.  Prints figures (not a pytest test).
+
+Run:  QT_QPA_PLATFORM=offscreen python tests/benchmarks/bench_gui.py [--seconds 10]
+                                                                    [--memory-steps 100000]
+Targets (issue 4): >= 30 redraws/s; probe-timer latency p95 <= 30 ms; GUI training >= 50 % of
+the headless trainer's steps/s for the same project; memory flat over 100,000 steps.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")  # as the app runs (simulator/cli.py)
+
+from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from simulator.project import load_example  # noqa: E402
+
+PROBE_MS = 10
+
+
+def rss_mb() -> float:
+    with open("/proc/self/statm") as f:
+        pages = int(f.read().split()[1])
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+class PaintCounter(QObject):
+    def __init__(self):
+        super().__init__()
+        self.count = 0
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Paint:
+            self.count += 1
+        return False
+
+
+def headless_rate(example: str, seconds: float) -> float:
+    trainer = load_example(example).build_trainer()
+    end = time.perf_counter() + seconds
+    steps = 0
+    start = time.perf_counter()
+    while time.perf_counter() < end:
+        trainer.step()
+        steps += 1
+    return steps / (time.perf_counter() - start)
+
+
+def run_app_until(app: QApplication, condition, timeout_s: float) -> None:
+    deadline = time.perf_counter() + timeout_s
+    while not condition() and time.perf_counter() < deadline:
+        app.processEvents()  # a benchmark driver, not app code: it only pumps the loop
+        time.sleep(0.0005)
+
+
+def measure(app: QApplication, example: str, seconds: float, memory_steps: int) -> dict:
+    from simulator.ui.main_window import MainWindow
+
+    window = MainWindow()
+    window.controller.document.open_project(load_example(example), None)
+    window.resize(1366, 768)
+    window.show()
+    app.processEvents()
+    counter = PaintCounter()
+    window.canvas.viewport().installEventFilter(counter)
+    snapshots = []
+    window.controller.snapshot_ready.connect(lambda s: snapshots.append(time.perf_counter()))
+
+    lateness = []
+    last = [time.perf_counter()]
+
+    def probe():
+        now = time.perf_counter()
+        lateness.append(max(0.0, (now - last[0]) * 1000 - PROBE_MS))
+        last[0] = now
+
+    timer = QTimer()
+    timer.setTimerType(__import__("PySide6.QtCore").QtCore.Qt.PreciseTimer)
+    timer.timeout.connect(probe)
+    timer.start(PROBE_MS)
+
+    ctl = window.controller
+    start_step = ctl.step_count
+    t0 = time.perf_counter()
+    ctl.play()
+    run_app_until(app, lambda: time.perf_counter() - t0 >= seconds, seconds + 5)
+    ctl.pause()
+    elapsed = time.perf_counter() - t0
+    timer.stop()
+    steps = ctl.step_count - start_step
+    gui_rate = steps / elapsed
+    frames = len([t for t in snapshots if t >= t0])
+
+    # Memory: RSS before and after many more steps (the history grows by design: reported).
+    mem_before = rss_mb()
+    hist_before = len(ctl.history)
+    ctl.play()
+    target = ctl.step_count + memory_steps
+    run_app_until(app, lambda: ctl.step_count >= target, 600)
+    ctl.pause()
+    mem_after = rss_mb()
+    hist_rows = len(ctl.history) - hist_before
+    history_mb = hist_rows * (len(ctl.history.SCALARS) + len(ctl.trainer.net.layers)) * 8 / 2**20
+    window.controller.shutdown()
+    window.document.undo_stack.setClean()
+    window.close()
+
+    lateness.sort()
+    p95 = lateness[int(0.95 * (len(lateness) - 1))] if lateness else float("nan")
+    return {
+        "example": example,
+        "gui_steps_s": gui_rate,
+        "snapshots_s": frames / elapsed,
+        "paints_s": counter.count / elapsed,
+        "probe_p50": statistics.median(lateness) if lateness else float("nan"),
+        "probe_p95": p95,
+        "mem_before": mem_before,
+        "mem_after": mem_after,
+        "mem_steps": ctl.step_count,
+        "history_mb": history_mb,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--memory-steps", type=int, default=100_000)
+    parser.add_argument("--examples", nargs="+", default=["xor", "digits"])
+    args = parser.parse_args()
+    app = QApplication(sys.argv)
+    app.setOrganizationName("BackpropLabBench")
+    app.setApplicationName("BackpropLabBench")
+    print(f"Qt platform {os.environ['QT_QPA_PLATFORM']}, {os.cpu_count()} cores")
+    print("| example | GUI steps/s | headless steps/s | ratio | snapshots/s | canvas paints/s "
+          "| probe latency p50 / p95 | RSS before → after N steps (history share) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    for example in args.examples:
+        headless = headless_rate(example, args.seconds)
+        r = measure(app, example, args.seconds, args.memory_steps)
+        print(
+            f"| {example} | {r['gui_steps_s']:,.0f} | {headless:,.0f} "
+            f"| {r['gui_steps_s'] / headless:.0%} | {r['snapshots_s']:.1f} | {r['paints_s']:.1f} "
+            f"| {r['probe_p50']:.1f} / {r['probe_p95']:.1f} ms "
+            f"| {r['mem_before']:.0f} → {r['mem_after']:.0f} MB after "
+            f"{args.memory_steps:,} more steps ({r['history_mb']:.1f} MB of history) |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()
