@@ -24,6 +24,7 @@ from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
+from simulator.ui.plots import PlotsPanel
 from simulator.ui.settings_panel import SettingsPanel
 from simulator.ui.training_toolbar import TrainingToolbar, format_status
 
@@ -121,6 +122,14 @@ class MainWindow(QMainWindow):
             self.training_toolbar.mode_selected.connect(self.canvas.set_mode)
         if hasattr(self.canvas, "neuron_hovered") and hasattr(self.data_panel, "show_neuron_map"):
             self.canvas.neuron_hovered.connect(self.data_panel.show_neuron_map)
+        # The side docks run full height; the plots sit under the canvas only.
+        self.setCorner(Qt.BottomLeftCorner, Qt.LeftDockWidgetArea)
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
+        self.plots_panel = PlotsPanel(self.controller, self)
+        self.plots_panel.setMinimumWidth(200)  # keeps the window within 800 px screens
+        self.plots_dock = self._dock(
+            "Plots", "PlotsDock", self.plots_panel, Qt.BottomDockWidgetArea
+        )
         self.controller.snapshot_ready.connect(self._on_snapshot)
         self.controller.diverged.connect(self._on_diverged)
         self.controller.message.connect(self.show_message)
@@ -248,6 +257,7 @@ class MainWindow(QMainWindow):
         view_menu = bar.addMenu("&View")
         view_menu.addAction(self.data_dock.toggleViewAction())
         view_menu.addAction(self.settings_dock.toggleViewAction())
+        view_menu.addAction(self.plots_dock.toggleViewAction())
         view_menu.addAction(self.training_toolbar.toggleViewAction())
         view_menu.addSeparator()
         view_menu.addAction(self.fit_action)
@@ -261,6 +271,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- layout and settings
     def _restore_layout(self) -> None:
+        self.resizeDocks([self.plots_dock], [230], Qt.Vertical)
         self._default_state = self.saveState()
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")

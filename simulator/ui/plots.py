@@ -1,0 +1,1084 @@
+"""The training plots: loss (with accuracy and learning rate) and gradient flow.
+
+pyqtgraph's recipe for long, growing series: each curve is one PlotDataItem, made once and fed
+with ``setData`` from views of the history's columns (which grow by doubling), with peak
+downsampling and clip-to-view, redrawn at most once per frame.  Past a few points per pixel a
+series goes through an incrementally kept min/max envelope (pyqtgraph's HDF5 example), so a
+frame costs the same at a thousand steps or a million.  Columns with gaps (the full-set
+losses, evaluated once per epoch) are compacted a few new rows per frame, so no NaN ever
+reaches a line.  Views never call the engine: they read the controller's history on the GUI
+thread, after the controller's snapshots.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSettings, QSignalBlocker, Qt, QTimer
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QCheckBox,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QTabWidget,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
+
+from simulator.app.training import TrainingController
+from simulator.ui import thumbnails
+
+MIN_FRAME_MS = 16  # at most ~60 redraws a second, however often snapshots arrive
+HOVER_RATE = 60  # mouse-move readouts per second
+AXIS_WIDTH = 62  # a fixed left axis, so the stacked plots' x axes line up
+TRAIN_COLOR = thumbnails.BLUE
+TRAIN_COLOR_DARK = "#3c9be0"  # the canvas's blue on a dark background
+TEST_COLOR = thumbnails.ORANGE
+LR_COLOR = "#2ca02c"
+DIVERGED_COLOR = "#d62728"
+X_AXES = ("step", "epoch")
+
+_SETTINGS_X = "plots/x_axis"
+_SETTINGS_LOSS_LOG = "plots/loss_log"
+_SETTINGS_GRADIENT_LOG = "plots/gradient_log"
+
+
+# --------------------------------------------------------------------- data plumbing
+class _Buffer:
+    """A 1-D array that doubles its capacity as it fills; ``view`` is the filled part."""
+
+    def __init__(self, dtype, capacity: int = 256):
+        self._data = np.empty(capacity, dtype)
+        self.n = 0
+
+    @property
+    def view(self) -> np.ndarray:
+        return self._data[: self.n]
+
+    def truncate(self, n: int) -> None:
+        self.n = max(0, min(n, self.n))
+
+    def extend(self, values: np.ndarray) -> None:
+        need = self.n + len(values)
+        if need > len(self._data):
+            capacity = len(self._data)
+            while capacity < need:
+                capacity *= 2
+            grown = np.empty(capacity, self._data.dtype)
+            grown[: self.n] = self._data[: self.n]
+            self._data = grown
+        self._data[self.n : need] = values
+        self.n = need
+
+
+def _search(x: np.ndarray, value: float, side: str = "left") -> int:
+    """``np.searchsorted`` that does not turn integer ``x`` into floats (a copy of every row)."""
+    if x.dtype.kind in "iu":
+        if math.isnan(value):
+            return len(x)
+        value = min(max(value, -(2.0**62)), 2.0**62)
+        value = math.ceil(value) if side == "left" else math.floor(value)
+    return int(np.searchsorted(x, value, side=side))
+
+
+class _Rows:
+    """The x value of every history row: its step or its (fractional) epoch.
+
+    Steps are kept as int64 (the history stores floats), so pyqtgraph knows they are finite
+    without scanning them each frame.  ``monotonic`` is False once x ever decreases (an epoch
+    count after a batch-size change), which clip-to-view cannot handle.
+    """
+
+    def __init__(self, mode: str = "step"):
+        self.mode = mode
+        self.reset()
+
+    def reset(self, mode: str | None = None) -> None:
+        if mode is not None:
+            self.mode = mode
+        self._steps = _Buffer(np.int64)
+        self._checked = 0
+        self.monotonic = True
+        self.x = self._steps.view
+
+    def update(self, history) -> np.ndarray:
+        n = len(history)
+        if n < self._checked:
+            self.reset()
+        if self.mode == "step":
+            if n > self._steps.n:
+                self._steps.extend(history.column("step")[self._steps.n : n])
+            self.x = self._steps.view
+        else:
+            self.x = history.column("epoch")
+        if n > self._checked:
+            lo = max(self._checked - 1, 0)
+            if self.monotonic and np.any(np.diff(self.x[lo:n]) < 0):
+                self.monotonic = False
+            self._checked = n
+        return self.x
+
+    def row_at(self, x: float) -> int | None:
+        """The row whose x is nearest to ``x`` (None without rows)."""
+        xs = self.x
+        n = len(xs)
+        if n == 0:
+            return None
+        if not self.monotonic:
+            return int(np.argmin(np.abs(xs - x)))
+        i = _search(xs, x)
+        if i <= 0:
+            return 0
+        if i >= n:
+            return n - 1
+        return i if xs[i] - x < x - xs[i - 1] else i - 1
+
+
+class _Envelope:
+    """Min and max of a growing series over blocks of 32, 1,024 and 32,768 points.
+
+    Kept up to date a few points per frame, so that a frame hands pyqtgraph about two points
+    per pixel column (each column's min and max) however long the history is: the idea of
+    pyqtgraph's HDF5 example.  Reducing a million points afresh at every frame, as pyqtgraph's
+    own downsampling does (twice: before and after the auto-range), cost several ms per curve.
+    """
+
+    BLOCK = 32
+    LEVELS = 3
+
+    def __init__(self):
+        self.n = 0
+        self._lo = [_Buffer(float) for _ in range(self.LEVELS)]
+        self._hi = [_Buffer(float) for _ in range(self.LEVELS)]
+
+    def update(self, y: np.ndarray, changed_from: int) -> None:
+        """``y`` (finite) is the whole series; points from ``changed_from`` on are new."""
+        first = min(changed_from, self.n)
+        lo = hi = y
+        for level in range(self.LEVELS):
+            first //= self.BLOCK
+            start = first * self.BLOCK
+            seg_lo, seg_hi = lo[start:], hi[start:]
+            whole = len(seg_lo) // self.BLOCK * self.BLOCK
+            new_lo = seg_lo[:whole].reshape(-1, self.BLOCK).min(axis=1)
+            new_hi = seg_hi[:whole].reshape(-1, self.BLOCK).max(axis=1)
+            if whole < len(seg_lo):  # the last, partial block
+                new_lo = np.append(new_lo, seg_lo[whole:].min())
+                new_hi = np.append(new_hi, seg_hi[whole:].max())
+            self._lo[level].truncate(first)
+            self._hi[level].truncate(first)
+            self._lo[level].extend(new_lo)
+            self._hi[level].extend(new_hi)
+            lo, hi = self._lo[level].view, self._hi[level].view
+        self.n = len(y)
+
+    def reduce(self, x: np.ndarray, y: np.ndarray, i0: int, i1: int, px: int):
+        """Points ``i0:i1`` of (x, y) as 2-4 points per pixel of ``px``, like pyqtgraph's peak
+        mode: each group's max then min at the group's first x, then the last point."""
+        per_px = (i1 - i0) / max(px, 1)
+        if per_px < 4:  # few enough for pyqtgraph as they are
+            return x[i0:i1], y[i0:i1]
+        size, level = 1, -1
+        while level + 1 < self.LEVELS and size * self.BLOCK <= per_px:
+            size *= self.BLOCK
+            level += 1
+        b0, b1 = i0 // size, -(-i1 // size)
+        if level < 0:
+            lo = hi = y[b0:b1]
+        else:
+            lo, hi = self._lo[level].view[b0:b1], self._hi[level].view[b0:b1]
+        starts = np.arange(0, len(lo), max(1, int(per_px // size)))
+        group_lo = np.minimum.reduceat(lo, starts)
+        group_hi = np.maximum.reduceat(hi, starts)
+        out_x = np.empty(2 * len(starts) + 1)
+        out_y = np.empty_like(out_x)
+        out_x[:-1:2] = out_x[1:-1:2] = x[np.minimum((b0 + starts) * size, i1 - 1)]
+        out_y[:-1:2] = group_hi
+        out_y[1:-1:2] = group_lo
+        out_x[-1], out_y[-1] = x[i1 - 1], y[i1 - 1]
+        return out_x, out_y
+
+
+class _Track:
+    """Feeds one history column to one PlotDataItem, never passing it a NaN.
+
+    A dense column (finite on every row from its first finite one) is read through views of
+    the history's own buffers; a column with gaps (evaluations, NaN between them) is
+    compacted into buffers of its own.  Each frame looks only at the rows added since the
+    last one, plus the last row again (an evaluation may have been written onto it since).
+    Long series reach pyqtgraph through an :class:`_Envelope`, clipped to the visible window.
+    """
+
+    def __init__(self, item: pg.PlotDataItem):
+        self.item = item
+        self.reset()
+
+    def reset(self) -> None:
+        self.rows = 0  # history rows looked at
+        self.start: int | None = None  # first finite row (dense)
+        self.sparse = False
+        self._base = None  # the history buffer the column lives in
+        self._last = math.nan
+        self._x: np.ndarray | None = None
+        self._y: np.ndarray | None = None
+        self._idx = _Buffer(np.int64)
+        self._xs = _Buffer(float)
+        self._ys = _Buffer(float)
+        self._envelope = _Envelope()
+        self._pushed = None
+
+    def update(self, y: np.ndarray | None, x: np.ndarray, window=None) -> bool:
+        """Show ``y`` (a column's filled part) against ``x`` (every row's x); returns whether
+        anything changed.  ``window``: (x_min, x_max, pixels) of the view; x_min and x_max
+        None for all of the data (auto-range, or x not sorted)."""
+        n = 0 if y is None else len(y)
+        if n == 0:
+            had = self.rows > 0 or self.item.getOriginalDataset()[1] is not None
+            self.reset()
+            if had:
+                self.item.setData(x=np.empty(0), y=np.empty(0))
+            return had
+        if n < self.rows or y.base is not self._base:
+            # Rewound, restructured (a layer's column restarts) or regrown: look again.
+            self.reset()
+            self._base = y.base
+        last = float(y[n - 1])
+        if n == self.rows and (last == self._last or (math.isnan(last) and math.isnan(self._last))):
+            return self.redraw(window)
+        lo = max(self.rows - 1, 0)
+        finite = np.isfinite(y[lo:n])
+        changed_from = lo  # in the series handed on (dense: rows from start; sparse: points)
+        if self.sparse:
+            changed_from = int(np.searchsorted(self._idx.view, lo))
+            for buffer in (self._idx, self._xs, self._ys):
+                buffer.truncate(changed_from)
+            self._append(lo + np.flatnonzero(finite), x, y)
+        elif self.start is None:
+            hits = np.flatnonzero(finite)
+            if hits.size:
+                self.start = lo + int(hits[0])
+                changed_from = 0
+                if not finite[hits[0] :].all():
+                    self._compact(x, y, n)
+        elif not finite.all():
+            self._compact(x, y, n)
+            changed_from = 0
+        else:
+            changed_from = lo - self.start
+        self.rows = n
+        self._last = last
+        self._x, self._y = x, y
+        series = self._series()
+        if series is not None:
+            self._envelope.update(series[1], changed_from)
+        self._pushed = None
+        return self.redraw(window)
+
+    def redraw(self, window=None) -> bool:
+        """Hand pyqtgraph the part in ``window`` again (the view moved); False if unchanged."""
+        key = (self.rows, window)
+        if key == self._pushed:
+            return False
+        self._pushed = key
+        series = self._series()
+        if series is None:
+            self.item.setData(x=np.empty(0), y=np.empty(0))
+            return True
+        x, y = series
+        i0, i1 = 0, len(x)
+        x_min, x_max, pixels = window or (None, None, 2000)
+        if x_min is not None:
+            # One point beyond each edge, so the line runs on to the border.
+            i0 = max(_search(x, x_min) - 1, 0)
+            i1 = min(_search(x, x_max, "right") + 1, len(x))
+            if i1 - i0 < 2:
+                i0, i1 = max(min(i0, len(x) - 2), 0), len(x)
+        out_x, out_y = self._envelope.reduce(x, y, i0, i1, pixels)
+        self.item.setData(x=out_x, y=out_y)
+        return True
+
+    def _series(self):
+        """(x, y) handed on: views from the first finite row, or the compacted buffers."""
+        if self.sparse:
+            return (self._xs.view, self._ys.view) if self._xs.n else None
+        if self.start is None:
+            return None
+        return self._x[self.start : self.rows], self._y[self.start : self.rows]
+
+    def _compact(self, x: np.ndarray, y: np.ndarray, n: int) -> None:
+        self.sparse = True
+        for buffer in (self._idx, self._xs, self._ys):
+            buffer.truncate(0)
+        self._append(np.flatnonzero(np.isfinite(y[:n])), x, y)
+
+    def _append(self, rows: np.ndarray, x: np.ndarray, y: np.ndarray) -> None:
+        if rows.size:
+            self._idx.extend(rows)
+            self._xs.extend(x[rows])
+            self._ys.extend(y[rows])
+
+    def value_at(self, row: int) -> tuple[int, float] | None:
+        """The last finite (row, value) at or before ``row`` among the rows shown."""
+        if self.sparse:
+            k = int(np.searchsorted(self._idx.view, row, side="right")) - 1
+            return (int(self._idx.view[k]), float(self._ys.view[k])) if k >= 0 else None
+        if self.start is None or row < self.start or self._y is None:
+            return None
+        row = min(row, self.rows - 1)
+        return row, float(self._y[row])
+
+
+# --------------------------------------------------------------------- helpers
+def _pen(color, width: float = 1.0, alpha: int = 255, style=Qt.PenStyle.SolidLine):
+    qcolor = QColor(color)
+    qcolor.setAlpha(alpha)
+    return pg.mkPen(qcolor, width=width, style=style)
+
+
+def _curve(name: str | None, pen) -> pg.PlotDataItem:
+    # Long series arrive reduced (_Envelope); pyqtgraph's own peak downsampling (set on the
+    # PlotItem) thins what is left to one min/max pair per pixel, not its default five.
+    item = pg.PlotDataItem(name=name, pen=pen, autoDownsampleFactor=1.0)
+    item.setSkipFiniteCheck(True)  # _Track never passes NaN (log mode turns this off)
+    return item
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or not math.isfinite(value):
+        return "–"
+    return f"{value:.4g}"
+
+
+def _swatch(color: str, text: str) -> str:
+    return f"<span style='color:{color}'>━</span>&nbsp;{text}"
+
+
+class _CompactAxis(pg.AxisItem):
+    """Tick labels like "1e191" rather than "1e+191": a diverging loss still fits the axis."""
+
+    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
+        return [text.replace("e+", "e") for text in super().tickStrings(values, scale, spacing)]
+
+
+def _new_plot(y_label: str) -> pg.PlotWidget:
+    widget = pg.PlotWidget(axisItems={"left": _CompactAxis("left")})
+    widget.setMenuEnabled(False)  # its log/transform menu would fight the panel's toggles
+    widget.setLabel("left", y_label)
+    widget.getAxis("left").setWidth(AXIS_WIDTH)
+    widget.getAxis("left").enableAutoSIPrefix(False)  # "loss (x0.001)" only confuses
+    # No grid: pyqtgraph draws it as part of each axis, a view-sized picture redrawn whenever
+    # the range moves (every frame while training), which tripled the cost of a frame.
+    widget.setMinimumHeight(60)
+    # A million steps stay smooth: min/max per pixel column, only the part in view.  Set on
+    # the PlotItem, which imposes its own settings on every curve added to it.
+    widget.setDownsampling(auto=True, mode="peak")
+    widget.setClipToView(True)
+    return widget
+
+
+def _readout_label(tooltip: str) -> QLabel:
+    label = QLabel()
+    label.setTextFormat(Qt.TextFormat.RichText)
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 2)  # no jump to 2 lines
+    label.setToolTip(tooltip)
+    return label
+
+
+def _hover_line() -> pg.InfiniteLine:
+    pen = _pen("#808080", 1, 160, Qt.PenStyle.DashLine)
+    line = pg.InfiniteLine(angle=90, movable=False, pen=pen)
+    line.hide()
+    return line
+
+
+def _diverged_line(x: float, label: str | None, fill: QColor) -> pg.InfiniteLine:
+    # Half-way up, left of the line: the legend holds the top right, where divergence happens.
+    opts = {
+        "position": 0.5,
+        "color": DIVERGED_COLOR,
+        "fill": fill,
+        "anchors": [(1.05, 0.5), (1.05, 0.5)],
+    }
+    return pg.InfiniteLine(pos=x, angle=90, movable=False,
+                           pen=_pen(DIVERGED_COLOR, 1.5, style=Qt.PenStyle.DashLine),
+                           label=label, labelOpts=opts)  # fmt: skip
+
+
+def _window(widget: pg.PlotWidget, rows: _Rows) -> tuple:
+    """(x_min, x_max, pixels) of what ``widget`` shows; x_min/x_max None: everything."""
+    view = widget.getPlotItem().getViewBox()
+    pixels = max(1, int(view.width()))
+    if not rows.monotonic or view.autoRangeEnabled()[0]:
+        return None, None, pixels
+    (x_min, x_max), _ = view.viewRange()
+    return x_min, x_max, pixels
+
+
+def _x_of_step(mode: str, history, step: int) -> float:
+    """Where ``step`` is on an x axis of steps or epochs."""
+    if mode == "step" or history is None or not len(history):
+        return float(step)
+    steps = history.column("step")
+    epochs = history.column("epoch")
+    i = min(int(np.searchsorted(steps, step)), len(steps) - 1)
+    if steps[i] == step:
+        return float(epochs[i])
+    return float(step) * float(epochs[-1]) / float(steps[-1])
+
+
+def _train_color(palette: QPalette) -> str:
+    dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+    return TRAIN_COLOR_DARK if dark else TRAIN_COLOR
+
+
+def _label_fill(palette: QPalette) -> QColor:
+    fill = QColor(palette.color(QPalette.ColorRole.Base))
+    fill.setAlpha(210)
+    return fill
+
+
+def _style_plot(widget: pg.PlotWidget, palette: QPalette) -> None:
+    base = palette.color(QPalette.ColorRole.Base)
+    text = palette.color(QPalette.ColorRole.Text)
+    widget.setBackground(base)
+    for name in ("left", "bottom"):
+        axis = widget.getAxis(name)
+        axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
+        axis.setTextPen(pg.mkPen(text))
+    legend = widget.getPlotItem().legend
+    if legend is not None:
+        legend.setBrush(_label_fill(palette))
+        legend.setLabelTextColor(text)
+        for _sample, label in legend.items:
+            label.setText(label.text)  # setLabelTextColor leaves existing labels as they were
+
+
+class _Page(QWidget):
+    """What both pages share: every row's x, a header (readout and log toggle), a dashed
+    hover line with its readout, the divergence markers and the palette.
+
+    Subclasses call ``_set_plots`` once their plots exist and implement ``_tracks_on(plot)``,
+    ``_reset_tracks()``, ``_items()``, ``_readout_text(row)`` (row None: the latest) and may
+    extend ``_apply_palette``.
+    """
+
+    def __init__(self, readout_tip: str, log_tip: str, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._history = None
+        self._rows = _Rows()
+        self._clip = True  # clip-to-view, which needs x sorted
+        self._hover_row: int | None = None
+        self._markers: list[tuple[int, pg.InfiniteLine]] = []
+        self._plots: tuple[pg.PlotWidget, ...] = ()
+        self._fixed_y: tuple[pg.PlotWidget, ...] = ()  # plots whose y range never changes
+        self._log_plot: pg.PlotWidget | None = None
+        self.readout = _readout_label(readout_tip)
+        self.log_checkbox = QCheckBox("Log scale")
+        self.log_checkbox.setToolTip(log_tip)
+        self.log_checkbox.toggled.connect(self.set_log_y)
+        header = QHBoxLayout()
+        header.setContentsMargins(4, 2, 4, 0)
+        header.addWidget(self.readout, 1)
+        header.addWidget(self.log_checkbox, 0, Qt.AlignmentFlag.AlignTop)
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self._layout.setSpacing(0)
+        self._layout.addLayout(header)
+
+    def _set_plots(self, plots: tuple[pg.PlotWidget, ...], stretches: tuple[int, ...]) -> None:
+        # The first plot takes the log toggle and the divergence markers.
+        self._plots = plots
+        self._log_plot = plots[0]
+        self._hover_lines = []
+        self._proxies = []
+        for widget, stretch in zip(plots, stretches):
+            self._layout.addWidget(widget, stretch)
+            view = widget.getPlotItem().getViewBox()
+            view.sigXRangeChanged.connect(lambda *_, w=widget: self._on_view_changed(w))
+            view.sigResized.connect(lambda *_, w=widget: self._on_view_changed(w))
+            line = _hover_line()
+            widget.addItem(line, ignoreBounds=True)
+            self._hover_lines.append(line)
+            proxy = pg.SignalProxy(
+                widget.scene().sigMouseMoved,
+                rateLimit=HOVER_RATE,
+                slot=lambda args, w=widget: self._on_mouse_moved(w, args[0]),
+            )
+            self._proxies.append(proxy)
+            widget.viewport().installEventFilter(self)
+        self._apply_palette()
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def x_axis(self) -> str:
+        return self._rows.mode
+
+    def set_x_axis(self, mode: str) -> None:
+        """ "step" or "epoch" on the x axis (the history is drawn afresh)."""
+        if mode not in X_AXES:
+            raise ValueError(f"x axis must be one of {X_AXES}, not {mode!r}")
+        if mode == self._rows.mode:
+            return
+        self._rows.reset(mode)
+        self._label_x()
+        if self._history is not None:
+            self.show_history(self._history, full=True)
+
+    def _label_x(self) -> None:
+        self._plots[-1].setLabel("bottom", self._rows.mode)
+
+    def set_log_y(self, on: bool) -> None:
+        """Logarithmic y axis (of the first plot)."""
+        with QSignalBlocker(self.log_checkbox):
+            self.log_checkbox.setChecked(on)
+        self._log_plot.setLogMode(x=False, y=on)
+        for item in self._log_plot.getPlotItem().listDataItems():
+            # log10 of exactly 0 (a dead layer's gradient) is -inf: pyqtgraph must look.
+            item.setSkipFiniteCheck(not on)
+        self._log_plot.enableAutoRange(y=True)
+
+    @property
+    def log_y(self) -> bool:
+        return bool(self._log_plot.getAxis("left").logMode)
+
+    # ----------------------------------------------------------------- data
+    def show_history(self, history, full: bool = False) -> None:
+        """Draw the rows of ``history`` not drawn yet (all of them with ``full``)."""
+        if full or history is not self._history or len(history) < len(self._rows.x):
+            self._rows.reset()
+            self._reset_tracks()
+            for widget in self._plots:
+                if widget not in self._fixed_y:
+                    widget.enableAutoRange(y=True)
+            self._plots[0].enableAutoRange(x=True)  # the others follow it (linked) or are it
+        self._history = history
+        x = self._rows.update(history)
+        if self._clip != self._rows.monotonic:
+            self._clip = self._rows.monotonic
+            for item in self._items():
+                item.setClipToView(self._clip)
+        self._update_tracks(history, x)
+        for step, line in self._markers:
+            line.setPos(_x_of_step(self._rows.mode, history, step))
+        if self._hover_row is None:
+            self.readout.setText(self._readout_text(None))
+
+    def _on_view_changed(self, widget: pg.PlotWidget) -> None:
+        # Panned, zoomed or resized: the envelopes cut out the part now in view.
+        window = _window(widget, self._rows)
+        for track in self._tracks_on(widget):
+            if track.rows:
+                track.redraw(window)
+
+    # ----------------------------------------------------------------- divergence
+    def mark_divergence(self, step: int, label: str | None = "diverged") -> None:
+        """A red dashed line at ``step`` (labelled "diverged")."""
+        x = _x_of_step(self._rows.mode, self._history, step)
+        line = _diverged_line(x, label, _label_fill(self.palette()))
+        self._log_plot.addItem(line, ignoreBounds=True)
+        self._markers.append((step, line))
+
+    def clear_divergence(self) -> None:
+        for _, line in self._markers:
+            self._log_plot.removeItem(line)
+        self._markers.clear()
+
+    @property
+    def divergence_markers(self) -> list[pg.InfiniteLine]:
+        return [line for _, line in self._markers]
+
+    # ----------------------------------------------------------------- hover
+    @property
+    def hover_row(self) -> int | None:
+        """The history row under the mouse (None when the mouse is elsewhere)."""
+        return self._hover_row
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Leave and self._hover_row is not None:
+            self._set_hover(None)
+        return super().eventFilter(watched, event)
+
+    def _on_mouse_moved(self, widget: pg.PlotWidget, pos) -> None:
+        view = widget.getPlotItem().getViewBox()
+        row = None
+        if view.sceneBoundingRect().contains(pos):
+            row = self._rows.row_at(view.mapSceneToView(pos).x())
+        self._set_hover(row)
+
+    def _set_hover(self, row: int | None) -> None:
+        self._hover_row = row
+        if row is not None and row >= len(self._rows.x):
+            row = None
+        for line in self._hover_lines:
+            if row is None:
+                line.hide()
+            else:
+                line.setPos(float(self._rows.x[row]))
+                line.show()
+        self.readout.setText(self._readout_text(row))
+
+    def _head(self, row: int | None) -> tuple[int, str] | None:
+        """The readout's row and its "step N" opening (None without rows)."""
+        n = len(self._rows.x)
+        if self._history is None or n == 0:
+            return None
+        r = n - 1 if row is None else min(row, n - 1)
+        head = f"<b>step {int(self._history.column('step')[r]):,}</b>"
+        return r, head
+
+    # ----------------------------------------------------------------- palette
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and self._plots:
+            self._apply_palette()
+
+    def _apply_palette(self) -> None:
+        for widget in self._plots:
+            _style_plot(widget, self.palette())
+        for _, line in self._markers:
+            line.label.fill = pg.mkBrush(_label_fill(self.palette()))
+            line.label.update()
+
+
+# --------------------------------------------------------------------- the loss page
+class LossPlot(_Page):
+    """Loss against step or epoch, with accuracy and the learning rate in linked strips below.
+
+    ``loss_plot``, ``accuracy_plot``, ``lr_plot``: the PlotWidgets (x linked).  ``curves``: the
+    PlotDataItems by history column ("batch_loss", "train_loss", "test_loss",
+    "train_accuracy", "test_accuracy", "lr").
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(
+            "Values at the step under the mouse (else the latest).  Batch loss: the mini-batch "
+            "the step trained on; train and test loss: the whole sets, evaluated once per epoch",
+            "Logarithmic loss axis: slow late progress stays visible",
+            parent,
+        )
+        self._task = "binary"
+        self._schedule_on = False
+        self._lr_first = math.nan
+        self._lr_varied = False
+        self._lr_checked = 0
+
+        self.loss_plot = _new_plot("loss")
+        self.loss_plot.addLegend(offset=(-8, 8))
+        self.loss_plot.setAutoVisible(y=True)
+        self.accuracy_plot = _new_plot("accuracy")
+        # One row at the bottom: accuracy is rarely below a half once training is under way.
+        self.accuracy_plot.addLegend(offset=(-8, -2), colCount=2)
+        self.accuracy_plot.setYRange(-0.06, 1.06, padding=0)
+        self.accuracy_plot.setMouseEnabled(x=True, y=False)
+        self.accuracy_plot.enableAutoRange(x=False, y=False)
+        accuracy_axis = self.accuracy_plot.getAxis("left")
+        accuracy_axis.setTicks([[(0, "0"), (0.5, "0.5"), (1, "1")]])
+        accuracy_axis.setStyle(hideOverlappingLabels=False)  # keep "1" at the top edge
+        self._fixed_y = (self.accuracy_plot,)
+        self.lr_plot = _new_plot("lr")
+        self.lr_plot.getAxis("left").setToolTip("learning rate")
+        self.lr_plot.enableAutoRange(x=False)
+        for strip in (self.accuracy_plot, self.lr_plot):
+            strip.setXLink(self.loss_plot)
+
+        self.curves = {
+            "batch_loss": _curve("batch loss", None),
+            "train_loss": _curve("train loss", None),
+            "test_loss": _curve("test loss", _pen(TEST_COLOR, 2)),
+            "train_accuracy": _curve("train", None),
+            "test_accuracy": _curve("test", _pen(TEST_COLOR, 2)),
+            "lr": _curve("learning rate", _pen(LR_COLOR, 1.5)),
+        }
+        for name, item in self.curves.items():
+            self._plot_of(name).addItem(item)
+        self._tracks = {name: _Track(item) for name, item in self.curves.items()}
+        self._set_plots((self.loss_plot, self.accuracy_plot, self.lr_plot), (5, 2, 2))
+        self._arrange()
+        self.readout.setText(self._readout_text(None))
+
+    def _plot_of(self, name: str) -> pg.PlotWidget:
+        if name.endswith("accuracy"):
+            return self.accuracy_plot
+        return self.lr_plot if name == "lr" else self.loss_plot
+
+    def _tracks_on(self, widget: pg.PlotWidget) -> list[_Track]:
+        return [track for name, track in self._tracks.items() if self._plot_of(name) is widget]
+
+    def _items(self) -> list[pg.PlotDataItem]:
+        return list(self.curves.values())
+
+    def _reset_tracks(self) -> None:
+        for track in self._tracks.values():
+            track.reset()
+        self._lr_first, self._lr_varied, self._lr_checked = math.nan, False, 0
+
+    def _update_tracks(self, history, x: np.ndarray) -> None:
+        self._check_lr(history)
+        for name, track in self._tracks.items():
+            widget = self._plot_of(name)
+            if widget.isVisibleTo(self):  # a hidden strip catches up when shown
+                track.update(history.column(name), x, _window(widget, self._rows))
+
+    # ----------------------------------------------------------------- strips
+    def set_task(self, task: str) -> None:
+        """Accuracy shows for classification only."""
+        self._task = task
+        self._arrange()
+        self._catch_up()
+
+    def set_schedule_on(self, on: bool) -> None:
+        """The learning-rate strip shows while a schedule is on (or the rate has changed)."""
+        self._schedule_on = on
+        self._arrange()
+        self._catch_up()
+
+    @property
+    def shows_accuracy(self) -> bool:
+        return self._task != "regression"
+
+    @property
+    def shows_lr(self) -> bool:
+        return self._schedule_on or self._lr_varied
+
+    def _arrange(self) -> None:
+        self.accuracy_plot.setVisible(self.shows_accuracy)
+        self.lr_plot.setVisible(self.shows_lr)
+        self._label_x()
+
+    def _label_x(self) -> None:
+        # Only the lowest plot shown carries the x axis's values and name.
+        shown = [w for w in self._plots if w is self.loss_plot or not w.isHidden()]
+        for widget in self._plots:
+            bottom = widget is shown[-1]
+            axis = widget.getAxis("bottom")
+            axis.setStyle(showValues=bottom)
+            axis.setHeight(None if bottom else 6)
+            widget.setLabel("bottom", self._rows.mode if bottom else None)
+            axis.showLabel(bottom)
+
+    def _catch_up(self) -> None:
+        if self._history is not None:
+            self.show_history(self._history)
+
+    def _check_lr(self, history) -> None:
+        n = len(history)
+        if n <= self._lr_checked:
+            return
+        lr = history.column("lr")
+        if self._lr_checked == 0:
+            self._lr_first = float(lr[0])
+        if not self._lr_varied and np.any(lr[self._lr_checked : n] != self._lr_first):
+            self._lr_varied = True
+            self._arrange()
+        self._lr_checked = n
+
+    # ----------------------------------------------------------------- readout
+    def _readout_text(self, row: int | None) -> str:
+        # Two lines whose make-up does not change from frame to frame, so the plots below
+        # keep still while training: the step line, then the values.
+        opening = self._head(row)
+        if opening is None:
+            return "<span style='color:gray'>No training yet: press Play or Step</span>"
+        r, step = opening
+        history = self._history
+        head = [f"{step} · epoch {float(history.column('epoch')[r]):.2f}"]
+        if row is None:
+            head[0] += " <span style='color:gray'>(latest)</span>"
+        if self.shows_lr:
+            head.append(_swatch(LR_COLOR, f"learning rate {_fmt(history.column('lr')[r])}"))
+        batch = self._tracks["batch_loss"].value_at(r)
+        train_color = _train_color(self.palette())
+        values = [_swatch(train_color, f"batch loss {_fmt(batch[1] if batch else None)}")]
+        evaluated = None
+        for name, label, color in (("train_loss", "train loss", train_color),
+                                   ("test_loss", "test loss", TEST_COLOR)):  # fmt: skip
+            hit = self._tracks[name].value_at(r)
+            if hit is not None:
+                values.append(_swatch(color, f"{label} {_fmt(hit[1])}"))
+                evaluated = hit[0]
+        if self.shows_accuracy:
+            acc = []
+            for name, label in (("train_accuracy", "train"), ("test_accuracy", "test")):
+                hit = self._tracks[name].value_at(r)
+                if hit is not None:
+                    acc.append(f"{label} {hit[1]:.1%}")
+            if acc:
+                values.append("accuracy " + ", ".join(acc))
+        if evaluated is not None:
+            at = int(history.column("step")[evaluated])
+            head.append(f"<span style='color:gray'>train/test evaluated at step {at:,}</span>")
+        return " · ".join(head) + "<br>" + " · ".join(values)
+
+    def _apply_palette(self) -> None:
+        train_color = _train_color(self.palette())
+        self.curves["batch_loss"].setPen(_pen(train_color, 1, 70))
+        self.curves["train_loss"].setPen(_pen(train_color, 2))
+        self.curves["train_accuracy"].setPen(_pen(train_color, 2))
+        super()._apply_palette()
+
+
+# --------------------------------------------------------------------- gradient flow
+def layer_names(network) -> list[str]:
+    """ "layer 1 (2→8)", … for each weight layer."""
+    return [f"layer {i + 1} ({la.fan_in}→{la.fan_out})" for i, la in enumerate(network.layers)]
+
+
+def _layer_colors(count: int) -> list[str]:
+    # Input side dark, output side light: the order of the layers reads off the colours.
+    cmap = pg.colormap.get("plasma")
+    stops = [0.35] if count == 1 else np.linspace(0.0, 0.82, count)
+    return [cmap.map(float(t), mode="qcolor").name() for t in stops]
+
+
+class GradientFlowPlot(_Page):
+    """Each layer's gradient norm against step, log y: vanishing and exploding gradients.
+
+    ``plot``: the PlotWidget; ``curves``: one PlotDataItem per weight layer.
+    """
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(
+            "‖∂L/∂W‖ of each layer at each step.  Curves of the first layers sinking far below "
+            "the last ones: vanishing gradients; curves shooting up: exploding gradients",
+            "Logarithmic axis: gradients many decades apart stay visible",
+            parent,
+        )
+        self._names: list[str] = []
+        self._colors: list[str] = []
+        self.curves: list[pg.PlotDataItem] = []
+        self._tracks: list[_Track] = []
+        self.plot = _new_plot("gradient norm")
+        self.plot.addLegend(offset=(-8, 8))
+        self.plot.setAutoVisible(y=True)
+        self._set_plots((self.plot,), (1,))
+        self._label_x()
+        self.set_log_y(True)
+        self.readout.setText(self._readout_text(None))
+
+    def _tracks_on(self, widget: pg.PlotWidget) -> list[_Track]:
+        return self._tracks
+
+    def _items(self) -> list[pg.PlotDataItem]:
+        return self.curves
+
+    def _reset_tracks(self) -> None:
+        for track in self._tracks:
+            track.reset()
+
+    def _update_tracks(self, history, x: np.ndarray) -> None:
+        norms = history.column("grad_norms")
+        window = _window(self.plot, self._rows)
+        for i, track in enumerate(self._tracks):
+            track.update(norms[:, i] if i < norms.shape[1] else None, x, window)
+
+    def set_layers(self, names: list[str]) -> None:
+        """One curve per weight layer, named like "layer 1 (2→8)"."""
+        if names == self._names:
+            return
+        legend = self.plot.getPlotItem().legend
+        while len(self.curves) < len(names):
+            item = _curve(None, None)
+            item.setSkipFiniteCheck(not self.log_y)
+            self.curves.append(item)
+            self._tracks.append(_Track(item))
+            self.plot.addItem(item)
+            item.setClipToView(self._clip)
+        while len(self.curves) > len(names):
+            self._tracks.pop()
+            self.plot.removeItem(self.curves.pop())
+        legend.clear()
+        legend.setColumnCount(2 if len(names) > 4 else 1)  # a deep network's legend stays low
+        self._colors = _layer_colors(len(names))
+        for item, name, color in zip(self.curves, names, self._colors):
+            item.opts["name"] = name  # PlotDataItem has no setName; the legend reads opts
+            item.setPen(_pen(color, 1))  # wider pens cost 3x the paint time
+            legend.addItem(item, name)
+        self._names = list(names)
+        if self._history is not None:
+            self.show_history(self._history)
+
+    def mark_divergence(self, step: int, label: str | None = None) -> None:
+        super().mark_divergence(step, label)  # unlabelled: the loss plot says it
+
+    def _readout_text(self, row: int | None) -> str:
+        opening = self._head(row)
+        if opening is None:
+            return (
+                "<span style='color:gray'>Each layer's gradient norm ‖∂L/∂W‖ per step "
+                "appears here as training runs</span>"
+            )
+        r, head = opening
+        if row is None:
+            head += " <span style='color:gray'>(latest)</span>"
+        parts = []
+        for track, name, color in zip(self._tracks, self._names, self._colors):
+            hit = track.value_at(r)
+            value = hit[1] if hit is not None and hit[0] == r else None
+            parts.append(_swatch(color, f"{name} {_fmt(value)}"))
+        return head + " · gradient norm ‖∂L/∂W‖<br>" + " · ".join(parts)
+
+
+# --------------------------------------------------------------------- the panel
+class PlotsPanel(QWidget):
+    """The "Loss" and "Gradient flow" tabs, drawn from ``controller``'s history.
+
+    Redraws follow the controller's snapshots, at most one frame per ``MIN_FRAME_MS``; a page
+    that is not visible catches up when it is shown.  ``loss_plot`` and ``gradient_plot`` are
+    the PlotWidgets (for export); ``loss`` and ``gradient_flow`` the pages.
+    """
+
+    def __init__(self, controller: TrainingController, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.controller = controller
+        self.document = controller.document
+        self._settings = QSettings()
+        self._last_frame = QElapsedTimer()
+        self._frame_timer = QTimer(self)
+        self._frame_timer.setSingleShot(True)
+        self._frame_timer.timeout.connect(self.refresh)
+        self._full = set()  # pages that must redraw from scratch when next shown
+
+        self.loss = LossPlot()
+        self.gradient_flow = GradientFlowPlot()
+        self.loss_plot = self.loss.loss_plot
+        self.gradient_plot = self.gradient_flow.plot
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.loss, "Loss")
+        self.tabs.addTab(self.gradient_flow, "Gradient flow")
+        self.tabs.setTabToolTip(0, "Loss (and accuracy) against training steps")
+        self.tabs.setTabToolTip(1, "Each layer's gradient norm: vanishing or exploding gradients")
+        self.tabs.setCornerWidget(self._build_x_toggle(), Qt.Corner.TopRightCorner)
+        self.tabs.currentChanged.connect(self._schedule)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.tabs)
+
+        self.loss.set_log_y(self._settings.value(_SETTINGS_LOSS_LOG, False, type=bool))
+        self.gradient_flow.set_log_y(self._settings.value(_SETTINGS_GRADIENT_LOG, True, type=bool))
+        self.loss.log_checkbox.toggled.connect(
+            lambda on: self._settings.setValue(_SETTINGS_LOSS_LOG, on)
+        )
+        self.gradient_flow.log_checkbox.toggled.connect(
+            lambda on: self._settings.setValue(_SETTINGS_GRADIENT_LOG, on)
+        )
+        x_axis = self._settings.value(_SETTINGS_X, "step", type=str)
+        self.set_x_axis(x_axis if x_axis in X_AXES else "step")
+
+        controller.snapshot_ready.connect(self._on_snapshot_ready)
+        controller.history_changed.connect(self._on_history_changed)
+        controller.diverged.connect(self._on_diverged)
+        self.document.network_changed.connect(self._on_network_changed)
+        self.document.data_changed.connect(self._on_data_changed)
+        self.document.settings_changed.connect(self._on_settings_changed)
+        self.document.project_replaced.connect(self._on_project_replaced)
+        self._on_project_replaced()
+
+    def _build_x_toggle(self) -> QWidget:
+        box = QWidget()
+        row = QHBoxLayout(box)
+        row.setContentsMargins(0, 0, 4, 0)
+        row.setSpacing(0)
+        label = QLabel("x axis: ")
+        row.addWidget(label)
+        self.x_buttons: dict[str, QToolButton] = {}
+        self._x_group = QButtonGroup(self)
+        self._x_group.setExclusive(True)
+        for mode in X_AXES:
+            button = QToolButton()
+            button.setText(mode.capitalize())
+            button.setCheckable(True)
+            button.setAutoRaise(True)
+            button.setToolTip(f"Plot against the training {mode}")
+            button.clicked.connect(lambda _=False, m=mode: self.set_x_axis(m))
+            self._x_group.addButton(button)
+            self.x_buttons[mode] = button
+            row.addWidget(button)
+        return box
+
+    # ----------------------------------------------------------------- settings
+    @property
+    def x_axis(self) -> str:
+        return self.loss.x_axis
+
+    def set_x_axis(self, mode: str) -> None:
+        """ "step" or "epoch" on the x axis of every plot."""
+        if mode not in X_AXES:
+            raise ValueError(f"x axis must be one of {X_AXES}, not {mode!r}")
+        self.x_buttons[mode].setChecked(True)
+        self._settings.setValue(_SETTINGS_X, mode)
+        if mode == self.loss.x_axis and mode == self.gradient_flow.x_axis:
+            return
+        self.loss.set_x_axis(mode)
+        self.gradient_flow.set_x_axis(mode)
+        self._full.update((self.loss, self.gradient_flow))
+        self.refresh()
+
+    # ----------------------------------------------------------------- drawing
+    def refresh(self, hidden_too: bool = False) -> None:
+        """Draw the history's new rows now (pages out of sight only with ``hidden_too``)."""
+        self._frame_timer.stop()
+        self._last_frame.start()
+        history = self.controller.history
+        for page in (self.loss, self.gradient_flow):
+            if hidden_too or page.isVisible():
+                page.show_history(history, full=page in self._full)
+                self._full.discard(page)
+
+    def _schedule(self, *_args) -> None:
+        if self._frame_timer.isActive():
+            return
+        elapsed = self._last_frame.elapsed() if self._last_frame.isValid() else MIN_FRAME_MS
+        self._frame_timer.start(max(0, MIN_FRAME_MS - elapsed))
+
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self._schedule()
+
+    # ----------------------------------------------------------------- controller
+    def _on_snapshot_ready(self, _snapshot) -> None:
+        self._schedule()
+
+    def _on_history_changed(self) -> None:
+        self.loss.clear_divergence()
+        self.gradient_flow.clear_divergence()
+        self._full.update((self.loss, self.gradient_flow))
+        self._schedule()
+
+    def _on_diverged(self, _message: str) -> None:
+        self._mark_divergence()
+        self._schedule()
+
+    def _mark_divergence(self) -> None:
+        step = self.controller.trainer.diverged_at_step
+        if step is None:
+            return
+        self.refresh(hidden_too=True)  # the curves up to the marker first
+        self.loss.mark_divergence(step)
+        self.gradient_flow.mark_divergence(step)
+
+    # ----------------------------------------------------------------- document
+    def _on_network_changed(self) -> None:
+        self.gradient_flow.set_layers(layer_names(self.document.network))
+
+    def _on_data_changed(self) -> None:
+        self.loss.set_task(self.document.task)
+
+    def _on_settings_changed(self) -> None:
+        self.loss.set_schedule_on(self.document.project.schedule.name != "constant")
+
+    def _on_project_replaced(self) -> None:
+        self._on_network_changed()
+        self._on_data_changed()
+        self._on_settings_changed()
+        self._on_history_changed()
+        if self.controller.trainer.diverged:
+            self._mark_divergence()

@@ -1,0 +1,363 @@
+"""The loss and gradient-flow plots, on a real Document and TrainingController."""
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+
+import pyqtgraph as pg  # isort: skip  (after PySide6)
+
+from simulator.app.document import Document
+from simulator.app.training import TrainingController
+from simulator.engine.trainer import History
+from simulator.ui.plots import PlotsPanel
+
+
+@pytest.fixture
+def doc():
+    return Document()
+
+
+@pytest.fixture
+def controller(doc):
+    ctrl = TrainingController(doc)
+    yield ctrl
+    ctrl.shutdown()
+
+
+@pytest.fixture
+def panel(qtbot, controller):
+    widget = PlotsPanel(controller)
+    qtbot.addWidget(widget)
+    widget.resize(720, 520)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def train(controller, steps):
+    for _ in range(steps):
+        controller.step()
+
+
+def shown(item):
+    """The (x, y) a PlotDataItem was given, as arrays (empty when it has none)."""
+    x, y = item.getOriginalDataset()
+    return (np.empty(0), np.empty(0)) if x is None else (np.asarray(x), np.asarray(y))
+
+
+def wait_drawn(qtbot, item, rows):
+    qtbot.waitUntil(lambda: len(shown(item)[0]) == rows, timeout=3000)
+
+
+def wait_data(qtbot, item, x, y):
+    """Until getData() (what is drawn: clipped to the view, downsampled) is exactly x, y.
+
+    A strip linked on x follows the loss plot's range at its next paint."""
+
+    def same():
+        got_x, got_y = item.getData()
+        return got_x is not None and np.array_equal(got_x, x) and np.array_equal(got_y, y)
+
+    qtbot.waitUntil(same, timeout=3000)
+
+
+def finite_rows(history, name, x="step"):
+    y = history.column(name)
+    keep = np.isfinite(y)
+    return history.column(x)[keep], y[keep]
+
+
+def click_tab(qtbot, panel, title):
+    bar = panel.tabs.tabBar()
+    index = [panel.tabs.tabText(i) for i in range(panel.tabs.count())].index(title)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: panel.tabs.currentIndex() == index)
+
+
+def line_items(panel):
+    widgets = (panel.loss.loss_plot, panel.loss.accuracy_plot, panel.loss.lr_plot,
+               panel.gradient_plot)  # fmt: skip
+    return [item for w in widgets for item in w.getPlotItem().listDataItems()]
+
+
+def assert_no_nan_plotted(panel):
+    for item in line_items(panel):
+        x, y = shown(item)
+        assert np.isfinite(y).all() and np.isfinite(x).all(), item.name()
+
+
+def test_loss_curves_hold_the_history(qtbot, panel, controller):
+    train(controller, 40)  # XOR: 16 steps an epoch, so two evaluations
+    history = controller.history
+    curves = panel.loss.curves
+    wait_drawn(qtbot, curves["batch_loss"], 40)
+    x, y = curves["batch_loss"].getData()
+    np.testing.assert_array_equal(x, history.column("step"))
+    np.testing.assert_array_equal(y, history.column("batch_loss"))
+    for name in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+        want_x, want_y = finite_rows(history, name)
+        assert len(want_x) == 2
+        wait_data(qtbot, curves[name], want_x, want_y)
+    assert panel.loss.accuracy_plot.isVisible()
+    assert not panel.loss.lr_plot.isVisible()  # no schedule, constant rate
+    assert_no_nan_plotted(panel)
+    # More steps: the same items follow.
+    items = dict(curves)
+    train(controller, 8)
+    wait_drawn(qtbot, curves["batch_loss"], 48)
+    assert curves == items
+    np.testing.assert_array_equal(curves["batch_loss"].getData()[1],
+                                  history.column("batch_loss"))  # fmt: skip
+    legend = panel.loss_plot.getPlotItem().legend
+    assert {label.text for _, label in legend.items} == {"batch loss", "train loss", "test loss"}
+    # Reset: everything drawn afresh, accuracy still on its fixed 0..1.
+    controller.reset()
+    qtbot.waitUntil(lambda: len(shown(curves["batch_loss"])[0]) == 0)
+    accuracy_view = panel.loss.accuracy_plot.getPlotItem().getViewBox()
+    assert accuracy_view.viewRange()[1] == pytest.approx([-0.06, 1.06])
+
+
+def test_dense_curves_are_views_of_the_history(qtbot, panel, controller):
+    train(controller, 5)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 5)
+    _, y = shown(panel.loss.curves["batch_loss"])
+    assert np.shares_memory(y, controller.history.column("batch_loss"))
+
+
+def test_log_toggle_sets_log_mode(qtbot, panel, controller):
+    train(controller, 20)
+    item = panel.loss.curves["batch_loss"]
+    wait_drawn(qtbot, item, 20)
+    assert not panel.loss.log_y
+    qtbot.mouseClick(panel.loss.log_checkbox, Qt.MouseButton.LeftButton)
+    assert panel.loss.log_y
+    assert panel.loss_plot.getPlotItem().getAxis("left").logMode
+    assert item.opts["logMode"] == [False, True]
+    np.testing.assert_allclose(item.getData()[1], np.log10(controller.history.column("batch_loss")))
+    qtbot.mouseClick(panel.loss.log_checkbox, Qt.MouseButton.LeftButton)
+    assert not panel.loss.log_y
+    np.testing.assert_array_equal(item.getData()[1], controller.history.column("batch_loss"))
+
+
+def test_gradient_flow_is_log_by_default(qtbot, panel):
+    click_tab(qtbot, panel, "Gradient flow")
+    assert panel.gradient_flow.log_checkbox.isChecked()
+    assert panel.gradient_plot.getPlotItem().getAxis("left").logMode
+    qtbot.mouseClick(panel.gradient_flow.log_checkbox, Qt.MouseButton.LeftButton)
+    assert not panel.gradient_plot.getPlotItem().getAxis("left").logMode
+
+
+def test_x_toggle_switches_between_step_and_epoch(qtbot, panel, controller):
+    train(controller, 40)
+    history = controller.history
+    curves = panel.loss.curves
+    wait_drawn(qtbot, curves["batch_loss"], 40)
+    qtbot.mouseClick(panel.x_buttons["epoch"], Qt.MouseButton.LeftButton)
+    assert panel.x_axis == "epoch"
+    np.testing.assert_array_equal(curves["batch_loss"].getData()[0], history.column("epoch"))
+    np.testing.assert_array_equal(curves["test_loss"].getData()[0],
+                                  finite_rows(history, "test_loss", "epoch")[0])  # fmt: skip
+    assert panel.loss.accuracy_plot.getAxis("bottom").labelText == "epoch"
+    # New rows keep coming in epochs.
+    train(controller, 16)
+    wait_drawn(qtbot, curves["batch_loss"], 56)
+    np.testing.assert_array_equal(curves["batch_loss"].getData()[0], history.column("epoch"))
+    qtbot.mouseClick(panel.x_buttons["step"], Qt.MouseButton.LeftButton)
+    assert panel.x_axis == "step"
+    np.testing.assert_array_equal(curves["batch_loss"].getData()[0], history.column("step"))
+
+
+def test_x_axis_choice_is_remembered(qtbot, panel, controller):
+    qtbot.mouseClick(panel.x_buttons["epoch"], Qt.MouseButton.LeftButton)
+    again = PlotsPanel(controller)
+    qtbot.addWidget(again)
+    assert again.x_axis == "epoch" and again.x_buttons["epoch"].isChecked()
+
+
+def test_regression_has_no_accuracy(qtbot, panel, controller, doc):
+    doc.set_dataset("plane")
+    assert doc.task == "regression"
+    train(controller, 100)  # plane: 96 steps an epoch
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 100)
+    assert not panel.loss.accuracy_plot.isVisible()
+    for name in ("train_accuracy", "test_accuracy"):
+        assert len(shown(panel.loss.curves[name])[0]) == 0
+    assert len(shown(panel.loss.curves["test_loss"])[0]) > 0
+    assert "accuracy" not in panel.loss.readout.text()
+    doc.set_dataset("xor")
+    assert panel.loss.accuracy_plot.isVisible()
+
+
+def test_learning_rate_strip_follows_the_schedule(qtbot, panel, controller, doc):
+    doc.set_schedule("step", {"step_size": 1, "gamma": 0.5})
+    assert panel.loss.lr_plot.isVisible()
+    train(controller, 40)
+    item = panel.loss.curves["lr"]
+    lr = controller.history.column("lr")
+    wait_data(qtbot, item, controller.history.column("step"), lr)
+    assert lr[-1] < lr[0]
+    # The accuracy strip (the bottom one) carries the x axis, the others hide their values.
+    assert panel.loss.lr_plot.getAxis("bottom").style["showValues"]
+    assert not panel.loss.loss_plot.getAxis("bottom").style["showValues"]
+
+
+def test_gradient_flow_has_a_curve_per_layer_and_follows_structure(qtbot, panel, controller, doc):
+    train(controller, 10)
+    click_tab(qtbot, panel, "Gradient flow")
+    flow = panel.gradient_flow
+    assert len(flow.curves) == len(doc.network.layers) == 2
+    legend = panel.gradient_plot.getPlotItem().legend
+    assert [label.text for _, label in legend.items] == ["layer 1 (2→8)", "layer 2 (8→1)"]
+    wait_drawn(qtbot, flow.curves[0], 10)
+    norms = controller.history.column("grad_norms")
+    for i, item in enumerate(flow.curves):
+        x, y = shown(item)
+        np.testing.assert_array_equal(x, controller.history.column("step"))
+        np.testing.assert_array_equal(y, norms[:, i])
+
+    doc.add_layer()
+    assert len(flow.curves) == len(doc.network.layers) == 3
+    names = [label.text for _, label in legend.items]
+    assert len(names) == 3 and names[0].startswith("layer 1 (2→")
+    train(controller, 5)
+    wait_drawn(qtbot, flow.curves[0], 15)
+    norms = controller.history.column("grad_norms")
+    assert norms.shape[1] == 3
+    steps = controller.history.column("step")
+    for i, item in enumerate(flow.curves):
+        want = np.isfinite(norms[:, i])
+        x, y = shown(item)
+        np.testing.assert_array_equal(x, steps[want])
+        np.testing.assert_array_equal(y, norms[want, i])
+    assert len(shown(flow.curves[2])[0]) == 5  # the new layer's norms begin at its first step
+    assert_no_nan_plotted(panel)
+
+    doc.remove_layer(1)
+    assert len(flow.curves) == 2
+    assert len(legend.items) == 2
+
+
+def test_hidden_gradient_page_catches_up_when_shown(qtbot, panel, controller):
+    train(controller, 12)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 12)
+    assert len(shown(panel.gradient_flow.curves[0])[0]) < 12  # not drawn while out of sight
+    click_tab(qtbot, panel, "Gradient flow")
+    wait_drawn(qtbot, panel.gradient_flow.curves[0], 12)
+
+
+def diverge(qtbot, controller, doc):
+    """Plain SGD at learning rate 100 on a regression: the loss overflows within steps."""
+    doc.set_dataset("plane")
+    doc.set_optimizer("SGD")
+    doc.set_learning_rate(100)
+    with qtbot.waitSignal(controller.diverged, timeout=10000):
+        controller.play()
+
+
+def test_divergence_is_marked_and_cleared_by_reset(qtbot, panel, controller, doc):
+    diverge(qtbot, controller, doc)
+    markers = panel.loss.divergence_markers
+    assert len(markers) == 1
+    assert markers[0].value() == controller.trainer.diverged_at_step
+    assert markers[0].angle == 90
+    assert markers[0].label.format == "diverged"
+    assert markers[0] in panel.loss_plot.getPlotItem().items
+    assert_no_nan_plotted(panel)
+    # The curves run up to the marker.
+    x, _ = shown(panel.loss.curves["batch_loss"])
+    assert len(x) == len(controller.history)
+
+    controller.reset()
+    assert panel.loss.divergence_markers == []
+    assert not any(isinstance(item, pg.InfiniteLine) and getattr(item, "label", None)
+                   for item in panel.loss_plot.getPlotItem().items)  # fmt: skip
+    qtbot.waitUntil(lambda: len(shown(panel.loss.curves["batch_loss"])[0]) == 0)
+
+
+def test_divergence_marker_moves_to_the_epoch_axis(qtbot, panel, controller, doc):
+    diverge(qtbot, controller, doc)
+    step = controller.trainer.diverged_at_step
+    panel.set_x_axis("epoch")
+    history = controller.history
+    row = int(np.searchsorted(history.column("step"), step))
+    assert panel.loss.divergence_markers[0].value() == pytest.approx(history.column("epoch")[row])
+
+
+def test_hover_readout_shows_the_step_under_the_mouse(qtbot, panel, controller):
+    train(controller, 48)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 48)
+    qtbot.waitUntil(lambda: "(latest)" in panel.loss.readout.text())
+    assert "step 48" in panel.loss.readout.text()
+    view = panel.loss_plot.getPlotItem().getViewBox()
+    y_mid = sum(view.viewRange()[1]) / 2
+    scene = view.mapViewToScene(QPointF(20, y_mid))
+    pos = panel.loss_plot.mapFromScene(scene)
+    qtbot.mouseMove(panel.loss_plot.viewport(), QPoint(pos.x(), pos.y()))
+    qtbot.waitUntil(lambda: panel.loss.hover_row is not None, timeout=2000)
+    row = panel.loss.hover_row
+    step = int(controller.history.column("step")[row])
+    assert abs(step - 20) <= 1
+    text = panel.loss.readout.text()
+    assert f"step {step}" in text and "batch loss" in text and "accuracy" in text
+    assert "(latest)" not in text
+    evaluated = 16  # the last evaluation at or before step 20 (once per epoch)
+    test_loss = controller.history.column("test_loss")[evaluated - 1]
+    assert f"test loss {test_loss:.4g}" in text
+
+
+def synthetic_rows(history, rows, rng):
+    """Rows of a plausible run: noisy decaying loss, an evaluation every 1,000 steps."""
+    first = len(history) + 1
+    steps = np.arange(first, first + rows)
+    losses = np.exp(-steps / 40_000) + 0.05 * rng.random(rows)
+    for step, loss in zip(steps.tolist(), losses.tolist()):
+        history.append(np.array([1.0, 0.5]), step=step, epoch=step / 16, batch_loss=loss,
+                       penalty=0.0, lr=0.05)  # fmt: skip
+        if step % 1000 == 0:
+            history.set_last(train_loss=loss, test_loss=loss * 1.1, train_accuracy=0.9,
+                             test_accuracy=0.85)  # fmt: skip
+
+
+def test_a_long_history_reaches_pyqtgraph_as_an_envelope(qtbot, panel, controller):
+    rng = np.random.default_rng(0)
+    n = 200_000
+    history = History(2)
+    synthetic_rows(history, n, rng)
+    controller.trainer.history = history
+    controller.history_changed.emit()
+    panel.refresh()
+    item = panel.loss.curves["batch_loss"]
+    view = panel.loss_plot.getPlotItem().getViewBox()
+    x, y = shown(item)
+    losses = history.column("batch_loss")
+    assert len(x) <= 4 * view.width() + 3  # 2-4 points per pixel column, not 200,000
+    assert y.max() == losses.max() and y.min() == losses.min()
+    assert np.isin(y, losses).all() and (np.diff(x) >= 0).all()
+    assert (x[-1], y[-1]) == (n, losses[-1])
+    assert len(shown(panel.loss.curves["test_loss"])[0]) == n // 1000
+    assert_no_nan_plotted(panel)
+
+    # Grown a frame at a time, it is the envelope drawn at once.
+    for _ in range(4):
+        synthetic_rows(history, 2500, rng)
+        panel.refresh()
+    grown = shown(item)
+    controller.history_changed.emit()
+    panel.refresh()
+    for got, want in zip(shown(item), grown):
+        np.testing.assert_array_equal(got, want)
+
+    # Zoomed in on 300 steps: the rows themselves, a little beyond each edge.
+    view.setXRange(100_000, 100_300, padding=0)
+    x, y = shown(item)
+    assert x[0] <= 100_000 and x[-1] >= 100_300 and len(x) < 320
+    np.testing.assert_array_equal(y, history.column("batch_loss")[x.astype(int) - 1])
+
+
+def test_nothing_trained_reads_as_such(panel):
+    assert "No training yet" in panel.loss.readout.text()
+    for item in line_items(panel):
+        assert len(shown(item)[0]) == 0
+    assert not math.isnan(panel.loss_plot.getPlotItem().getViewBox().viewRange()[0][0])
