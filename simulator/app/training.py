@@ -123,11 +123,8 @@ class TrainingController(QObject):
         trainer = doc.project.build_trainer(net=doc.network, data=doc.data)
         if keep is not None:
             # Same run: the optimizer keeps its state (entries whose shape changed start
-            # afresh), the step count and history go on.
-            trainer.optimizer = keep.optimizer
-            trainer.base_lr = keep.base_lr
-            trainer.step_count = keep.step_count
-            trainer.history = keep.history
+            # afresh); step count, epochs and history go on.
+            trainer.continue_from(keep)
         return trainer
 
     # ----------------------------------------------------------------- controls

@@ -219,6 +219,7 @@ class Trainer:
         self.batches = BatchIterator(self.X_train.shape[0], batch_size, seed)
         self.history = History(len(net.layers))
         self.step_count = 0
+        self._epoch_base, self._epoch_base_step = 0.0, 0
         self.phase = "forward"  # the phase that runs next
         self.diverged: str | None = None
         self.diverged_at_step: int | None = None
@@ -235,13 +236,24 @@ class Trainer:
     @batch_size.setter
     def batch_size(self, size: int | None) -> None:
         """Changes the batch mode; the new order starts at the next epoch boundary (now)."""
+        self._epoch_base, self._epoch_base_step = self.epoch, self.step_count
         self._batch_size = size
         self.batches = BatchIterator(self.X_train.shape[0], size, self.seed + self.step_count)
 
     @property
     def epoch(self) -> float:
-        """Epochs done, fractional: step count over batches per epoch."""
-        return self.step_count / self.batches.batches_per_epoch
+        """Epochs done, fractional; counted on across changes of batch size or data."""
+        steps = self.step_count - self._epoch_base_step
+        return self._epoch_base + steps / self.batches.batches_per_epoch
+
+    def continue_from(self, other: Trainer) -> None:
+        """Changes this trainer to go on with ``other``'s run: its optimizer (and state), base
+        learning rate, step count, epoch count and history (after an edit rebuilt the trainer)."""
+        self.optimizer = other.optimizer
+        self.base_lr = other.base_lr
+        self._epoch_base, self._epoch_base_step = other.epoch, other.step_count
+        self.step_count = other.step_count
+        self.history = other.history
 
     def current_lr(self) -> float:
         return float(self.schedule.lr_at(self.base_lr, int(self.epoch)))

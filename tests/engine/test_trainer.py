@@ -155,3 +155,24 @@ def test_multiclass_accuracy_and_test_set():
     result = trainer.evaluate()
     assert result["train_accuracy"] > 0.9 and result["test_accuracy"] > 0.85
     assert math.isfinite(result["test_loss"])
+
+
+def test_epochs_count_on_across_a_batch_size_change():
+    trainer = xor_trainer(batch_size=2)  # 2 steps per epoch
+    trainer.run(steps=4)
+    assert trainer.epoch == 2.0
+    trainer.batch_size = 1  # 4 steps per epoch
+    trainer.run(steps=2)
+    assert trainer.epoch == 2.5
+    assert np.all(np.diff(trainer.history.column("epoch")) > 0)
+
+
+def test_continue_from_keeps_the_run_going():
+    first = xor_trainer(batch_size=2)
+    first.run(steps=3)
+    second = xor_trainer(batch_size=4)
+    second.continue_from(first)
+    assert second.optimizer is first.optimizer and second.history is first.history
+    second.run(steps=1)
+    assert second.step_count == 4 and second.epoch == 2.5
+    assert len(second.history) == 4
