@@ -55,6 +55,64 @@ def diverging_rgba(t: np.ndarray, neutral: str = NEUTRAL) -> np.ndarray:
     return out
 
 
+# The decision boundary and neuron maps sit behind the points: Playground paints them at alpha
+# 160/255 over its white page, which keeps the dots readable on top.  Bright dots on a dark
+# page need a darker background still.
+BACKGROUND_STRENGTH = 160 / 255
+BACKGROUND_STRENGTH_DARK = 0.42
+
+
+def background_strength(background: str) -> float:
+    """How much of a colour the plane's background keeps over the page colour ``background``."""
+    dark = QColor(background).lightness() < 128
+    return BACKGROUND_STRENGTH_DARK if dark else BACKGROUND_STRENGTH
+
+
+MAP_LEVELS = 256  # colour steps of the background lookup tables
+
+
+def _fade(rgba: np.ndarray, toward: str, strength: float) -> np.ndarray:
+    """``rgba`` moved toward the colour ``toward`` (opaque, uint8): ``strength`` 1 keeps it."""
+    target = np.array(_rgb(toward), dtype=np.float64)
+    out = np.array(rgba, dtype=np.uint8, copy=True)
+    rgb = rgba[..., :3].astype(np.float64)
+    out[..., :3] = (target + strength * (rgb - target)).round().astype(np.uint8)
+    out[..., 3] = 255
+    return out
+
+
+@functools.lru_cache(maxsize=8)
+def diverging_lut(background: str = "#ffffff", levels: int = MAP_LEVELS) -> np.ndarray:
+    """The background version of :func:`diverging_rgba`: ``levels`` colours for t = −1 … 1
+    (index ``round((t + 1) / 2 * (levels − 1))``), faded toward ``background``; (levels, 4)."""
+    t = np.linspace(-1.0, 1.0, levels)
+    strength = background_strength(background)
+    lut = _fade(diverging_rgba(t, neutral_for(background)), background, strength)
+    lut.setflags(write=False)
+    return lut
+
+
+@functools.lru_cache(maxsize=8)
+def class_lut(n_classes: int, background: str = "#ffffff", levels: int = MAP_LEVELS) -> np.ndarray:
+    """Background colours of the predicted class: ``[k, i]`` is class k's colour at certainty
+    i / (levels − 1), pale (the map's neutral) at certainty 0; faded toward ``background``;
+    (n_classes, levels, 4) uint8."""
+    neutral = np.array(_rgb(neutral_for(background)), dtype=np.float64)
+    colors = np.array([_rgb(class_color(k)) for k in range(n_classes)], dtype=np.float64)
+    certainty = np.linspace(0.0, 1.0, levels)[None, :, None]
+    rgb = neutral + certainty * (colors[:, None, :] - neutral)
+    rgba = np.concatenate([rgb, np.full(rgb.shape[:2] + (1,), 255.0)], axis=-1)
+    lut = _fade(rgba.round().astype(np.uint8), background, background_strength(background))
+    lut.setflags(write=False)
+    return lut
+
+
+def lut_image(lut: np.ndarray, width: int, height: int) -> QImage:
+    """A horizontal colour bar of a (levels, 4) lookup table, ``width`` x ``height`` pixels."""
+    index = np.linspace(0, len(lut) - 1, width).round().astype(np.intp)
+    return _image_from_rgba(np.broadcast_to(lut[index][None], (height, width, 4)))
+
+
 def _rgb(name: str) -> tuple[int, int, int]:
     color = QColor(name)
     return color.red(), color.green(), color.blue()

@@ -186,8 +186,10 @@ def test_show_test_data_and_the_boundary_layer(qtbot, panel):
     qtbot.mouseClick(panel.show_test_checkbox, Qt.MouseButton.LeftButton)
     assert panel.test_points_item.isVisible()
     assert panel.points_items == (panel.points_item, panel.test_points_item)
-    # The decision boundary image waits, hidden, behind the points.
+    # The decision boundary image waits, hidden, behind the points until a training
+    # controller is attached (tests/ui/test_decision_boundary.py).
     assert not panel.boundary_item.isVisible()
+    assert not panel.show_boundary_checkbox.isVisible()
     assert panel.boundary_item.zValue() < panel.points_item.zValue()
     assert panel.data_rect.width() == pytest.approx(12.0)
 

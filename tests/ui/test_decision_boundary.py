@@ -1,0 +1,378 @@
+"""The data plot draws the training controller's snapshots: the decision boundary behind 2-D
+points, the fitted curve over 1-D data, and a hovered neuron's map."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QColor
+
+from simulator.app.document import DEFAULT_EXAMPLE, Document
+from simulator.app.training import TrainingController, plane_extent
+from simulator.project.project import DataSpec, load_example
+from simulator.ui import thumbnails
+from simulator.ui.data_panel import BOUNDARY_UPSAMPLE, DataPanel, contour_segments, upsample
+
+
+@pytest.fixture
+def doc():
+    return Document()
+
+
+@pytest.fixture
+def panel(qtbot, doc):
+    widget = DataPanel(doc)
+    qtbot.addWidget(widget)
+    widget.resize(300, 720)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+@pytest.fixture
+def controller(doc, panel):
+    ctrl = TrainingController(doc)
+    snapshots = []
+    ctrl.snapshot_ready.connect(snapshots.append)
+    ctrl.snapshots = snapshots  # the emitted snapshots, for the tests
+    panel.attach(ctrl)
+    yield ctrl
+    ctrl.shutdown()
+
+
+def train(controller, steps):
+    for _ in range(steps):
+        controller.step()
+    return controller.snapshots[-1]
+
+
+def image_rect(item) -> QRectF:
+    """Where the image lies in plot coordinates."""
+    return item.mapRectToParent(item.boundingRect())
+
+
+def pixel_centres(image, rect: QRectF):
+    """Plot coordinates (x, y) of every image pixel's centre; row 0 is the bottom (y up)."""
+    rows, cols = image.shape[:2]
+    xs = rect.left() + (np.arange(cols) + 0.5) * rect.width() / cols
+    ys = rect.top() + (np.arange(rows) + 0.5) * rect.height() / rows
+    return np.meshgrid(xs, ys)
+
+
+def grid_values_at(values, extent, x, y, reduce):
+    """``reduce`` (np.min / np.max) of the grid ``values`` (rows along y) around the points
+    (x, y): the 3 x 3 grid samples nearest each point."""
+    rows, cols = values.shape
+    ci = np.rint((x - extent[0]) / (extent[1] - extent[0]) * (cols - 1)).astype(int)
+    ri = np.rint((y - extent[2]) / (extent[3] - extent[2]) * (rows - 1)).astype(int)
+    padded = np.pad(values, 1, mode="edge")
+    around = [padded[ri + 1 + dr, ci + 1 + dc] for dr in (-1, 0, 1) for dc in (-1, 0, 1)]
+    return reduce(np.stack(around), axis=0)
+
+
+def rgb(image):
+    return image[..., :3].astype(int)
+
+
+def rgb_of(name):
+    color = QColor(name)
+    return color.red(), color.green(), color.blue()
+
+
+def test_the_boundary_covers_the_plane_after_a_step(qtbot, panel, doc, controller):
+    controller.step()
+    snap = controller.snapshots[-1]
+    item = panel.boundary_item
+    assert item.isVisible()
+    assert item.zValue() < panel.points_item.zValue()
+    assert snap.grid_shape == (48, 48)
+    assert item.image.dtype == np.uint8
+    assert item.image.shape == (48 * BOUNDARY_UPSAMPLE, 48 * BOUNDARY_UPSAMPLE, 4)
+    x0, x1, y0, y1 = snap.grid_extent
+    assert snap.grid_extent == plane_extent(doc.data.dataset)
+    rect = image_rect(item)
+    assert (rect.left(), rect.right(), rect.top(), rect.bottom()) == pytest.approx((x0, x1, y0, y1))
+    assert panel.data_rect == QRectF(x0, y0, x1 - x0, y1 - y0)
+    assert panel.show_boundary_checkbox.isVisible() and panel.show_boundary_checkbox.isChecked()
+    assert "p(class 1)" in panel.boundary_caption.text()
+    assert panel.boundary_bar.isVisible()
+    assert panel.contour_item.isVisible()
+
+
+def test_the_boundary_changes_with_training(qtbot, panel, controller):
+    controller.step()
+    before = panel.boundary_item.image.copy()
+    train(controller, 30)
+    assert not np.array_equal(panel.boundary_item.image, before)
+
+
+def test_the_boundary_follows_playing(qtbot, panel, controller):
+    controller.step()
+    before = panel.boundary_item.image.copy()
+    controller.play()
+    qtbot.waitUntil(lambda: len(controller.snapshots) >= 4, timeout=5000)
+    controller.pause()
+    assert not np.array_equal(panel.boundary_item.image, before)
+
+
+def test_binary_colours_follow_p_and_the_plane_points_up(qtbot, panel, doc, controller):
+    snap = train(controller, 300)
+    p = snap.grid_output[:, 0].reshape(snap.grid_shape)
+    image = panel.boundary_item.image
+    x, y = pixel_centres(image, image_rect(panel.boundary_item))
+    colour = rgb(image)
+    sure_blue = grid_values_at(p, snap.grid_extent, x, y, np.min) > 0.9
+    sure_orange = grid_values_at(p, snap.grid_extent, x, y, np.max) < 0.1
+    assert sure_blue.sum() > 100 and sure_orange.sum() > 100
+    blue, orange = colour[sure_blue], colour[sure_orange]
+    assert np.all(blue[:, 2] > blue[:, 0] + 60)  # blue over red
+    assert np.all(orange[:, 0] > orange[:, 2] + 60)
+    # Lighter than the points, so they stay visible on top.
+    assert np.all(blue.sum(axis=1) > sum(rgb_of(thumbnails.BLUE)) + 60)
+    assert np.all(orange.sum(axis=1) > sum(rgb_of(thumbnails.ORANGE)) + 60)
+
+    # A trained XOR network puts (almost) every training point on its own class's colour.
+    data = doc.data
+    points = data.dataset.X[data.train_index]
+    rect = image_rect(panel.boundary_item)
+    rows, cols = image.shape[:2]
+    c = ((points[:, 0] - rect.left()) / rect.width() * cols).astype(int).clip(0, cols - 1)
+    r = ((points[:, 1] - rect.top()) / rect.height() * rows).astype(int).clip(0, rows - 1)
+    under = colour[r, c]
+    looks_blue = under[:, 2] > under[:, 0]
+    assert np.mean(looks_blue == (data.dataset.y[data.train_index] == 1)) > 0.9
+
+    segments = np.column_stack(panel.contour_item.getData())
+    assert len(segments) > 10 and len(segments) % 2 == 0
+    # The contour lies where p crosses 0.5.
+    near = grid_values_at(p, snap.grid_extent, segments[:, 0], segments[:, 1], np.min)
+    far = grid_values_at(p, snap.grid_extent, segments[:, 0], segments[:, 1], np.max)
+    assert np.all((near <= 0.5) & (far >= 0.5))
+
+
+def test_several_classes_use_the_class_colours(qtbot, panel, doc, controller):
+    doc.set_dataset("spiral3")
+    snap = train(controller, 400)
+    assert snap.grid_output.shape == (48 * 48, 3)
+    assert not panel.contour_item.isVisible()
+    assert "predicted class" in panel.boundary_caption.text()
+    probs = snap.grid_output.reshape(48, 48, 3)
+    image = panel.boundary_item.image
+    x, y = pixel_centres(image, image_rect(panel.boundary_item))
+    # Fading toward the (near-white) background keeps a colour's direction from white.
+    palette = np.array([rgb_of(thumbnails.class_color(k)) for k in range(3)], dtype=float)
+    towards = 255.0 - palette
+    towards /= np.linalg.norm(towards, axis=1, keepdims=True)
+    seen = set()
+    for k in range(3):
+        confident = grid_values_at(probs[..., k], snap.grid_extent, x, y, np.min) > 0.85
+        if not confident.any():
+            continue
+        pixels = 255.0 - rgb(image)[confident]
+        nearest = np.argmax(pixels @ towards.T, axis=1)
+        assert np.all(nearest == k)
+        seen.add(k)
+    assert len(seen) >= 2
+    # Unsure regions are paler than sure ones.
+    top = probs.max(axis=2)
+    unsure = grid_values_at(top, snap.grid_extent, x, y, np.max) < 0.5
+    sure = grid_values_at(top, snap.grid_extent, x, y, np.min) > 0.9
+    if unsure.any() and sure.any():
+        assert rgb(image)[unsure].sum(axis=1).mean() > rgb(image)[sure].sum(axis=1).mean()
+
+
+def test_regression_on_the_plane_shows_the_prediction(qtbot, panel, doc, controller):
+    doc.set_dataset("plane")
+    train(controller, 20)
+    assert panel.boundary_item.isVisible()
+    assert "prediction" in panel.boundary_caption.text()
+    assert panel.boundary_low_label.text().startswith("-")
+    assert not panel.contour_item.isVisible()
+
+
+def test_one_dimensional_regression_shows_the_fitted_curve(qtbot, panel, doc, controller):
+    doc.set_dataset("sine")
+    snap = train(controller, 5)
+    assert panel.plot_mode == "curve"
+    assert not panel.boundary_item.isVisible()
+    assert panel.curve_item.isVisible()
+    x, y = panel.curve_item.getData()
+    np.testing.assert_allclose(x, snap.grid_x[:, 0])
+    np.testing.assert_allclose(y, snap.grid_output[:, 0])
+    assert panel.show_boundary_checkbox.text() == "Show fit"
+
+    qtbot.mouseClick(panel.show_boundary_checkbox, Qt.MouseButton.LeftButton)
+    assert not panel.curve_item.isVisible()
+    qtbot.mouseClick(panel.show_boundary_checkbox, Qt.MouseButton.LeftButton)
+    assert panel.curve_item.isVisible()
+
+
+def test_digits_show_no_boundary(qtbot, panel, doc, controller):
+    doc.set_dataset("digits")
+    snap = train(controller, 2)
+    assert snap.grid_output is None
+    assert panel.plot_mode == "digits"
+    assert not panel.boundary_item.isVisible()
+    assert not panel.curve_item.isVisible()
+    assert not panel.contour_item.isVisible()
+    assert not panel.show_boundary_checkbox.isEnabled()
+    assert not panel.boundary_caption.isVisible()
+    doc.undo_stack.undo()  # back to XOR: the boundary returns with the next snapshot
+    assert panel.boundary_item.isVisible()
+
+
+def test_hovering_a_neuron_shows_its_map(qtbot, panel, doc, controller):
+    snap = train(controller, 100)
+    boundary = panel.boundary_item.image.copy()
+
+    panel.show_neuron_map((1, 0))
+    assert panel.neuron_map_key == (1, 0)
+    assert panel.boundary_item.isVisible()
+    assert "h1_1" in panel.boundary_caption.text()
+    assert "tanh" in panel.boundary_caption.text()
+    assert not panel.contour_item.isVisible()
+    a = snap.grid_activations[0][:, 0].reshape(snap.grid_shape)
+    image = panel.boundary_item.image
+    x, y = pixel_centres(image, image_rect(panel.boundary_item))
+    colour = rgb(image)
+    high = grid_values_at(a, snap.grid_extent, x, y, np.min) > 0.5
+    low = grid_values_at(a, snap.grid_extent, x, y, np.max) < -0.5
+    assert high.any() and low.any()
+    assert np.all(colour[high][:, 2] > colour[high][:, 0])
+    assert np.all(colour[low][:, 0] > colour[low][:, 2])
+
+    # It follows training, then None brings the decision boundary back.
+    train(controller, 5)
+    assert panel.neuron_map_key == (1, 0)
+    assert "h1_1" in panel.boundary_caption.text()
+    panel.show_neuron_map(None)
+    assert "p(class 1)" in panel.boundary_caption.text()
+    assert panel.contour_item.isVisible()
+    assert not np.array_equal(panel.boundary_item.image, boundary)  # five steps later
+    last = panel.boundary_item.image.copy()
+    panel.show_neuron_map((1, 0))
+    panel.show_neuron_map(None)
+    np.testing.assert_array_equal(panel.boundary_item.image, last)
+
+
+def test_an_input_map_shows_the_feature_with_y_up(qtbot, panel, controller):
+    controller.step()
+    panel.show_neuron_map((0, 1))  # x2
+    assert "x2" in panel.boundary_caption.text()
+    colour = rgb(panel.boundary_item.image)
+    assert np.all(colour[-1, :, 2] > colour[-1, :, 0])  # the top row: x2 = 6, blue
+    assert np.all(colour[0, :, 0] > colour[0, :, 2])  # the bottom row: x2 = -6, orange
+    assert (panel.boundary_low_label.text(), panel.boundary_high_label.text()) == ("-6", "6")
+
+
+def test_an_unknown_neuron_falls_back_to_the_boundary(qtbot, panel, controller):
+    controller.step()
+    panel.show_neuron_map((7, 3))
+    assert panel.boundary_item.isVisible()
+    assert "p(class 1)" in panel.boundary_caption.text()
+
+
+def test_the_output_neuron_map_reads_as_a_probability(qtbot, panel, controller):
+    controller.step()
+    panel.show_neuron_map((2, 0))
+    assert "sigmoid" in panel.boundary_caption.text()
+    assert (panel.boundary_low_label.text(), panel.boundary_high_label.text()) == ("0", "1")
+
+
+def test_the_toggle_hides_the_boundary_and_is_remembered(qtbot, panel, doc, controller):
+    controller.step()
+    assert panel.boundary_item.isVisible()
+    qtbot.mouseClick(panel.show_boundary_checkbox, Qt.MouseButton.LeftButton)
+    assert not panel.show_boundary_checkbox.isChecked()
+    assert not panel.boundary_item.isVisible() and not panel.contour_item.isVisible()
+    controller.step()
+    assert not panel.boundary_item.isVisible()
+    # Hovering a neuron still shows its map, and leaving it hides the plane again.
+    panel.show_neuron_map((1, 0))
+    assert panel.boundary_item.isVisible()
+    panel.show_neuron_map(None)
+    assert not panel.boundary_item.isVisible()
+
+    second = DataPanel(doc)
+    qtbot.addWidget(second)
+    assert not second.show_boundary_checkbox.isChecked()
+    qtbot.mouseClick(panel.show_boundary_checkbox, Qt.MouseButton.LeftButton)
+    assert panel.boundary_item.isVisible()
+
+
+def test_a_hidden_panel_catches_up_when_shown(qtbot, panel, controller):
+    controller.step()
+    before = panel.boundary_item.image.copy()
+    panel.hide()
+    train(controller, 30)
+    np.testing.assert_array_equal(panel.boundary_item.image, before)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert not np.array_equal(panel.boundary_item.image, before)
+
+
+def test_the_test_points_can_join_the_boundary(qtbot, panel, controller):
+    controller.step()
+    qtbot.mouseClick(panel.show_test_checkbox, Qt.MouseButton.LeftButton)
+    assert panel.test_points_item.isVisible() and panel.boundary_item.isVisible()
+    assert panel.test_points_item.zValue() > panel.boundary_item.zValue()
+
+
+def test_own_data_gets_a_boundary_over_its_own_bounds(qtbot):
+    rng = np.random.default_rng(0)
+    X = np.column_stack([rng.uniform(10, 20, 100), rng.uniform(-3, 3, 100)])
+    y = (X[:, 0] > 15).astype(int)
+    spec = DataSpec("inline", X=X, y=y, kind="binary", class_names=["left", "right"])
+    doc = Document(load_example(DEFAULT_EXAMPLE).replace(data=spec))
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    controller = TrainingController(doc)
+    panel.attach(controller)
+    controller.step()
+    x0, x1, y0, y1 = plane_extent(doc.data.dataset)
+    assert x0 < 10 and x1 > 20
+    assert panel.data_rect == QRectF(x0, y0, x1 - x0, y1 - y0)
+    assert panel.boundary_item.isVisible()
+    assert image_rect(panel.boundary_item) == panel.data_rect
+    controller.shutdown()
+
+
+@pytest.mark.parametrize("dataset", ["xor", "spiral3", "plane", "sine"])
+def test_non_finite_or_huge_outputs_draw_without_errors(qtbot, panel, doc, controller, dataset):
+    if dataset != "xor":
+        doc.set_dataset(dataset)
+    controller.step()
+    snap = controller.snapshots[-1]
+    out = snap.grid_output
+    out[0::3] = np.nan
+    out[1::3] = np.inf if dataset in ("plane", "sine") else 1.0
+    out[2::3] = -1e300 if dataset in ("plane", "sine") else 0.0
+    snap.grid_activations[0][:] = np.inf
+    controller.snapshot_ready.emit(snap)  # an exception here fails the test (pytest-qt)
+    panel.show_neuron_map((1, 0))
+    panel.show_neuron_map(None)
+    shown = panel.curve_item if dataset == "sine" else panel.boundary_item
+    assert shown.isVisible()
+
+
+def test_upsampling_is_bilinear_at_the_pixel_centres():
+    xs = np.linspace(-6, 6, 48)
+    ys = np.linspace(-2, 4, 48)
+    gx, gy = np.meshgrid(xs, ys)
+    fine = upsample(3.0 * gx - 2.0 * gy)  # bilinear interpolation keeps linear functions
+    rect = QRectF(-6, -2, 12, 6)
+    px, py = pixel_centres(fine, rect)
+    assert fine.shape == (48 * BOUNDARY_UPSAMPLE, 48 * BOUNDARY_UPSAMPLE)
+    np.testing.assert_allclose(fine, 3.0 * px - 2.0 * py, atol=1e-4)
+
+
+def test_contour_segments_trace_a_level_set():
+    axis = np.linspace(-6, 6, 48)
+    gx, gy = np.meshgrid(axis, axis)
+    points = contour_segments(np.hypot(gx, gy), (-6, 6, -6, 6), 3.0)
+    assert len(points) > 40 and len(points) % 2 == 0
+    np.testing.assert_allclose(np.hypot(points[:, 0], points[:, 1]), 3.0, atol=0.02)
+    # A saddle cell gives two segments, and none where nothing crosses.
+    saddle = contour_segments(np.array([[1.0, -1.0], [-1.0, 1.0]]), (0, 1, 0, 1), 0.0)
+    assert saddle.shape == (4, 2)
+    assert len(contour_segments(np.ones((5, 5)), (0, 1, 0, 1), 0.0)) == 0
