@@ -138,6 +138,7 @@ class MainWindow(QMainWindow):
         self._training_status = QLabel()
         self.statusBar().addPermanentWidget(self._training_status)
         self._summary = QLabel()
+        self._summary.setContentsMargins(12, 0, 4, 0)  # apart from the training readout
         self.statusBar().addPermanentWidget(self._summary)
         for source in (self.canvas, self.data_panel, self.settings_panel):
             source.message.connect(self.show_message)
@@ -271,7 +272,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- layout and settings
     def _restore_layout(self) -> None:
-        self.resizeDocks([self.plots_dock], [230], Qt.Vertical)
+        self.resizeDocks([self.plots_dock], [250], Qt.Vertical)
         self._default_state = self.saveState()
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
