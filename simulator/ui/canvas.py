@@ -5,15 +5,33 @@ undoable command); an edit the document refuses (ValueError) becomes an inline n
 ``message`` signal, never a dialog.  Values (weights, biases) are restyled in place; a change of
 structure rebuilds the scene.  Big layers (more than ``MAX_FULL_COLUMN`` neurons) are drawn as a
 compact block: a few representative neurons, the rest counted, their connections bundled.
+
+Attached to a TrainingController (:meth:`NetworkCanvas.attach`), the canvas draws its snapshots:
+the phase that just ran (forward: activations flowing left to right; backward: dL/dw and
+δ = dL/dz flowing right to left; update: Δw, then the new weights), or while playing the
+weights or the gradients (:meth:`NetworkCanvas.set_mode`).  Each snapshot only restyles the
+existing items; on 2-D data every drawn neuron also shows its output over the input plane.
+A legend in the corner always says what colour and thickness mean.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtCore import (
+    QEasingCurve,
+    QEvent,
+    QPoint,
+    QPointF,
+    QRectF,
+    Qt,
+    QTimer,
+    QVariantAnimation,
+    Signal,
+)
 from PySide6.QtGui import QAction, QKeySequence, QPainter, QPainterPath, QTransform
 from PySide6.QtWidgets import (
     QFrame,
@@ -31,22 +49,30 @@ from simulator.app.document import Document
 from simulator.engine.activations import ACTIVATIONS
 from simulator.ui.canvas_items import (
     BUTTON_SIZE,
+    MAP_GAP,
+    MAP_SIZE,
     MAX_WIDTH,
+    PEN_LEVELS,
     RADIUS,
     BlockItem,
     BundleItem,
     ButtonItem,
+    CanvasLegend,
     ConnectionItem,
     LabelItem,
     LayerHeaderItem,
     NeuronItem,
     Theme,
+    map_images,
+    map_lut,
+    pen_levels,
     text_width,
 )
 
 __all__ = [
     "BlockItem",
     "ButtonItem",
+    "CanvasLegend",
     "ConnectionItem",
     "LayerHeaderItem",
     "NetworkCanvas",
@@ -68,6 +94,13 @@ REFIT_GROWTH = 1.3  # an edit that leaves this much room zooms the view back in
 MIN_SCALE, MAX_SCALE = 0.05, 6.0
 NOTICE_MS = 6000
 PLAIN_FAN = 8  # between columns of more drawn neurons than this, the widest line is thinner
+MODES = ("weights", "gradients")  # what the connections show while playing
+FORWARD_MS = 600  # the forward pass's wave, input column to output column
+BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
+SETTLE_MS = 700  # after an update: Δw is shown this long, then the new weights
+LEGEND_MARGIN = 10
+# Bounded activations colour their maps on a fixed range; the others by the column's largest.
+_MAP_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
 def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> float | None:
@@ -135,19 +168,48 @@ def _layout(sizes: list[int]) -> list[_Column]:
     return columns
 
 
+@dataclass
+class _Display:
+    """What the items show: one value per connection and per neuron, and what they mean.
+
+    ``edges[i]`` (fan_in, fan_out) for weight layer i, drawn against ``edge_scales[i]``;
+    ``nodes[k]`` (size,) for column k or None (a plain face).  ``stages`` orders an animated
+    display: each stage restyles weight layer ``layer`` (None: none) and fills column ``column``.
+    """
+
+    kind: str  # "weights", "forward", "backward", "update", "gradients", "values"
+    edges: list
+    edge_label: str  # "w", "dL/dw", "Δw"
+    edge_scales: list
+    nodes: list
+    node_label: str  # "b", "a", "δ", "Δb"
+    node_scales: list
+    stages: list = dataclasses.field(default_factory=list)
+    title: str = ""
+
+
+def _finite_max(values: np.ndarray) -> float:
+    """max |values| over the finite entries (0 if none)."""
+    a = np.abs(values)
+    a = a[np.isfinite(a)]
+    return float(a.max()) if a.size else 0.0
+
+
 class NetworkCanvas(QGraphicsView):
-    """Draws ``document``'s network and edits it by clicks, menus and keys."""
+    """Draws ``document``'s network and edits it by clicks, menus and keys; once attached to a
+    TrainingController, draws its snapshots (phases, weights or gradients, per-neuron maps)."""
 
     message = Signal(str)  # an edit was refused: the reason, for the status bar
     selection_changed = Signal(object)  # SelectedNeuron | SelectedConnection | None
+    mode_changed = Signal(str)  # "weights" | "gradients": what connections show while playing
+    neuron_hovered = Signal(object)  # (column, index) of the neuron under the mouse, or None
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
         self._doc = document
         self._scene = QGraphicsScene(self)
         self.setScene(self._scene)
-        self.setRenderHints(QPainter.RenderHint.Antialiasing
-                            | QPainter.RenderHint.TextAntialiasing)
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
         self.setDragMode(QGraphicsView.DragMode.ScrollHandDrag)
         self.setTransformationAnchor(QGraphicsView.ViewportAnchor.AnchorUnderMouse)
         self.setResizeAnchor(QGraphicsView.ViewportAnchor.AnchorViewCenter)
@@ -174,6 +236,39 @@ class NetworkCanvas(QGraphicsView):
         self._display_label = "w"
         self._user_zoomed = False
         self._press_item: QGraphicsItem | None = None
+        # Training: the controller, the last snapshot drawn and what the items show now.
+        self._controller = None
+        self._mode = "weights"
+        self._snapshot = None
+        self._pause_pending = False  # the controller paused: its next snapshot shows the mode
+        self._after_play = False  # the snapshot drawn came while playing, or with the pause
+        self._shown: _Display | None = None
+        self._maps = False  # the neurons have map slots (2-D data, attached)
+        self._lut: np.ndarray | None = None
+        self._layer_items: list[list[ConnectionItem]] = []  # per weight layer, drawn ones
+        self._layer_names: list[list[str]] = []
+        self._layer_index: list[tuple[np.ndarray, np.ndarray]] = []  # their (rows, columns)
+        self._widths: list[float] = []  # per weight layer: the widest pen
+        self._pens: dict[float, tuple] = {}  # widest pen -> pen_levels(), for this theme
+        self._column_items: list[list[NeuronItem]] = []
+        self._hovered: tuple[int, int] | None = None
+        self._wave: _Display | None = None  # the animated display and how far it got
+        self._wave_done = 0
+        self._glowing: list = []
+        self._wave_anim = QVariantAnimation(self)
+        self._wave_anim.setStartValue(0.0)
+        self._wave_anim.setEasingCurve(QEasingCurve.Type.Linear)
+        self._wave_anim.valueChanged.connect(self._on_wave_value)
+        self._wave_anim.finished.connect(self._finish_wave)
+        self._settle_timer = QTimer(self)
+        self._settle_timer.setSingleShot(True)
+        self._settle_timer.setInterval(SETTLE_MS)
+        self._settle_timer.timeout.connect(self._on_settle)
+        self._refresh_timer = QTimer(self)  # after a rebuild: ask the controller for a snapshot
+        self._refresh_timer.setSingleShot(True)
+        self._refresh_timer.setInterval(0)
+        self._refresh_timer.timeout.connect(self._on_refresh)
+        self.legend = CanvasLegend(Theme.from_widget(self), self.viewport())
 
         self.notice = QLabel(self.viewport())
         self.notice.setObjectName("canvasNotice")
@@ -224,8 +319,17 @@ class NetworkCanvas(QGraphicsView):
         viewport position ``pos``, or None over empty canvas."""
         for item in self.items(pos):
             while item is not None:
-                if isinstance(item, (NeuronItem, ConnectionItem, ButtonItem, LayerHeaderItem,
-                                     BlockItem, BundleItem)):
+                if isinstance(
+                    item,
+                    (
+                        NeuronItem,
+                        ConnectionItem,
+                        ButtonItem,
+                        LayerHeaderItem,
+                        BlockItem,
+                        BundleItem,
+                    ),
+                ):
                     return item
                 item = item.parentItem()
         return None
@@ -244,10 +348,12 @@ class NetworkCanvas(QGraphicsView):
     def _fitting_scale(self) -> float | None:
         rect = self._scene.sceneRect()
         view = self.viewport().rect()
-        if rect.isEmpty() or view.width() < 2 or view.height() < 2:
+        # The legend sits in the bottom corner: the fitted network stays clear of it.
+        height = view.height() - self.legend.height() - LEGEND_MARGIN
+        if rect.isEmpty() or view.width() < 2 or height < 2:
             return None
         # A hair under the exact fit, so rounding never brings up the scroll bars.
-        fitting = min(view.width() / rect.width(), view.height() / rect.height()) * 0.995
+        fitting = min(view.width() / rect.width(), height / rect.height()) * 0.995
         return min(fitting, MAX_FIT_SCALE)
 
     def _keep_fitted(self) -> None:
@@ -316,6 +422,7 @@ class NetworkCanvas(QGraphicsView):
             tuple(layer.use_bias for layer in net.layers),
             tuple(self._column_labels(0, net.sizes[0])),
             tuple(self._column_labels(len(net.sizes) - 1, net.sizes[-1])),
+            self._maps_wanted(),
         )
 
     def _column_labels(self, k: int, size: int) -> list[str]:
@@ -351,12 +458,20 @@ class NetworkCanvas(QGraphicsView):
             self._connections.clear()
             self._headers.clear()
             self._buttons.clear()
+            self._wave = None  # its items are gone
+            self._glowing = []
+            self._wave_anim.stop()
+            self._settle_timer.stop()
             self._theme = Theme.from_widget(self)
+            self._lut = map_lut(self._theme.background)
+            self._pens = {}
+            self.legend.set_theme(self._theme)
             self.setBackgroundBrush(self._theme.background)
             self._display = None
             self._display_label = "w"
             self._structure = structure
             self._sizes = structure[0]
+            self._maps = structure[-1]
             self._labels = {k: self._column_labels(k, n) for k, n in enumerate(net.sizes)}
             columns = _layout(net.sizes)
             self._build_columns(columns)
@@ -364,7 +479,17 @@ class NetworkCanvas(QGraphicsView):
             self._build_headers(columns)
             rect = self._root.childrenBoundingRect()
             self._scene.setSceneRect(rect.adjusted(-30, -24, 30, 30))
+            self._widths = []
+            for i in range(len(net.layers)):
+                fan = max(
+                    len(visible_indices(net.sizes[i])), len(visible_indices(net.sizes[i + 1]))
+                )
+                # dense meshes stay legible
+                self._widths.append(MAX_WIDTH * min(1.0, PLAIN_FAN / fan) ** 0.8)
             self._apply_values()
+            self._redraw_snapshot()
+            if self._hovered is not None:
+                self._on_neuron_hovered(None)  # its item is gone
             if sizes_changed:
                 self._selection_key = None
             self._reselect()
@@ -373,31 +498,72 @@ class NetworkCanvas(QGraphicsView):
         self._on_scene_selection_changed()
         self._keep_fitted()
 
+    def _redraw_snapshot(self) -> None:
+        """After a rebuild: the last snapshot again if it still fits (no animation), else a
+        fresh one from the controller once the document's signals have all arrived."""
+        if self._controller is None:
+            return
+        snap = self._snapshot
+        if snap is not None and self._fits(snap):
+            kind = self._mode if self._after_play else snap.shown or "weights"
+            self._draw_maps(snap)
+            self._show(snap, kind, animate=False)
+        elif not self._controller.playing:
+            self._refresh_timer.start()
+
+    @property
+    def _out(self) -> float:
+        """Where a neuron's connections leave it: the circle's edge, or its map's."""
+        return RADIUS + (MAP_GAP + MAP_SIZE if self._maps else 0.0)
+
     def _build_columns(self, columns: list[_Column]) -> None:
         theme = self._theme
+        net = self._doc.network
         last = len(columns) - 1
+        self._column_items = []
         for col in columns:
             k = col.k
             kind = "input" if k == 0 else "output" if k == last else "hidden"
             labels = self._labels[k]
+            has_bias = k > 0 and net.layers[k - 1].use_bias
+            items = []
             for j in col.shown:
-                item = NeuronItem(k, j, labels[j], kind, QPointF(col.x, col.ys[j]), theme,
-                                  self._root)
+                item = NeuronItem(
+                    k,
+                    j,
+                    labels[j],
+                    kind,
+                    QPointF(col.x, col.ys[j]),
+                    theme,
+                    self._root,
+                    has_bias=has_bias,
+                    map_slot=self._maps,
+                )
+                item.on_hover = self._on_neuron_hovered
                 self._neurons[(k, j)] = item
+                items.append(item)
                 if kind == "input":
                     LabelItem(labels[j], theme.font, theme.text, item).place(
-                        -RADIUS - 7, 0, Qt.AlignmentFlag.AlignRight)
+                        -RADIUS - 7, 0, Qt.AlignmentFlag.AlignRight
+                    )
                 elif kind == "output":
                     LabelItem(labels[j], theme.font, theme.text, item).place(
-                        RADIUS + 7, 0, Qt.AlignmentFlag.AlignLeft)
+                        self._out + 7, 0, Qt.AlignmentFlag.AlignLeft
+                    )
+            self._column_items.append(items)
             if col.compact:
                 self._build_block(col, kind)
 
     def _build_block(self, col: _Column, kind: str) -> None:
         theme = self._theme
         half = RADIUS + 17
-        block = BlockItem(col.k, QRectF(col.x - half, col.top, 2 * half, col.bottom - col.top),
-                          theme, self._root)
+        right = self._out + 10 if self._maps else half
+        block = BlockItem(
+            col.k,
+            QRectF(col.x - half, col.top, half + right, col.bottom - col.top),
+            theme,
+            self._root,
+        )
         noun = {"input": "inputs", "output": "outputs", "hidden": "neurons"}[kind]
         count = LabelItem(f"{col.size:,} {noun}", theme.font, theme.text, block)
         count.place(col.x, col.bottom + 12, Qt.AlignmentFlag.AlignHCenter)
@@ -411,16 +577,28 @@ class NetworkCanvas(QGraphicsView):
 
     def _build_connections(self, columns: list[_Column]) -> None:
         theme = self._theme
+        self._layer_items, self._layer_names, self._layer_index = [], [], []
         for i in range(len(columns) - 1):
             src, dst = columns[i], columns[i + 1]
             if src.compact or dst.compact:
                 self._build_bundle(i, src, dst)
+            items, names = [], []
             for r in src.shown:
-                p1 = QPointF(src.x + RADIUS, src.ys[r])
+                p1 = QPointF(src.x + self._out, src.ys[r])
                 for c in dst.shown:
                     p2 = QPointF(dst.x - RADIUS, dst.ys[c])
-                    self._connections[(i, r, c)] = ConnectionItem(i, r, c, p1, p2, theme,
-                                                                  self._root)
+                    item = ConnectionItem(i, r, c, p1, p2, theme, self._root)
+                    self._connections[(i, r, c)] = item
+                    items.append(item)
+                    names.append(f"{self._labels[i][r]} → {self._labels[i + 1][c]}")
+            self._layer_items.append(items)
+            self._layer_names.append(names)
+            self._layer_index.append(
+                (
+                    np.array([it.source for it in items], dtype=np.intp),
+                    np.array([it.target for it in items], dtype=np.intp),
+                )
+            )
 
     def _build_bundle(self, i: int, src: _Column, dst: _Column) -> None:
         def span(col: _Column) -> tuple[float, float]:
@@ -428,7 +606,7 @@ class NetworkCanvas(QGraphicsView):
                 return col.top + 6, col.bottom - 6
             return col.ys[col.shown[0]], col.ys[col.shown[-1]]
 
-        x1, x2 = src.x + RADIUS + 17, dst.x - RADIUS - 17
+        x1, x2 = src.x + (self._out + 10 if self._maps else RADIUS + 17), dst.x - RADIUS - 17
         (a1, b1), (a2, b2) = span(src), span(dst)
         path = QPainterPath(QPointF(x1, a1))
         path.cubicTo(QPointF((x1 + x2) / 2, a1), QPointF((x1 + x2) / 2, a2), QPointF(x2, a2))
@@ -465,25 +643,52 @@ class NetworkCanvas(QGraphicsView):
                 header.add_text("follows the data", theme.small_font, theme.muted, top + 36)
             else:
                 layer = net.layers[k - 1]
-                act = ButtonItem("activation", k, theme, (w - 16, 22),
-                                 text=ACTIVATIONS[layer.activation].title,
-                                 tooltip="Activation of this layer (click to change)")
+                act = ButtonItem(
+                    "activation",
+                    k,
+                    theme,
+                    (w - 16, 22),
+                    text=ACTIVATIONS[layer.activation].title,
+                    tooltip="Activation of this layer (click to change)",
+                )
                 self._add_button(header, act, rect.left() + 8, top + 28, k)
-                bias = ButtonItem("bias", k, theme, (62, 20), text="bias",
-                                  checked=layer.use_bias,
-                                  tooltip="Bias on/off for this layer's neurons")
+                bias = ButtonItem(
+                    "bias",
+                    k,
+                    theme,
+                    (62, 20),
+                    text="bias",
+                    checked=layer.use_bias,
+                    tooltip="Bias on/off for this layer's neurons",
+                )
                 self._add_button(header, bias, col.x - 31, top + 56, k)
             if 0 < k < last:
                 s = BUTTON_SIZE
-                self._add_button(header, ButtonItem("remove_neuron", k, theme, (s, s),
-                                                    tooltip="Remove a neuron (the last)"),
-                                 rect.left() + 6, y_count - s / 2, k)
-                self._add_button(header, ButtonItem("add_neuron", k, theme, (s, s),
-                                                    tooltip="Add a neuron"),
-                                 rect.right() - 6 - s, y_count - s / 2, k)
-                self._add_button(header, ButtonItem("remove_layer", k, theme, (s - 2, s - 2),
-                                                    tooltip="Remove this layer"),
-                                 rect.right() - s - 3, top + 5, k)
+                self._add_button(
+                    header,
+                    ButtonItem(
+                        "remove_neuron", k, theme, (s, s), tooltip="Remove a neuron (the last)"
+                    ),
+                    rect.left() + 6,
+                    y_count - s / 2,
+                    k,
+                )
+                self._add_button(
+                    header,
+                    ButtonItem("add_neuron", k, theme, (s, s), tooltip="Add a neuron"),
+                    rect.right() - 6 - s,
+                    y_count - s / 2,
+                    k,
+                )
+                self._add_button(
+                    header,
+                    ButtonItem(
+                        "remove_layer", k, theme, (s - 2, s - 2), tooltip="Remove this layer"
+                    ),
+                    rect.right() - s - 3,
+                    top + 5,
+                    k,
+                )
         # "+" between every two columns: insert a hidden layer there.
         for k in range(1, len(columns)):
             x = (columns[k - 1].x + columns[k].x) / 2
@@ -493,8 +698,9 @@ class NetworkCanvas(QGraphicsView):
             add.setPos(x - s / 2, top + 15 - s / 2)
             self._connect_button(add, k)
 
-    def _add_button(self, header: LayerHeaderItem, button: ButtonItem, x: float, y: float,
-                    k: int) -> None:
+    def _add_button(
+        self, header: LayerHeaderItem, button: ButtonItem, x: float, y: float, k: int
+    ) -> None:
         header.add_button(button, x, y)
         self._connect_button(button, k)
 
@@ -512,74 +718,488 @@ class NetworkCanvas(QGraphicsView):
 
     # ----------------------------------------------------------------- values
     def _apply_values(self) -> None:
-        """Restyle every connection and neuron from the current values (no rebuild)."""
+        """Restyle every connection and neuron from the document (no rebuild): its weights and
+        biases, or the values given to :meth:`set_display_values`."""
+        self._stop_motion()
         net = self._doc.network
         values = self._display
-        if values is not None and [v.shape for v in values] != [la.weights.shape
-                                                               for la in net.layers]:
+        if values is not None and [v.shape for v in values] != [
+            la.weights.shape for la in net.layers
+        ]:
             values = self._display = None
-        label = self._display_label
-        scales = []
-        for i, layer in enumerate(net.layers):
-            shown = layer.weights if values is None else values[i]
-            live = np.abs(shown[layer.mask]) if values is None else np.abs(shown)
-            scales.append(float(live.max()) if live.size else 0.0)
-        widths = []
-        for i in range(len(net.layers)):
-            fan = max(len(visible_indices(net.sizes[i])), len(visible_indices(net.sizes[i + 1])))
-            widths.append(MAX_WIDTH * min(1.0, PLAIN_FAN / fan) ** 0.8)  # dense meshes stay legible
-        for (i, r, c), item in self._connections.items():
-            layer = net.layers[i]
-            removed = not layer.mask[r, c]
-            name = f"{self._labels[i][r]} → {self._labels[i + 1][c]}"
-            w = float(layer.weights[r, c])
-            if removed:
-                tip = f"removed: {name}\nclick to restore"
-                value = 0.0
-            elif values is None:
-                tip = f"w = {w:.4f}  ({name})"
-                value = w
-            else:
-                value = float(values[i][r, c])
-                tip = f"{label} = {value:.4g}  ({name})\nw = {w:.4f}"
-            item.set_value(value, scales[i], removed, tip, widths[i])
-        bias_scales = [float(np.abs(la.bias).max()) if la.use_bias and la.bias.size else 0.0
-                       for la in net.layers]
-        for (k, j), item in self._neurons.items():
-            if k == 0:
-                item.set_value(None, 0.0, f"{item.name} (input {j + 1})")
-                continue
-            layer = net.layers[k - 1]
-            if layer.use_bias:
-                b = float(layer.bias[j])
-                item.set_value(b, bias_scales[k - 1], f"{item.name}: b = {b:.4f}")
-            else:
-                item.set_value(None, 0.0, f"{item.name}: no bias (this layer's bias is off)")
-        self._describe_bundles(scales)
+        weights = [la.weights for la in net.layers]
+        biases = [la.bias for la in net.layers]
+        if values is None:
+            shown = self._weights_display(weights, biases, "Weights and biases")
+        else:
+            label = self._display_label
+            shown = self._weights_display(weights, biases, f"Connections show {label}")
+            shown.kind, shown.edge_label, shown.edges = "values", label, list(values)
+            shown.edge_scales = [_finite_max(v) for v in values]
+        self._apply(shown)
+        self._update_legend(shown)
+        self._describe_bundles(weights)
 
-    def _describe_bundles(self, scales: list[float]) -> None:
+    def _weights_display(self, weights: list, biases: list, title: str) -> _Display:
+        net = self._doc.network
+        layers = net.layers
+        return _Display(
+            kind="weights",
+            edges=list(weights),
+            edge_label="w",
+            edge_scales=[_finite_max(w[la.mask]) for w, la in zip(weights, layers)],
+            nodes=[None] + [b if la.use_bias else None for b, la in zip(biases, layers)],
+            node_label="b",
+            node_scales=[0.0]
+            + [_finite_max(b) if la.use_bias else 0.0 for b, la in zip(biases, layers)],
+            title=title,
+        )
+
+    def _forward_display(self, snap) -> _Display:
+        shown = self._snapshot_weights(snap, "Forward pass: values flow left to right")
+        shown.kind = "forward"
+        shown.nodes = [snap.inputs.mean(axis=0)] + [a.mean(axis=0) for a in snap.activations]
+        shown.node_label = "a"
+        shown.node_scales = [_finite_max(v) for v in shown.nodes]
+        shown.stages = [(None, 0)] + [(i, i + 1) for i in range(len(snap.activations))]
+        return shown
+
+    def _gradient_display(self, snap, kind: str) -> _Display:
+        """dL/dw on the connections and δ on the neurons, both against the network's largest:
+        a layer whose gradients vanish looks thin next to the others."""
+        layers = self._doc.network.layers
+        edges = [dw for dw, _ in snap.gradients]
+        edge_max = max(_finite_max(dw[la.mask]) for dw, la in zip(edges, layers))
+        # The engine's δ rows carry the batch's 1/n (L is the batch's mean loss), so their sum
+        # is the batch mean of each sample's own dℓ/dz, which is also dL/db.
+        nodes = [None] + [d.sum(axis=0) for d in snap.deltas]
+        node_max = max(_finite_max(v) for v in nodes[1:])
+        title = (
+            "Backward pass: gradients flow right to left"
+            if kind == "backward"
+            else self._mode_title(snap, "gradients")
+        )
+        shown = _Display(
+            kind,
+            edges,
+            "dL/dw",
+            [edge_max] * len(edges),
+            nodes,
+            "δ",
+            [node_max] * len(nodes),
+            title=title,
+        )
+        if kind == "backward":
+            last = len(edges)
+            shown.stages = [(None, last)] + [(i, i) for i in reversed(range(last))]
+        return shown
+
+    def _update_display(self, snap) -> _Display:
+        layers = self._doc.network.layers
+        edges = [dw for dw, _ in snap.updates]
+        edge_max = max(_finite_max(dw[la.mask]) for dw, la in zip(edges, layers))
+        nodes = [None] + [db if la.use_bias else None for (_, db), la in zip(snap.updates, layers)]
+        node_max = max([_finite_max(v) for v in nodes[1:] if v is not None] or [0.0])
+        return _Display(
+            "update",
+            edges,
+            "Δw",
+            [edge_max] * len(edges),
+            nodes,
+            "Δb",
+            [node_max] * len(nodes),
+            title="Update: gradient descent just moved every weight",
+        )
+
+    def _snapshot_weights(self, snap, title: str) -> _Display:
+        return self._weights_display(
+            [w for w, _ in snap.weights], [b for _, b in snap.weights], title
+        )
+
+    def _apply(self, shown: _Display) -> None:
+        """Show ``shown`` on every item at once."""
+        self._shown = shown
+        for i in range(len(self._layer_items)):
+            self._apply_layer(shown, i)
+        for k in range(len(self._column_items)):
+            self._apply_column(shown, k)
+
+    def _apply_layer(self, shown: _Display, i: int) -> None:
+        items = self._layer_items[i]
+        if not items:
+            return
+        layer = self._doc.network.layers[i]
+        rows, cols = self._layer_index[i]
+        values = np.asarray(shown.edges[i])[rows, cols].tolist()
+        weights = layer.weights[rows, cols].tolist() if shown.edge_label != "w" else values
+        removed = (~layer.mask[rows, cols]).tolist()
+        names = self._layer_names[i]
+        scale, width, label = shown.edge_scales[i], self._widths[i], shown.edge_label
+        # One cached pen per sign and level (QPen is shared, not copied): a frame makes none.
+        pens = self._pens.get(width)
+        if pens is None:
+            pens = self._pens[width] = pen_levels(self._theme, width)
+        with np.errstate(all="ignore"):
+            t = np.abs(np.asarray(values)) / scale if scale > 0 else np.zeros(len(values))
+        t = np.clip(np.nan_to_num(t, nan=0.0, posinf=1.0), 0.0, 1.0)
+        levels = np.rint(t * (PEN_LEVELS - 1)).astype(np.intp).tolist()
+        rows = zip(items, values, weights, removed, names, levels)
+        for item, value, w, gone, name, level in rows:
+            if gone:
+                item.set_value(0.0, scale, True, f"removed: {name}\nclick to restore", width)
+                continue
+            pen = pens[0 if value >= 0 else 1][level]
+            if label == "w":
+                item.set_pen(value, pen, f"w = {value:.4f}  ({name})")
+            else:
+                item.set_pen(value, pen, f"{label} = {value:.4g}  ({name})\nw = {w:.4f}")
+
+    def _apply_column(self, shown: _Display, k: int) -> None:
+        values = shown.nodes[k]
+        scale, label = shown.node_scales[k], shown.node_label
+        for item in self._column_items[k]:
+            name, j = item.name, item.index
+            if values is None:
+                if k == 0:
+                    tip = f"{name} (input {j + 1})"
+                    if label == "δ":
+                        tip += "\nan input has no δ: nothing before it learns"
+                elif not item.has_bias and label in ("b", "Δb"):
+                    tip = f"{name}: no bias (this layer's bias is off)"
+                else:
+                    tip = f"{name}: not reached yet"
+                item.set_value(None, 0.0, tip)
+                continue
+            v = float(values[j])
+            if label == "b":
+                tip = f"{name}: b = {v:.4f}"
+            elif label == "a":
+                what = "x" if k == 0 else "a"
+                tip = f"{name}: {what} = {v:.4f} (mean over the batch)"
+            elif label == "δ":
+                tip = f"{name}: δ = dL/dz = {v:.4g} (batch mean; also dL/db)"
+            else:
+                tip = f"{name}: {label} = {v:.4g} (just applied)"
+            item.set_value(v, scale, tip)
+
+    def _describe_bundles(self, weights: list) -> None:
         net = self._doc.network
         for item in self._root.childItems():
             if isinstance(item, BundleItem):
                 layer = net.layers[item.layer]
                 total = layer.mask.size
                 removed = total - int(np.count_nonzero(layer.mask))
-                live = np.abs(layer.weights[layer.mask])
+                live = np.abs(weights[item.layer][layer.mask])
                 mean = float(live.mean()) if live.size else 0.0
-                drawn = sum(1 for key in self._connections if key[0] == item.layer)
+                largest = float(live.max()) if live.size else 0.0
+                drawn = len(self._layer_items[item.layer])
                 item.setToolTip(
                     f"{layer.fan_in:,} × {layer.fan_out:,} = {total:,} connections "
                     f"({drawn} drawn one by one)\nmean |w| = {mean:.4f}, "
-                    f"largest |w| = {scales[item.layer]:.4f}, removed: {removed:,}"
+                    f"largest |w| = {largest:.4f}, removed: {removed:,}"
                 )
+
+    # ----------------------------------------------------------------- training snapshots
+    def attach(self, controller) -> None:
+        """Draw ``controller``'s snapshots (a TrainingController) from now on."""
+        if controller is self._controller:
+            return
+        if self._controller is not None:
+            self._controller.snapshot_ready.disconnect(self._on_snapshot)
+            self._controller.playing_changed.disconnect(self._on_playing_changed)
+        self._controller = controller
+        self._snapshot = None
+        controller.snapshot_ready.connect(self._on_snapshot)
+        controller.playing_changed.connect(self._on_playing_changed)
+        self._structure = None  # 2-D data: the neurons get map slots
+        self._rebuild()
+        self._draw(controller.snapshot(), animate=False)
+
+    def mode(self) -> str:
+        """What the connections show while playing: "weights" or "gradients"."""
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        """Show ``mode`` ("weights" or "gradients") while playing; while paused, show it now."""
+        if mode not in MODES:
+            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
+        if mode == self._mode:
+            return
+        self._mode = mode
+        snap = self._snapshot
+        if snap is not None and self._fits(snap):
+            self._stop_motion()
+            self._show(snap, mode, animate=False)
+        self.mode_changed.emit(mode)
+
+    def showing(self) -> str:
+        """What the items show now: "weights", "forward", "backward", "update", "gradients"
+        (or "values", given to set_display_values)."""
+        return self._shown.kind if self._shown is not None else "weights"
+
+    def is_animating(self) -> bool:
+        """A phase's wave is running, or an update's Δw has not settled to the weights yet."""
+        return self._wave is not None or self._settle_timer.isActive()
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        # The snapshot that follows a pause shows what playing showed, not an update.
+        self._pause_pending = not playing
+
+    def _on_snapshot(self, snap) -> None:
+        self._draw(snap, animate=True)
+
+    def _fits(self, snap) -> bool:
+        """The snapshot is of the network the scene draws."""
+        shapes = [tuple(w.shape) for w, _ in snap.weights]
+        sizes = self._sizes
+        return shapes == [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)] and shapes == [
+            la.weights.shape for la in self._doc.network.layers
+        ]
+
+    def _draw(self, snap, animate: bool) -> None:
+        self._refresh_timer.stop()  # this snapshot is fresher than the one it would ask for
+        if not self._fits(snap):
+            if self._structure_key() != self._structure:
+                self._rebuild()  # the document changed and its signal has not reached us yet
+            if not self._fits(snap):
+                return  # a stale snapshot: a newer one follows
+        self._after_play = snap.playing or self._pause_pending
+        kind = self._mode if self._after_play else snap.shown or "weights"
+        if not snap.playing:
+            self._pause_pending = False
+        self._snapshot = snap
+        self._display = None
+        self._stop_motion()
+        self._draw_maps(snap)
+        self._show(snap, kind, animate and not snap.playing)
+        if not snap.playing:
+            self._describe_bundles([w for w, _ in snap.weights])
+
+    def _mode_title(self, snap, mode: str) -> str:
+        if snap.playing:
+            return f"Playing: showing the {mode}"
+        if self._after_play:
+            return f"Paused: showing the {mode}"
+        return (
+            "Gradients of the last backward pass" if mode == "gradients" else "Weights and biases"
+        )
+
+    def _show(self, snap, kind: str, animate: bool) -> None:
+        """Show ``kind`` of ``snap``: a phase (animated if ``animate``) or a mode."""
+        if kind == "forward" and snap.activations is not None and snap.inputs is not None:
+            shown = self._forward_display(snap)
+        elif (
+            kind in ("backward", "gradients")
+            and snap.gradients is not None
+            and snap.deltas is not None
+        ):
+            shown = self._gradient_display(snap, kind)
+        elif kind == "update" and snap.updates is not None and animate:
+            shown = self._update_display(snap)
+        else:
+            title = {
+                "update": "Weights after the update",
+                "gradients": "Weights (no gradients yet: run Backward first)",
+            }.get(kind) or self._mode_title(snap, "weights")
+            shown = self._snapshot_weights(snap, title)
+        if animate and shown.stages:
+            duration = FORWARD_MS if shown.kind == "forward" else BACKWARD_MS
+            self._start_wave(shown, duration)
+        else:
+            self._apply(shown)
+            if animate and shown.kind == "update":
+                self._settle_timer.start()
+        self._update_legend(shown)
+
+    def _on_settle(self) -> None:
+        snap = self._snapshot
+        if snap is None or not self._fits(snap):
+            return
+        shown = self._snapshot_weights(snap, "Weights after the update")
+        self._apply(shown)
+        self._update_legend(shown)
+
+    def _on_refresh(self) -> None:
+        controller = self._controller
+        if controller is not None and not controller.playing:
+            self._draw(controller.snapshot(), animate=False)
+
+    # ----------------------------------------------------------------- the phase's wave
+    def _start_wave(self, shown: _Display, duration: int) -> None:
+        """Fill the columns stage by stage (a forward or backward pass), never blocking."""
+        self._shown = shown
+        self._wave = shown
+        self._wave_done = 0
+        for k in range(len(self._column_items)):
+            self._apply_column(dataclasses.replace(shown, nodes=[None] * len(shown.nodes)), k)
+        if shown.kind == "backward":  # the gradients are not there until the wave brings them
+            for i, items in enumerate(self._layer_items):
+                for item, name in zip(items, self._layer_names[i]):
+                    if not item.removed:
+                        item.set_pending(f"{name}: dL/dw not computed yet")
+        self._wave_anim.setEndValue(float(len(shown.stages)))
+        self._wave_anim.setDuration(duration)
+        self._advance_wave(0.0)
+        self._wave_anim.start()
+
+    def _on_wave_value(self, value) -> None:
+        if self._wave is not None:
+            self._advance_wave(float(value))
+
+    def _advance_wave(self, value: float) -> None:
+        shown = self._wave
+        last = len(shown.stages) - 1
+        stage = min(int(value), last)
+        while self._wave_done <= stage:
+            layer, column = shown.stages[self._wave_done]
+            self._set_glow(0.0)
+            if layer is not None:
+                self._apply_layer(shown, layer)
+            self._apply_column(shown, column)
+            self._glowing = [
+                *(self._layer_items[layer] if layer is not None else []),
+                *self._column_items[column],
+            ]
+            self._wave_done += 1
+        # Each stage lights up, then fades while the wave moves on.
+        self._set_glow(max(0.0, 1.0 - 0.7 * (value - stage)))
+
+    def _set_glow(self, strength: float) -> None:
+        for item in self._glowing:
+            item.set_glow(strength)
+        if strength == 0.0:
+            self._glowing = []
+
+    def _finish_wave(self) -> None:
+        """The end state at once: every stage applied, no glow."""
+        shown = self._wave
+        if shown is None:
+            return
+        self._wave = None
+        self._wave_anim.stop()
+        for layer, column in shown.stages[self._wave_done :]:
+            if layer is not None:
+                self._apply_layer(shown, layer)
+            self._apply_column(shown, column)
+        self._wave_done = len(shown.stages)
+        self._set_glow(0.0)
+
+    def _stop_motion(self) -> None:
+        """A new picture is coming: a running wave or a pending settle jumps to its end."""
+        if self._wave is not None:
+            self._finish_wave()
+        if self._settle_timer.isActive():
+            self._settle_timer.stop()
+            self._on_settle()
+
+    # ----------------------------------------------------------------- per-neuron maps
+    def _maps_wanted(self) -> bool:
+        if self._controller is None:
+            return False
+        try:
+            return self._doc.data.dataset.input_dim == 2
+        except ValueError:
+            return False
+
+    def _draw_maps(self, snap) -> None:
+        """Each drawn neuron's output over the input plane, coloured low (orange) .. high
+        (blue): inputs by their feature's largest |value|, sigmoid and softmax around 0.5,
+        tanh on [-1, 1], the others by their column's largest |a|."""
+        if not self._maps:
+            return
+        shape = snap.grid_shape
+        if (
+            snap.grid_activations is None
+            or snap.grid_inputs is None
+            or shape is None
+            or len(shape) != 2
+        ):
+            return
+        net = self._doc.network
+        columns = [snap.grid_inputs, *snap.grid_activations]
+        if [c.shape[1] for c in columns] != list(net.sizes):
+            return
+        for k, values in enumerate(columns):
+            items = self._column_items[k]
+            drawn = values[:, [item.index for item in items]]
+            with np.errstate(all="ignore"):
+                if k == 0:
+                    magnitude = np.abs(drawn)
+                    largest = np.where(np.isfinite(magnitude), magnitude, 0.0).max(axis=0)
+                    t = drawn / np.where(largest > 0, largest, 1.0)
+                else:
+                    bounds = _MAP_RANGE.get(net.layers[k - 1].activation)
+                    if bounds is not None:
+                        lo, hi = bounds
+                        t = (drawn - (lo + hi) / 2) / ((hi - lo) / 2)
+                    else:
+                        t = drawn / (_finite_max(values) or 1.0)
+            for item, image in zip(items, map_images(t, shape, self._lut)):
+                item.set_map(image)
+
+    def _on_neuron_hovered(self, item: NeuronItem | None) -> None:
+        key = None if item is None else (item.layer, item.index)
+        if key != self._hovered:
+            self._hovered = key
+            self.neuron_hovered.emit(key)
+
+    # ----------------------------------------------------------------- the legend
+    _EDGE_WORDS = {
+        "w": ("weight w", "|w|, relative to the layer's largest"),
+        "dL/dw": ("gradient dL/dw", "|dL/dw|, relative to the network's largest"),
+        "Δw": ("change Δw just applied", "|Δw|, relative to the network's largest"),
+    }
+    _NODE_WORDS = {
+        "b": "the bias b (dashed rim: the layer has no bias)",
+        "a": "the activation a = f(z), mean over the batch (inputs: x)",
+        "δ": "δ = dL/dz, mean over the batch (= dL/db)",
+        "Δb": "the change Δb just applied to the bias",
+    }
+    _NEXT_WORDS = {
+        "forward": "Forward (inputs flow through the layers)",
+        "backward": "Backward (backpropagation computes every gradient)",
+        "update": "Update (gradient descent moves the weights)",
+    }
+
+    def _update_legend(self, shown: _Display) -> None:
+        label = shown.edge_label
+        what, thickness = self._EDGE_WORDS.get(
+            label, (label, f"|{label}|, relative to the layer's largest")
+        )
+        rows = [
+            ("edges", f"Connections show the {what}: blue > 0, orange < 0"),
+            ("", f"thickness ∝ {thickness}"),
+            ("nodes", f"Neurons show {self._NODE_WORDS[shown.node_label]}"),
+        ]
+        if self._maps:
+            rows.append(
+                ("maps", "Maps show each neuron's output over the input plane (x1 →, x2 ↑)")
+            )
+        snap = self._snapshot if self._controller is not None else None
+        if snap is not None:
+            if snap.playing:
+                rows.append(("next", "Every step runs forward, backward and update"))
+            else:
+                rows.append(("next", f"Next: {self._NEXT_WORDS.get(snap.phase, snap.phase)}"))
+        height = self.legend.height()
+        self.legend.set_content(shown.title, rows)
+        self._place_overlays()
+        if self.legend.height() != height and not self._rebuilding:
+            self._keep_fitted()  # a taller legend: the fitted network stays clear of it
+
+    def legend_text(self) -> str:
+        """What the legend says now (its title and rows, one per line)."""
+        return self.legend.text()
 
     # ----------------------------------------------------------------- selection
     def _key_of(self, item: QGraphicsItem) -> SelectedNeuron | SelectedConnection | None:
         if isinstance(item, NeuronItem):
             return SelectedNeuron(item.layer, item.index, item.name)
         if isinstance(item, ConnectionItem):
-            name = f"{self._labels[item.layer][item.source]} → " \
-                   f"{self._labels[item.layer + 1][item.target]}"
+            name = (
+                f"{self._labels[item.layer][item.source]} → "
+                f"{self._labels[item.layer + 1][item.target]}"
+            )
             return SelectedConnection(item.layer, item.source, item.target, name)
         return None
 
@@ -639,21 +1259,25 @@ class NetworkCanvas(QGraphicsView):
         if not layer.use_bias:
             self.show_message("This layer's bias is off: turn it on in the layer's header")
             return
-        value = ask_number(self, "Set bias", f"Bias of {item.name}:",
-                           float(layer.bias[item.index]))
+        value = ask_number(self, "Set bias", f"Bias of {item.name}:", float(layer.bias[item.index]))
         if value is not None:
             self._edit(self._doc.set_bias, item.layer - 1, item.index, value)
 
     def _delete_selection(self) -> None:
-        items = [it for it in self._scene.selectedItems()
-                 if isinstance(it, (NeuronItem, ConnectionItem))]
+        items = [
+            it for it in self._scene.selectedItems() if isinstance(it, (NeuronItem, ConnectionItem))
+        ]
         if not items:
             return
-        connections = [(it.layer, it.source, it.target) for it in items
-                       if isinstance(it, ConnectionItem) and not it.removed]
+        connections = [
+            (it.layer, it.source, it.target)
+            for it in items
+            if isinstance(it, ConnectionItem) and not it.removed
+        ]
         # Highest index first, so the indices still to remove stay valid.
-        neurons = sorted(((it.layer, it.index) for it in items if isinstance(it, NeuronItem)),
-                         reverse=True)
+        neurons = sorted(
+            ((it.layer, it.index) for it in items if isinstance(it, NeuronItem)), reverse=True
+        )
         last = len(self._doc.network.sizes) - 1
         fixed = [(k, j) for k, j in neurons if k in (0, last)]
         neurons = [(k, j) for k, j in neurons if 0 < k < last]
@@ -697,7 +1321,7 @@ class NetworkCanvas(QGraphicsView):
             action = menu.addAction(act.title)
             action.setCheckable(True)
             action.setChecked(name == current)
-            actions[action] = (lambda n=name: self._edit(self._doc.set_activation, k - 1, n))
+            actions[action] = lambda n=name: self._edit(self._doc.set_activation, k - 1, n)
         return menu, actions
 
     def _activation_menu_at(self, k: int, button: ButtonItem) -> None:
@@ -744,8 +1368,11 @@ class NetworkCanvas(QGraphicsView):
         into = [k - 1] if k >= 1 else []
         out_of = [k] if k < last else []
         removed = [i for i in into + out_of if not net.layers[i].mask.all()]
-        add("Restore all connections", lambda: self._restore_all(into + out_of),
-            enabled=bool(removed))
+        add(
+            "Restore all connections",
+            lambda: self._restore_all(into + out_of),
+            enabled=bool(removed),
+        )
 
     def _context_menu(self, item: QGraphicsItem | None) -> tuple[QMenu, dict]:
         menu = QMenu(self)
@@ -777,19 +1404,28 @@ class NetworkCanvas(QGraphicsView):
             else:
                 add("Remove connection", lambda: self._set_connection(i, r, c, False))
                 add("Set weight…", lambda: self._ask_weight(item))
-            add("Restore all connections of this layer",
-                lambda: self._restore_all([i]), not net.layers[i].mask.all())
+            add(
+                "Restore all connections of this layer",
+                lambda: self._restore_all([i]),
+                not net.layers[i].mask.all(),
+            )
         elif isinstance(item, (LayerHeaderItem, BlockItem)):
             menu.addSection(self._column_title(item.layer))
             self._layer_actions(menu, item.layer, actions)
         elif isinstance(item, BundleItem):
-            add("Restore all connections of this layer",
-                lambda: self._restore_all([item.layer]), not net.layers[item.layer].mask.all())
+            add(
+                "Restore all connections of this layer",
+                lambda: self._restore_all([item.layer]),
+                not net.layers[item.layer].mask.all(),
+            )
         else:
             add("Add hidden layer", lambda: self._edit(self._doc.add_layer))
             everything = list(range(len(net.layers)))
-            add("Restore all connections", lambda: self._restore_all(everything),
-                any(not la.mask.all() for la in net.layers))
+            add(
+                "Restore all connections",
+                lambda: self._restore_all(everything),
+                any(not la.mask.all() for la in net.layers),
+            )
         menu.addSeparator()
         fit = add("Fit to view", self.fit)
         fit.setShortcut(QKeySequence("Ctrl+0"))
@@ -818,8 +1454,12 @@ class NetworkCanvas(QGraphicsView):
     def mouseReleaseEvent(self, event) -> None:  # noqa: N802 - Qt's name
         pressed, self._press_item = self._press_item, None
         super().mouseReleaseEvent(event)
-        if (event.button() == Qt.MouseButton.LeftButton and isinstance(pressed, ConnectionItem)
-                and pressed.removed and self.item_at(event.position().toPoint()) is pressed):
+        if (
+            event.button() == Qt.MouseButton.LeftButton
+            and isinstance(pressed, ConnectionItem)
+            and pressed.removed
+            and self.item_at(event.position().toPoint()) is pressed
+        ):
             self._set_connection(pressed.layer, pressed.source, pressed.target, True)
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -857,7 +1497,7 @@ class NetworkCanvas(QGraphicsView):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             steps = event.angleDelta().y() / 120.0
             if steps:
-                self.zoom(1.15 ** steps)
+                self.zoom(1.15**steps)
             event.accept()
             return
         super().wheelEvent(event)
@@ -895,5 +1535,11 @@ class NetworkCanvas(QGraphicsView):
         )
 
     def _place_notice(self) -> None:
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        """The legend in the bottom-left corner, a notice just above it."""
         view = self.viewport().rect()
-        self.notice.move(12, max(0, view.height() - self.notice.height() - 12))
+        legend_top = view.height() - self.legend.height() - LEGEND_MARGIN
+        self.legend.move(LEGEND_MARGIN, max(0, legend_top))
+        self.notice.move(12, max(0, legend_top - self.notice.height() - 6))

@@ -3,19 +3,26 @@
 The items only draw themselves and report clicks; the NetworkCanvas (``canvas.py``) decides
 what a click means and edits the document.  Colours come from a :class:`Theme` built from the
 widget's palette, and a connection's (or a neuron's) look from one function of one value,
-:func:`value_style`, so the same drawing shows weights now and gradients later.
+:func:`value_style`, so the same drawing shows weights, gradients dL/dw or the changes Δw.
+A neuron can carry a small map of its output over the input plane (:func:`map_images`), and
+the :class:`CanvasLegend` overlay says what colour and thickness mean at the moment.
 """
 
 from __future__ import annotations
 
+import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
     QFont,
     QFontMetricsF,
+    QImage,
+    QLinearGradient,
     QPainter,
     QPainterPath,
     QPainterPathStroker,
@@ -31,7 +38,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.ui import thumbnails
+
 RADIUS = 15.0  # a neuron's radius
+MAP_SIZE = 32.0  # a neuron's map of its output over the input plane, drawn right of the circle
+MAP_GAP = 5.0  # between the circle and its map
 MIN_WIDTH, MAX_WIDTH = 0.7, 6.0  # a connection's pen width for |value| 0 .. the layer's largest
 HIT_WIDTH = 9.0  # how wide a thin connection is for the mouse
 BUTTON_SIZE = 20.0
@@ -99,27 +110,53 @@ class Theme:
 
 def magnitude(value: float, scale: float) -> float:
     """|value| relative to ``scale`` (the layer's largest), clamped to [0, 1]."""
-    if not scale > 0:
+    if not scale > 0 or not math.isfinite(scale):
         return 0.0
+    if not math.isfinite(value):
+        return 0.0 if math.isnan(value) else 1.0
     return min(1.0, abs(value) / scale)
 
 
-def value_style(value: float, scale: float, theme: Theme,
-                max_width: float = MAX_WIDTH) -> tuple[QColor, float]:
+def value_style(
+    value: float, scale: float, theme: Theme, max_width: float = MAX_WIDTH
+) -> tuple[QColor, float]:
     """Colour (by sign) and pen width (by magnitude against ``scale``) of a connection."""
     t = magnitude(value, scale)
     # Faded towards the background rather than made translucent: Qt strokes opaque lines
     # about twice as fast, and that is most of a redraw.
-    colour = _mix(theme.background, theme.positive if value >= 0 else theme.negative,
-                  0.28 + 0.72 * t)
+    colour = _mix(
+        theme.background, theme.positive if value >= 0 else theme.negative, 0.28 + 0.72 * t
+    )
     return colour, MIN_WIDTH + (max_width - MIN_WIDTH) * t
+
+
+PEN_LEVELS = 64  # a training frame draws |value| / scale rounded to this many steps
+
+
+def pen_levels(theme: Theme, max_width: float) -> tuple[list[QPen], list[QPen]]:
+    """The pens of :func:`value_style` for t = level / (PEN_LEVELS - 1): (positive, negative)."""
+    book = []
+    for hue in (theme.positive, theme.negative):
+        pens = []
+        for level in range(PEN_LEVELS):
+            t = level / (PEN_LEVELS - 1)
+            pen = QPen(
+                _mix(theme.background, hue, 0.28 + 0.72 * t),
+                MIN_WIDTH + (max_width - MIN_WIDTH) * t,
+            )
+            pen.setCapStyle(_FLAT)
+            pens.append(pen)
+        book.append(pens)
+    return book[0], book[1]
 
 
 def _mix(a: QColor, b: QColor, t: float) -> QColor:
     """The opaque colour a·(1 - t) + b·t."""
-    return QColor.fromRgbF(a.redF() + (b.redF() - a.redF()) * t,
-                           a.greenF() + (b.greenF() - a.greenF()) * t,
-                           a.blueF() + (b.blueF() - a.blueF()) * t)
+    return QColor.fromRgbF(
+        a.redF() + (b.redF() - a.redF()) * t,
+        a.greenF() + (b.greenF() - a.greenF()) * t,
+        a.blueF() + (b.blueF() - a.blueF()) * t,
+    )
 
 
 def value_fill(value: float, scale: float, theme: Theme) -> QColor:
@@ -131,13 +168,16 @@ def value_fill(value: float, scale: float, theme: Theme) -> QColor:
 
 
 def format_value(value: float) -> str:
-    """A short number for a neuron's face: 0, 0.12, -1.3, 12, 1.2e+03."""
+    """A short number for a neuron's face: 0, 0.12, -1.3, 12, 1e3, -3e-7."""
     v = float(value)
     if v == 0:
         return "0"
+    if not math.isfinite(v):
+        return str(v)
     a = abs(v)
     if a >= 1000 or a < 0.005:
-        return f"{v:.0e}"
+        mantissa, exponent = f"{v:.0e}".split("e")
+        return f"{mantissa}e{int(exponent)}"  # 3e-7, not 3e-07: it fits in the circle
     if a >= 100:
         return f"{v:.0f}"
     if a >= 10:
@@ -149,20 +189,43 @@ def format_value(value: float) -> str:
 
 
 class NeuronItem(QGraphicsItem):
-    """Neuron ``index`` of column ``layer`` (0 = inputs); shows its bias by colour and text."""
+    """Neuron ``index`` of column ``layer`` (0 = inputs).
 
-    def __init__(self, layer: int, index: int, name: str, kind: str, centre: QPointF,
-                 theme: Theme, parent: QGraphicsItem | None = None):
+    Shows one value (the bias, its activation a, its δ = dL/dz, its change Δb: the canvas
+    decides) by fill colour and text; a dashed rim when its layer has no bias.  With a map slot
+    it also draws its output over the input plane as a small image right of the circle.
+    """
+
+    def __init__(
+        self,
+        layer: int,
+        index: int,
+        name: str,
+        kind: str,
+        centre: QPointF,
+        theme: Theme,
+        parent: QGraphicsItem | None = None,
+        has_bias: bool = True,
+        map_slot: bool = False,
+    ):
         super().__init__(parent)
         self.layer = layer
         self.index = index
         self.name = name
         self.kind = kind  # "input", "hidden" or "output"
-        self.value: float | None = None  # the bias shown (None: no bias)
+        self.has_bias = kind != "input" and has_bias
+        self.value: float | None = None  # the value shown (None: nothing)
+        self.on_hover: Callable[[NeuronItem | None], None] | None = None
         self._theme = theme
         self._fill = theme.neuron
         self._text = ""
         self._hover = False
+        self._glow = 0.0
+        self._map_slot = map_slot
+        self._map: QImage | None = None
+        right = RADIUS + (MAP_GAP + MAP_SIZE if map_slot else 0.0) + 4
+        r = RADIUS + 4
+        self._rect = QRectF(-r, -r, r + right, 2 * r)
         self.setPos(centre)
         self.setZValue(2)
         self.setFlag(_SELECTABLE)
@@ -170,12 +233,12 @@ class NeuronItem(QGraphicsItem):
         self.setCursor(_POINTING)
 
     def set_value(self, value: float | None, scale: float, tooltip: str) -> None:
-        """Show ``value`` (None: the neuron has no bias) against the layer's ``scale``."""
+        """Show ``value`` (None: nothing, a plain face) against ``scale`` (its largest)."""
         self.value = value
         if value is None:
             self._fill = self._theme.neuron
             self._text = ""
-        elif value == 0:  # as initialised: a plain face and a muted "0"
+        elif value == 0:  # e.g. a bias as initialised: a plain face and a muted "0"
             self._fill = self._theme.neuron
             self._text = "0"
         else:
@@ -184,6 +247,31 @@ class NeuronItem(QGraphicsItem):
         self.setToolTip(tooltip)
         self.update()
 
+    def set_glow(self, strength: float) -> None:
+        """A highlight ring of ``strength`` 0..1 (the animation's wave passing); 0 = none."""
+        if strength != self._glow:
+            self._glow = strength
+            self.update()
+
+    def glow(self) -> float:
+        return self._glow
+
+    def set_map(self, image: QImage | None) -> None:
+        """The neuron's output over the input plane (drawn only if it has a map slot)."""
+        self._map = image
+        if self._map_slot:
+            self.update(self.map_rect())
+
+    def map_image(self) -> QImage | None:
+        return self._map
+
+    def has_map_slot(self) -> bool:
+        return self._map_slot
+
+    @staticmethod
+    def map_rect() -> QRectF:
+        return QRectF(RADIUS + MAP_GAP, -MAP_SIZE / 2, MAP_SIZE, MAP_SIZE)
+
     def fill(self) -> QColor:
         return QColor(self._fill)
 
@@ -191,43 +279,69 @@ class NeuronItem(QGraphicsItem):
         return self._text
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
-        r = RADIUS + 4
-        return QRectF(-r, -r, 2 * r, 2 * r)
+        return self._rect
 
     def shape(self) -> QPainterPath:
         path = QPainterPath()
         path.addEllipse(QPointF(0, 0), RADIUS + 1, RADIUS + 1)
+        if self._map_slot:
+            path.addRect(self.map_rect().adjusted(-MAP_GAP, 0, 0, 0))
         return path
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         theme = self._theme
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        selected = self.isSelected()
+        if self._map_slot:
+            rect = self.map_rect()
+            if self._map is not None:
+                painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                painter.drawImage(rect, self._map)
+            else:
+                painter.fillRect(rect, theme.panel)
+            edge = theme.highlight if selected else theme.text if self._hover else theme.outline
+            painter.setPen(QPen(edge, 2.0 if selected else 1.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRect(rect)
+        if self._glow > 0:
+            halo = QColor(theme.highlight)
+            halo.setAlphaF(0.75 * self._glow)
+            painter.setPen(QPen(halo, 7.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), RADIUS + 1.5, RADIUS + 1.5)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(theme.neuron)
         painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
         painter.setBrush(self._fill)
-        if self.isSelected():
+        if selected:
             pen = QPen(theme.highlight, 3.0)
         else:
             pen = QPen(theme.text if self._hover else theme.outline, 1.6 if self._hover else 1.2)
-        if self.kind != "input" and self.value is None:
+        if self.kind != "input" and not self.has_bias:
             pen.setStyle(Qt.PenStyle.DashLine)  # no bias: a dashed rim
         painter.setPen(pen)
         painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
         if self._text:
             painter.setFont(theme.small_font)
             painter.setPen(theme.text if self.value else theme.muted)
-            painter.drawText(QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS),
-                             Qt.AlignmentFlag.AlignCenter, self._text)
+            painter.drawText(
+                QRectF(-RADIUS - 4, -RADIUS, 2 * RADIUS + 8, 2 * RADIUS),
+                Qt.AlignmentFlag.AlignCenter,
+                self._text,
+            )
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._hover = True
         self.update()
+        if self.on_hover is not None:
+            self.on_hover(self)
         super().hoverEnterEvent(event)
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._hover = False
         self.update()
+        if self.on_hover is not None:
+            self.on_hover(None)
         super().hoverLeaveEvent(event)
 
     def __repr__(self) -> str:
@@ -237,8 +351,7 @@ class NeuronItem(QGraphicsItem):
 class LabelItem(QGraphicsSimpleTextItem):
     """A text that the mouse passes through (neuron labels, counts)."""
 
-    def __init__(self, text: str, font: QFont, colour: QColor,
-                 parent: QGraphicsItem | None = None):
+    def __init__(self, text: str, font: QFont, colour: QColor, parent: QGraphicsItem | None = None):
         super().__init__(text, parent)
         self.setFont(font)
         self.setBrush(colour)
@@ -266,8 +379,16 @@ class ConnectionItem(QGraphicsItem):
     a removed connection (``removed``) is a faint dashed line.
     """
 
-    def __init__(self, layer: int, source: int, target: int, p1: QPointF, p2: QPointF,
-                 theme: Theme, parent: QGraphicsItem | None = None):
+    def __init__(
+        self,
+        layer: int,
+        source: int,
+        target: int,
+        p1: QPointF,
+        p2: QPointF,
+        theme: Theme,
+        parent: QGraphicsItem | None = None,
+    ):
         super().__init__(parent)
         self.layer = layer
         self.source = source
@@ -278,6 +399,7 @@ class ConnectionItem(QGraphicsItem):
         self._line = QLineF(p1, p2)
         self._pen = QPen(theme.outline, MIN_WIDTH)
         self._hover = False
+        self._glow = 0.0
         self._shape: QPainterPath | None = None  # made on the first hit test
         pad = MAX_WIDTH + 4
         x1, y1, x2, y2 = p1.x(), p1.y(), p2.x(), p2.y()
@@ -287,8 +409,9 @@ class ConnectionItem(QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCursor(_POINTING)
 
-    def set_value(self, value: float, scale: float, removed: bool, tooltip: str,
-                  max_width: float = MAX_WIDTH) -> None:
+    def set_value(
+        self, value: float, scale: float, removed: bool, tooltip: str, max_width: float = MAX_WIDTH
+    ) -> None:
         """Show ``value`` against the layer's largest, ``scale``; at most ``max_width`` wide."""
         self.value = float(value)
         self.removed = bool(removed)
@@ -303,6 +426,35 @@ class ConnectionItem(QGraphicsItem):
             self.setZValue(0)
         self.setToolTip(tooltip)
         self.update()
+
+    def set_pen(self, value: float, pen: QPen, tooltip: str) -> None:
+        """Show ``value`` with a ready-made ``pen`` (from :func:`pen_levels`): the fast path of
+        a training frame, which repaints only if the pen changed."""
+        self.value = value
+        if self.removed:
+            self.removed = False
+            self.setZValue(0)
+        self.setToolTip(tooltip)
+        if pen is not self._pen:
+            self._pen = pen
+            self.update()
+
+    def set_pending(self, tooltip: str) -> None:
+        """A faint dotted line: its value is not computed yet (the backward wave is coming)."""
+        self._pen = QPen(
+            _mix(self._theme.background, self._theme.text, 0.25), 1.0, Qt.PenStyle.DotLine
+        )
+        self.setToolTip(tooltip)
+        self.update()
+
+    def set_glow(self, strength: float) -> None:
+        """A highlight behind the line, ``strength`` 0..1 (the animation's active layer)."""
+        if strength != self._glow:
+            self._glow = strength
+            self.update()
+
+    def glow(self) -> float:
+        return self._glow
 
     def pen(self) -> QPen:
         return QPen(self._pen)
@@ -327,8 +479,26 @@ class ConnectionItem(QGraphicsItem):
         if self.isSelected() or self._hover:
             halo = QColor(self._theme.highlight)
             halo.setAlphaF(0.85 if self.isSelected() else 0.35)
-            painter.setPen(QPen(halo, max(self._pen.widthF(), 1.0) + 5, Qt.PenStyle.SolidLine,
-                                Qt.PenCapStyle.RoundCap))
+            painter.setPen(
+                QPen(
+                    halo,
+                    max(self._pen.widthF(), 1.0) + 5,
+                    Qt.PenStyle.SolidLine,
+                    Qt.PenCapStyle.RoundCap,
+                )
+            )
+            painter.drawLine(self._line)
+        elif self._glow > 0:
+            halo = QColor(self._theme.highlight)
+            halo.setAlphaF(0.3 * self._glow)
+            painter.setPen(
+                QPen(
+                    halo,
+                    max(self._pen.widthF(), 1.0) + 3,
+                    Qt.PenStyle.SolidLine,
+                    Qt.PenCapStyle.FlatCap,
+                )
+            )
             painter.drawLine(self._line)
         painter.setPen(self._pen)
         painter.drawLine(self._line)
@@ -352,8 +522,9 @@ class BundleItem(QGraphicsPathItem):
     """The connections of weight layer ``layer`` that a compact column does not draw one by one:
     a faint band between the two columns."""
 
-    def __init__(self, layer: int, path: QPainterPath, theme: Theme,
-                 parent: QGraphicsItem | None = None):
+    def __init__(
+        self, layer: int, path: QPainterPath, theme: Theme, parent: QGraphicsItem | None = None
+    ):
         super().__init__(path, parent)
         self.layer = layer
         self.setBrush(_mix(theme.background, theme.text, 0.07))
@@ -364,8 +535,7 @@ class BundleItem(QGraphicsPathItem):
 class BlockItem(QGraphicsItem):
     """The frame of a compact column (a big layer): holds its count and the "more" gap."""
 
-    def __init__(self, layer: int, rect: QRectF, theme: Theme,
-                 parent: QGraphicsItem | None = None):
+    def __init__(self, layer: int, rect: QRectF, theme: Theme, parent: QGraphicsItem | None = None):
         super().__init__(parent)
         self.layer = layer
         self._rect = QRectF(rect)
@@ -397,9 +567,17 @@ class ButtonItem(QGraphicsObject):
 
     clicked = Signal()
 
-    def __init__(self, kind: str, layer: int, theme: Theme, size: tuple[float, float],
-                 text: str = "", checked: bool = False, tooltip: str = "",
-                 parent: QGraphicsItem | None = None):
+    def __init__(
+        self,
+        kind: str,
+        layer: int,
+        theme: Theme,
+        size: tuple[float, float],
+        text: str = "",
+        checked: bool = False,
+        tooltip: str = "",
+        parent: QGraphicsItem | None = None,
+    ):
         super().__init__(parent)
         self.kind = kind
         self.layer = layer
@@ -445,8 +623,9 @@ class ButtonItem(QGraphicsObject):
         painter.setPen(theme.button_text)
         if self.kind == "activation":
             text_rect = rect.adjusted(6, 0, -16, 0)
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
-                             self.text)
+            painter.drawText(
+                text_rect, Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text
+            )
             cx, cy = rect.right() - 9, rect.center().y()
             arrow = QPainterPath(QPointF(cx - 3.5, cy - 1.5))
             arrow.lineTo(cx + 3.5, cy - 1.5)
@@ -466,14 +645,18 @@ class ButtonItem(QGraphicsObject):
                 painter.setBrush(Qt.BrushStyle.NoBrush)
                 painter.drawPath(tick)
             painter.setPen(theme.button_text)
-            painter.drawText(rect.adjusted(box.width() + 11, 0, -4, 0),
-                             Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft, self.text)
+            painter.drawText(
+                rect.adjusted(box.width() + 11, 0, -4, 0),
+                Qt.AlignmentFlag.AlignVCenter | Qt.AlignmentFlag.AlignLeft,
+                self.text,
+            )
 
     def _paint_glyph(self, painter: QPainter, rect: QRectF) -> None:
         c = rect.center()
         d = rect.width() * 0.22
-        painter.setPen(QPen(self._theme.button_text, 1.7, Qt.PenStyle.SolidLine,
-                            Qt.PenCapStyle.RoundCap))
+        painter.setPen(
+            QPen(self._theme.button_text, 1.7, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap)
+        )
         if self.kind == "remove_layer":
             painter.drawLine(QLineF(c.x() - d, c.y() - d, c.x() + d, c.y() + d))
             painter.drawLine(QLineF(c.x() - d, c.y() + d, c.x() + d, c.y() - d))
@@ -520,8 +703,7 @@ class LayerHeaderItem(QGraphicsObject):
 
     WIDTH = 134.0
 
-    def __init__(self, layer: int, rect: QRectF, theme: Theme,
-                 parent: QGraphicsItem | None = None):
+    def __init__(self, layer: int, rect: QRectF, theme: Theme, parent: QGraphicsItem | None = None):
         super().__init__(parent)
         self.layer = layer
         self.buttons: dict[str, ButtonItem] = {}
@@ -560,3 +742,161 @@ class LayerHeaderItem(QGraphicsObject):
 
 def text_width(text: str, font: QFont) -> float:
     return QFontMetricsF(font).horizontalAdvance(text)
+
+
+# --------------------------------------------------------------------------- per-neuron maps
+
+
+def map_lut(background: QColor) -> np.ndarray:
+    """Playground's orange–neutral–blue map as 256 ARGB32 pixels; index 0 is -1, 255 is +1."""
+    neutral = thumbnails.neutral_for(background.name())
+    rgba = thumbnails.diverging_rgba(np.linspace(-1.0, 1.0, 256), neutral).astype(np.uint32)
+    return (0xFF << 24) | (rgba[:, 0] << 16) | (rgba[:, 1] << 8) | rgba[:, 2]
+
+
+def map_images(t: np.ndarray, shape: tuple[int, int], lut: np.ndarray) -> list[QImage]:
+    """One image per column of ``t`` ((G, m), values in [-1, 1]) sampled on a grid of
+    ``shape`` = (rows, columns), row-major with y growing with the row: drawn with y upward."""
+    t = np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0, posinf=1.0, neginf=-1.0)
+    index = np.clip(np.rint((t + 1.0) * 127.5), 0, 255).astype(np.uint8)
+    rows, cols = shape
+    pixels = lut[index].reshape(rows, cols, -1)[::-1]  # image row 0 is the top: the largest y
+    images = []
+    for j in range(pixels.shape[2]):
+        plane = np.ascontiguousarray(pixels[:, :, j])
+        # .copy(): the image owns its pixels once ``plane`` is gone.
+        images.append(
+            QImage(
+                plane.data, cols, rows, 4 * cols, QImage.Format.Format_ARGB32_Premultiplied
+            ).copy()
+        )
+    return images
+
+
+# --------------------------------------------------------------------------- the legend
+
+
+class CanvasLegend(QWidget):
+    """What colour and thickness mean now: a small panel fixed in the canvas's corner.
+
+    ``set_content(title, rows)`` with rows of (swatch, text); swatch is "edges" (line samples),
+    "nodes" (neuron fills), "maps" (the map's colour bar), "next" (muted text) or "" (text).
+    Mouse events pass through to the canvas.
+    """
+
+    PAD = 6.0
+    SWATCH = 40.0
+    FONT_SCALE = 0.88  # a little smaller than the canvas's text: it must not crowd the network
+
+    def __init__(self, theme: Theme, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.setObjectName("canvasLegend")
+        self._title = ""
+        self._rows: list[tuple[str, str]] = []
+        self.set_theme(theme)
+
+    def set_theme(self, theme: Theme) -> None:
+        self._theme = theme
+        self._font = QFont(theme.font)
+        self._font.setPointSizeF(max(6.0, theme.font.pointSizeF() * self.FONT_SCALE))
+        self._title_font = QFont(self._font)
+        self._title_font.setBold(True)
+        self._resize()
+
+    def set_content(self, title: str, rows: list[tuple[str, str]]) -> None:
+        if title == self._title and rows == self._rows:
+            return
+        self._title = title
+        self._rows = list(rows)
+        self._resize()
+
+    def title(self) -> str:
+        return self._title
+
+    def text(self) -> str:
+        """Everything the legend says, one line per row."""
+        return "\n".join([self._title, *(text for _, text in self._rows)])
+
+    def _line_height(self) -> float:
+        return QFontMetricsF(self._font).height() + 1
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        width = text_width(self._title, self._title_font)
+        for swatch, text in self._rows:
+            indent = 0.0 if swatch == "next" else self.SWATCH + 6
+            width = max(width, indent + text_width(text, self._font))
+        height = self._line_height() * (1 + len(self._rows))
+        return QSize(math.ceil(width + 2 * self.PAD), math.ceil(height + 2 * self.PAD - 2))
+
+    def _resize(self) -> None:
+        self.resize(self.sizeHint())
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        theme = self._theme
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        back = QColor(theme.background)
+        back.setAlphaF(0.92)
+        painter.setPen(QPen(theme.outline, 1.0))
+        painter.setBrush(back)
+        painter.drawRoundedRect(QRectF(self.rect()).adjusted(0.5, 0.5, -0.5, -0.5), 6, 6)
+        line = self._line_height()
+        x0, y = self.PAD, self.PAD
+        painter.setFont(self._title_font)
+        painter.setPen(theme.text)
+        painter.drawText(
+            QRectF(x0, y, self.width(), line), Qt.AlignmentFlag.AlignVCenter, self._title
+        )
+        painter.setFont(self._font)
+        for swatch, text in self._rows:
+            y += line
+            mid = y + line / 2
+            if swatch == "next":
+                painter.setPen(theme.muted)
+                painter.drawText(
+                    QRectF(x0, y, self.width(), line), Qt.AlignmentFlag.AlignVCenter, text
+                )
+                continue
+            self._paint_swatch(painter, swatch, x0, mid)
+            painter.setPen(theme.text)
+            painter.drawText(
+                QRectF(x0 + self.SWATCH + 6, y, self.width(), line),
+                Qt.AlignmentFlag.AlignVCenter,
+                text,
+            )
+        painter.end()
+
+    def _paint_swatch(self, painter: QPainter, swatch: str, x: float, mid: float) -> None:
+        theme = self._theme
+        if swatch == "edges":  # thin and thick, in each sign's colour
+            for k, (colour, width) in enumerate(
+                [
+                    (theme.positive, 1.0),
+                    (theme.positive, 4.5),
+                    (theme.negative, 1.0),
+                    (theme.negative, 4.5),
+                ]
+            ):
+                left = x + k * 10
+                faded = _mix(theme.background, colour, 0.28 + 0.72 * (width > 2))
+                painter.setPen(QPen(faded, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+                painter.drawLine(QLineF(left, mid + 4, left + 7, mid - 4))
+        elif swatch == "nodes":  # a positive and a negative neuron
+            for k, sign in enumerate((1.0, -1.0)):
+                centre = QPointF(x + 7 + k * 18, mid)
+                painter.setPen(QPen(theme.outline, 1.0))
+                painter.setBrush(theme.neuron)
+                painter.drawEllipse(centre, 6, 6)
+                painter.setBrush(value_fill(sign, 1.0, theme))
+                painter.drawEllipse(centre, 6, 6)
+        elif swatch == "maps":  # the colour bar: low (orange) .. high (blue)
+            rect = QRectF(x, mid - 4, self.SWATCH - 4, 8)
+            gradient = QLinearGradient(rect.topLeft(), rect.topRight())
+            gradient.setColorAt(0.0, QColor(thumbnails.ORANGE))
+            gradient.setColorAt(0.5, QColor(thumbnails.neutral_for(theme.background.name())))
+            gradient.setColorAt(1.0, QColor(thumbnails.BLUE))
+            painter.setPen(QPen(theme.outline, 0.8))
+            painter.setBrush(gradient)
+            painter.drawRect(rect)

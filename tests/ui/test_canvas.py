@@ -63,8 +63,10 @@ def point_on(canvas: NetworkCanvas, item) -> QPoint:
     """A viewport point where ``item`` is the canvas item under the mouse."""
     if isinstance(item, ConnectionItem):
         line = item.mapToScene(item.line().p1()), item.mapToScene(item.line().p2())
-        candidates = [line[0] + (line[1] - line[0]) * t
-                      for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)]
+        candidates = [
+            line[0] + (line[1] - line[0]) * t
+            for t in (0.5, 0.4, 0.6, 0.3, 0.7, 0.25, 0.75, 0.2, 0.8)
+        ]
     else:
         candidates = [item.sceneBoundingRect().center()]
     for scene_point in candidates:
@@ -117,8 +119,9 @@ def menu_pick(qtbot, *path: str):
             for depth, text in enumerate(path):
                 action = find(menu, text)
                 assert action.isEnabled(), f"{text!r} is disabled"
-                qtbot.mouseClick(menu, Qt.MouseButton.LeftButton,
-                                 pos=menu.actionGeometry(action).center())
+                qtbot.mouseClick(
+                    menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center()
+                )
                 if depth < len(path) - 1:
                     sub = action.menu()
                     qtbot.waitUntil(sub.isVisible, timeout=2000)
@@ -251,6 +254,20 @@ def test_connection_colour_is_the_sign_and_width_the_magnitude(make_canvas):
     assert hue(big) != hue(neg)
 
 
+def test_legend_explains_the_weights_and_stays_clear_of_the_fitted_network(make_canvas):
+    canvas = make_canvas()
+    text = canvas.legend_text()
+    assert "weight w" in text and "blue > 0, orange < 0" in text and "bias b" in text
+    assert "Next" not in text and "Maps" not in text  # no controller: no phases, no maps
+    assert canvas.legend.isVisible()
+    network = canvas.mapFromScene(canvas.sceneRect()).boundingRect()
+    assert not canvas.legend.geometry().intersects(network)
+    canvas.set_display_values(
+        [np.ones(la.weights.shape) for la in canvas.document.network.layers], label="dL/dw"
+    )
+    assert "dL/dw" in canvas.legend_text()
+
+
 def test_neurons_show_their_bias(make_canvas):
     canvas = make_canvas()
     doc = canvas.document
@@ -369,9 +386,17 @@ def test_header_menu_offers_every_layer_edit(make_canvas, qtbot):
     seen = menu_pick(qtbot, "Restore all connections")
     right_click(qtbot, canvas, pos=pos)
     texts = [t.replace("&", "") for t in check_menu(seen)]
-    for expected in ("Activation", "Bias", "Add neuron", "Remove last neuron", "Remove layer",
-                     "Add layer before", "Add layer after", "Restore all connections",
-                     "Fit to view"):
+    for expected in (
+        "Activation",
+        "Bias",
+        "Add neuron",
+        "Remove last neuron",
+        "Remove layer",
+        "Add layer before",
+        "Add layer after",
+        "Restore all connections",
+        "Fit to view",
+    ):
         assert expected in texts
     assert doc.network.layers[0].mask.all() and doc.network.layers[1].mask.all()
     # activation from the layer's context menu (a submenu)
@@ -380,8 +405,13 @@ def test_header_menu_offers_every_layer_edit(make_canvas, qtbot):
     check_menu(seen)
     assert doc.network.activations[0] == "sigmoid"
     seen = menu_pick(qtbot, "Add layer after")
-    right_click(qtbot, canvas, pos=canvas.mapFromScene(
-        canvas.header_item(1).sceneBoundingRect().bottomLeft() + QPointF(6, -4)))
+    right_click(
+        qtbot,
+        canvas,
+        pos=canvas.mapFromScene(
+            canvas.header_item(1).sceneBoundingRect().bottomLeft() + QPointF(6, -4)
+        ),
+    )
     check_menu(seen)
     assert doc.network.sizes == [2, 8, 4, 1]
 
@@ -509,9 +539,16 @@ def test_784_wide_input_is_drawn_compactly(make_canvas, qtbot):
 
 def wheel(canvas, steps: int, modifiers=Qt.KeyboardModifier.ControlModifier):
     pos = QPointF(canvas.viewport().rect().center())
-    event = QWheelEvent(pos, QPointF(canvas.viewport().mapToGlobal(pos.toPoint())), QPoint(0, 0),
-                        QPoint(0, 120 * steps), Qt.MouseButton.NoButton, modifiers,
-                        Qt.ScrollPhase.NoScrollPhase, False)
+    event = QWheelEvent(
+        pos,
+        QPointF(canvas.viewport().mapToGlobal(pos.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
     QApplication.sendEvent(canvas.viewport(), event)
 
 
@@ -563,8 +600,9 @@ def test_follows_a_dark_palette(make_canvas):
     canvas.setPalette(dark)
     assert canvas.backgroundBrush().color().lightnessF() < 0.2
     assert_canvas_matches(canvas)
-    label = next(it for it in canvas.scene().items()
-                 if isinstance(it, LabelItem) and it.text() == "x1")
+    label = next(
+        it for it in canvas.scene().items() if isinstance(it, LabelItem) and it.text() == "x1"
+    )
     assert label.brush().color().lightnessF() > 0.8
 
 
@@ -580,8 +618,12 @@ def test_ctrl_click_selects_several_and_delete_is_one_undo_step(make_canvas, qtb
     doc = canvas.document
     click(qtbot, canvas, canvas.connection_item(0, 0, 1))
     for item in (canvas.connection_item(0, 1, 6), canvas.neuron_item(1, 3)):
-        qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton,
-                         Qt.KeyboardModifier.ControlModifier, point_on(canvas, item))
+        qtbot.mouseClick(
+            canvas.viewport(),
+            Qt.MouseButton.LeftButton,
+            Qt.KeyboardModifier.ControlModifier,
+            point_on(canvas, item),
+        )
     assert len(canvas.scene().selectedItems()) == 3
     qtbot.keyClick(canvas, Qt.Key.Key_Delete)
     assert doc.network.sizes == [2, 7, 1]
