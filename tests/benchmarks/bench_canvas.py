@@ -110,13 +110,17 @@ def main() -> None:
         bench("deepest full", deep_document(), max(5, args.runs // 3)),
     ]
     print(f"Qt platform: {app.platformName()}, canvas 1200×800, median of {args.runs} runs\n")
-    print("| network | sizes | scene items | neurons drawn | connections drawn "
-          "| rebuild + paint | values + paint | one edit (canvas + document) |")
+    print(
+        "| network | sizes | scene items | neurons drawn | connections drawn "
+        "| rebuild + paint | values + paint | one edit (canvas + document) |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
-        print(f"| {r['network']} | {r['sizes']} | {r['items']} | {r['neurons drawn']} "
-              f"| {r['connections drawn']} | {r['rebuild + paint']:.1f} ms "
-              f"| {r['values + paint']:.1f} ms | {r['edit + undo']:.1f} ms |")
+        print(
+            f"| {r['network']} | {r['sizes']} | {r['items']} | {r['neurons drawn']} "
+            f"| {r['connections drawn']} | {r['rebuild + paint']:.1f} ms "
+            f"| {r['values + paint']:.1f} ms | {r['edit + undo']:.1f} ms |"
+        )
     big = rows[2]["rebuild + paint"]
     verdict = "meets" if big < TARGET_MS else "MISSES"
     print(f"\n784-64-10 full redraw: {big:.1f} ms ({verdict} the {TARGET_MS:.0f} ms target)")

@@ -140,8 +140,10 @@ def main() -> None:
     app.setOrganizationName("BackpropLabBench")
     app.setApplicationName("BackpropLabBench")
     print(f"Qt platform {os.environ['QT_QPA_PLATFORM']}, {os.cpu_count()} cores")
-    print("| example | GUI steps/s | headless steps/s | ratio | snapshots/s | canvas paints/s "
-          "| probe latency p50 / p95 | RSS before → after N steps (history share) |")
+    print(
+        "| example | GUI steps/s | headless steps/s | ratio | snapshots/s | canvas paints/s "
+        "| probe latency p50 / p95 | RSS before → after N steps (history share) |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|---|")
     for example in args.examples:
         headless = headless_rate(example, args.seconds)
