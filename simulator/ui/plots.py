@@ -34,7 +34,7 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
 
-MIN_FRAME_MS = 16  # at most ~60 redraws a second, however often snapshots arrive
+MIN_FRAME_MS = 66  # at most ~15 redraws a second: curves need no more, and it leaves time to train
 HOVER_RATE = 60  # mouse-move readouts per second
 AXIS_WIDTH = 62  # a fixed left axis, so the stacked plots' x axes line up
 TRAIN_COLOR = thumbnails.BLUE
