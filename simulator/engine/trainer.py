@@ -56,6 +56,11 @@ class History:
     def __len__(self) -> int:
         return self._n
 
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the columns (capacity, not just the filled rows)."""
+        return sum(col.nbytes for col in self._cols.values()) + self._norms.nbytes
+
     def _grow(self) -> None:
         cap = len(self._cols["step"]) * 2
         for name, col in self._cols.items():

@@ -11,7 +11,16 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from PySide6.QtCore import QEvent, QRectF, QSettings, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtCore import (
+    QElapsedTimer,
+    QEvent,
+    QRectF,
+    QSettings,
+    QSignalBlocker,
+    QSize,
+    Qt,
+    Signal,
+)
 from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -57,6 +66,7 @@ _REGRESSION_LEVELS = 65  # colour steps of the regression colour map
 # The snapshot's 48² grid is drawn on 3x as many pixels per side, bilinearly interpolated before
 # the colour lookup, so boundaries look smooth rather than blocky (and argmax edges stay crisp).
 BOUNDARY_UPSAMPLE = 3
+PLAYING_FRAME_MS = 66  # the boundary redraws at most ~15 times a second while playing
 _SETTINGS_SHOW_BOUNDARY = "data/showBoundary"
 _LEGEND_BAR = (64, 10)  # the colour bar under the plot, pixels
 _UNIT_RANGE = frozenset({"sigmoid", "softmax"})  # activations whose outputs lie in [0, 1]
@@ -263,6 +273,7 @@ class DataPanel(QWidget):
         self._snapshot: Snapshot | None = None
         self._neuron_key: tuple[int, int] | None = None
         self._stale = False  # a snapshot arrived while the panel was hidden
+        self._boundary_clock = QElapsedTimer()
         self._image_rect: QRectF | None = None
         self._caption_state: tuple | None = None
         self._toggle_state: tuple | None = None
@@ -587,10 +598,19 @@ class DataPanel(QWidget):
 
     def _on_snapshot_ready(self, snapshot: Snapshot) -> None:
         self._snapshot = snapshot
-        if self.isVisible():
-            self._draw_snapshot()
-        else:
+        if not self.isVisible():
             self._stale = True  # drawn when the panel is shown
+        elif (
+            snapshot.playing
+            and self._boundary_clock.isValid()
+            and (self._boundary_clock.elapsed() < PLAYING_FRAME_MS)
+        ):
+            # While playing, the boundary needs no more than ~15 frames a second; the time
+            # goes to training.  The next snapshot (or the pause) draws the latest state.
+            self._stale = True
+        else:
+            self._boundary_clock.start()
+            self._draw_snapshot()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
