@@ -340,41 +340,21 @@ class NetworkCanvas(QGraphicsView):
     def fit(self) -> None:
         """Fit the whole network into the view (Ctrl+0); later edits keep it fitted."""
         self._user_zoomed = False
-        fitted = self._fitting()
-        if fitted is not None:
-            scale, beside = fitted
+        scale = self._fitting_scale()
+        if scale is not None:
             self.setTransform(QTransform.fromScale(scale, scale))
-            self._place_beside_legend(scale, beside)
-            self.centerOn(self.sceneRect().center())
-
-    def _place_beside_legend(self, scale: float, beside: bool) -> None:
-        # Beside the legend: widen the view's scene rect to the left by the legend's width, so
-        # the (centred) network sits in the part of the view right of the legend.
-        rect = self._scene.sceneRect()
-        if beside:
-            rect = rect.adjusted(-(self.legend.width() + LEGEND_MARGIN) / scale, 0, 0, 0)
-        self.setSceneRect(rect)
+            self.centerOn(self._scene.sceneRect().center())
 
     def _fitting_scale(self) -> float | None:
-        fitted = self._fitting()
-        return None if fitted is None else fitted[0]
-
-    def _fitting(self) -> tuple[float, bool] | None:
-        """The fitting scale, and whether the network goes beside the legend (True) rather
-        than above it: whichever leaves the network larger (a wide, short view: beside)."""
         rect = self._scene.sceneRect()
         view = self.viewport().rect()
-        # The legend sits in the bottom-left corner: the fitted network stays clear of it.
+        # The legend sits in the bottom corner: the fitted network stays clear of it.
         height = view.height() - self.legend.height() - LEGEND_MARGIN
-        width = view.width() - self.legend.width() - LEGEND_MARGIN
-        if rect.isEmpty() or view.width() < 2 or view.height() < 2:
+        if rect.isEmpty() or view.width() < 2 or height < 2:
             return None
         # A hair under the exact fit, so rounding never brings up the scroll bars.
-        above = min(view.width() / rect.width(), max(height, 1) / rect.height()) * 0.995
-        beside = min(max(width, 1) / rect.width(), view.height() / rect.height()) * 0.995
-        if beside > above:
-            return min(beside, MAX_FIT_SCALE), True
-        return min(above, MAX_FIT_SCALE), False
+        fitting = min(view.width() / rect.width(), height / rect.height()) * 0.995
+        return min(fitting, MAX_FIT_SCALE)
 
     def _keep_fitted(self) -> None:
         """After an edit: shrink if the network no longer fits, grow only if it would grow by
@@ -382,13 +362,10 @@ class NetworkCanvas(QGraphicsView):
         so a second quick click on a button still hits it."""
         scale = self._fitting_scale()
         if self._user_zoomed or scale is None:
-            self.setSceneRect(self._scene.sceneRect())  # scroll over the whole (new) scene
             return
         current = self.transform().m11()
         if scale < current or scale > current * REFIT_GROWTH:
             self.fit()
-        else:  # the scene may have changed size: keep the network clear of the legend
-            self._place_beside_legend(current, self._fitting()[1])
 
     def zoom(self, factor: float) -> None:
         """Zoom by ``factor`` about the mouse (or the centre); the view stops auto-fitting."""
