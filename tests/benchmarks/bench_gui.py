@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
+import subprocess
 import sys
 import time
 
@@ -136,6 +137,25 @@ def main() -> None:
     parser.add_argument("--memory-steps", type=int, default=100_000)
     parser.add_argument("--examples", nargs="+", default=["xor", "digits"])
     args = parser.parse_args()
+    if len(args.examples) > 1:
+        # One fresh process per example: each measures a single window from a clean start.
+        header = True
+        for example in args.examples:
+            cmd = [
+                sys.executable,
+                __file__,
+                "--seconds",
+                str(args.seconds),
+                "--memory-steps",
+                str(args.memory_steps),
+                "--examples",
+                example,
+            ]
+            out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+            lines = out.strip().splitlines()
+            print("\n".join(lines if header else lines[-1:]), flush=True)
+            header = False
+        return
     app = QApplication(sys.argv)
     app.setOrganizationName("BackpropLabBench")
     app.setApplicationName("BackpropLabBench")
