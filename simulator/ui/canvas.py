@@ -1166,9 +1166,12 @@ class NetworkCanvas(QGraphicsView):
         what, thickness = self._EDGE_WORDS.get(
             label, (label, f"|{label}|, relative to the layer's largest")
         )
+        # One line per kind of item, so the legend stays short in a short canvas.
         rows = [
-            ("edges", f"Connections show the {what}: blue > 0, orange < 0"),
-            ("", f"thickness ∝ {thickness}"),
+            (
+                "edges",
+                f"Connections show the {what}: blue > 0, orange < 0; thickness ∝ {thickness}",
+            ),
             ("nodes", f"Neurons show {self._NODE_WORDS[shown.node_label]}"),
         ]
         if self._maps:
