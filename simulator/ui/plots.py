@@ -673,7 +673,7 @@ class LossPlot(_Page):
         self.loss_plot = _new_plot("loss")
         self.loss_plot.addLegend(offset=(-8, 8))
         self.loss_plot.setAutoVisible(y=True)
-        self.accuracy_plot = _new_plot("accuracy")
+        self.accuracy_plot = _new_plot("acc.")  # short: the strip is low
         # One row at the bottom: accuracy is rarely below a half once training is under way.
         self.accuracy_plot.addLegend(offset=(-8, -2), colCount=2)
         self.accuracy_plot.setYRange(-0.06, 1.06, padding=0)
