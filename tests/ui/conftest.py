@@ -1,6 +1,8 @@
 import pytest
 from PySide6.QtCore import QSettings
 
+from simulator.app.document import Document
+
 
 @pytest.fixture(autouse=True)
 def isolated_settings(tmp_path, qapp):
@@ -11,3 +13,9 @@ def isolated_settings(tmp_path, qapp):
     qapp.setApplicationName("BackpropLabTests")
     yield
     QSettings().clear()
+
+
+@pytest.fixture
+def doc(qapp):
+    """A fresh document on the default example."""
+    return Document()

@@ -6,15 +6,9 @@ from PySide6.QtCore import QEvent, Qt
 from PySide6.QtGui import QFocusEvent
 from PySide6.QtWidgets import QApplication
 
-from simulator.app.document import Document
 from simulator.engine import datasets
 from simulator.ui import thumbnails
 from simulator.ui.data_panel import DataPanel
-
-
-@pytest.fixture
-def doc():
-    return Document()
 
 
 @pytest.fixture

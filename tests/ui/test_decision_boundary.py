@@ -14,11 +14,6 @@ from simulator.ui.data_panel import BOUNDARY_UPSAMPLE, DataPanel, contour_segmen
 
 
 @pytest.fixture
-def doc():
-    return Document()
-
-
-@pytest.fixture
 def panel(qtbot, doc):
     widget = DataPanel(doc)
     qtbot.addWidget(widget)

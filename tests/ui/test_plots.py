@@ -8,15 +8,9 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 
 import pyqtgraph as pg  # isort: skip  (after PySide6)
 
-from simulator.app.document import Document
 from simulator.app.training import TrainingController
 from simulator.engine.trainer import History
 from simulator.ui.plots import PlotsPanel
-
-
-@pytest.fixture
-def doc():
-    return Document()
 
 
 @pytest.fixture

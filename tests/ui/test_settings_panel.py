@@ -4,14 +4,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox
 
-from simulator.app.document import Document
 from simulator.engine import optimizers
 from simulator.ui.settings_panel import PairEditor, SettingsPanel
-
-
-@pytest.fixture
-def doc():
-    return Document()
 
 
 @pytest.fixture
