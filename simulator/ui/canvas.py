@@ -99,6 +99,8 @@ FORWARD_MS = 600  # the forward pass's wave, input column to output column
 BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
 SETTLE_MS = 700  # after an update: Δw is shown this long, then the new weights
 LEGEND_MARGIN = 10
+LEGEND_BESIDE_RATIO = 1.6  # viewport width/height from which the legend sits beside
+LEGEND_BESIDE_WIDTH = 300.0  # the legend's width there (its rows wrap)
 # Bounded activations colour their maps on a fixed range; the others by the column's largest.
 _MAP_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
@@ -343,18 +345,38 @@ class NetworkCanvas(QGraphicsView):
         scale = self._fitting_scale()
         if scale is not None:
             self.setTransform(QTransform.fromScale(scale, scale))
-            self.centerOn(self._scene.sceneRect().center())
+            self._place_beside_legend(scale)
+            self.centerOn(self.sceneRect().center())
+
+    def _legend_beside(self) -> bool:
+        # A wide, short canvas (the default window) puts the network beside a narrow legend,
+        # a taller one above a wide legend.  This depends on the view's shape only, never on
+        # the network, so an edit never moves the network (and a button) sideways.
+        view = self.viewport().rect()
+        return view.width() >= LEGEND_BESIDE_RATIO * view.height() and view.width() >= 600
 
     def _fitting_scale(self) -> float | None:
         rect = self._scene.sceneRect()
         view = self.viewport().rect()
-        # The legend sits in the bottom corner: the fitted network stays clear of it.
-        height = view.height() - self.legend.height() - LEGEND_MARGIN
-        if rect.isEmpty() or view.width() < 2 or height < 2:
+        # The legend sits in the bottom-left corner: the fitted network stays clear of it.
+        width, height = view.width(), view.height()
+        if self._legend_beside():
+            width -= self.legend.width() + LEGEND_MARGIN
+        else:
+            height -= self.legend.height() + LEGEND_MARGIN
+        if rect.isEmpty() or width < 2 or height < 2:
             return None
         # A hair under the exact fit, so rounding never brings up the scroll bars.
-        fitting = min(view.width() / rect.width(), height / rect.height()) * 0.995
+        fitting = min(width / rect.width(), height / rect.height()) * 0.995
         return min(fitting, MAX_FIT_SCALE)
+
+    def _place_beside_legend(self, scale: float) -> None:
+        # Beside the legend: the view's scene rect reaches left by the legend's width, so the
+        # centred network sits in the part of the view right of the legend.
+        rect = self._scene.sceneRect()
+        if self._legend_beside():
+            rect = rect.adjusted(-(self.legend.width() + LEGEND_MARGIN) / scale, 0, 0, 0)
+        self.setSceneRect(rect)
 
     def _keep_fitted(self) -> None:
         """After an edit: shrink if the network no longer fits, grow only if it would grow by
@@ -362,10 +384,13 @@ class NetworkCanvas(QGraphicsView):
         so a second quick click on a button still hits it."""
         scale = self._fitting_scale()
         if self._user_zoomed or scale is None:
+            self.setSceneRect(self._scene.sceneRect())  # scroll over the whole (new) scene
             return
         current = self.transform().m11()
         if scale < current or scale > current * REFIT_GROWTH:
             self.fit()
+        else:  # the scene may have changed size: keep the network clear of the legend
+            self._place_beside_legend(current)
 
     def zoom(self, factor: float) -> None:
         """Zoom by ``factor`` about the mouse (or the centre); the view stops auto-fitting."""
@@ -1507,6 +1532,8 @@ class NetworkCanvas(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
+        self.legend.set_max_width(LEGEND_BESIDE_WIDTH if self._legend_beside() else None)
+        self._place_overlays()
         if not self._user_zoomed:
             self.fit()
         self._place_notice()

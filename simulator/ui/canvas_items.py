@@ -744,6 +744,22 @@ def text_width(text: str, font: QFont) -> float:
     return QFontMetricsF(font).horizontalAdvance(text)
 
 
+def wrap_text(text: str, font: QFont, width: float) -> list[str]:
+    """``text`` broken at spaces into lines no wider than ``width`` (a longer word stays whole)."""
+    metrics = QFontMetricsF(font)
+    lines: list[str] = []
+    current = ""
+    for word in text.split(" "):
+        candidate = word if not current else f"{current} {word}"
+        if current and metrics.horizontalAdvance(candidate) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = candidate
+    lines.append(current)
+    return lines
+
+
 # --------------------------------------------------------------------------- per-neuron maps
 
 
@@ -794,6 +810,7 @@ class CanvasLegend(QWidget):
         self.setObjectName("canvasLegend")
         self._title = ""
         self._rows: list[tuple[str, str]] = []
+        self._max_width: float | None = None
         self.set_theme(theme)
 
     def set_theme(self, theme: Theme) -> None:
@@ -821,13 +838,33 @@ class CanvasLegend(QWidget):
     def _line_height(self) -> float:
         return QFontMetricsF(self._font).height() + 1
 
+    def set_max_width(self, width: float | None) -> None:
+        """Wrap rows longer than ``width`` pixels (None: one line per row)."""
+        if width != self._max_width:
+            self._max_width = width
+            self._resize()
+
+    def _indent(self, swatch: str) -> float:
+        return 0.0 if swatch == "next" else self.SWATCH + 6
+
+    def _lines(self, swatch: str, text: str) -> list[str]:
+        if self._max_width is None:
+            return [text]
+        return wrap_text(text, self._font, self._max_width - 2 * self.PAD - self._indent(swatch))
+
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         width = text_width(self._title, self._title_font)
+        lines = 1
         for swatch, text in self._rows:
-            indent = 0.0 if swatch == "next" else self.SWATCH + 6
-            width = max(width, indent + text_width(text, self._font))
-        height = self._line_height() * (1 + len(self._rows))
-        return QSize(math.ceil(width + 2 * self.PAD), math.ceil(height + 2 * self.PAD - 2))
+            wrapped = self._lines(swatch, text)
+            lines += len(wrapped)
+            for piece in wrapped:
+                width = max(width, self._indent(swatch) + text_width(piece, self._font))
+        height = self._line_height() * lines
+        width = width + 2 * self.PAD
+        if self._max_width is not None:
+            width = self._max_width  # a steady width: the network beside it never shifts
+        return QSize(math.ceil(width), math.ceil(height + 2 * self.PAD - 2))
 
     def _resize(self) -> None:
         self.resize(self.sizeHint())
@@ -852,20 +889,20 @@ class CanvasLegend(QWidget):
         painter.setFont(self._font)
         for swatch, text in self._rows:
             y += line
-            mid = y + line / 2
             if swatch == "next":
                 painter.setPen(theme.muted)
+            else:
+                self._paint_swatch(painter, swatch, x0, y + line / 2)
+                painter.setPen(theme.text)
+            indent = self._indent(swatch)
+            for i, piece in enumerate(self._lines(swatch, text)):
+                if i:
+                    y += line
                 painter.drawText(
-                    QRectF(x0, y, self.width(), line), Qt.AlignmentFlag.AlignVCenter, text
+                    QRectF(x0 + indent, y, self.width(), line),
+                    Qt.AlignmentFlag.AlignVCenter,
+                    piece,
                 )
-                continue
-            self._paint_swatch(painter, swatch, x0, mid)
-            painter.setPen(theme.text)
-            painter.drawText(
-                QRectF(x0 + self.SWATCH + 6, y, self.width(), line),
-                Qt.AlignmentFlag.AlignVCenter,
-                text,
-            )
         painter.end()
 
     def _paint_swatch(self, painter: QPainter, swatch: str, x: float, mid: float) -> None:
