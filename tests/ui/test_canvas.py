@@ -640,3 +640,21 @@ def test_quick_clicks_on_a_button_all_count(make_canvas, qtbot):
     assert canvas.document.network.sizes == [2, 10, 1]
     double_click(qtbot, canvas, canvas.button("remove_neuron", 1))
     assert canvas.document.network.sizes == [2, 8, 1]
+
+
+def test_wide_short_view_puts_the_network_beside_the_legend(make_canvas, qtbot):
+    canvas = make_canvas()
+    canvas.resize(1100, 420)  # like the canvas of the default window on a 1366x768 screen
+    qtbot.waitUntil(lambda: canvas.viewport().width() > 1000)
+    network = canvas.mapFromScene(canvas.scene().itemsBoundingRect()).boundingRect()
+    legend = canvas.legend.geometry()
+    assert network.left() > legend.right()  # beside, not above
+    assert network.bottom() > legend.top()  # using the height the legend leaves free
+    assert network.right() <= canvas.viewport().width()
+    # An edit does not throw the network sideways: the "+" neuron button is still under the
+    # point that was just clicked, so a second quick click adds another neuron.
+    button = canvas.button("add_neuron", 1)
+    clicked = canvas.mapFromScene(button.sceneBoundingRect().center())
+    canvas.document.add_neuron(1)
+    moved = canvas.mapFromScene(canvas.button("add_neuron", 1).sceneBoundingRect()).boundingRect()
+    assert moved.contains(clicked)
