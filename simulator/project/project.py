@@ -656,26 +656,26 @@ def _parse_params(obj: object, path: str) -> dict:
     return out
 
 
-def _parse_optimizer(obj: object, path: str) -> OptimizerSpec:
+def _parse_named(obj: object, path: str, catalogue: dict, make, what: str) -> tuple[str, dict]:
+    # {"name": ..., "params": {...}}, checked by building the engine object it names.
     f = v.Fields(obj, path, ("name", "params"))
-    name = f.string("name", choices=tuple(_optimizers.OPTIMIZERS), what="optimizer")
+    name = f.string("name", choices=tuple(catalogue), what=what)
     params = _parse_params(f.raw("params", {}), f.where("params"))
     try:
-        _optimizers.make(name, **params)
+        make(name, **params)
     except (ValueError, TypeError) as exc:
         raise v.fail(f.where("params"), str(exc)) from None
-    return OptimizerSpec(name, params)
+    return name, params
+
+
+def _parse_optimizer(obj: object, path: str) -> OptimizerSpec:
+    return OptimizerSpec(
+        *_parse_named(obj, path, _optimizers.OPTIMIZERS, _optimizers.make, "optimizer")
+    )
 
 
 def _parse_schedule(obj: object, path: str) -> ScheduleSpec:
-    f = v.Fields(obj, path, ("name", "params"))
-    name = f.string("name", choices=tuple(_schedules.SCHEDULES), what="schedule")
-    params = _parse_params(f.raw("params", {}), f.where("params"))
-    try:
-        _schedules.make(name, **params)
-    except (ValueError, TypeError) as exc:
-        raise v.fail(f.where("params"), str(exc)) from None
-    return ScheduleSpec(name, params)
+    return ScheduleSpec(*_parse_named(obj, path, _schedules.SCHEDULES, _schedules.make, "schedule"))
 
 
 def _parse_training(obj: object, path: str) -> TrainingSpec:

@@ -197,6 +197,18 @@ def _finite_max(values: np.ndarray) -> float:
     return float(a.max()) if a.size else 0.0
 
 
+def _menu_adder(menu: QMenu, actions: dict) -> Callable[..., QAction]:
+    """``add(text, handler, enabled=True)``: a menu entry whose handler runs when chosen."""
+
+    def add(text: str, handler: Callable, enabled: bool = True) -> QAction:
+        action = menu.addAction(text)
+        action.setEnabled(enabled)
+        actions[action] = handler
+        return action
+
+    return add
+
+
 class NetworkCanvas(QGraphicsView):
     """Draws ``document``'s network and edits it by clicks, menus and keys; once attached to a
     TrainingController, draws its snapshots (phases, weights or gradients, per-neuron maps)."""
@@ -1371,11 +1383,7 @@ class NetworkCanvas(QGraphicsView):
         net = self._doc.network
         last = len(net.sizes) - 1
 
-        def add(text: str, handler: Callable, enabled: bool = True) -> QAction:
-            action = menu.addAction(text)
-            action.setEnabled(enabled)
-            actions[action] = handler
-            return action
+        add = _menu_adder(menu, actions)
 
         if k >= 1:
             sub, sub_actions = self._activation_menu(k, menu)
@@ -1408,11 +1416,7 @@ class NetworkCanvas(QGraphicsView):
         net = self._doc.network
         last = len(net.sizes) - 1
 
-        def add(text: str, handler: Callable, enabled: bool = True) -> QAction:
-            action = menu.addAction(text)
-            action.setEnabled(enabled)
-            actions[action] = handler
-            return action
+        add = _menu_adder(menu, actions)
 
         if isinstance(item, NeuronItem):
             k, j = item.layer, item.index

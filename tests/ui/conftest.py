@@ -19,3 +19,16 @@ def isolated_settings(tmp_path, qapp):
 def doc(qapp):
     """A fresh document on the default example."""
     return Document()
+
+
+@pytest.fixture
+def panel(qtbot, doc):
+    """The Data panel on ``doc``, shown (test files of other panels define their own)."""
+    from simulator.ui.data_panel import DataPanel
+
+    widget = DataPanel(doc)
+    qtbot.addWidget(widget)
+    widget.resize(300, 720)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget

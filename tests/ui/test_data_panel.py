@@ -8,17 +8,6 @@ from PySide6.QtWidgets import QApplication
 
 from simulator.engine import datasets
 from simulator.ui import thumbnails
-from simulator.ui.data_panel import DataPanel
-
-
-@pytest.fixture
-def panel(qtbot, doc):
-    widget = DataPanel(doc)
-    qtbot.addWidget(widget)
-    widget.resize(300, 720)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
 
 
 def click_thumbnail(qtbot, panel, name):

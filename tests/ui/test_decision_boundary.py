@@ -14,16 +14,6 @@ from simulator.ui.data_panel import BOUNDARY_UPSAMPLE, DataPanel, contour_segmen
 
 
 @pytest.fixture
-def panel(qtbot, doc):
-    widget = DataPanel(doc)
-    qtbot.addWidget(widget)
-    widget.resize(300, 720)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-@pytest.fixture
 def controller(doc, panel):
     ctrl = TrainingController(doc)
     snapshots = []
