@@ -27,6 +27,7 @@ from PySide6.QtCore import (
     QPoint,
     QPointF,
     QRectF,
+    QSettings,
     Qt,
     QTimer,
     QVariantAnimation,
@@ -99,6 +100,7 @@ FORWARD_MS = 600  # the forward pass's wave, input column to output column
 BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
 SETTLE_MS = 700  # after an update: Δw is shown this long, then the new weights
 LEGEND_MARGIN = 10
+_SETTINGS_LEGEND = "canvas/legend_collapsed"
 LEGEND_BESIDE_RATIO = 1.6  # viewport width/height from which the legend sits beside
 LEGEND_BESIDE_WIDTH = 300.0  # the legend's width there (its rows wrap)
 # Bounded activations colour their maps on a fixed range; the others by the column's largest.
@@ -283,6 +285,8 @@ class NetworkCanvas(QGraphicsView):
         self._refresh_timer.setInterval(0)
         self._refresh_timer.timeout.connect(self._on_refresh)
         self.legend = CanvasLegend(Theme.from_widget(self), self.viewport())
+        self.legend.set_collapsed(QSettings().value(_SETTINGS_LEGEND, False, type=bool))
+        self.legend.collapsed_changed.connect(self._on_legend_collapsed)
 
         self.notice = QLabel(self.viewport())
         self.notice.setObjectName("canvasNotice")
@@ -364,8 +368,27 @@ class NetworkCanvas(QGraphicsView):
         # A wide, short canvas (the default window) puts the network beside a narrow legend,
         # a taller one above a wide legend.  This depends on the view's shape only, never on
         # the network, so an edit never moves the network (and a button) sideways.
+        # A folded legend is one line: under the network it costs the least room.
         view = self.viewport().rect()
+        if self.legend.collapsed:
+            return False
         return view.width() >= LEGEND_BESIDE_RATIO * view.height() and view.width() >= 600
+
+    def _size_legend(self) -> None:
+        # Beside the network: a steady, narrow legend.  Under it: as wide as the view allows.
+        if self._legend_beside():
+            self.legend.set_max_width(LEGEND_BESIDE_WIDTH)
+        else:
+            self.legend.set_max_width(self.viewport().width() - 2 * LEGEND_MARGIN, fixed=False)
+
+    def _on_legend_collapsed(self, collapsed: bool) -> None:
+        QSettings().setValue(_SETTINGS_LEGEND, collapsed)
+        self._size_legend()
+        self._place_overlays()
+        if self._user_zoomed:
+            self._keep_fitted()
+        else:
+            self.fit()
 
     def _fitting_scale(self) -> float | None:
         rect = self._scene.sceneRect()
@@ -1536,7 +1559,7 @@ class NetworkCanvas(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        self.legend.set_max_width(LEGEND_BESIDE_WIDTH if self._legend_beside() else None)
+        self._size_legend()
         self._place_overlays()
         if not self._user_zoomed:
             self.fit()

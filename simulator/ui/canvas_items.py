@@ -797,21 +797,61 @@ class CanvasLegend(QWidget):
 
     ``set_content(title, rows)`` with rows of (swatch, text); swatch is "edges" (line samples),
     "nodes" (neuron fills), "maps" (the map's colour bar), "next" (muted text) or "" (text).
-    Mouse events pass through to the canvas.
+    A click folds it to its title line (the network then gets the room), another unfolds it;
+    ``collapsed_changed`` tells.  Wheel and other events pass on to the canvas.
     """
 
     PAD = 6.0
     SWATCH = 40.0
     FONT_SCALE = 0.88  # a little smaller than the canvas's text: it must not crowd the network
+    OPEN_MARK, CLOSED_MARK = "▾", "▸"
+
+    collapsed_changed = Signal(bool)
 
     def __init__(self, theme: Theme, parent: QWidget | None = None):
         super().__init__(parent)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
         self.setObjectName("canvasLegend")
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
         self._title = ""
         self._rows: list[tuple[str, str]] = []
         self._max_width: float | None = None
+        self._fixed_width = True
+        self._collapsed = False
+        self._update_tooltip()
         self.set_theme(theme)
+
+    @property
+    def collapsed(self) -> bool:
+        return self._collapsed
+
+    def set_collapsed(self, collapsed: bool) -> None:
+        """Show only the title line (True) or every row (False)."""
+        if collapsed == self._collapsed:
+            return
+        self._collapsed = collapsed
+        self._update_tooltip()
+        self._resize()
+        self.collapsed_changed.emit(collapsed)
+
+    def _update_tooltip(self) -> None:
+        self.setToolTip(
+            "Click to show what colours and thickness mean"
+            if self._collapsed
+            else "Click to fold the legend to one line (the network gets the room)"
+        )
+
+    def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.set_collapsed(not self._collapsed)
+            event.accept()
+        else:
+            event.ignore()
+
+    def _shown_title(self) -> str:
+        return f"{self.CLOSED_MARK if self._collapsed else self.OPEN_MARK} {self._title}"
+
+    def _shown_rows(self) -> list[tuple[str, str]]:
+        return [] if self._collapsed else self._rows
 
     def set_theme(self, theme: Theme) -> None:
         self._theme = theme
@@ -838,10 +878,12 @@ class CanvasLegend(QWidget):
     def _line_height(self) -> float:
         return QFontMetricsF(self._font).height() + 1
 
-    def set_max_width(self, width: float | None) -> None:
-        """Wrap rows longer than ``width`` pixels (None: one line per row)."""
-        if width != self._max_width:
+    def set_max_width(self, width: float | None, fixed: bool = True) -> None:
+        """Wrap rows longer than ``width`` pixels (None: one line per row); ``fixed``: be
+        exactly that wide (else only as wide as the text needs)."""
+        if width != self._max_width or fixed != self._fixed_width:
             self._max_width = width
+            self._fixed_width = fixed
             self._resize()
 
     def _indent(self, swatch: str) -> float:
@@ -853,17 +895,19 @@ class CanvasLegend(QWidget):
         return wrap_text(text, self._font, self._max_width - 2 * self.PAD - self._indent(swatch))
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        width = text_width(self._title, self._title_font)
+        width = text_width(self._shown_title(), self._title_font)
         lines = 1
-        for swatch, text in self._rows:
+        for swatch, text in self._shown_rows():
             wrapped = self._lines(swatch, text)
             lines += len(wrapped)
             for piece in wrapped:
                 width = max(width, self._indent(swatch) + text_width(piece, self._font))
         height = self._line_height() * lines
         width = width + 2 * self.PAD
-        if self._max_width is not None:
+        if self._max_width is not None and self._fixed_width and not self._collapsed:
             width = self._max_width  # a steady width: the network beside it never shifts
+        elif self._max_width is not None:
+            width = min(width, self._max_width)
         return QSize(math.ceil(width), math.ceil(height + 2 * self.PAD - 2))
 
     def _resize(self) -> None:
@@ -884,10 +928,10 @@ class CanvasLegend(QWidget):
         painter.setFont(self._title_font)
         painter.setPen(theme.text)
         painter.drawText(
-            QRectF(x0, y, self.width(), line), Qt.AlignmentFlag.AlignVCenter, self._title
+            QRectF(x0, y, self.width(), line), Qt.AlignmentFlag.AlignVCenter, self._shown_title()
         )
         painter.setFont(self._font)
-        for swatch, text in self._rows:
+        for swatch, text in self._shown_rows():
             y += line
             if swatch == "next":
                 painter.setPen(theme.muted)

@@ -30,7 +30,12 @@ from simulator.ui.training_toolbar import TrainingToolbar, format_status
 
 MAX_RECENT = 8
 PROJECT_FILTER = "Backprop Lab projects (*.json);;All files (*)"
-DEFAULT_SIZE = (1280, 760)
+DEFAULT_SIZE = (1280, 760)  # the smallest default; bigger screens get more (_default_size)
+MAX_DEFAULT_SIZE = (1760, 1100)
+PLOTS_SHARE = 0.29  # of the default window's height
+PLOTS_MIN_HEIGHT = 200
+SIDE_DOCK_WIDTH = 290
+PLOTS_UNDER_FROM = 820  # a default window at least this tall has the plots under the canvas
 STATUS_MS = 6000
 
 
@@ -135,6 +140,7 @@ class MainWindow(QMainWindow):
             "Plots", "PlotsDock", self.plots_panel, Qt.BottomDockWidgetArea
         )
         self.controller.snapshot_ready.connect(self._on_snapshot)
+        self.controller.playing_changed.connect(self._on_playing_changed)
         self.controller.diverged.connect(self._on_diverged)
         self.controller.message.connect(self.show_message)
         self._divergence_box: QMessageBox | None = None
@@ -276,7 +282,19 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- layout and settings
     def _restore_layout(self) -> None:
-        self.resizeDocks([self.plots_dock], [250], Qt.Vertical)
+        height = self._default_size()[1]
+        if height < PLOTS_UNDER_FROM:
+            # A short screen: under the canvas the plots would leave the network too little
+            # height to read, so they share the right column with the settings (a tab).
+            self.addDockWidget(Qt.RightDockWidgetArea, self.plots_dock)
+            self.tabifyDockWidget(self.settings_dock, self.plots_dock)
+            self.settings_dock.raise_()
+        else:
+            # The plots take under a third of the window's height: the network gets the rest.
+            plots_height = max(PLOTS_MIN_HEIGHT, int(height * PLOTS_SHARE))
+            self.resizeDocks([self.plots_dock], [plots_height], Qt.Vertical)
+        side = [self.data_dock, self.settings_dock]
+        self.resizeDocks(side, [SIDE_DOCK_WIDTH] * 2, Qt.Horizontal)
         self._default_state = self.saveState()
         geometry = self.settings.value("window/geometry")
         state = self.settings.value("window/state")
@@ -287,13 +305,22 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
 
-    def _apply_default_size(self) -> None:
+    def _default_size(self) -> tuple[int, int]:
+        """Most of the screen (a big screen gets a big window), never more than fits."""
         screen = self.screen() or QApplication.primaryScreen()
         width, height = DEFAULT_SIZE
+        if screen is None:
+            return width, height
+        avail = screen.availableGeometry()
+        width = max(width, min(MAX_DEFAULT_SIZE[0], int(avail.width() * 0.85)))
+        height = max(height, min(MAX_DEFAULT_SIZE[1], int(avail.height() * 0.88)))
+        return min(width, int(avail.width() * 0.95)), min(height, int(avail.height() * 0.92))
+
+    def _apply_default_size(self) -> None:
+        screen = self.screen() or QApplication.primaryScreen()
+        width, height = self._default_size()
         if screen is not None:
             avail = screen.availableGeometry()
-            width = min(width, int(avail.width() * 0.95))
-            height = min(height, int(avail.height() * 0.92))
             self.resize(width, height)
             frame = self.frameGeometry()
             frame.moveCenter(avail.center())
@@ -349,6 +376,11 @@ class MainWindow(QMainWindow):
         arch = "–".join(str(s) for s in net.sizes)
         data = self.document.project.data.dataset
         self._summary.setText(f"{data} · network {arch} · {net.n_parameters} parameters")
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        # Play brings a tabbed-away plots dock to the front: the loss curve is what one watches.
+        if playing and self.plots_dock.isVisible() and self.plots_dock.visibleRegion().isEmpty():
+            self.plots_dock.raise_()
 
     def _on_snapshot(self, snap: Snapshot) -> None:
         self._training_status.setText(format_status(snap, self.document.task))

@@ -18,6 +18,7 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSettings, QSignalBlocker, Qt, QTimer
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QButtonGroup,
     QCheckBox,
     QHBoxLayout,
@@ -37,6 +38,8 @@ from simulator.ui import thumbnails
 MIN_FRAME_MS = 66  # at most ~15 redraws a second: curves need no more, and it leaves time to train
 HOVER_RATE = 60  # mouse-move readouts per second
 AXIS_WIDTH = 62  # a fixed left axis, so the stacked plots' x axes line up
+NARROW_PANEL = 420  # px: below this the x-axis toggle drops its "x axis:" label
+SIDE_BY_SIDE_RATIO = 1.8  # a page this much wider than tall puts its strips right of the main plot
 TRAIN_COLOR = thumbnails.BLUE
 TRAIN_COLOR_DARK = "#3c9be0"  # the canvas's blue on a dark background
 TEST_COLOR = thumbnails.ORANGE
@@ -493,14 +496,27 @@ class _Page(QWidget):
         self._layout.setSpacing(0)
         self._layout.addLayout(header)
 
-    def _set_plots(self, plots: tuple[pg.PlotWidget, ...], stretches: tuple[int, ...]) -> None:
-        # The first plot takes the log toggle and the divergence markers.
+    def _set_plots(
+        self, plots: tuple[pg.PlotWidget, ...], stretches: tuple[int, ...], side: int = 0
+    ) -> None:
+        # The first plot takes the log toggle and the divergence markers.  The last ``side``
+        # plots are strips (accuracy, learning rate): in a wide, low page they stand right of
+        # the main plot, in a tall one below it.
         self._plots = plots
         self._log_plot = plots[0]
         self._hover_lines = []
         self._proxies = []
+        self._body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self._body.setSpacing(0)
+        self._strips = QVBoxLayout()
+        self._strips.setSpacing(0)
+        self._side = plots[len(plots) - side :] if side else ()
+        self._layout.addLayout(self._body, 1)
         for widget, stretch in zip(plots, stretches):
-            self._layout.addWidget(widget, stretch)
+            if widget in self._side:
+                self._strips.addWidget(widget, stretch)
+            else:
+                self._body.addWidget(widget, stretch)
             view = widget.getPlotItem().getViewBox()
             view.sigXRangeChanged.connect(lambda *_, w=widget: self._on_view_changed(w))
             view.sigResized.connect(lambda *_, w=widget: self._on_view_changed(w))
@@ -514,6 +530,9 @@ class _Page(QWidget):
             )
             self._proxies.append(proxy)
             widget.viewport().installEventFilter(self)
+        if self._side:
+            self._body.addLayout(self._strips, 2)
+            self._body.setStretch(0, 3)
         self._apply_palette()
 
     # ----------------------------------------------------------------- settings
@@ -534,6 +553,29 @@ class _Page(QWidget):
 
     def _label_x(self) -> None:
         self._plots[-1].setLabel("bottom", self._rows.mode)
+
+    @property
+    def side_by_side(self) -> bool:
+        """Whether the strips stand right of the main plot (else below it)."""
+        return self._body.direction() == QBoxLayout.Direction.LeftToRight
+
+    def _relayout(self) -> None:
+        if not self._side:
+            return
+        wide = self.width() >= SIDE_BY_SIDE_RATIO * max(1, self.height())
+        shown = any(not w.isHidden() for w in self._side)
+        self._body.setDirection(
+            QBoxLayout.Direction.LeftToRight if wide else QBoxLayout.Direction.TopToBottom
+        )
+        self._body.setStretch(0, 3 if wide else 5)
+        self._body.setStretch(1, (2 if wide else 4) if shown else 0)
+        self._label_x()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        wide = self.width() >= SIDE_BY_SIDE_RATIO * max(1, self.height())
+        if self._side and wide != self.side_by_side:
+            self._relayout()
 
     def set_log_y(self, on: bool) -> None:
         """Logarithmic y axis (of the first plot)."""
@@ -673,7 +715,7 @@ class LossPlot(_Page):
         self.loss_plot = _new_plot("loss")
         self.loss_plot.addLegend(offset=(-8, 8))
         self.loss_plot.setAutoVisible(y=True)
-        self.accuracy_plot = _new_plot("acc.")  # short: the strip is low
+        self.accuracy_plot = _new_plot("accuracy")
         # One row at the bottom: accuracy is rarely below a half once training is under way.
         self.accuracy_plot.addLegend(offset=(-8, -2), colCount=2)
         self.accuracy_plot.setYRange(-0.06, 1.06, padding=0)
@@ -700,7 +742,7 @@ class LossPlot(_Page):
         for name, item in self.curves.items():
             self._plot_of(name).addItem(item)
         self._tracks = {name: _Track(item) for name, item in self.curves.items()}
-        self._set_plots((self.loss_plot, self.accuracy_plot, self.lr_plot), (5, 2, 2))
+        self._set_plots((self.loss_plot, self.accuracy_plot, self.lr_plot), (5, 2, 2), side=2)
         self._arrange()
         self.readout.setText(self._readout_text(None))
 
@@ -751,13 +793,16 @@ class LossPlot(_Page):
     def _arrange(self) -> None:
         self.accuracy_plot.setVisible(self.shows_accuracy)
         self.lr_plot.setVisible(self.shows_lr)
-        self._label_x()
+        self._relayout()
 
     def _label_x(self) -> None:
-        # Only the lowest plot shown carries the x axis's values and name.
+        # Only the lowest plot of each column carries the x axis's values and name.
         shown = [w for w in self._plots if w is self.loss_plot or not w.isHidden()]
+        lowest = {shown[-1]}
+        if self.side_by_side:
+            lowest = {self.loss_plot, *[w for w in shown if w is not self.loss_plot][-1:]}
         for widget in self._plots:
-            bottom = widget is shown[-1]
+            bottom = widget in lowest
             axis = widget.getAxis("bottom")
             axis.setStyle(showValues=bottom)
             axis.setHeight(None if bottom else 6)
@@ -988,6 +1033,7 @@ class PlotsPanel(QWidget):
         row.setContentsMargins(0, 0, 4, 0)
         row.setSpacing(0)
         label = QLabel("x axis: ")
+        self._x_label = label
         row.addWidget(label)
         self.x_buttons: dict[str, QToolButton] = {}
         self._x_group = QButtonGroup(self)
@@ -1038,6 +1084,11 @@ class PlotsPanel(QWidget):
             return
         elapsed = self._last_frame.elapsed() if self._last_frame.isValid() else MIN_FRAME_MS
         self._frame_timer.start(max(0, MIN_FRAME_MS - elapsed))
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        # In a narrow dock the tabs need the room: the Step/Epoch buttons say enough.
+        self._x_label.setVisible(self.width() >= NARROW_PANEL)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

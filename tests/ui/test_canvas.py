@@ -658,3 +658,21 @@ def test_wide_short_view_puts_the_network_beside_the_legend(make_canvas, qtbot):
     canvas.document.add_neuron(1)
     moved = canvas.mapFromScene(canvas.button("add_neuron", 1).sceneBoundingRect()).boundingRect()
     assert moved.contains(clicked)
+
+
+def test_a_click_folds_the_legend_and_the_network_grows_into_the_room(make_canvas, qtbot):
+    canvas = make_canvas()
+    canvas.resize(760, 520)  # the legend under the network
+    full_height = canvas.legend.height()
+    scale = canvas.transform().m11()
+    qtbot.mouseClick(canvas.legend, Qt.MouseButton.LeftButton)
+    assert canvas.legend.collapsed
+    assert canvas.legend.height() < full_height / 2  # one line: the title
+    assert canvas.transform().m11() > scale * 1.05
+    network = canvas.mapFromScene(canvas.scene().itemsBoundingRect()).boundingRect()
+    assert not canvas.legend.geometry().intersects(network)
+    # The choice is remembered: the next canvas starts folded; a click unfolds it.
+    again = make_canvas()
+    assert again.legend.collapsed
+    qtbot.mouseClick(again.legend, Qt.MouseButton.LeftButton)
+    assert not again.legend.collapsed and again.legend.height() > full_height / 2

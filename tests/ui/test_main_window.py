@@ -193,3 +193,27 @@ def test_run_app_with_a_bad_file_still_starts_with_the_default(
     win = next(w for w in qapp.topLevelWidgets() if isinstance(w, mw.MainWindow))
     qtbot.addWidget(win)
     assert win.document.project.name == "XOR" and "bad.json" in answers["errors"][0]
+
+
+def test_short_screen_puts_the_plots_beside_the_settings_and_play_brings_them_up(window, qtbot):
+    # The offscreen screen is short (under PLOTS_UNDER_FROM): the plots share the right column.
+    assert window.screen().availableGeometry().height() * 0.92 < mw.PLOTS_UNDER_FROM
+    assert window.plots_dock in window.tabifiedDockWidgets(window.settings_dock)
+    assert window.dockWidgetArea(window.plots_dock) == Qt.RightDockWidgetArea
+    assert window.plots_dock.visibleRegion().isEmpty()  # the settings are in front
+    button = window.training_toolbar.widgetForAction(window.training_toolbar.play_action)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not window.plots_dock.visibleRegion().isEmpty())
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)  # pause
+    assert not window.controller.playing
+
+
+def test_tall_screen_puts_the_plots_under_the_canvas(qtbot, monkeypatch):
+    monkeypatch.setattr(mw, "PLOTS_UNDER_FROM", 0)
+    win = mw.MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    assert win.dockWidgetArea(win.plots_dock) == Qt.BottomDockWidgetArea
+    assert not win.tabifiedDockWidgets(win.plots_dock)
+    assert win.plots_dock.geometry().top() >= win.canvas.geometry().bottom()

@@ -355,3 +355,16 @@ def test_nothing_trained_reads_as_such(panel):
     for item in line_items(panel):
         assert len(shown(item)[0]) == 0
     assert not math.isnan(panel.loss_plot.getPlotItem().getViewBox().viewRange()[0][0])
+
+
+def test_accuracy_stands_beside_the_loss_in_a_wide_panel_and_below_in_a_tall_one(qtbot, panel):
+    loss, accuracy = panel.loss_plot, panel.loss.accuracy_plot
+    panel.resize(900, 260)  # the plots dock of the default window
+    qtbot.waitUntil(lambda: panel.loss.side_by_side)
+    qtbot.waitUntil(lambda: accuracy.geometry().left() >= loss.geometry().right())
+    assert accuracy.height() > 0.6 * loss.height()  # a real plot, not a squashed strip
+    assert loss.getAxis("bottom").label.isVisible() and accuracy.getAxis("bottom").label.isVisible()
+    panel.resize(500, 700)
+    qtbot.waitUntil(lambda: not panel.loss.side_by_side)
+    qtbot.waitUntil(lambda: accuracy.geometry().top() >= loss.geometry().bottom())
+    assert not loss.getAxis("bottom").label.isVisible()  # one x axis, under the lowest plot
