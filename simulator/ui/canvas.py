@@ -17,7 +17,7 @@ A legend in the corner always says what colour and thickness mean.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,7 +33,7 @@ from PySide6.QtCore import (
     QVariantAnimation,
     Signal,
 )
-from PySide6.QtGui import QAction, QKeySequence, QPainter, QPainterPath, QTransform
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath, QTransform
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
@@ -101,6 +101,7 @@ BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
 SETTLE_MS = 700  # after an update: Δw is shown this long, then the new weights
 LEGEND_MARGIN = 10
 _SETTINGS_LEGEND = "canvas/legend_collapsed"
+MARK_COLOUR = "#9b30d9"  # marks point at items (lessons, the gradient check): not a value colour
 LEGEND_BESIDE_RATIO = 1.6  # viewport width/height from which the legend sits beside
 LEGEND_BESIDE_WIDTH = 300.0  # the legend's width there (its rows wrap)
 # Bounded activations colour their maps on a fixed range; the others by the column's largest.
@@ -271,6 +272,7 @@ class NetworkCanvas(QGraphicsView):
         self._wave: _Display | None = None  # the animated display and how far it got
         self._wave_done = 0
         self._glowing: list = []
+        self._marks: dict[str, tuple[list, list, QColor]] = {}
         self._wave_anim = QVariantAnimation(self)
         self._wave_anim.setStartValue(0.0)
         self._wave_anim.setEasingCurve(QEasingCurve.Type.Linear)
@@ -553,6 +555,7 @@ class NetworkCanvas(QGraphicsView):
             if sizes_changed:
                 self._selection_key = None
             self._reselect()
+            self._apply_marks()
         finally:
             self._rebuilding = False
         self._on_scene_selection_changed()
@@ -1202,6 +1205,48 @@ class NetworkCanvas(QGraphicsView):
         if key != self._hovered:
             self._hovered = key
             self.neuron_hovered.emit(key)
+
+    # ----------------------------------------------------------------- marks
+    def set_marks(
+        self,
+        owner: str,
+        neurons: Iterable[tuple[int, int]] = (),
+        connections: Iterable[tuple[int, int, int]] = (),
+        colour: str | QColor = MARK_COLOUR,
+    ) -> None:
+        """Ring ``neurons`` ((column k, index j)) and haloes ``connections`` ((weight layer i,
+        source r, target c)) in ``colour`` until ``clear_marks(owner)``.  Owners (a lesson, the
+        gradient check) keep their marks apart; a rebuilt network keeps the marks that still
+        exist.  Items not drawn (inside a compact column's gap) are skipped."""
+        self._marks[owner] = (list(neurons), list(connections), QColor(colour))
+        self._apply_marks()
+
+    def clear_marks(self, owner: str | None = None) -> None:
+        """Remove ``owner``'s marks (None: everyone's)."""
+        if owner is None:
+            self._marks.clear()
+        else:
+            self._marks.pop(owner, None)
+        self._apply_marks()
+
+    def marked_items(self) -> list[QGraphicsItem]:
+        """The neuron and connection items carrying a mark now."""
+        items = [*self._neurons.values(), *self._connections.values()]
+        return [item for item in items if item.mark() is not None]
+
+    def _apply_marks(self) -> None:
+        wanted: dict[QGraphicsItem, QColor] = {}
+        for neurons, connections, colour in self._marks.values():
+            for k, j in neurons:
+                item = self.neuron_item(k, j)
+                if item is not None:
+                    wanted[item] = colour
+            for i, r, c in connections:
+                item = self.connection_item(i, r, c)
+                if item is not None:
+                    wanted[item] = colour
+        for item in [*self._neurons.values(), *self._connections.values()]:
+            item.set_mark(wanted.get(item))
 
     # ----------------------------------------------------------------- the legend
     _EDGE_WORDS = {

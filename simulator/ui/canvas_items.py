@@ -221,6 +221,7 @@ class NeuronItem(QGraphicsItem):
         self._text = ""
         self._hover = False
         self._glow = 0.0
+        self._mark: QColor | None = None
         self._map_slot = map_slot
         self._map: QImage | None = None
         right = RADIUS + (MAP_GAP + MAP_SIZE if map_slot else 0.0) + 4
@@ -255,6 +256,15 @@ class NeuronItem(QGraphicsItem):
 
     def glow(self) -> float:
         return self._glow
+
+    def set_mark(self, colour: QColor | None) -> None:
+        """A steady ring of ``colour`` (a lesson's or the gradient check's pointer); None: none."""
+        if colour != self._mark:
+            self._mark = None if colour is None else QColor(colour)
+            self.update()
+
+    def mark(self) -> QColor | None:
+        return self._mark
 
     def set_map(self, image: QImage | None) -> None:
         """The neuron's output over the input plane (drawn only if it has a map slot)."""
@@ -303,6 +313,10 @@ class NeuronItem(QGraphicsItem):
             painter.setPen(QPen(edge, 2.0 if selected else 1.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRect(rect)
+        if self._mark is not None:
+            painter.setPen(QPen(self._mark, 4.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(QPointF(0, 0), RADIUS + 2.5, RADIUS + 2.5)
         if self._glow > 0:
             halo = QColor(theme.highlight)
             halo.setAlphaF(0.75 * self._glow)
@@ -400,6 +414,7 @@ class ConnectionItem(QGraphicsItem):
         self._pen = QPen(theme.outline, MIN_WIDTH)
         self._hover = False
         self._glow = 0.0
+        self._mark: QColor | None = None
         self._shape: QPainterPath | None = None  # made on the first hit test
         pad = MAX_WIDTH + 4
         x1, y1, x2, y2 = p1.x(), p1.y(), p2.x(), p2.y()
@@ -456,6 +471,15 @@ class ConnectionItem(QGraphicsItem):
     def glow(self) -> float:
         return self._glow
 
+    def set_mark(self, colour: QColor | None) -> None:
+        """A steady halo of ``colour`` (a lesson's or the gradient check's pointer); None: none."""
+        if colour != self._mark:
+            self._mark = None if colour is None else QColor(colour)
+            self.update()
+
+    def mark(self) -> QColor | None:
+        return self._mark
+
     def pen(self) -> QPen:
         return QPen(self._pen)
 
@@ -476,6 +500,18 @@ class ConnectionItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        if self._mark is not None:
+            halo = QColor(self._mark)
+            halo.setAlphaF(0.55)
+            painter.setPen(
+                QPen(
+                    halo,
+                    max(self._pen.widthF(), 1.0) + 7,
+                    Qt.PenStyle.SolidLine,
+                    Qt.PenCapStyle.RoundCap,
+                )
+            )
+            painter.drawLine(self._line)
         if self.isSelected() or self._hover:
             halo = QColor(self._theme.highlight)
             halo.setAlphaF(0.85 if self.isSelected() else 0.35)

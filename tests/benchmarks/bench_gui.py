@@ -64,9 +64,12 @@ def run_app_until(app: QApplication, condition, timeout_s: float) -> None:
 
 
 def measure(app: QApplication, example: str, seconds: float, memory_steps: int) -> dict:
-    from simulator.ui.main_window import MainWindow
+    from simulator.ui import main_window
 
-    window = MainWindow()
+    # The heavier layout: plots under the canvas, settings beside it (every view on screen),
+    # whatever the offscreen screen's size would choose.
+    main_window.PLOTS_UNDER_FROM = 0
+    window = main_window.MainWindow()
     window.controller.document.open_project(load_example(example), None)
     window.resize(1366, 768)
     window.show()

@@ -676,3 +676,23 @@ def test_a_click_folds_the_legend_and_the_network_grows_into_the_room(make_canva
     assert again.legend.collapsed
     qtbot.mouseClick(again.legend, Qt.MouseButton.LeftButton)
     assert not again.legend.collapsed and again.legend.height() > full_height / 2
+
+
+def test_marks_ring_items_per_owner_and_survive_a_rebuild(make_canvas):
+    canvas = make_canvas()
+    canvas.set_marks("lesson", neurons=[(1, 0)], connections=[(0, 1, 0)])
+    canvas.set_marks("check", connections=[(1, 0, 0)], colour="#ff0000")
+    assert canvas.neuron_item(1, 0).mark() is not None
+    assert canvas.connection_item(1, 0, 0).mark() == QColor("#ff0000")
+    assert set(canvas.marked_items()) == {
+        canvas.neuron_item(1, 0),
+        canvas.connection_item(0, 1, 0),
+        canvas.connection_item(1, 0, 0),
+    }
+    canvas.document.add_neuron(1)  # a rebuild: new items, the same marks
+    assert canvas.neuron_item(1, 0).mark() is not None
+    assert canvas.connection_item(0, 1, 0).mark() is not None
+    canvas.clear_marks("lesson")
+    assert canvas.marked_items() == [canvas.connection_item(1, 0, 0)]
+    canvas.clear_marks()
+    assert canvas.marked_items() == []
