@@ -7,6 +7,12 @@ trainer.run(epochs=10)
 project.capture(trainer).save("xor-trained.json")
 """
 
+from simulator.project.csv_import import (
+    CsvTable,
+    ImportInfo,
+    build_inline_data,
+    read_csv_table,
+)
 from simulator.project.files import MAX_FILE_BYTES, ProjectError
 from simulator.project.project import (
     DEFAULT_EXAMPLE,
@@ -39,7 +45,9 @@ __all__ = [
     "VERSION",
     "WEIGHT_EXTENSIONS",
     "WEIGHTS_FORMAT",
+    "CsvTable",
     "DataSpec",
+    "ImportInfo",
     "NetworkSpec",
     "OptimizerSpec",
     "Project",
@@ -49,7 +57,9 @@ __all__ = [
     "TrainingSpec",
     "apply_weights",
     "architecture",
+    "build_inline_data",
     "export_weights",
     "load_example",
     "load_weights",
+    "read_csv_table",
 ]

@@ -1,0 +1,579 @@
+"""Data ▸ Import CSV: read a table of samples and turn chosen columns into inline project data.
+
+    table = read_csv_table("iris.csv")                 # ProjectError names the file and row
+    table.columns, table.preview(20)                   # what a dialog shows
+    table.numeric_columns(), table.guess_target(), table.guess_task("species")
+    data, info = build_inline_data(
+        table, ["sepal length", "petal width"], "species", "multiclass", standardize=True
+    )
+    project = project.replace(data=data, network=...)  # the network must fit data.network_inputs
+                                                       # and data.output_size
+
+Reading (:func:`read_csv_table`): UTF-8 text (a byte-order mark is skipped), cells separated by
+commas, semicolons or tabs (detected from the first lines), quoted as the ``csv`` module reads
+them, stripped of surrounding spaces.  Blank lines and rows of empty cells are skipped; trailing
+empty cells neither add nor remove columns (a short row is padded with missing values only
+where the first row is empty too), and trailing columns empty in every row are dropped.  The
+first row is a header when one of its cells is text while every other cell of that column is a
+number; otherwise the columns are named "column 1", "column 2", ...  Repeated or empty header
+names are made unique ("age (2)", "column 3").  With semicolons or tabs between cells a number
+may use a decimal comma ("1,5").
+
+Building (:func:`build_inline_data`): the feature columns must hold finite numbers in every row;
+the target holds numbers (regression) or labels, text or numbers (binary and multiclass).
+Classes are sorted (numerically when every label is a number, else alphabetically) and numbered
+in that order: the first of two binary classes is 0, the second 1.  Standardising replaces each
+feature x by (x - mean) / std over all rows (population std); a column with one value in every
+row is only centred.  :class:`ImportInfo` reports what was done.
+
+Every problem is a :class:`ProjectError` whose message starts with the file name and, where it
+applies, names the row as a text editor or spreadsheet numbers it (the header is row 1) and the
+column by its name: ``data.csv: row 12, column 'age': 'abc' is not a number``.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import itertools
+import math
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from simulator.engine import datasets as _datasets
+from simulator.project.files import MAX_FILE_BYTES, ProjectError, read_bytes
+from simulator.project.project import (
+    DEFAULT_TEST_RATIO,
+    INLINE,
+    MAX_LAYER_SIZE,
+    MAX_SEED,
+    DataSpec,
+)
+
+MAX_CSV_BYTES = MAX_FILE_BYTES  # 100,000 rows of 10 numbers written in full take 30 MB
+MAX_ROWS = _datasets.MAX_SAMPLES  # data rows, the header not counted
+MAX_COLUMNS = MAX_LAYER_SIZE + 1  # as many features as an input layer holds, and a target
+MAX_CELLS = 5_000_000  # cells held as Python strings: bounds the memory a table takes
+# Values in X and y together: the saved project (about 20 characters a value) must stay under
+# files.MAX_FILE_BYTES, or it could not be opened again.
+MAX_VALUES = 2_000_000
+MIN_ROWS = 4  # enough for the train/test split to leave rows on both sides
+MAX_LABEL_LENGTH = 200  # the project file's limit for a class name
+DELIMITERS = ("\t", ";", ",")  # in order of preference (see _sniff_delimiter)
+_SNIFF_ROWS = 50
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
+_DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+
+
+# --------------------------------------------------------------------------- the table
+
+
+@dataclass(eq=False)
+class CsvTable:
+    """A CSV file's cells as text, one list per data row (the header is not in ``rows``).
+
+    ``row_numbers[i]`` is the line on which ``rows[i]`` starts, counting from 1 with the header
+    (what a text editor or spreadsheet shows); error messages use it.
+    """
+
+    path: Path
+    columns: list[str]
+    rows: list[list[str]]
+    header: bool
+    delimiter: str
+    row_numbers: list[int]
+
+    def __repr__(self) -> str:
+        return (
+            f"CsvTable({str(self.path)!r}, {len(self.rows)} rows x {len(self.columns)} columns, "
+            f"{_DELIMITER_NAMES[self.delimiter]}-separated, header={self.header})"
+        )
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    def preview(self, n: int = 20) -> list[list[str]]:
+        """The first ``n`` data rows."""
+        return [list(row) for row in self.rows[:n]]
+
+    def index(self, column: str) -> int:
+        """The position of ``column``; a ProjectError lists the columns if there is none."""
+        try:
+            return self.columns.index(column)
+        except ValueError:
+            known = ", ".join(repr(c) for c in self.columns[:20])
+            more = ", ..." if len(self.columns) > 20 else ""
+            raise self._error(f"there is no column {column!r} (columns: {known}{more})") from None
+
+    def cells(self, column: str) -> list[str]:
+        """The cells of ``column``, one per data row."""
+        j = self.index(column)
+        return [row[j] for row in self.rows]
+
+    def numeric_columns(self) -> list[str]:
+        """Columns with at least one value where every non-empty cell is a finite number."""
+        decimal_comma = self.delimiter != ","
+        out = []
+        for j, name in enumerate(self.columns):
+            values = [_number(row[j], decimal_comma) for row in self.rows if row[j]]
+            if values and all(x is not None and math.isfinite(x) for x in values):
+                out.append(name)
+        return out
+
+    def guess_target(self) -> str:
+        """The column a target usually sits in: the last."""
+        return self.columns[-1]
+
+    def guess_task(self, column: str) -> str:
+        """A suggested task for ``column`` as the target: binary, multiclass or regression.
+
+        Text labels, or a few distinct whole numbers, suggest classification (binary for two
+        classes or fewer); any other numbers suggest regression.
+        """
+        labels = {cell for cell in self.cells(column) if cell}
+        decimal_comma = self.delimiter != ","
+        numbers = {_number(cell, decimal_comma) for cell in labels}
+        if None in numbers:  # text labels
+            return "binary" if len(labels) <= 2 else "multiclass"
+        if len(numbers) <= 2:
+            return "binary"
+        whole = all(math.isfinite(x) and x.is_integer() for x in numbers)
+        few = len(numbers) <= min(20, self.n_rows / 2)  # build_inline_data's limit
+        return "multiclass" if whole and few else "regression"
+
+    def _error(self, problem: str, row: int | None = None, column: str | None = None):
+        where = []
+        if row is not None:
+            where.append(f"row {self.row_numbers[row]:,}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        prefix = ", ".join(where)
+        return ProjectError(f"{self.path}: {prefix + ': ' if prefix else ''}{problem}")
+
+
+def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) -> CsvTable:
+    """Read the CSV file ``path`` (at most ``limit_bytes`` long) as a :class:`CsvTable`.
+
+    Raises ProjectError naming the file (and the row, where one is at fault) for a missing,
+    unreadable or oversized file, text that is not UTF-8, an empty file, rows of different
+    lengths, fewer than 2 columns, or more than MAX_ROWS data rows, MAX_COLUMNS columns or
+    MAX_CELLS cells.
+    """
+    data = read_bytes(path, limit_bytes)
+    text = _decode(data, path)
+    if not text.strip():
+        raise ProjectError(f"{path}: the file is empty")
+    delimiter = _sniff_delimiter(text)
+    records, numbers = _read_records(text, delimiter, path)
+    if not records:
+        raise ProjectError(f"{path}: the file is empty (only separators, no values)")
+    width = len(records[0])
+    if width > MAX_COLUMNS:
+        raise ProjectError(f"{path}: {width:,} columns; at most {MAX_COLUMNS:,} can be imported")
+    named = _significant(records[0])
+    header = _has_header(records, delimiter != ",")
+    for k in range(1, len(records)):
+        cells = records[k]
+        # Trailing separators (a spreadsheet's habit) neither add nor remove columns.
+        if len(cells) > width and not any(cells[width:]):
+            del cells[width:]
+        elif named <= len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        if len(cells) != width:
+            first = "the header" if header else f"row {numbers[0]:,}"
+            hint = ""
+            if any("\n" in cell for cell in cells):
+                hint = " (is a quote opened on this row never closed?)"
+            raise ProjectError(
+                f"{path}: row {numbers[k]:,} has {_values(len(cells))}, {first} has {named:,}{hint}"
+            )
+    while width > 1 and not any(cells[width - 1] for cells in records):
+        width -= 1  # a trailing column empty everywhere, header included
+        for cells in records:
+            del cells[width:]
+    if width < 2:
+        raise ProjectError(
+            f"{path}: found only one column; the data needs at least a feature column and a "
+            "target column, separated by commas, semicolons or tabs"
+        )
+    n_rows = len(records) - header
+    if n_rows > MAX_ROWS:
+        raise ProjectError(
+            f"{path}: more than {MAX_ROWS:,} data rows; at most {MAX_ROWS:,} can be imported"
+        )
+    if header:
+        columns = _unique_names(records[0])
+        rows, numbers = records[1:], numbers[1:]
+        if not rows:
+            raise ProjectError(f"{path}: the file has a header but no data rows")
+    else:
+        columns = [f"column {j + 1}" for j in range(width)]
+        rows = records
+    return CsvTable(Path(path), columns, rows, header, delimiter, numbers)
+
+
+def _decode(data: bytes, path) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise ProjectError(f"{path}: the file is UTF-16 text; save it as UTF-8 (CSV UTF-8)")
+    if b"\x00" in data:
+        raise ProjectError(
+            f"{path}: not a text file (it holds zero bytes); is it a spreadsheet? Save it as CSV"
+        )
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ProjectError(
+            f"{path}: not UTF-8 text (row {line:,}, byte {exc.start:,}); save it as UTF-8"
+        ) from None
+
+
+def _reader(text: str, delimiter: str):
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter that splits the first lines into the same number (>= 2) of cells.
+
+    Tabs and semicolons are preferred to commas, which also appear inside numbers written with
+    a decimal comma; when no delimiter is consistent, the one most rows agree with wins (the
+    row-length check then names the row that differs).
+    """
+    best, best_score = ",", (-1, -1)
+    for rank, delimiter in enumerate(DELIMITERS):
+        try:
+            sample = [r for r in itertools.islice(_reader(text, delimiter), _SNIFF_ROWS) if r]
+        except csv.Error:
+            continue
+        if not sample or len(sample[0]) < 2:
+            continue
+        agree = sum(len(r) == len(sample[0]) for r in sample)
+        if agree == len(sample):
+            return delimiter
+        score = (agree, -rank)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def _read_records(text: str, delimiter: str, path) -> tuple[list[list[str]], list[int]]:
+    """Non-blank rows of stripped cells, and the line each starts on."""
+    records, numbers = [], []
+    reader = _reader(text, delimiter)
+    line = total = 0
+    try:
+        for cells in reader:
+            start, line = line + 1, reader.line_num
+            cells = [cell.strip() for cell in cells]
+            if not any(cells):
+                continue
+            total += len(cells)
+            if total > MAX_CELLS:
+                raise ProjectError(
+                    f"{path}: more than {MAX_CELLS:,} cells (reached on row {start:,}); at most "
+                    f"{MAX_CELLS:,} can be imported"
+                )
+            records.append(cells)
+            numbers.append(start)
+            if len(records) > MAX_ROWS + 1:  # the header and MAX_ROWS rows, and one too many
+                break
+    except csv.Error as exc:
+        raise ProjectError(f"{path}: row {line + 1:,}: cannot read it: {exc}") from None
+    return records, numbers
+
+
+def _has_header(records: list[list[str]], decimal_comma: bool) -> bool:
+    # A text cell above a column of numbers is a name; a first row of numbers is data.  A lone
+    # row with text in it is a header without data (an error the caller reports).
+    first, below = records[0], records[1:]
+    for j, cell in enumerate(first):
+        if not cell or _number(cell, decimal_comma) is not None:
+            continue
+        values = [row[j] for row in below if j < len(row) and row[j]]
+        if (values or not below) and all(_number(x, decimal_comma) is not None for x in values):
+            return True
+    return False
+
+
+def _significant(cells: list[str]) -> int:
+    """The number of cells up to the last non-empty one."""
+    n = len(cells)
+    while n and not cells[n - 1]:
+        n -= 1
+    return n
+
+
+def _unique_names(cells: list[str]) -> list[str]:
+    names: list[str] = []
+    taken: set[str] = set()
+    for j, cell in enumerate(cells):
+        name = cell or f"column {j + 1}"
+        k = 2
+        while name in taken:
+            name = f"{cell or f'column {j + 1}'} ({k})"
+            k += 1
+        taken.add(name)
+        names.append(name)
+    return names
+
+
+def _number(cell: str, decimal_comma: bool = False) -> float | None:
+    """The number ``cell`` spells (nan and infinities included), else None."""
+    if _NUMBER.fullmatch(cell) or _NONFINITE.fullmatch(cell):
+        return float(cell)
+    if decimal_comma and _DECIMAL_COMMA.fullmatch(cell):
+        return float(cell.replace(",", "."))
+    return None
+
+
+def _values(n: int) -> str:
+    return f"{n:,} value{'s' if n != 1 else ''}"
+
+
+def _show(cell: str) -> str:
+    return repr(cell if len(cell) <= 40 else cell[:37] + "...")
+
+
+# --------------------------------------------------------------------------- inline data
+
+
+@dataclass(frozen=True)
+class ImportInfo:
+    """What :func:`build_inline_data` made of the table, for the dialog to show.
+
+    ``feature_columns`` are the chosen columns in the order of X's columns; ``means`` and
+    ``stds`` (population std, ddof 0) describe their raw values, whether or not
+    ``standardized`` applied them; ``constant`` names the feature columns with one value in
+    every row (std 0: centred, not scaled).  ``class_names`` and ``class_counts`` (rows per
+    class, in class-index order) are empty for regression.  ``notes`` are sentences for the
+    user (which class is 1, which columns are constant).
+    """
+
+    n_rows: int
+    feature_columns: tuple[str, ...]
+    target_column: str
+    task: str
+    class_names: tuple[str, ...]
+    class_counts: tuple[int, ...]
+    standardized: bool
+    means: tuple[float, ...]
+    stds: tuple[float, ...]
+    constant: tuple[str, ...]
+    notes: tuple[str, ...]
+
+
+def build_inline_data(
+    table: CsvTable,
+    features: list[str],
+    target: str,
+    task: str,
+    standardize: bool,
+    test_ratio: float = DEFAULT_TEST_RATIO,
+    seed: int | None = None,
+) -> tuple[DataSpec, ImportInfo]:
+    """Inline project data from the ``features`` columns (inputs) and the ``target`` column.
+
+    ``task`` is "binary", "multiclass" or "regression".  The DataSpec holds X (n, d) float64,
+    y (n,) (binary 0/1 float64, multiclass int64 class indices with ``class_names``, regression
+    float64), and the engine's default input features for 2 columns (else none), so a project
+    file with a network of ``data.network_inputs`` inputs and ``data.output_size`` outputs
+    accepts it.  Raises ProjectError naming the file, row and column of the first problem.
+    """
+    if task not in _datasets.KINDS:
+        raise ProjectError(f"unknown task {task!r} (known: {', '.join(_datasets.KINDS)})")
+    features = list(features)
+    if not features:
+        raise table._error("choose at least one feature column")
+    for name in [*features, target]:
+        table.index(name)
+    repeated = next((name for name in features if features.count(name) > 1), None)
+    if repeated is not None:
+        raise table._error(f"column {repeated!r} is chosen twice as a feature")
+    if target in features:
+        raise table._error(f"the target column {target!r} is also chosen as a feature")
+    if len(features) > MAX_LAYER_SIZE:
+        raise table._error(
+            f"{len(features):,} feature columns; an input layer holds at most {MAX_LAYER_SIZE:,}"
+        )
+    high = _datasets.MAX_TEST_RATIO
+    if type(test_ratio) not in (int, float) or not 0.0 <= test_ratio <= high:
+        raise table._error(f"the test share must be a number from 0 to {high}, not {test_ratio!r}")
+    if seed is not None and not (type(seed) is int and 0 <= seed <= MAX_SEED):
+        raise table._error(f"the data seed must be None or a whole number from 0 to {MAX_SEED}")
+    n, d = table.n_rows, len(features)
+    if n < MIN_ROWS:
+        raise table._error(
+            f"only {n} data row{'s' if n != 1 else ''}; at least {MIN_ROWS} are needed "
+            "(some to train on and some to test)"
+        )
+    if n * (d + 1) > MAX_VALUES:
+        raise table._error(
+            f"{n:,} rows of {d + 1:,} values make {n * (d + 1):,} values; a project holds at "
+            f"most {MAX_VALUES:,} (choose fewer columns or rows)"
+        )
+    X = _feature_matrix(table, features)
+    y, class_names, counts, notes = _targets(table, target, task)
+    means, stds, constant = _column_stats(X)
+    if standardize:
+        bad = ~(np.isfinite(means) & np.isfinite(stds))
+        if bad.any():
+            name = features[int(np.flatnonzero(bad)[0])]
+            raise table._error("the values are too large to standardise", column=name)
+        X = X - means
+        scaled = stds > 0.0
+        X[:, scaled] /= stds[scaled]
+    constant_names = tuple(features[j] for j in np.flatnonzero(constant))
+    for name in constant_names:
+        what = "centred to 0, not scaled" if standardize else "it carries no information"
+        notes.append(f"Column {name!r} has the same value in every row: {what}.")
+    spec = DataSpec(
+        INLINE,
+        None,
+        0.0,
+        float(test_ratio),
+        list(_datasets.DEFAULT_FEATURES) if d == 2 else [],
+        seed,
+        X,
+        y,
+        task,
+        class_names,
+    )
+    info = ImportInfo(
+        n_rows=n,
+        feature_columns=tuple(features),
+        target_column=target,
+        task=task,
+        class_names=tuple(class_names or ()),
+        class_counts=tuple(counts),
+        standardized=bool(standardize),
+        means=tuple(float(m) for m in means),
+        stds=tuple(float(s) for s in stds),
+        constant=constant_names,
+        notes=tuple(notes),
+    )
+    return spec, info
+
+
+def _feature_matrix(table: CsvTable, features: list[str]) -> np.ndarray:
+    decimal_comma = table.delimiter != ","
+    js = [table.index(name) for name in features]
+    values = []
+    for i, row in enumerate(table.rows):
+        for name, j in zip(features, js, strict=True):
+            cell = row[j]
+            x = _number(cell, decimal_comma) if cell else None
+            if x is None or not math.isfinite(x):
+                raise table._error(_bad_number(cell), i, name)
+            values.append(x)
+    return np.array(values, dtype=np.float64).reshape(table.n_rows, len(features))
+
+
+def _bad_number(cell: str, what: str = "value") -> str:
+    if not cell:
+        return f"the {what} is missing"
+    if _NONFINITE.fullmatch(cell) or _NUMBER.fullmatch(cell):
+        return f"{_show(cell)} is not a finite number"
+    return f"{_show(cell)} is not a number"
+
+
+def _targets(table: CsvTable, target: str, task: str):
+    """y, class names (None for regression), rows per class and notes for ``target``."""
+    decimal_comma = table.delimiter != ","
+    cells = table.cells(target)
+    for i, cell in enumerate(cells):
+        if not cell:
+            raise table._error("the target value is missing", i, target)
+    numbers = [_number(cell, decimal_comma) for cell in cells]
+    numeric = all(x is not None for x in numbers)
+    if task == "regression":
+        for i, (cell, x) in enumerate(zip(cells, numbers, strict=True)):
+            if x is None:
+                raise table._error(
+                    f"{_show(cell)} is not a number; a regression target must be numeric "
+                    "(choose classification for text labels)",
+                    i,
+                    target,
+                )
+            if not math.isfinite(x):
+                raise table._error(_bad_number(cell), i, target)
+        return np.array(numbers, dtype=np.float64), None, [], []
+    if numeric:
+        for i, (cell, x) in enumerate(zip(cells, numbers, strict=True)):
+            if not math.isfinite(x):
+                raise table._error(_bad_number(cell), i, target)
+        keys: list = numbers
+        classes = sorted(set(numbers))
+        names = [_number_name(x) for x in classes]
+    else:
+        for i, cell in enumerate(cells):
+            if len(cell) > MAX_LABEL_LENGTH:
+                raise table._error(
+                    f"the label is too long ({len(cell):,} characters; at most {MAX_LABEL_LENGTH})",
+                    i,
+                    target,
+                )
+        keys = cells
+        classes = sorted(set(cells))
+        names = list(classes)
+    k, n = len(classes), len(cells)
+    if k < 2:
+        raise table._error(
+            f"every row has the label {names[0]!r}: classification needs at least 2 classes",
+            column=target,
+        )
+    if task == "binary" and k > 2:
+        raise table._error(
+            f"{k:,} classes ({_list(names)}), but binary classification needs exactly 2: "
+            "choose multiclass",
+            column=target,
+        )
+    if k > MAX_LAYER_SIZE:
+        raise table._error(
+            f"{k:,} classes; an output layer holds at most {MAX_LAYER_SIZE:,}", column=target
+        )
+    if k > n / 2:
+        advice = (
+            "for a numeric target with many values choose regression"
+            if numeric
+            else "is it an identifier or a free-text column?"
+        )
+        raise table._error(
+            f"{k:,} different labels in {n:,} rows: too few rows per class to learn from "
+            f"({advice})",
+            column=target,
+        )
+    index = {c: idx for idx, c in enumerate(classes)}
+    y = np.array([index[key] for key in keys], dtype=np.int64)
+    counts = np.bincount(y, minlength=k).tolist()
+    notes = []
+    if task == "binary":
+        notes.append(f"Class {names[0]!r} is 0 and class {names[1]!r} is 1.")
+        return y.astype(np.float64), names, counts, notes
+    return y, names, counts, notes
+
+
+def _number_name(x: float) -> str:
+    # 1.0 and "1" are the same class; show it as a spreadsheet would.
+    return str(int(x)) if x.is_integer() and abs(x) < 1e15 else repr(x)
+
+
+def _list(names: list[str], most: int = 5) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (", ..." if len(names) > most else "")
+
+
+def _column_stats(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per column: mean, population std and whether every value is the same."""
+    constant = (X == X[:1]).all(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        means = np.where(constant, X[0], X.mean(axis=0))
+        stds = np.where(constant, 0.0, X.std(axis=0))
+    return means, stds, constant

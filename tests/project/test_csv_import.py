@@ -1,0 +1,518 @@
+"""CSV import: reading tables, building inline data, and every malformed file's own message."""
+
+import dataclasses
+import statistics
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from simulator import cli
+from simulator.project import (
+    NetworkSpec,
+    Project,
+    ProjectError,
+    csv_import,
+    load_example,
+)
+from simulator.project.csv_import import build_inline_data, read_csv_table
+
+AGES = """age,height,weight,label
+23,1.70,60,yes
+35,1.82,80,no
+41,1.65,72,yes
+29,1.90,95,no
+52,1.75,70,yes
+"""
+
+
+def write(tmp_path, content, name="data.csv"):
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
+    return path
+
+
+def table_of(tmp_path, content, **kwargs):
+    return read_csv_table(write(tmp_path, content), **kwargs)
+
+
+# --------------------------------------------------------------------------- reading good files
+
+
+def test_comma_separated_with_header(tmp_path):
+    t = table_of(tmp_path, AGES)
+    assert t.delimiter == "," and t.header
+    assert t.columns == ["age", "height", "weight", "label"]
+    assert t.rows[0] == ["23", "1.70", "60", "yes"] and t.n_rows == 5
+    assert t.row_numbers == [2, 3, 4, 5, 6]
+    assert t.numeric_columns() == ["age", "height", "weight"]
+    assert t.guess_target() == "label" and t.guess_task("label") == "binary"
+    assert t.preview(2) == t.rows[:2] and t.preview() == t.rows
+    assert "5 rows x 4 columns, comma-separated, header=True" in repr(t)
+
+
+def test_semicolons_with_decimal_commas(tmp_path):
+    t = table_of(tmp_path, "x;y;t\n1,5;2;0,25\n-3;4,75;1e3\n5;6;7\n7;8;9\n")
+    assert t.delimiter == ";" and t.columns == ["x", "y", "t"]
+    assert t.numeric_columns() == ["x", "y", "t"]
+    data, _ = build_inline_data(t, ["x", "y"], "t", "regression", standardize=False)
+    assert data.X.tolist() == [[1.5, 2.0], [-3.0, 4.75], [5.0, 6.0], [7.0, 8.0]]
+    assert data.y.tolist() == [0.25, 1000.0, 7.0, 9.0]
+
+
+def test_tabs_without_header(tmp_path):
+    t = table_of(tmp_path, "0.5\t1\t2\n1.5\t3\t4\n2.5\t5\t6\n3.5\t7\t8\n")
+    assert t.delimiter == "\t" and not t.header
+    assert t.columns == ["column 1", "column 2", "column 3"]
+    assert t.row_numbers == [1, 2, 3, 4]
+    assert t.guess_target() == "column 3" and t.guess_task("column 3") == "regression"
+
+
+def test_byte_order_mark_and_crlf_line_ends(tmp_path):
+    t = table_of(tmp_path, "\ufeffa,b,c\r\n1,2,x\r\n3,4,y\r\n")
+    assert t.columns == ["a", "b", "c"] and t.rows == [["1", "2", "x"], ["3", "4", "y"]]
+
+
+def test_quotes_spaces_blank_lines_and_trailing_separators(tmp_path):
+    text = 'a, b ,species,\n1, 2 ,"setosa, small",\n\n3,4,"virginica",,\n,,,\n5,6,setosa\n'
+    t = table_of(tmp_path, text)
+    assert t.columns == ["a", "b", "species"]  # the empty 4th column is dropped
+    assert t.rows == [["1", "2", "setosa, small"], ["3", "4", "virginica"], ["5", "6", "setosa"]]
+    assert t.row_numbers == [2, 4, 6]
+
+
+def test_repeated_and_empty_header_names_are_made_unique(tmp_path):
+    t = table_of(tmp_path, "x,x,,y\n1,2,3,4\n5,6,7,8\n")
+    assert t.columns == ["x", "x (2)", "column 3", "y"]
+
+
+def test_a_first_row_of_numbers_is_data(tmp_path):
+    t = table_of(tmp_path, "1,2,a\n3,4,b\n")
+    assert not t.header and t.rows[0] == ["1", "2", "a"]
+    t = table_of(tmp_path, "1,2,a\n3,4,\n5,6,\n")  # no numbers below the text: not a name
+    assert not t.header and t.n_rows == 3
+
+
+def test_guess_task(tmp_path):
+    rows = "".join(f"{i},{i % 3},{i * 0.37},{'abc'[i % 3]},{i % 2}\n" for i in range(30))
+    t = table_of(tmp_path, "n,k,r,s,b\n" + rows)
+    assert [t.guess_task(c) for c in t.columns] == [
+        "regression",  # 30 distinct whole numbers
+        "multiclass",
+        "regression",
+        "multiclass",
+        "binary",
+    ]
+
+
+# --------------------------------------------------------------------------- building data
+
+
+def test_text_labels_binary(tmp_path):
+    data, info = build_inline_data(
+        table_of(tmp_path, AGES), ["age", "height", "weight"], "label", "binary", False
+    )
+    assert data.is_inline and data.kind == "binary" and data.class_names == ["no", "yes"]
+    assert data.y.dtype == np.float64 and data.y.tolist() == [1, 0, 1, 0, 1]
+    assert data.X.dtype == np.float64 and data.X.shape == (5, 3)
+    assert data.X[1].tolist() == [35.0, 1.82, 80.0]
+    assert data.features == [] and data.network_inputs == 3 and data.output_size == 1
+    assert info.class_names == ("no", "yes") and info.class_counts == (2, 3)
+    assert info.feature_columns == ("age", "height", "weight") and info.target_column == "label"
+    assert "Class 'no' is 0 and class 'yes' is 1." in info.notes
+
+
+def test_text_labels_multiclass_sort_alphabetically(tmp_path):
+    text = "a,b,kind\n" + "".join(f"{i},{i * i},{k}\n" for i, k in enumerate("cabbcacb"))
+    data, info = build_inline_data(
+        table_of(tmp_path, text), ["a", "b"], "kind", "multiclass", False
+    )
+    assert data.class_names == ["a", "b", "c"]
+    assert data.y.dtype == np.int64 and data.y.tolist() == [2, 0, 1, 1, 2, 0, 2, 1]
+    assert data.features == ["x1", "x2"] and data.network_inputs == 2 and data.output_size == 3
+    assert info.class_counts == (2, 3, 3)
+
+
+def test_numeric_labels_sort_numerically_and_merge_spellings(tmp_path):
+    labels = ["10", "9", "2", "10.0", "9", "2.0", "10", "2"]
+    text = "x,y\n" + "".join(f"{i},{lab}\n" for i, lab in enumerate(labels))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["x"], "y", "multiclass", False)
+    assert data.class_names == ["2", "9", "10"]
+    assert data.y.tolist() == [2, 1, 0, 2, 1, 0, 2, 0]
+
+
+def test_numeric_binary_labels(tmp_path):
+    text = "x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(6))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["x"], "y", "binary", False)
+    assert data.class_names == ["0", "1"] and data.y.tolist() == [0, 1, 0, 1, 0, 1]
+
+
+def test_regression(tmp_path):
+    text = "x,y\n" + "".join(f"{i},{i * 0.5 - 1}\n" for i in range(6))
+    data, info = build_inline_data(
+        table_of(tmp_path, text), ["x"], "y", "regression", False, test_ratio=0.5, seed=7
+    )
+    assert data.kind == "regression" and data.class_names is None
+    assert data.y.tolist() == [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5]
+    assert data.test_ratio == 0.5 and data.seed == 7
+    assert info.class_names == () and info.class_counts == ()
+
+
+def test_standardise_matches_an_independent_computation(tmp_path):
+    text = "a,b,c,y\n2,10,5,0\n4,-3.5,5,1\n4,7.25,5,0\n5,0,5,1\n7,1e2,5,1\n"
+    t = table_of(tmp_path, text)
+    raw, _ = build_inline_data(t, ["a", "b", "c"], "y", "binary", standardize=False)
+    data, info = build_inline_data(t, ["a", "b", "c"], "y", "binary", standardize=True)
+    columns = {name: [float(row[j]) for row in t.rows] for j, name in enumerate("abc")}
+    for j, name in enumerate("abc"):
+        values = columns[name]
+        mean, std = statistics.fmean(values), statistics.pstdev(values)
+        assert raw.X[:, j].tolist() == values
+        assert info.means[j] == pytest.approx(mean, rel=1e-12)
+        assert info.stds[j] == pytest.approx(std, rel=1e-12)
+        expected = [(x - mean) / std if std else x - mean for x in values]
+        np.testing.assert_allclose(data.X[:, j], expected, rtol=1e-12, atol=1e-12)
+    assert info.standardized and info.constant == ("c",) and info.stds[2] == 0.0
+    assert data.X[:, 2].tolist() == [0.0] * 5
+    assert "Column 'c' has the same value in every row: centred to 0, not scaled." in info.notes
+    assert raw.X[:, 2].tolist() == [5.0] * 5  # left as it was without standardising
+
+
+def test_standardise_a_repeated_fraction_gives_exact_zeros(tmp_path):
+    # The mean of 0.1, 0.1, 0.1 in floating point is not exactly 0.1: still a constant column.
+    text = "a,b,y\n" + "".join(f"0.1,{i},{i % 2}\n" for i in range(5))
+    data, info = build_inline_data(table_of(tmp_path, text), ["a", "b"], "y", "binary", True)
+    assert data.X[:, 0].tolist() == [0.0] * 5 and info.means[0] == 0.1
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    X=st.lists(
+        st.lists(
+            st.floats(allow_nan=False, allow_infinity=False, width=64), min_size=3, max_size=3
+        ),
+        min_size=4,
+        max_size=12,
+    ),
+    delimiter=st.sampled_from([",", ";", "\t"]),
+    header=st.booleans(),
+)
+def test_any_finite_numbers_survive_the_round_trip(tmp_path, X, delimiter, header):
+    lines = [delimiter.join(repr(x) for x in row) for row in X]
+    if header:
+        lines.insert(0, delimiter.join(["p", "q", "target"]))
+    t = table_of(tmp_path, "\n".join(lines) + "\n")
+    assert t.delimiter == delimiter and t.header == header
+    data, _ = build_inline_data(t, t.columns[:2], t.columns[2], "regression", False)
+    assert data.X.tolist() == [row[:2] for row in X]
+    assert data.y.tolist() == [row[2] for row in X]
+
+
+# --------------------------------------------------------------------------- projects
+
+
+def _project_for(data, hidden=5):
+    outputs = {"binary": ("sigmoid", "bce"), "multiclass": ("softmax", "cross_entropy")}
+    activation, loss = outputs.get(data.kind, ("linear", "mse"))
+    network = NetworkSpec(
+        [data.network_inputs, hidden, data.output_size],
+        ["tanh", activation],
+        [True, True],
+        [0.0, 0.0],
+    )
+    base = load_example("xor")
+    return dataclasses.replace(
+        base, name="Imported", data=data, network=network, loss=loss, weights=None, history=None
+    )
+
+
+@pytest.mark.parametrize(
+    "target,task", [("label", "binary"), ("kind", "multiclass"), ("size", "regression")]
+)
+def test_imported_data_round_trips_through_a_project_and_trains(tmp_path, target, task):
+    rng = np.random.default_rng(0)
+    lines = ["a,b,c,label,kind,size"]
+    for i in range(30):
+        a, b, c = rng.normal(size=3)
+        lines.append(f"{a},{b},{c},{'no' if a < 0 else 'yes'},{'xyz'[i % 3]},{a + 2 * b}")
+    t = table_of(tmp_path, "\n".join(lines))
+    data, _ = build_inline_data(t, ["a", "b", "c"], target, task, standardize=True)
+    project = _project_for(data)
+    loaded = Project.from_dict(project.to_dict())
+    assert loaded == project
+    np.testing.assert_array_equal(loaded.data.X, data.X)
+    np.testing.assert_array_equal(loaded.data.y, data.y)
+    assert loaded.data.y.dtype == data.y.dtype and loaded.data.class_names == data.class_names
+    path = tmp_path / "imported.json"
+    project.save(path)
+    assert Project.load(path) == project
+    trainer = Project.load(path).build_trainer()
+    assert trainer.run(steps=5) == 5
+    assert np.isfinite(trainer.history.column("batch_loss")).all()
+
+
+def test_two_columns_use_the_default_input_features(tmp_path):
+    text = "u,v,y\n" + "".join(f"{i},{-i},{'ab'[i % 2]}\n" for i in range(8))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["u", "v"], "y", "binary", True)
+    project = Project.from_dict(_project_for(data).to_dict())
+    assert project.data.features == ["x1", "x2"]
+    assert project.build_data().input_labels == ["x1", "x2"]
+
+
+def test_the_command_line_trains_an_imported_project(tmp_path, capsys):
+    text = "a,b,c,y\n" + "".join(f"{i},{i % 3},{i % 5},{'pq'[i % 2]}\n" for i in range(20))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["a", "b", "c"], "y", "binary", True)
+    path = tmp_path / "imported.json"
+    _project_for(data).save(path)
+    assert cli.main(["train", str(path), "--steps", "5", "--quiet"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+# --------------------------------------------------------------------------- malformed files
+
+
+def _numbers(n, extra=""):
+    return "".join(f"{i},{i + 1},{i % 2}{extra}\n" for i in range(n))
+
+
+READ_ERRORS = [
+    ("", "the file is empty"),
+    ("\ufeff \n\n", "the file is empty"),
+    (",,\n ,\n", "the file is empty (only separators, no values)"),
+    ("a,b,c,d\n" + _numbers(5, ",1") + "1,2,3\n", "row 7 has 3 values, the header has 4"),
+    ("1,2,3\n4,5,6\n7,8\n", "row 3 has 2 values, row 1 has 3"),
+    ('a,b,c\n1,"2,3\n4,5,6\n', "row 2 has 2 values, the header has 3 (is a quote opened"),
+    ("x\n1\n2\n3\n", "found only one column; the data needs at least a feature column"),
+    ("a,b,label\n", "the file has a header but no data rows"),
+    (b"a,b\n1,2\ncaf\xe9,3\n", "not UTF-8 text (row 3, byte 11); save it as UTF-8"),
+    ("a,b\n1,2\n".encode("utf-16"), "the file is UTF-16 text; save it as UTF-8 (CSV UTF-8)"),
+    (b"PK\x03\x04\x00\x00binary", "not a text file (it holds zero bytes); is it a spreadsheet?"),
+]
+
+
+@pytest.mark.parametrize("content,message", READ_ERRORS)
+def test_malformed_files_are_refused_with_their_own_message(tmp_path, content, message):
+    path = write(tmp_path, content)
+    with pytest.raises(ProjectError) as info:
+        read_csv_table(path)
+    assert str(info.value).startswith(f"{path}: {message}"), str(info.value)
+
+
+def test_a_missing_file(tmp_path):
+    with pytest.raises(ProjectError, match="no such file"):
+        read_csv_table(tmp_path / "nothing.csv")
+
+
+def test_a_file_over_the_size_limit_names_both_sizes(tmp_path):
+    path = write(tmp_path, "a,b\n" + "1,2\n" * 400_000)  # 1.5 MB
+    with pytest.raises(ProjectError) as info:
+        read_csv_table(path, limit_bytes=1024 * 1024)
+    assert str(info.value) == f"{path}: the file is too large (1.5 MB; the limit is 1.0 MB)"
+
+
+def test_too_many_rows_columns_or_cells(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_import, "MAX_ROWS", 5)
+    monkeypatch.setattr(csv_import, "MAX_COLUMNS", 3)
+    path = write(tmp_path, "a,b,c\n" + _numbers(6))
+    with pytest.raises(ProjectError) as info:
+        read_csv_table(path)
+    assert str(info.value) == f"{path}: more than 5 data rows; at most 5 can be imported"
+    assert read_csv_table(write(tmp_path, "a,b,c\n" + _numbers(5))).n_rows == 5
+    assert read_csv_table(write(tmp_path, _numbers(5))).n_rows == 5  # no header
+    path = write(tmp_path, "a,b,c,d\n1,2,3,4\n")
+    with pytest.raises(ProjectError) as info:
+        read_csv_table(path)
+    assert str(info.value) == f"{path}: 4 columns; at most 3 can be imported"
+    monkeypatch.setattr(csv_import, "MAX_CELLS", 9)
+    path = write(tmp_path, "a,b\n1,2\n\n3,4\n5,6\n7,8\n")
+    with pytest.raises(ProjectError) as info:
+        read_csv_table(path)
+    assert str(info.value) == (
+        f"{path}: more than 9 cells (reached on row 6); at most 9 can be imported"
+    )
+
+
+def _rows(n, age="{i}", label="{k}"):
+    lines = ["age,height,label"]
+    for i in range(n):
+        lines.append(f"{age.format(i=i)},{i * 0.1:.1f},{label.format(i=i, k='ab'[i % 2])}")
+    return "\n".join(lines) + "\n"
+
+
+def _bad_age(row, value):
+    return _rows(12).replace(f"\n{row - 2},", f"\n{value},", 1)
+
+
+BUILD_ERRORS = [
+    # (file, features, target, task, message after "<path>: ")
+    (
+        _bad_age(12, "abc"),
+        ["age"],
+        "label",
+        "binary",
+        "row 12, column 'age': 'abc' is not a number",
+    ),
+    (_bad_age(4, ""), ["age"], "label", "binary", "row 4, column 'age': the value is missing"),
+    (_bad_age(5, "inf"), ["age"], "label", "binary", "row 5, column 'age': 'inf' is not a finite"),
+    (_bad_age(6, "NaN"), ["age"], "label", "binary", "row 6, column 'age': 'NaN' is not a finite"),
+    (_bad_age(3, "1e400"), ["age"], "label", "binary", "row 3, column 'age': '1e400' is not a"),
+    (
+        _rows(8).replace("\n5,0.5,b", "\n5,0.5,"),
+        ["age"],
+        "label",
+        "binary",
+        "row 7, column 'label': the target value is missing",
+    ),
+    (
+        _rows(6, label="same"),
+        ["age"],
+        "label",
+        "binary",
+        "column 'label': every row has the label 'same': classification needs at least 2 classes",
+    ),
+    (
+        _rows(3),
+        ["age"],
+        "label",
+        "binary",
+        "only 3 data rows; at least 4 are needed (some to train on and some to test)",
+    ),
+    (
+        _rows(6),
+        ["age", "label"],
+        "label",
+        "binary",
+        "the target column 'label' is also chosen as a feature",
+    ),
+    (_rows(6), [], "label", "binary", "choose at least one feature column"),
+    (
+        _rows(6),
+        ["age", "Age"],
+        "label",
+        "binary",
+        "there is no column 'Age' (columns: 'age', 'height', 'label')",
+    ),
+    (_rows(6), ["age"], "weight", "binary", "there is no column 'weight'"),
+    (_rows(6), ["age", "age"], "label", "binary", "column 'age' is chosen twice as a feature"),
+    (
+        _rows(6),
+        ["age"],
+        "label",
+        "regression",
+        "row 2, column 'label': 'a' is not a number; a regression target must be numeric "
+        "(choose classification for text labels)",
+    ),
+    (
+        _rows(6).replace("\n3,", "\n-inf,"),
+        ["height"],
+        "age",
+        "regression",
+        "row 5, column 'age': '-inf' is not a finite number",
+    ),
+    (
+        _rows(8, label="c{i}"),
+        ["age"],
+        "label",
+        "multiclass",
+        "column 'label': 8 different labels in 8 rows: too few rows per class to learn from "
+        "(is it an identifier or a free-text column?)",
+    ),
+    (
+        _rows(8),
+        ["height"],
+        "age",
+        "multiclass",
+        "column 'age': 8 different labels in 8 rows: too few rows per class to learn from "
+        "(for a numeric target with many values choose regression)",
+    ),
+    (
+        _rows(9, label="{i}").replace(",6\n", ",nan\n"),
+        ["age"],
+        "label",
+        "multiclass",
+        "row 8, column 'label': 'nan' is not a finite number",
+    ),
+    (
+        _rows(9, label="c{i}").replace("c3", "c0").replace("c4", "c1"),
+        ["age"],
+        "label",
+        "binary",
+        "column 'label': 7 classes ('c0', 'c1', 'c2', 'c5', 'c6', ...), but binary classification "
+        "needs exactly 2: choose multiclass",
+    ),
+    (
+        _rows(6).replace("\n2,0.2,a", "\n2,0.2," + "x" * 201),
+        ["age"],
+        "label",
+        "multiclass",
+        "row 4, column 'label': the label is too long (201 characters; at most 200)",
+    ),
+    (_rows(6), ["age"], "label", "ordinal", "unknown task 'ordinal' (known: binary, multiclass"),
+]
+
+
+@pytest.mark.parametrize("content,features,target,task,message", BUILD_ERRORS)
+def test_unusable_columns_are_refused_with_their_own_message(
+    tmp_path, content, features, target, task, message
+):
+    path = write(tmp_path, content)
+    table = read_csv_table(path)
+    with pytest.raises(ProjectError) as info:
+        build_inline_data(table, features, target, task, standardize=False)
+    text = str(info.value)
+    if message.startswith("unknown task"):
+        assert text.startswith(message), text
+    else:
+        assert text.startswith(f"{path}: {message}"), text
+
+
+def test_messages_are_all_different():
+    messages = [m for _, m in READ_ERRORS[1:]] + [case[-1] for case in BUILD_ERRORS]
+    assert len(set(messages)) == len(messages)
+
+
+def test_more_classes_than_an_output_layer_holds(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_import, "MAX_LAYER_SIZE", 3)
+    text = "x,y\n" + "".join(f"{i},{'abcd'[i % 4]}\n" for i in range(12))
+    path = write(tmp_path, text)
+    with pytest.raises(ProjectError) as info:
+        build_inline_data(read_csv_table(path), ["x"], "y", "multiclass", False)
+    assert str(info.value) == f"{path}: column 'y': 4 classes; an output layer holds at most 3"
+
+
+def test_too_many_values_for_a_project_file(tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_import, "MAX_VALUES", 20)
+    path = write(tmp_path, _rows(8))
+    with pytest.raises(ProjectError) as info:
+        build_inline_data(read_csv_table(path), ["age", "height"], "label", "binary", False)
+    assert str(info.value) == (
+        f"{path}: 8 rows of 3 values make 24 values; a project holds at most 20 "
+        "(choose fewer columns or rows)"
+    )
+
+
+def test_values_too_large_to_standardise(tmp_path):
+    path = write(tmp_path, _rows(6).replace("\n1,", "\n1e308,").replace("\n2,", "\n1.5e308,"))
+    table = read_csv_table(path)
+    build_inline_data(table, ["age"], "label", "binary", standardize=False)  # usable as is
+    with pytest.raises(ProjectError) as info:
+        build_inline_data(table, ["age"], "label", "binary", standardize=True)
+    assert str(info.value) == f"{path}: column 'age': the values are too large to standardise"
+
+
+@pytest.mark.parametrize(
+    "kwargs,message",
+    [
+        ({"test_ratio": 0.95}, "the test share must be a number from 0 to 0.9, not 0.95"),
+        ({"test_ratio": True}, "the test share must be a number from 0 to 0.9, not True"),
+        ({"seed": -1}, "the data seed must be None or a whole number from 0 to"),
+    ],
+)
+def test_bad_split_arguments(tmp_path, kwargs, message):
+    path = write(tmp_path, _rows(6))
+    with pytest.raises(ProjectError) as info:
+        build_inline_data(read_csv_table(path), ["age"], "label", "binary", False, **kwargs)
+    assert str(info.value).startswith(f"{path}: {message}")
