@@ -3,11 +3,17 @@
     backprop-lab                      open the window on the default example
     backprop-lab PROJECT.json         open the window on a project
     backprop-lab train PROJECT.json [--epochs N | --steps N] [--seed S] [--save OUT.json]
-                                      [--export WEIGHTS.npz|.json] [--fresh] [--quiet]
+                                      [--export WEIGHTS] [--history OUT.csv] [--fresh] [--quiet]
+    backprop-lab export PROJECT.json WEIGHTS
+                                      write a saved project's weights without training
 
-``train`` runs headless and never imports Qt.  Exit status: 0 success, 1 training diverged
-(or the window could not start), 2 a bad file or argument (one line on stderr, no traceback),
-130 interrupted.
+WEIGHTS' extension picks the format: .npz, .json, .safetensors, .onnx, or .py (a PyTorch
+script, with a .npz of the same name beside it).  ``export`` of a project without trained
+weights writes the seed's initial weights and says so on stderr.
+
+``train`` and ``export`` run headless and never import Qt (nor onnx or safetensors unless the
+format needs them).  Exit status: 0 success, 1 training diverged (or the window could not
+start), 2 a bad file or argument (one line on stderr, no traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -22,9 +28,14 @@ from pathlib import Path
 PROG = "backprop-lab"
 USAGE = f"""usage: {PROG}                     open the window on the default example
        {PROG} PROJECT.json        open the window on a project
-       {PROG} train PROJECT.json  train headless (see '{PROG} train --help')"""
+       {PROG} train PROJECT.json  train headless (see '{PROG} train --help')
+       {PROG} export PROJECT.json WEIGHTS
+                                        write its weights (see '{PROG} export --help')"""
 DEFAULT_EPOCHS = 100.0
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+# Kept in step with simulator.project.WEIGHT_EXTENSIONS (a test checks), which is not imported
+# here so that `--help` stays light.
+_FORMATS = ".npz, .json, .safetensors, .onnx, .py (PyTorch script + .npz)"
 
 
 class UsageError(Exception):
@@ -94,7 +105,12 @@ def train_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--export",
         metavar="WEIGHTS",
-        help="write the trained weights; the extension picks the format: .npz or .json",
+        help=f"write the trained weights; the extension picks the format: {_FORMATS}",
+    )
+    p.add_argument(
+        "--history",
+        metavar="OUT.csv",
+        help="write the training history (one row per step) as CSV",
     )
     p.add_argument(
         "--fresh",
@@ -105,12 +121,29 @@ def train_parser() -> argparse.ArgumentParser:
     return p
 
 
+def export_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=f"{PROG} export",
+        description=(
+            "Write a saved project's weights without training.  A project without trained "
+            "weights gives the seed's initial weights (with a warning on stderr)."
+        ),
+    )
+    p.add_argument("project", help="the project file (.json)")
+    p.add_argument(
+        "weights", metavar="WEIGHTS", help=f"the file to write; its extension picks: {_FORMATS}"
+    )
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``backprop-lab`` and ``python -m simulator``; returns the exit status."""
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         if args and args[0] == "train":
             return _train(args[1:])
+        if args and args[0] == "export":
+            return _export(args[1:])
         if args and args[0] in ("-h", "--help"):
             print(USAGE)
             return EXIT_OK
@@ -145,27 +178,35 @@ def _run_gui(path: str | None) -> int:
 def _check_output(path: str | None, what: str) -> None:
     if path is None:
         return
+    label = f"{what} {path}" if what else path
     folder = Path(path).resolve().parent
     if not folder.is_dir():
-        raise UsageError(f"{what} {path}: the folder {folder} does not exist")
+        raise UsageError(f"{label}: the folder {folder} does not exist")
     if Path(path).is_dir():
-        raise UsageError(f"{what} {path}: is a folder")
+        raise UsageError(f"{label}: is a folder")
+
+
+def _check_weights_output(path: str | None, what: str) -> None:
+    from simulator.project import WEIGHT_EXTENSIONS
+
+    if path is not None and Path(path).suffix.lower() not in WEIGHT_EXTENSIONS:
+        label = f"{what} {path}" if what else path
+        raise UsageError(
+            f"{label}: unsupported extension; use one of {', '.join(WEIGHT_EXTENSIONS)}"
+        )
+    _check_output(path, what)
 
 
 def _train(argv: list[str]) -> int:
     # Imported here so that `backprop-lab --help` and the GUI path stay light.
     import numpy as np
 
-    from simulator.project import WEIGHT_EXTENSIONS, Project, ProjectError, export_weights
+    from simulator.project import Project, ProjectError, export_history_csv, export_weights
 
     opts = train_parser().parse_args(argv)
-    if opts.export is not None and Path(opts.export).suffix.lower() not in WEIGHT_EXTENSIONS:
-        raise UsageError(
-            f"--export {opts.export}: unsupported extension; use one of "
-            f"{', '.join(WEIGHT_EXTENSIONS)}"
-        )
+    _check_weights_output(opts.export, "--export")
     _check_output(opts.save, "--save")
-    _check_output(opts.export, "--export")
+    _check_output(opts.history, "--history")
     try:
         project = Project.load(opts.project)
         if opts.fresh:
@@ -210,8 +251,38 @@ def _train(argv: list[str]) -> int:
             project.capture(trainer).save(opts.save)
         if opts.export is not None:
             export_weights(trainer.net, opts.export)
+        if opts.history is not None:
+            export_history_csv(trainer.history, opts.history)
     except (OSError, ProjectError) as exc:
         raise UsageError(f"cannot write: {exc}") from None
+    return EXIT_OK
+
+
+def _export(argv: list[str]) -> int:
+    from simulator.project import Project, ProjectError, export_weights
+
+    opts = export_parser().parse_args(argv)
+    _check_weights_output(opts.weights, "")
+    try:
+        project = Project.load(opts.project)
+        net = project.build_network()
+    except (ProjectError, ValueError) as exc:
+        raise UsageError(str(exc)) from None
+    if project.weights is None:
+        print(
+            f"{PROG}: warning: {opts.project} holds no trained weights; "
+            "writing the seed's initial weights",
+            file=sys.stderr,
+        )
+    try:
+        export_weights(net, opts.weights)
+    except (OSError, ProjectError) as exc:
+        raise UsageError(f"cannot write: {exc}") from None
+    written = opts.weights
+    if Path(opts.weights).suffix.lower() == ".py":
+        written += f" and {Path(opts.weights).with_suffix('.npz')}"
+    state = f"trained {project.step_count} steps" if project.weights is not None else "untrained"
+    print(f"{project.name} ({'-'.join(map(str, net.sizes))}, {state}): wrote {written}")
     return EXIT_OK
 
 

@@ -1,6 +1,7 @@
 """The backprop-lab command: headless training, exit codes, and an engine free of Qt."""
 
 import ast
+import csv
 import json
 import os
 import subprocess
@@ -12,7 +13,13 @@ import numpy as np
 import pytest
 
 from simulator import cli
-from simulator.project import Project, load_example, load_weights
+from simulator.project import (
+    LOADABLE_WEIGHT_EXTENSIONS,
+    WEIGHT_EXTENSIONS,
+    Project,
+    load_example,
+    load_weights,
+)
 from simulator.resources_path import resource
 
 REPO = Path(__file__).resolve().parents[1]
@@ -99,17 +106,77 @@ def test_save_then_reload_and_continue(tmp_path):
     assert final_values(fresh.stdout) == reported
 
 
-@pytest.mark.parametrize("ext", [".npz", ".json"])
+@pytest.mark.parametrize("ext", WEIGHT_EXTENSIONS)
 def test_export_weights(ext, tmp_path):
     path = tmp_path / f"weights{ext}"
-    result = run_cli("train", XOR, "--steps", "20", "--export", str(path), "-q")
+    saved = tmp_path / "trained.json"
+    result = run_cli(
+        "train", XOR, "--steps", "20", "--export", str(path), "--save", str(saved), "-q"
+    )
     assert result.returncode == 0, result.stderr
-    arch, layers = load_weights(path)
-    assert arch["sizes"] == [2, 8, 1] and arch["loss"] == "bce"
-    assert [w.shape for w, _, _ in layers] == [(2, 8), (8, 1)]
+    assert_exported(path, Project.load(saved).build_network())
+
+
+def assert_exported(path: Path, net) -> None:
+    """``path`` holds ``net``'s weights in the format its extension names."""
+    ext = path.suffix
+    if ext in LOADABLE_WEIGHT_EXTENSIONS:
+        arch, layers = load_weights(path)
+        assert arch["sizes"] == [2, 8, 1] and arch["loss"] == "bce"
+        for layer, (w, b, _) in zip(net.layers, layers, strict=True):
+            assert np.array_equal(w, layer.weights) and np.array_equal(b, layer.bias)
     if ext == ".npz":
         with np.load(path, allow_pickle=False) as archive:
             assert json.loads(str(archive["architecture"]))["activations"] == ["tanh", "sigmoid"]
+    elif ext == ".onnx":
+        onnx = pytest.importorskip("onnx")
+        model = onnx.load(str(path))
+        onnx.checker.check_model(model, full_check=True)
+        weights = {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}
+        assert np.array_equal(weights["layers.1.weights"], net.layers[1].weights)
+    elif ext == ".py":
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+        assert_exported(path.with_suffix(".npz"), net)
+
+
+def test_train_writes_the_history_csv(tmp_path):
+    out = tmp_path / "history.csv"
+    result = run_cli("train", XOR, "--steps", "40", "--history", str(out), "-q")
+    assert result.returncode == 0, result.stderr
+    with open(out, newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert [row["step"] for row in rows] == [str(k) for k in range(1, 41)]
+    assert all(row["batch_loss"] for row in rows)
+    # XOR has 16 batches per epoch: evaluations at steps 16 and 32 only.
+    assert [row["step"] for row in rows if row["train_loss"]] == ["16", "32"]
+    assert float(rows[15]["epoch"]) == 1.0
+
+
+# --------------------------------------------------------------------------- export
+
+
+def test_export_a_trained_project(tmp_path):
+    saved = tmp_path / "trained.json"
+    assert run_cli("train", XOR, "--steps", "25", "--save", str(saved), "-q").returncode == 0
+    net = Project.load(saved).build_network()
+    for ext in WEIGHT_EXTENSIONS:
+        out = tmp_path / f"out{ext}"
+        result = run_cli("export", str(saved), str(out))
+        assert result.returncode == 0, result.stderr
+        assert result.stderr == ""
+        assert result.stdout.startswith("XOR (2-8-1, trained 25 steps): wrote ")
+        assert_exported(out, net)
+    assert "out.py and " in run_cli("export", str(saved), str(tmp_path / "out.py")).stdout
+
+
+def test_export_an_untrained_project_warns(tmp_path):
+    out = tmp_path / "initial.npz"
+    result = run_cli("export", XOR, str(out))
+    assert result.returncode == 0, result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith("backprop-lab: warning: ") and "no trained weights" in line
+    assert "untrained" in result.stdout
+    assert_exported(out, load_example("xor").build_network())
 
 
 def test_python_dash_m_from_another_folder(tmp_path):
@@ -149,6 +216,14 @@ def test_bad_file_exits_2_with_one_line(tmp_path):
 def test_missing_file_exits_2(tmp_path):
     missing = str(tmp_path / "nope.json")
     assert_usage_error(run_cli("train", missing), missing, "no such file")
+    assert_usage_error(run_cli("export", missing, str(tmp_path / "w.npz")), missing, "no such file")
+    assert not (tmp_path / "w.npz").exists()
+
+
+def test_export_of_a_broken_project_exits_2(tmp_path):
+    path = tmp_path / "broken.json"
+    path.write_text('{"format": "backprop-lab-project"')
+    assert_usage_error(run_cli("export", str(path), str(tmp_path / "w.onnx")), "not valid JSON")
 
 
 @pytest.mark.parametrize(
@@ -161,7 +236,13 @@ def test_missing_file_exits_2(tmp_path):
         (["train", XOR, "--seed", "-1"], "--seed"),
         (["train", XOR, "--bogus"], "unrecognized arguments: --bogus"),
         (["train"], "the following arguments are required: project"),
-        (["train", XOR, "--export", "w.onnx"], "use one of .npz, .json"),
+        (["train", XOR, "--export", "w.txt"], "use one of .npz, .json, .safetensors, .onnx, .py"),
+        (["train", XOR, "--history", "/no/such/folder/h.csv"], "does not exist"),
+        (["export", XOR, "w.h5"], "w.h5: unsupported extension; use one of .npz, .json"),
+        (["export", XOR, "weights"], "weights: unsupported extension"),
+        (["export", XOR], "the following arguments are required: WEIGHTS"),
+        (["export", XOR, "/no/such/folder/w.npz"], "does not exist"),
+        (["export", XOR, "w.npz", "--steps", "3"], "unrecognized arguments: --steps 3"),
         (["train", XOR, "--save", "/no/such/folder/out.json"], "does not exist"),
         (["--bogus"], "unexpected arguments"),
         ([XOR, XOR], "unexpected arguments"),
@@ -174,7 +255,15 @@ def test_bad_arguments_exit_2(args, fragment):
 
 def test_help_exits_0():
     result = run_cli("train", "--help")
-    assert result.returncode == 0 and "--export" in result.stdout
+    assert result.returncode == 0 and "--export" in result.stdout and "--history" in result.stdout
+    result = run_cli("export", "--help")
+    assert result.returncode == 0 and "WEIGHTS" in result.stdout
+    assert "export PROJECT.json WEIGHTS" in run_cli("--help").stdout
+
+
+def test_help_names_every_export_format():
+    for ext in WEIGHT_EXTENSIONS:
+        assert ext in cli._FORMATS
 
 
 # --------------------------------------------------------------------------- in-process
@@ -220,18 +309,14 @@ def test_progress_rewrites_one_line_on_a_terminal():
 # --------------------------------------------------------------------------- engine purity
 
 
-def test_headless_path_never_imports_qt():
-    code = (
-        "import sys\n"
-        "import simulator.cli, simulator.project, simulator.engine.trainer\n"
-        "from simulator.cli import main\n"
-        f"status = main(['train', {XOR!r}, '--steps', '3', '--quiet'])\n"
-        f"bad = [m for m in sys.modules if m.split('.')[0] in {QT_MODULES!r}]\n"
-        "print(status, bad)\n"
-    )
+HEAVY_MODULES = ("onnx", "onnxruntime", "safetensors", "torch")
+
+
+def _imported_after(code: str) -> list[str]:
+    """Run ``code`` in a fresh interpreter; the status line it prints, as a list of words."""
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-c", code],
+        [sys.executable, "-c", "import sys\n" + code],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -239,7 +324,37 @@ def test_headless_path_never_imports_qt():
         timeout=120,
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-1] == "0 []"
+    return result.stdout.splitlines()[-1]
+
+
+def _loaded(modules) -> str:
+    return f"sorted({{m.split('.')[0] for m in sys.modules}} & {set(modules)!r})"
+
+
+def test_headless_path_never_imports_qt_nor_export_libraries(tmp_path):
+    # Qt never; onnx and safetensors only for their own formats, so start-up stays fast.
+    npz, csv_out = str(tmp_path / "w.npz"), str(tmp_path / "h.csv")
+    code = (
+        "import simulator.cli, simulator.project, simulator.engine.trainer\n"
+        "from simulator.cli import main\n"
+        f"status = main(['train', {XOR!r}, '--steps', '3', '--quiet', '--export', {npz!r},"
+        f" '--history', {csv_out!r}])\n"
+        f"status += main(['export', {XOR!r}, {npz!r}])\n"
+        f"print(status, {_loaded(QT_MODULES)}, {_loaded(HEAVY_MODULES)})\n"
+    )
+    assert _imported_after(code) == "0 [] []"
+
+
+def test_onnx_and_safetensors_load_only_for_their_formats(tmp_path):
+    onnx_out, st_out = str(tmp_path / "w.onnx"), str(tmp_path / "w.safetensors")
+    code = (
+        "from simulator.cli import main\n"
+        f"main(['export', {XOR!r}, {onnx_out!r}])\n"
+        f"first = {_loaded(HEAVY_MODULES)}\n"
+        f"main(['export', {XOR!r}, {st_out!r}])\n"
+        f"print(first, {_loaded(HEAVY_MODULES)}, {_loaded(QT_MODULES)})\n"
+    )
+    assert _imported_after(code) == "['onnx'] ['onnx', 'safetensors'] []"
 
 
 def test_engine_sources_import_no_gui_library():

@@ -5,6 +5,8 @@ project = Project.load("xor.json")       # ProjectError names the file, field an
 trainer = project.build_trainer()
 trainer.run(epochs=10)
 project.capture(trainer).save("xor-trained.json")
+export_weights(trainer.net, "xor.onnx")  # or .npz .json .safetensors .py (PyTorch script)
+export_history_csv(trainer.history, "history.csv")
 """
 
 from simulator.project.csv_import import (
@@ -14,6 +16,7 @@ from simulator.project.csv_import import (
     read_csv_table,
 )
 from simulator.project.files import MAX_FILE_BYTES, ProjectError
+from simulator.project.history_csv import export_history_csv
 from simulator.project.project import (
     DEFAULT_EXAMPLE,
     FORMAT,
@@ -29,6 +32,7 @@ from simulator.project.project import (
     load_example,
 )
 from simulator.project.weights import (
+    LOADABLE_WEIGHT_EXTENSIONS,
     WEIGHT_EXTENSIONS,
     WEIGHTS_FORMAT,
     apply_weights,
@@ -41,6 +45,7 @@ __all__ = [
     "DEFAULT_EXAMPLE",
     "FORMAT",
     "INLINE",
+    "LOADABLE_WEIGHT_EXTENSIONS",
     "MAX_FILE_BYTES",
     "VERSION",
     "WEIGHT_EXTENSIONS",
@@ -58,6 +63,7 @@ __all__ = [
     "apply_weights",
     "architecture",
     "build_inline_data",
+    "export_history_csv",
     "export_weights",
     "load_example",
     "load_weights",

@@ -1,4 +1,4 @@
-"""Trained weights as files other programs read: ``.npz`` (NumPy) and ``.json``.
+"""Trained weights as files other programs read: .npz, .json, .safetensors, .onnx, PyTorch .py.
 
 ``.npz``: for each layer i, ``layers.{i}.weights`` (fan_in, fan_out), ``layers.{i}.bias``
 (fan_out,) and ``layers.{i}.mask`` (bool, False = connection removed), in the network's dtype,
@@ -8,10 +8,18 @@ and dtype.  Everything loads with ``np.load(path, allow_pickle=False)``.
 ``.json``: ``{"format": "backprop-lab-weights", "version": 1, "architecture": {...},
 "layers": [{"weights": [[...]], "bias": [...], "mask": [[true, ...]]}, ...]}`` with exact
 (float64 ``repr``) numbers.
+
+``.safetensors``: the same tensors as ``.npz`` (masks as BOOL); the header's ``__metadata__``
+holds ``format`` ("backprop-lab-weights"), ``version`` ("1") and ``architecture`` (the JSON
+string).
+
+``.onnx`` (see onnx_export) and ``.py`` (see torch_script: a PyTorch script plus a ``.npz``
+beside it with the same stem) are written only; the other three load back.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import os
@@ -35,7 +43,8 @@ from simulator.project.files import (
 
 WEIGHTS_FORMAT = "backprop-lab-weights"
 WEIGHTS_VERSION = 1
-WEIGHT_EXTENSIONS = (".npz", ".json")
+WEIGHT_EXTENSIONS = (".npz", ".json", ".safetensors", ".onnx", ".py")
+LOADABLE_WEIGHT_EXTENSIONS = (".npz", ".json", ".safetensors")
 
 
 def architecture(net: Network) -> dict:
@@ -49,12 +58,23 @@ def architecture(net: Network) -> dict:
     }
 
 
-def _extension(path: str | os.PathLike) -> str:
+def layer_summary(net: Network) -> str:
+    """One line per network for headers: ``2 -> 8 tanh, 8 -> 1 sigmoid (no bias)``."""
+    return ", ".join(
+        f"{la.fan_in} -> {la.fan_out} {la.activation}{'' if la.use_bias else ' (no bias)'}"
+        for la in net.layers
+    )
+
+
+def _extension(path: str | os.PathLike, allowed: tuple[str, ...], verb: str) -> str:
     ext = Path(path).suffix.lower()
-    if ext not in WEIGHT_EXTENSIONS:
+    if ext not in allowed:
+        hint = ""
+        if ext in WEIGHT_EXTENSIONS:
+            hint = f" ({ext} is an export format only)"
         raise ProjectError(
-            f"{path}: cannot export weights as {ext or 'a file without an extension'!r}; "
-            f"use one of {', '.join(WEIGHT_EXTENSIONS)}"
+            f"{path}: cannot {verb} weights as {ext or 'a file without an extension'!r}{hint}; "
+            f"use one of {', '.join(allowed)}"
         )
     return ext
 
@@ -62,9 +82,10 @@ def _extension(path: str | os.PathLike) -> str:
 def export_weights(net: Network, path: str | os.PathLike) -> None:
     """Changes the file ``path`` (atomically) to ``net``'s weights; the extension picks the format.
 
-    Raises ProjectError for an unsupported extension (naming the supported ones).
+    ``.py`` also writes the ``.npz`` beside it (same stem) that the script loads.  Raises
+    ProjectError for an unsupported extension (naming the supported ones).
     """
-    ext = _extension(path)
+    ext = _extension(path, WEIGHT_EXTENSIONS, "export")
     arch = architecture(net)
     if ext == ".json":
         doc = {
@@ -81,12 +102,52 @@ def export_weights(net: Network, path: str | os.PathLike) -> None:
             ],
         }
         write_text_atomic(path, dumps(doc))
-        return
-    arrays = {"architecture": np.array(json.dumps(arch))}
+    elif ext == ".safetensors":
+        save = _require("safetensors.numpy", path).save
+        metadata = {
+            "format": WEIGHTS_FORMAT,
+            "version": str(WEIGHTS_VERSION),
+            "architecture": json.dumps(arch),
+        }
+        data = save(_tensors(net), metadata=metadata)
+        write_atomic(path, lambda f: f.write(data))
+    elif ext == ".onnx":
+        from simulator.project.onnx_export import onnx_model
+
+        _require("onnx", path)
+        data = onnx_model(net).SerializeToString()
+        write_atomic(path, lambda f: f.write(data))
+    elif ext == ".py":
+        from simulator.project.torch_script import torch_script_source
+
+        sidecar = Path(path).with_suffix(".npz")
+        source = torch_script_source(net, sidecar.name)
+        _write_npz(net, sidecar, arch)
+        write_text_atomic(path, source)
+    else:
+        _write_npz(net, path, arch)
+
+
+def _require(module: str, path: str | os.PathLike):
+    # onnx and safetensors load only for their formats, so starting the program stays fast.
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        package = module.split(".")[0]
+        raise ProjectError(f"{path}: this format needs the {package} package ({exc})") from None
+
+
+def _tensors(net: Network) -> dict[str, np.ndarray]:
+    arrays = {}
     for i, layer in enumerate(net.layers):
         arrays[f"layers.{i}.weights"] = np.ascontiguousarray(layer.weights)
         arrays[f"layers.{i}.bias"] = np.ascontiguousarray(layer.bias)
         arrays[f"layers.{i}.mask"] = np.ascontiguousarray(layer.mask, dtype=bool)
+    return arrays
+
+
+def _write_npz(net: Network, path: str | os.PathLike, arch: dict) -> None:
+    arrays = {"architecture": np.array(json.dumps(arch)), **_tensors(net)}
     write_atomic(path, lambda f: np.savez(f, **arrays))
 
 
@@ -97,14 +158,18 @@ def load_weights(path: str | os.PathLike) -> tuple[dict, list[LayerArrays]]:
     """Read a weights export: (architecture dict, [(weights, bias, mask) per layer]).
 
     Arrays come back in the architecture's dtype (masks bool).  Every shape, value and name is
-    checked; problems raise a ProjectError starting with the path.  ``.npz`` files are read
-    with ``allow_pickle=False``.
+    checked; problems raise a ProjectError starting with the path (and naming the tensor or
+    field).  ``.npz`` files are read with ``allow_pickle=False``; every file is read whole, at
+    most ``files.MAX_FILE_BYTES`` long.
     """
-    ext = _extension(path)
+    ext = _extension(path, LOADABLE_WEIGHT_EXTENSIONS, "load")
     data = read_bytes(path)
     try:
         if ext == ".json":
             return _from_json(parse_json(data, str(path)))
+        if ext == ".safetensors":
+            _require("safetensors.numpy", path)
+            return _from_safetensors(data)
         return _from_npz(data)
     except ProjectError as exc:
         message = str(exc)
@@ -179,42 +244,99 @@ def _from_npz(data: bytes):
         text = _read(archive, "architecture")
         if text.shape != () or text.dtype.kind != "U":
             raise ProjectError("architecture: must be a JSON string (0-d unicode array)")
-        arch = _check_architecture(
-            parse_json(str(text).encode("utf-8"), "architecture"), "architecture"
+        arch = _parse_architecture(str(text))
+        layers = _check_tensors(
+            arch, names - {"architecture"}, lambda name: _read(archive, name), "the archive"
         )
-        sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
-        n = len(sizes) - 1
-        expected = {"architecture"} | {
-            f"layers.{i}.{part}" for i in range(n) for part in ("weights", "bias", "mask")
-        }
-        missing = sorted(expected - names)
-        if missing:
-            raise ProjectError(f"{missing[0]}: missing from the archive")
-        extra = sorted(names - expected)
-        if extra:
-            raise ProjectError(f"{extra[0]}: unexpected array (the architecture has {n} layers)")
-        out = []
-        for i in range(n):
-            shape = (sizes[i], sizes[i + 1])
-            w = _read(archive, f"layers.{i}.weights")
-            b = _read(archive, f"layers.{i}.bias")
-            mask = _read(archive, f"layers.{i}.mask")
-            for name, arr, want in (
-                ("weights", w, shape),
-                ("bias", b, shape[1:]),
-                ("mask", mask, shape),
-            ):
-                if arr.shape != want:
-                    raise ProjectError(f"layers.{i}.{name}: shape {arr.shape}, expected {want}")
-            for name, arr in (("weights", w), ("bias", b)):
-                if arr.dtype.kind != "f":
-                    raise ProjectError(f"layers.{i}.{name}: must hold floats, not {arr.dtype}")
-                if not np.isfinite(arr).all():
-                    raise ProjectError(f"layers.{i}.{name}: holds NaN or infinite values")
-            if mask.dtype != bool:
-                raise ProjectError(f"layers.{i}.mask: must be a bool array, not {mask.dtype}")
-            out.append((w.astype(dtype), b.astype(dtype), mask))
-    return arch, out
+    return arch, layers
+
+
+def _parse_architecture(text: str) -> dict:
+    return _check_architecture(parse_json(text.encode("utf-8"), "architecture"), "architecture")
+
+
+def _check_tensors(arch: dict, names: set[str], read, container: str) -> list[LayerArrays]:
+    """Every layer's (weights, bias, mask) from ``read(name)``, checked against ``arch``."""
+    sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
+    n = len(sizes) - 1
+    expected = {f"layers.{i}.{part}" for i in range(n) for part in ("weights", "bias", "mask")}
+    missing = sorted(expected - names)
+    if missing:
+        raise ProjectError(f"{missing[0]}: missing from {container}")
+    extra = sorted(names - expected)
+    if extra:
+        raise ProjectError(f"{extra[0]}: unexpected tensor (the architecture has {n} layers)")
+    out = []
+    for i in range(n):
+        shape = (sizes[i], sizes[i + 1])
+        w = read(f"layers.{i}.weights")
+        b = read(f"layers.{i}.bias")
+        mask = read(f"layers.{i}.mask")
+        for name, arr, want in (
+            ("weights", w, shape),
+            ("bias", b, shape[1:]),
+            ("mask", mask, shape),
+        ):
+            if arr.shape != want:
+                raise ProjectError(f"layers.{i}.{name}: shape {arr.shape}, expected {want}")
+        for name, arr in (("weights", w), ("bias", b)):
+            if arr.dtype.kind != "f":
+                raise ProjectError(f"layers.{i}.{name}: must hold floats, not {arr.dtype}")
+            if not np.isfinite(arr).all():
+                raise ProjectError(f"layers.{i}.{name}: holds NaN or infinite values")
+        if mask.dtype != bool:
+            raise ProjectError(f"layers.{i}.mask: must be a bool array, not {mask.dtype}")
+        out.append((w.astype(dtype), b.astype(dtype), mask.copy()))
+    return out
+
+
+def _from_safetensors(data: bytes):
+    from safetensors import SafetensorError
+    from safetensors.numpy import load
+
+    header = _safetensors_header(data)
+    meta = header.get("__metadata__")
+    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
+        found = meta.get("format") if isinstance(meta, dict) else None
+        raise ProjectError(
+            f"__metadata__.format: expected {WEIGHTS_FORMAT!r}, got {found!r} "
+            "(not a Backprop Lab weights file)"
+        )
+    if meta.get("version") != str(WEIGHTS_VERSION):
+        raise ProjectError(
+            f"__metadata__.version: unknown version {meta.get('version')!r}; "
+            f"this program reads version {WEIGHTS_VERSION}"
+        )
+    if "architecture" not in meta:
+        raise ProjectError("__metadata__.architecture: missing from the file")
+    arch = _parse_architecture(meta["architecture"])
+    try:
+        tensors = load(data)
+    except SafetensorError as exc:
+        raise ProjectError(f"damaged safetensors file ({exc})") from None
+    except KeyError as exc:  # a tensor type NumPy has no dtype for, such as BF16
+        kind = exc.args[0] if exc.args else "?"
+        name = next(
+            (k for k, v in header.items() if isinstance(v, dict) and v.get("dtype") == kind), "?"
+        )
+        raise ProjectError(f"{name}: tensor type {kind} cannot be read as a NumPy array") from None
+    return arch, _check_tensors(arch, set(tensors), tensors.__getitem__, "the file")
+
+
+def _safetensors_header(data: bytes) -> dict:
+    # The format: an 8-byte little-endian length, then that many bytes of JSON, then the data.
+    if len(data) < 8:
+        raise ProjectError("not a safetensors file (shorter than its 8-byte header length)")
+    n = int.from_bytes(data[:8], "little")
+    if n > len(data) - 8:
+        raise ProjectError(
+            f"not a safetensors file, or truncated (its header claims {n:,} bytes; "
+            f"{len(data) - 8:,} follow)"
+        )
+    header = parse_json(data[8 : 8 + n], "the safetensors header")
+    if not isinstance(header, dict):
+        raise ProjectError("the safetensors header: must be a JSON object")
+    return header
 
 
 def _read(archive, name: str) -> np.ndarray:

@@ -615,7 +615,7 @@ def test_save_replaces_and_keeps_permissions(tmp_path):
 # --------------------------------------------------------------------------- weight export
 
 
-@pytest.mark.parametrize("ext", [".npz", ".json"])
+@pytest.mark.parametrize("ext", [".npz", ".json", ".safetensors"])
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_weight_export_round_trip(ext, dtype, tmp_path):
     _, trainer = _trained(steps=10, dtype=dtype)
@@ -670,9 +670,23 @@ def test_json_export_format(tmp_path):
 
 def test_unsupported_export_extension(tmp_path):
     net = load_example("xor").build_network()
-    with pytest.raises(ProjectError, match=r"use one of \.npz, \.json"):
-        export_weights(net, tmp_path / "w.onnx")
+    with pytest.raises(
+        ProjectError, match=r"use one of \.npz, \.json, \.safetensors, \.onnx, \.py$"
+    ):
+        export_weights(net, tmp_path / "w.h5")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["w.onnx", "model.py", "w.h5", "weights"])
+def test_unloadable_extension(name, tmp_path):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    with pytest.raises(ProjectError) as info:
+        load_weights(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: cannot load weights as ")
+    assert message.endswith("; use one of .npz, .json, .safetensors")
+    assert ("is an export format only" in message) == (name in ("w.onnx", "model.py"))
 
 
 def test_bad_weight_files_are_rejected(tmp_path):

@@ -1,0 +1,111 @@
+"""A network as a readable PyTorch script that rebuilds it as ``torch.nn.Sequential``.
+
+The script loads its weights from a ``.npz`` export beside it (``allow_pickle=False``), folds the
+masks in, transposes each (fan_in, fan_out) matrix into ``nn.Linear``'s (out, in) layout and sets
+the network's dtype.  Every engine activation has a PyTorch module with the same formula and
+constants (the engine follows PyTorch's definitions), listed in TORCH_MODULES.
+"""
+
+from __future__ import annotations
+
+from simulator.engine import activations as _act
+from simulator.engine import losses as _losses
+from simulator.engine.network import Network
+from simulator.project.weights import layer_summary
+
+TORCH_MODULES = {
+    "linear": "nn.Identity()",
+    "sigmoid": "nn.Sigmoid()",
+    "tanh": "nn.Tanh()",
+    "relu": "nn.ReLU()",
+    "leaky_relu": f"nn.LeakyReLU(negative_slope={_act.LEAKY_SLOPE!r})",
+    "elu": f"nn.ELU(alpha={_act.ELU_ALPHA!r})",
+    "gelu": 'nn.GELU(approximate="tanh")',
+    "softplus": f"nn.Softplus(beta=1.0, threshold={_act.SOFTPLUS_THRESHOLD!r})",
+    "silu": "nn.SiLU()",
+    "softmax": "nn.Softmax(dim=-1)",
+}
+TORCH_DTYPES = {"float64": "torch.float64", "float32": "torch.float32"}
+
+_TEMPLATE = '''\
+"""PyTorch version of a Backprop Lab network (generated; edit freely).
+
+Network:     {arch}
+Layers:      {layers}
+Loss:        {loss} (used in training; not part of the model){logits}
+Dtype:       {dtype}
+Weights:     {weights_doc} beside this file (removed connections are zero weights)
+
+Run this file with Python (it needs torch and numpy) to print the prediction for a zero input,
+or import it and call build_model().  Further training in PyTorch does not keep removed
+connections at zero.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+WEIGHTS = Path(__file__).resolve().with_name({weights_literal})
+DTYPE = {torch_dtype}
+
+
+def build_model() -> nn.Sequential:
+    """The network with its trained weights, in evaluation mode."""
+    model = nn.Sequential(
+{modules}
+    ).to(DTYPE)
+    linears = [m for m in model if isinstance(m, nn.Linear)]
+    with np.load(WEIGHTS, allow_pickle=False) as archive, torch.no_grad():
+        for i, linear in enumerate(linears):
+            # Backprop Lab stores (fan_in, fan_out); nn.Linear holds (out, in).
+            weights = archive[f"layers.{{i}}.weights"] * archive[f"layers.{{i}}.mask"]
+            linear.weight.copy_(torch.from_numpy(np.ascontiguousarray(weights.T)))
+            if linear.bias is not None:
+                linear.bias.copy_(torch.from_numpy(archive[f"layers.{{i}}.bias"]))
+    return model.eval()
+
+
+if __name__ == "__main__":
+    model = build_model()
+    x = torch.zeros(1, {n_inputs}, dtype=DTYPE)
+    with torch.no_grad():
+        print("prediction for a zero input:", model(x)[0].tolist())
+'''
+
+
+def torch_script_source(net: Network, weights_file: str) -> str:
+    """The script's text; it loads ``weights_file`` (a .npz export) from its own folder.
+
+    Raises ValueError for an activation with no PyTorch module here (none today).
+    """
+    modules = []
+    for i, layer in enumerate(net.layers):
+        module = TORCH_MODULES.get(layer.activation)
+        if module is None:
+            raise ValueError(f"layer {i}: no PyTorch form for the activation {layer.activation!r}")
+        bias = "" if layer.use_bias else ", bias=False"
+        modules.append(f"        nn.Linear({layer.fan_in}, {layer.fan_out}{bias}),  # layer {i}")
+        modules.append(f"        {module},")
+    logits = ""
+    if _losses.reads_logits(net.loss, net.layers[-1].activation):
+        squash = "sigmoid" if net.loss == "bce" else "softmax"
+        logits = f"\n             The output is logits: the loss applies {squash} itself."
+    # The name also appears in the docstring, where quotes or backslashes would end or alter it.
+    plain = not any(ch in weights_file for ch in '"\\')
+    return _TEMPLATE.format(
+        arch="-".join(map(str, net.sizes)),
+        layers=layer_summary(net),
+        loss=net.loss,
+        logits=logits,
+        dtype=net.dtype.name,
+        weights=weights_file,
+        weights_literal=f'"{weights_file}"'
+        if plain and weights_file.isprintable()
+        else repr(weights_file),
+        weights_doc=weights_file if plain else "the .npz named in WEIGHTS",
+        torch_dtype=TORCH_DTYPES[net.dtype.name],
+        modules="\n".join(modules),
+        n_inputs=net.sizes[0],
+    )
