@@ -157,10 +157,13 @@ class GradientCheckReport:
 
     def details(self) -> str:
         """How the check was made: batch, dropout, entries checked, time, float32 note."""
-        some = "all" if self.checked + self.kinks == self.trainable else "a sample of"
+        checked = f"{self.checked:,} of {self.trainable:,} parameters checked"
+        if self.checked + self.kinks < self.trainable:
+            checked += " (big layers: their largest gradients and a random sample)"
+        if self.kinks:
+            checked += f", {self.kinks:,} at a kink left out"
         parts = [
-            f"{some} {self.trainable:,} parameters: {self.checked:,} checked"
-            + (f", {self.kinks} at a kink left out" if self.kinks else ""),
+            checked,
             f"{self.batch} ({self.batch_size} sample{'s' if self.batch_size != 1 else ''})",
             self.dropout,
             f"4th-order central differences, h = {self.h:g}",
