@@ -99,7 +99,7 @@ class GradientCheckDialog(QDialog):
         header.setStretchLastSection(True)
         self.details = QLabel()
         self.details.setWordWrap(True)
-        self.details.setStyleSheet("color: palette(mid);")
+        self.details.setStyleSheet("color: gray;")
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -115,7 +115,8 @@ class GradientCheckDialog(QDialog):
         layout.addWidget(self.table, 1)
         layout.addWidget(self.details)
         layout.addWidget(buttons)
-        self.resize(860, 330)
+        self.resize(860, 300)
+        self._placed = False
 
         self.document.network_changed.connect(self._on_network_changed)
         self.document.project_replaced.connect(self._on_network_changed)
@@ -194,7 +195,38 @@ class GradientCheckDialog(QDialog):
                     item.setFont(font)
                 item.setToolTip(tip)
                 self.table.setItem(row, col, item)
+        self._fit_table()
         self._mark(report)
+
+    def _fit_table(self) -> None:
+        # Every column and row in view (up to a dozen layers), no empty band below them.
+        table = self.table
+        header = table.horizontalHeader()
+        frame = 2 * table.frameWidth()
+        width = frame + sum(
+            max(header.sectionSizeHint(c), table.sizeHintForColumn(c)) + 8
+            for c in range(table.columnCount())
+        )
+        rows = min(table.rowCount(), 12)
+        height = header.height() + frame + sum(table.rowHeight(r) for r in range(rows))
+        table.setMinimumSize(width, height)
+        table.setMaximumHeight(height if table.rowCount() <= 12 else 16777215)
+        margins = self.layout().contentsMargins()
+        self.resize(
+            max(self.width(), width + margins.left() + margins.right()),
+            self.sizeHint().height(),
+        )
+
+    def place(self, window) -> None:
+        """The first time: at the window's bottom left, off the middle of the canvas where the
+        marked connections are."""
+        if self._placed:
+            return
+        self._placed = True
+        frame = window.frameGeometry()
+        x = frame.left() + 16
+        y = max(frame.top(), frame.bottom() - self.frameGeometry().height() - 48)
+        self.move(x, y)
 
     def _row_tip(self, report: GradientCheckReport, layer) -> str:
         lines = [
@@ -251,10 +283,11 @@ def install(window) -> QAction:
         if not dialogs:
             dialogs.append(GradientCheckDialog(window))
         dialog = dialogs[0]
+        dialog.check()
+        dialog.place(window)
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
-        dialog.check()
 
     action.triggered.connect(open_dialog)
     window.train_menu.addSeparator()

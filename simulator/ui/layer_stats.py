@@ -2,9 +2,9 @@
 
 Drawn from the controller's snapshots (never from the engine), at most one frame per
 ``MIN_FRAME_MS`` and only while the tab is visible; a hidden tab catches up when shown.
-Each histogram's bins are symmetric around 0 (an odd count, so 0 sits mid-bin) over ±R, with
-R on a 1-2-5 ladder that grows at once when a value falls outside and shrinks only after
-everything has stayed well inside for a while, so the bars hold still from frame to frame
+Each histogram's bins are symmetric around 0 (an odd count, so 0 sits mid-bin) over ±R, with R
+on a 1-1.5-2-3-4-5-6-8 ladder that grows at once when a value falls outside and shrinks only
+after everything has stayed well inside for a while, so the bars hold still from frame to frame
 yet a gradient that shrinks a hundredfold over training is not left as a spike in the middle.
 Removed connections are left out (they would pile up at exactly 0).
 """
@@ -41,10 +41,13 @@ TITLES = {"weights": "weights W", "gradients": "gradients ∂L/∂W"}
 COLOURS = {"weights": thumbnails.BLUE, "gradients": thumbnails.ORANGE}
 
 
+LADDER = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # at most 50 % of the range unused
+
+
 def nice_ceiling(value: float) -> float:
-    """The smallest 1, 2 or 5 × 10^k at least ``value`` (> 0)."""
+    """The smallest m × 10^k at least ``value`` (> 0), m on ``LADDER``."""
     exponent = math.floor(math.log10(value))
-    for mantissa in (1.0, 2.0, 5.0, 10.0):
+    for mantissa in LADDER:
         nice = mantissa * 10.0**exponent
         if nice >= value * (1 - 1e-12):
             return nice
@@ -288,7 +291,7 @@ class LayerStatsPlot(QWidget):
         )
         for kind, hist in self.histograms.items():
             hist.show(self.values(snap, kind), empty)
-        self.hint.setText(f"step {snap.step:,} · {N_BINS} bins around 0")
+        self.hint.setText(f"step {snap.step:,}")
 
     # ----------------------------------------------------------------- layout and palette
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name

@@ -15,11 +15,13 @@ from simulator.project.project import load_example
 ACTS = list(activations.ACTIVATIONS)
 
 
-def _targets(loss, rng, n, k):
-    if loss == "bce":
-        return rng.uniform(0.05, 0.95, size=(n, k))
-    if loss == "cross_entropy":
-        return rng.integers(0, k, size=n)
+TARGETS = {  # targets each loss takes: probabilities, class indices, any real numbers
+    "bce": lambda rng, n, k: rng.uniform(0.05, 0.95, size=(n, k)),
+    "cross_entropy": lambda rng, n, k: rng.integers(0, k, size=n),
+}
+
+
+def _normal(rng, n, k):
     return rng.normal(size=(n, k))
 
 
@@ -59,7 +61,7 @@ def test_passes_for_every_activation_and_loss(act, loss):
     """With removed connections, a layer without bias, L2 and dropout on the hidden layers."""
     rng = np.random.default_rng(zlib.crc32(f"check-{act}-{loss}".encode()))
     X = rng.normal(size=(12, 3))
-    Y = _targets(loss, rng, 12, 3)
+    Y = TARGETS.get(loss, _normal)(rng, 12, 3)
     net = Network(
         [3, 5, 4, 3],
         [act, "tanh", act],

@@ -7,20 +7,12 @@ from PySide6.QtWidgets import QDialogButtonBox
 
 from simulator.engine import Network
 from simulator.ui import gradient_check as gc
-from simulator.ui import main_window as mw
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    monkeypatch.setattr(mw, "ask_save_changes", lambda parent, name: mw.QMessageBox.Discard)
-    win = mw.MainWindow()
-    qtbot.addWidget(win)
-    win.action = gc.install(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    yield win
-    win.controller.shutdown()
+def window(main_window):
+    main_window.action = gc.install(main_window)
+    return main_window
 
 
 def corrupt(monkeypatch, layer, kind, index, amount=1e-3):

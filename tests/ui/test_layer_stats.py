@@ -5,22 +5,15 @@ import pytest
 from PySide6.QtCore import Qt
 
 from simulator.ui import layer_stats as ls
-from simulator.ui import main_window as mw
 from simulator.ui.plots import layer_names
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    monkeypatch.setattr(mw, "ask_save_changes", lambda parent, name: mw.QMessageBox.Discard)
-    win = mw.MainWindow()
-    qtbot.addWidget(win)
-    win.stats = ls.install(win)
-    win.snapshots = []
-    win.controller.snapshot_ready.connect(win.snapshots.append)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.controller.shutdown()
+def window(main_window):
+    main_window.stats = ls.install(main_window)
+    main_window.snapshots = []
+    main_window.controller.snapshot_ready.connect(main_window.snapshots.append)
+    return main_window
 
 
 def click_tab(qtbot, window, title):
@@ -145,16 +138,11 @@ def test_frames_are_throttled_while_playing(qtbot, window, monkeypatch):
 
 
 def test_nice_ceiling_and_a_range_that_grows_at_once_and_shrinks_slowly():
-    assert [ls.nice_ceiling(v) for v in (0.7, 1.0, 1.3, 3.1, 0.0042, 70)] == [
-        1.0,
-        1.0,
-        2.0,
-        5.0,
-        0.005,
-        100.0,
-    ]
+    got = [ls.nice_ceiling(v) for v in (0.7, 1.0, 1.3, 3.1, 0.0042, 70)]
+    assert got == pytest.approx([0.8, 1.0, 1.5, 4.0, 0.005, 80.0])
     r = ls.StableRange(ratio=5, frames=3)
-    assert r.update(0.3) == 0.5
-    assert r.update(0.45) == 0.5  # inside: no change
-    assert r.update(1.2) == 2.0  # outside: grows at once
-    assert [r.update(0.01) for _ in range(3)] == [2.0, 2.0, 0.01]  # shrinks after 3 frames
+    assert r.update(0.35) == pytest.approx(0.4)
+    assert r.update(0.38) == pytest.approx(0.4)  # inside: no change
+    assert r.update(1.2) == pytest.approx(1.5)  # outside: grows at once
+    shrinking = [r.update(0.01) for _ in range(3)]
+    assert shrinking == pytest.approx([1.5, 1.5, 0.01])  # only after 3 frames in a row
