@@ -32,3 +32,18 @@ def panel(qtbot, doc):
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+@pytest.fixture
+def main_window(qtbot, monkeypatch):
+    """A real MainWindow, shown; closing it never asks to save (tools install on it)."""
+    from simulator.ui import main_window as mw
+
+    monkeypatch.setattr(mw, "ask_save_changes", lambda parent, name: mw.QMessageBox.Discard)
+    win = mw.MainWindow()
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    win.activateWindow()
+    yield win
+    win.controller.shutdown()

@@ -1,0 +1,148 @@
+"""The "Layer statistics" tab: live histograms of a layer's weights and gradients."""
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from simulator.ui import layer_stats as ls
+from simulator.ui.plots import layer_names
+
+
+@pytest.fixture
+def window(main_window):
+    main_window.stats = ls.install(main_window)
+    main_window.snapshots = []
+    main_window.controller.snapshot_ready.connect(main_window.snapshots.append)
+    return main_window
+
+
+def click_tab(qtbot, window, title):
+    tabs = window.plots_panel.tabs
+    window.plots_dock.show()
+    window.plots_dock.raise_()
+    bar = tabs.tabBar()
+    index = [tabs.tabText(i) for i in range(tabs.count())].index(title)
+    qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=bar.tabRect(index).center())
+    qtbot.waitUntil(lambda: tabs.currentIndex() == index)
+
+
+def drawn(stats, kind):
+    """(edges, counts) the stepped curve of ``kind`` was given."""
+    x, y = stats.histograms[kind].item.getOriginalDataset()
+    return np.asarray(x), np.asarray(y)
+
+
+def matches(stats, snapshot):
+    """Whether both histograms show exactly np.histogram of the snapshot's values."""
+    i = stats.layer
+    for kind, values in (
+        ("weights", snapshot.weights[i][0]),
+        ("gradients", snapshot.gradients[i][0]),
+    ):
+        edges, counts = drawn(stats, kind)
+        if not stats.histograms[kind].item.isVisible() or stats.bins(kind) is None:
+            return False
+        expected, _ = np.histogram(values.ravel(), bins=stats.bins(kind))
+        if not (np.array_equal(edges, stats.bins(kind)) and np.array_equal(counts, expected)):
+            return False
+    return True
+
+
+def train(window, steps):
+    for _ in range(steps):
+        window.controller.step()
+
+
+def test_the_tab_shows_both_histograms_of_the_latest_snapshot(qtbot, window):
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    assert stats.isVisible()
+    train(window, 3)
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=3000)
+    for kind in ls.KINDS:
+        edges = stats.bins(kind)
+        assert len(edges) == ls.N_BINS + 1
+        assert edges[0] == -edges[-1]  # symmetric around 0
+        assert np.isclose(edges[ls.N_BINS // 2] + edges[ls.N_BINS // 2 + 1], 0)  # 0 mid-bin
+    weights = window.snapshots[-1].weights[0][0]
+    text = stats.histograms["weights"].readout.text()
+    assert f"|max| {np.abs(weights).max():.3g}" in text
+    assert f"mean {weights.mean():.3g}" in text and f"std {weights.std():.3g}" in text
+    assert "16 values" in text
+
+
+def test_the_histograms_change_with_training(qtbot, window):
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    train(window, 1)
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=3000)
+    before = {kind: drawn(stats, kind)[1].copy() for kind in ls.KINDS}
+    train(window, 150)
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=3000)
+    for kind in ls.KINDS:
+        assert not np.array_equal(drawn(stats, kind)[1], before[kind]), kind
+
+
+def test_the_layer_selector_names_every_weight_layer(qtbot, window):
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    combo = stats.layer_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == layer_names(window.document.network)
+    train(window, 2)
+    stats.set_layer(1)  # XOR's 8 → 1 layer
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=3000)
+    assert drawn(stats, "weights")[1].sum() == 8
+    window.document.add_layer(1, 3, "tanh")  # a new layer: the selector follows
+    assert combo.count() == 3
+
+
+def test_before_the_first_step_there_are_weights_but_no_gradients(qtbot, window):
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    qtbot.waitUntil(lambda: stats.histograms["weights"].item.isVisible(), timeout=3000)
+    assert not stats.histograms["gradients"].item.isVisible()
+    assert "after the first step" in stats.histograms["gradients"].readout.text()
+
+
+def test_removed_connections_are_left_out(qtbot, window):
+    click_tab(qtbot, window, "Layer statistics")
+    window.document.set_connection(0, 0, 0, False)
+    train(window, 1)
+    stats = window.stats
+    qtbot.waitUntil(lambda: drawn(stats, "gradients")[1].sum() == 15, timeout=3000)
+    assert drawn(stats, "weights")[1].sum() == 15
+
+
+def test_a_hidden_tab_does_not_draw_and_catches_up_when_shown(qtbot, window):
+    click_tab(qtbot, window, "Loss")
+    stats = window.stats
+    train(window, 5)
+    qtbot.wait(3 * ls.MIN_FRAME_MS)
+    assert stats.bins("gradients") is None  # never drawn while out of sight
+    click_tab(qtbot, window, "Layer statistics")
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=3000)
+
+
+def test_frames_are_throttled_while_playing(qtbot, window, monkeypatch):
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    frames = []
+    item = stats.histograms["weights"].item
+    set_data = item.setData
+    monkeypatch.setattr(item, "setData", lambda *a, **k: (frames.append(1), set_data(*a, **k)))
+    window.controller.play()
+    qtbot.wait(1000)
+    window.controller.pause()
+    assert len(window.snapshots) > 20  # the controller sends ~30 a second …
+    assert 3 <= len(frames) <= 17  # … the histograms draw at most ~15
+
+
+def test_nice_ceiling_and_a_range_that_grows_at_once_and_shrinks_slowly():
+    got = [ls.nice_ceiling(v) for v in (0.7, 1.0, 1.3, 3.1, 0.0042, 70)]
+    assert got == pytest.approx([0.8, 1.0, 1.5, 4.0, 0.005, 80.0])
+    r = ls.StableRange(ratio=5, frames=3)
+    assert r.update(0.35) == pytest.approx(0.4)
+    assert r.update(0.38) == pytest.approx(0.4)  # inside: no change
+    assert r.update(1.2) == pytest.approx(1.5)  # outside: grows at once
+    shrinking = [r.update(0.01) for _ in range(3)]
+    assert shrinking == pytest.approx([1.5, 1.5, 0.01])  # only after 3 frames in a row
