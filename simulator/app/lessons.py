@@ -275,8 +275,9 @@ def _names_page(ex: WorkedExample) -> Page:
         "<p><b>Names.</b> <i>w</i><sub>ℓj</sub>: ℓ is the weight layer (1: input → hidden, "
         "2: hidden → output), j the hidden neuron the weight touches. So <i>w</i><sub>11</sub> "
         "goes x → h<sub>1</sub> and <i>w</i><sub>21</sub> goes h<sub>1</sub> → o. On the "
-        "canvas h<sub>1</sub>, h<sub>2</sub> are labelled h1_1, h1_2 and <i>o</i> is the "
-        "output neuron (labelled y, the value it predicts).</p>"
+        "canvas h<sub>1</sub> is the upper hidden neuron, h<sub>2</sub> the lower, and "
+        "<i>o</i> the output neuron (labelled y: it predicts y). Each page rings the neurons "
+        "and connections its numbers come from.</p>"
         + _table(rows)
         + "<p>σ(z) = 1/(1 + e<sup>−z</sup>), and its slope is σ′(z) = σ(z)(1 − σ(z)).</p>"
     )
@@ -384,7 +385,7 @@ def _output_gradient_page(ex: WorkedExample, name: str) -> Page:
             f"{_sub('h' + j)}"
         )
         + table
-        + f"<p>The engine's backpropagation gives {_grad(name)} = <b>{fmt(ex.grads[name])}</b>"
+        + f"<p>The engine's backpropagation gives {_grad(name)} = <b>{fixed(ex.grads[name])}</b>"
         " — the same number.</p>"
     )
     neurons, connections = _marks_of(ex, name)
@@ -410,17 +411,19 @@ def _hidden_gradient_page(ex: WorkedExample, name: str) -> Page:
             f"{_sub('w2' + j)} · {h}(1 − {h}) · <i>x</i>"
         )
         + table
-        + f"<p>The engine's backpropagation gives {_grad(name)} = <b>{fmt(ex.grads[name])}</b>"
+        + f"<p>The engine's backpropagation gives {_grad(name)} = <b>{fixed(ex.grads[name])}</b>"
         " — the same number.</p>"
     )
     if j == "1":
         numbers["wrong formula"] = wrong
+        numbers["wrong / right"] = wrong / ex.grads[name]
         text += (
             "<p style='background-color:#fff4d6; color:#000'><b>A common error.</b> A formula "
             f"often printed in tutorials, {_grad(name)} = (<i>o</i> − <i>y</i>)·<i>o</i>(1 − "
             f"<i>o</i>)·<i>x</i>, drops {_sub('w2' + j)}·{h}(1 − {h}): it treats "
             f"{_sub(name)} as if it fed the output directly. Here it would give "
-            f"{fmt(wrong)} instead of {fmt(ex.grads[name])}.</p>"
+            f"{fixed(wrong)} instead of {fixed(ex.grads[name])}: {fmt(wrong / ex.grads[name], 3)} "
+            "times too large.</p>"
         )
     neurons, connections = _marks_of(ex, name)
     return Page(f"Hidden layer: {_plain_grad(name)}", text, neurons, connections, numbers)
@@ -532,12 +535,17 @@ def score_prediction(guess: float, truth: float) -> tuple[str, float]:
 
 def verdict_text(verdict: str, error: float) -> str:
     """One line for the learner about a scored guess."""
-    percent = f"{100 * error:.2g} %" if math.isfinite(error) else "—"
+    if not math.isfinite(error):
+        percent = "—"
+    elif error < 0.1:
+        percent = f"{100 * error:.2g} %"
+    else:
+        percent = f"{100 * error:,.0f} %"
     return {
         EXACT: f"Exact — within 1 % of the true value ({percent} off).",
         CLOSE: f"Close — {percent} off, within 10 %.",
         RIGHT_DIRECTION: f"Right direction — the sign is right, but {percent} off.",
-        OFF: "Off — the true value has the other sign (or is far from your guess).",
+        OFF: "Off — the sign is wrong (or zero): this weight would move the wrong way.",
     }[verdict]
 
 
@@ -545,7 +553,7 @@ def _prediction(ex: WorkedExample, name: str) -> Prediction:
     table, _numbers = _factor_rows(ex, name)
     neurons, connections = _marks_of(ex, name)
     reveal = (
-        f"<p>The engine's backpropagation: {_grad(name)} = <b>{fmt(ex.grads[name])}</b>, "
+        f"<p>The engine's backpropagation: {_grad(name)} = <b>{fixed(ex.grads[name])}</b>, "
         "the product of these factors:</p>" + table
     )
     return Prediction(name, ex.grads[name], reveal, neurons, connections)

@@ -56,6 +56,7 @@ def hand():
         "E": E,
         "o-y": o - y,
         "wrong formula": dE_do * do_dzo * x,  # the tutorial's formula without w21·h1(1−h1)
+        "wrong / right": 1 / (w21 * h1 * (1 - h1)),
     }
     for name, g in grads.items():
         values["d" + name] = g
@@ -80,7 +81,8 @@ def expected(hand, page, name):
 
 
 def shown(text, value):
-    return any(f(value) in text for f in (L.fmt, L.fixed, lambda v: L.fixed(v, 9)))
+    formats = (L.fmt, lambda v: L.fmt(v, 3), L.fixed, lambda v: L.fixed(v, 9))
+    return any(f(value) in text for f in formats)
 
 
 def test_every_number_of_backprop_by_hand_equals_the_hand_computation(example, hand):
