@@ -8,6 +8,11 @@ from pathlib import Path
 
 def resources_root() -> Path:
     """The folder that holds examples/, digits.npz and the other shipped files."""
+    checkout = Path(__file__).resolve().parent.parent / "resources"
+    if (checkout / "examples").is_dir() and (checkout.parent / "pyproject.toml").is_file():
+        # Running from a checkout: its own files, even when an editable install elsewhere (the
+        # main checkout of a git worktree) maps simulator.resources to another folder.
+        return checkout
     try:
         root = importlib.resources.files("simulator.resources")
     except ModuleNotFoundError:  # plain checkout on sys.path, not installed

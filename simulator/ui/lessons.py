@@ -1,0 +1,401 @@
+"""The Lessons panel (Help ▸ Lessons): a lesson's pages with Back/Next, beside the canvas.
+
+Each page marks the canvas items it talks about (owner ``"lesson"``); the marks go when the
+lesson ends.  A lesson opens its example through the main window's own path, so the
+unsaved-changes prompt applies; training runs through the TrainingController (Play, then Pause
+once enough steps are done), never in a blocking loop.  ``install(window)`` adds the dock and
+Help ▸ Lessons.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTextBrowser,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from simulator.app import lessons as content
+from simulator.app.lessons import LESSON_MARKS, LESSON_TITLES, Lesson, Page
+from simulator.resources_path import resource
+
+DOCK_WIDTH = 420  # px: a chain-rule table reads without wrapping
+VERDICT_COLOURS = {
+    content.EXACT: "#1a7f37",
+    content.CLOSE: "#1a7f37",
+    content.RIGHT_DIRECTION: "#b35900",
+    content.OFF: "#c62828",
+}
+WELCOME = (
+    "<p>Choose a lesson above, or from <b>Help ▸ Lessons</b>:</p>"
+    "<ul><li><b>Backprop by Hand</b>: one training step of the classic worked example, every "
+    "chain-rule factor as a number.</li>"
+    "<li><b>Predict Then Reveal</b>: work out a gradient yourself, then see the engine's.</li>"
+    "<li><b>Vanishing Gradients</b>: six sigmoid layers against six ReLU layers.</li></ul>"
+    "<p>A lesson opens its own example project.</p>"
+)
+
+
+class LessonsPanel(QWidget):
+    """The lesson picker, the page (title and text), the guess field, and Back/Next."""
+
+    lesson_started = Signal(str)  # the lesson's key
+    lesson_closed = Signal()
+    page_shown = Signal(int)
+
+    def __init__(self, window, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.window = window
+        self.document = window.document
+        self.controller = window.controller
+        self.canvas = window.canvas
+        self.dock: QDockWidget | None = None
+        self.lesson: Lesson | None = None
+        self.index = 0
+        self.vanishing_steps = content.VANISHING_STEPS
+        self.verdict: str | None = None  # the last scored guess
+        self._training: tuple[int, int, int] | None = None  # (page, history row, step) at start
+        self._opening = False
+        self._replaced = False
+        self._opened: str | None = None  # the example the lesson opened last, while it is open
+        # After the lesson opened (or trained) its example: (undo index, undo count, steps).
+        # While these still hold, the changes are the lesson's own training, not the learner's.
+        self._lesson_state: tuple[int, int, int] | None = None
+
+        self.picker = QComboBox()
+        self.picker.addItem("Choose a lesson…", None)
+        for key, title in LESSON_TITLES.items():
+            self.picker.addItem(title, key)
+        self.picker.setToolTip("Start a lesson (it opens its own example project)")
+        self.end_button = QToolButton()
+        self.end_button.setText("End")
+        self.end_button.setToolTip("End the lesson and clear its marks on the canvas")
+        self.title = QLabel()
+        self.title.setWordWrap(True)
+        font = self.title.font()
+        font.setPointSizeF(font.pointSizeF() * 1.25)
+        font.setBold(True)
+        self.title.setFont(font)
+        self.text = QTextBrowser()
+        self.text.setOpenLinks(False)
+        self.guess_label = QLabel()
+        self.guess_edit = QLineEdit()
+        self.guess_edit.setPlaceholderText("e.g. 0.05 or −1.2e-3")
+        self.reveal_button = QPushButton("Reveal")
+        self.reveal_button.setToolTip("Score your guess and show the engine's value")
+        self.verdict_label = QLabel()
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setTextFormat(Qt.RichText)
+        self.back_button = QPushButton("‹ Back")
+        self.next_button = QPushButton("Next ›")
+        self.page_label = QLabel()
+        self.page_label.setAlignment(Qt.AlignCenter)
+
+        top = QHBoxLayout()
+        top.addWidget(self.picker, 1)
+        top.addWidget(self.end_button)
+        self.guess_row = QWidget()
+        guess = QHBoxLayout(self.guess_row)
+        guess.setContentsMargins(0, 0, 0, 0)
+        guess.addWidget(self.guess_label)
+        guess.addWidget(self.guess_edit, 1)
+        guess.addWidget(self.reveal_button)
+        nav = QHBoxLayout()
+        nav.addWidget(self.back_button)
+        nav.addWidget(self.page_label, 1)
+        nav.addWidget(self.next_button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(self.title)
+        layout.addWidget(self.text, 1)
+        layout.addWidget(self.guess_row)
+        layout.addWidget(self.verdict_label)
+        layout.addLayout(nav)
+
+        self.picker.activated.connect(self._on_picked)
+        self.end_button.clicked.connect(self.close_lesson)
+        self.back_button.clicked.connect(lambda: self.show_page(self.index - 1))
+        self.next_button.clicked.connect(lambda: self.show_page(self.index + 1))
+        self.reveal_button.clicked.connect(self.reveal)
+        self.guess_edit.returnPressed.connect(self.reveal)
+        self.document.project_replaced.connect(self._on_project_replaced)
+        self.controller.snapshot_ready.connect(self._on_snapshot)
+        self.controller.playing_changed.connect(self._on_playing_changed)
+        self._show_welcome()
+
+    # ----------------------------------------------------------------- reading
+    @property
+    def page(self) -> Page | None:
+        return None if self.lesson is None else self.lesson.pages[self.index]
+
+    @property
+    def training(self) -> bool:
+        """True while the lesson trains a network (Back and Next wait)."""
+        return self._training is not None
+
+    # ----------------------------------------------------------------- lessons
+    def start(self, key: str) -> bool:
+        """Open lesson ``key``'s example (asking about unsaved changes) and show its first
+        page; False if the learner cancelled or the example could not be opened."""
+        self.close_lesson()
+        if not self._open_example(content.LESSON_EXAMPLES[key]):
+            return False
+        try:
+            self.lesson = content.build_lesson(key, self.document, self.vanishing_steps)
+        except ValueError as exc:
+            self.window.show_message(f"Lesson: {exc}")
+            return False
+        if self.dock is not None:
+            self.dock.show()
+            self.dock.raise_()
+            self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
+        self._select_in_picker(key)
+        self.lesson_started.emit(key)
+        self.show_page(0)
+        return True
+
+    def close_lesson(self) -> None:
+        """End the lesson: its marks go, any training it started pauses."""
+        if self._training is not None:
+            self._training = None
+            self.controller.pause()
+        had_lesson = self.lesson is not None
+        self.lesson = None
+        self.index = 0
+        self.canvas.clear_marks(LESSON_MARKS)
+        self._show_welcome()
+        if had_lesson:
+            self.lesson_closed.emit()
+
+    def show_page(self, index: int) -> None:
+        """Show page ``index`` (marks included) and run its action, once."""
+        lesson = self.lesson
+        if lesson is None or self._training is not None or not 0 <= index < len(lesson):
+            return
+        self.index = index
+        page = lesson.pages[index]
+        self._render(page)
+        if page.action == "step":
+            self._take_step()
+        elif page.action == "train":
+            self._train(index)
+        self.page_shown.emit(index)
+
+    def reveal(self) -> None:
+        """Score the typed guess against the engine's gradient, and show the factors."""
+        page = self.page
+        if page is None or page.prediction is None:
+            return
+        prediction = page.prediction
+        guess = content.parse_number(self.guess_edit.text())
+        if guess is None:
+            self.verdict = None
+            self.verdict_label.setText("Type a number first, e.g. 0.05 or −1.2e-3.")
+            return
+        verdict, error = content.score_prediction(guess, prediction.truth)
+        self.verdict = verdict
+        colour = VERDICT_COLOURS[verdict]
+        self.verdict_label.setText(
+            f"<span style='color:{colour}'><b>{content.verdict_text(verdict, error)}</b></span>"
+            f"<br>You said {content.fmt(guess)}; the engine says "
+            f"{content.fmt(prediction.truth)}."
+        )
+        self.text.setHtml(page.text + prediction.reveal)
+        self.canvas.set_marks(LESSON_MARKS, prediction.neurons, prediction.connections)
+
+    # ----------------------------------------------------------------- showing
+    def _show_welcome(self) -> None:
+        self.title.setText("Lessons")
+        self.text.setHtml(WELCOME)
+        self.guess_row.hide()
+        self.verdict_label.hide()
+        self.back_button.setEnabled(False)
+        self.next_button.setEnabled(False)
+        self.page_label.setText("")
+        self.end_button.setEnabled(False)
+        self._select_in_picker(None)
+
+    def _render(self, page: Page) -> None:
+        self.title.setText(page.title)
+        self.text.setHtml(page.text)
+        self.text.verticalScrollBar().setValue(0)
+        self.canvas.set_marks(LESSON_MARKS, page.neurons, page.connections)
+        asks = page.prediction is not None
+        self.guess_row.setVisible(asks)
+        self.verdict_label.setVisible(asks)
+        self.verdict_label.setText("")
+        self.verdict = None
+        if asks:
+            self.guess_label.setText(f"Your ∂E/∂{page.prediction.name}:")
+            self.guess_edit.clear()
+        self.end_button.setEnabled(True)
+        self._update_nav()
+
+    def _update_nav(self) -> None:
+        lesson = self.lesson
+        busy = self._training is not None
+        n = len(lesson)
+        self.back_button.setEnabled(not busy and self.index > 0)
+        self.next_button.setEnabled(not busy and self.index < n - 1)
+        self.page_label.setText("training…" if busy else f"page {self.index + 1} of {n}")
+
+    def _replace_page(self, index: int, page: Page) -> None:
+        self.lesson.pages[index] = page
+        if index == self.index:
+            self._render(page)
+
+    def _select_in_picker(self, key: str | None) -> None:
+        self.picker.setCurrentIndex(max(0, self.picker.findData(key)))
+
+    def _on_picked(self, row: int) -> None:
+        key = self.picker.itemData(row)
+        if key is not None:
+            if not self.start(key):
+                self._select_in_picker(None)
+
+    # ----------------------------------------------------------------- opening examples
+    def _open_example(self, name: str) -> bool:
+        """Open the example ``name`` through the window (its unsaved-changes prompt)."""
+        doc = self.document
+        stack = doc.undo_stack
+        state = self._lesson_state
+        if (
+            state is not None
+            and doc.is_modified
+            and doc.path is None
+            and (stack.index(), stack.count(), self.controller.step_count) == state
+        ):
+            # Only the lesson's own training changed this example: nothing to save.
+            stack.setClean()
+        self._opening, self._replaced = True, False
+        try:
+            self.window.open_example(resource("examples", name + ".json"))
+        finally:
+            self._opening = False
+        if self._replaced:
+            self._opened = name
+            self._remember_state()
+        return self._replaced
+
+    def _remember_state(self) -> None:
+        stack = self.document.undo_stack
+        self._lesson_state = (stack.index(), stack.count(), self.controller.step_count)
+
+    def _on_project_replaced(self) -> None:
+        if self._opening:
+            self._replaced = True
+            return
+        # The learner opened another project: the lesson's numbers no longer apply.
+        self._lesson_state = None
+        self._opened = None
+        if self.lesson is not None:
+            self.close_lesson()
+            self.window.show_message("Lesson ended: another project was opened")
+
+    # ----------------------------------------------------------------- the engine's step
+    def _take_step(self) -> None:
+        lesson, index = self.lesson, self.index
+        self.controller.step()
+        self._remember_state()
+        try:
+            page = content.engine_step_page(lesson.worked, self.controller.snapshot().weights)
+        except ValueError as exc:
+            page = Page(lesson.pages[index].title, f"<p>{exc}: start the lesson again.</p>")
+        self._replace_page(index, page)
+
+    # ----------------------------------------------------------------- training
+    def _train(self, index: int) -> None:
+        page = self.lesson.pages[index]
+        if page.opens and page.opens != self._opened and not self._open_example(page.opens):
+            text = "<p>The example was not opened: go Back and Next to try again.</p>"
+            self._replace_page(index, dataclasses.replace(page, text=text))
+            return
+        self._training = (index, len(self.controller.history), self.controller.step_count)
+        self._update_nav()
+        self._show_gradient_flow()
+        self.controller.play()
+        if not self.controller.playing:  # e.g. a diverged run: nothing will come
+            self._finish_training()
+
+    def _show_gradient_flow(self) -> None:
+        window = self.window
+        plots = window.plots_panel
+        plots.tabs.setCurrentWidget(plots.gradient_flow)
+        dock = window.plots_dock
+        dock.show()
+        # Sharing our tab group (short screens), raising the plots would hide the lesson.
+        if self.dock is None or dock not in window.tabifiedDockWidgets(self.dock):
+            dock.raise_()
+
+    def _on_snapshot(self, snap) -> None:
+        if self._training is None:
+            return
+        index, _row, step = self._training
+        if snap.step - step >= self.lesson.pages[index].train_steps:
+            self.controller.pause()  # -> _on_playing_changed(False) finishes
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        if not playing and self._training is not None:
+            self._finish_training()
+
+    def _finish_training(self) -> None:
+        index, start, _step = self._training
+        self._training = None
+        page = self.lesson.pages[index]
+        norms = self.controller.history.column("grad_norms")[start : start + page.train_steps]
+        self._remember_state()
+        done = content.trained_page(self.lesson, index, norms.copy())
+        self._replace_page(index, done)
+        self._update_nav()
+
+
+# --------------------------------------------------------------------------- installing
+
+
+def install(window) -> LessonsPanel:
+    """Add the Lessons dock (right, tabbed with Settings, hidden until a lesson starts) and
+    Help ▸ Lessons ▸ {Backprop by Hand, Predict Then Reveal, Vanishing Gradients}.
+
+    Returns the panel; ``panel.dock`` is its dock, ``panel.menu`` the submenu and
+    ``panel.actions`` the menu's actions by lesson key.
+    """
+    panel = LessonsPanel(window)
+    dock = QDockWidget("Lessons", window)
+    dock.setObjectName("LessonsDock")
+    dock.setWidget(panel)
+    dock.setAllowedAreas(Qt.AllDockWidgetAreas)
+    dock.setMinimumWidth(280)
+    window.addDockWidget(Qt.RightDockWidgetArea, dock)
+    window.tabifyDockWidget(window.settings_dock, dock)
+    window.settings_dock.raise_()
+    dock.hide()
+    panel.dock = dock
+    dock.toggleViewAction().toggled.connect(lambda shown: shown or panel.close_lesson())
+
+    menu = QMenu("&Lessons", window)
+    panel.menu = menu
+    panel.actions = {}
+    for key, title in LESSON_TITLES.items():
+        action = QAction(title, window)
+        action.setStatusTip(f"Start the lesson “{title}”")
+        action.triggered.connect(lambda _=False, k=key: panel.start(k))
+        menu.addAction(action)
+        panel.actions[key] = action
+    help_menu = window.help_menu
+    first = help_menu.actions()[0] if help_menu.actions() else None
+    help_menu.insertMenu(first, menu)
+    help_menu.insertSeparator(first)
+    window.view_menu.addAction(dock.toggleViewAction())
+    return panel
