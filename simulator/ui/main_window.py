@@ -22,6 +22,7 @@ from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
+from simulator.ui import gradient_check, layer_stats, lessons
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.plots import PlotsPanel
@@ -91,6 +92,7 @@ SHORTCUTS = [
     ("One training step", "Ctrl+Right"),
     ("Forward / Backward / Update phase", "F / B / U"),
     ("Reset to the initial weights", "Ctrl+R"),
+    ("Check gradients", "Ctrl+G"),
     ("Delete the selected neuron or connection", "Delete"),
     ("Zoom the canvas", "Ctrl+wheel"),
     ("Fit the network in view", "Ctrl+0"),
@@ -155,6 +157,10 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_menus()
+        # Tools that add their own menu entries, docks and tabs.
+        self.gradient_check_action = gradient_check.install(self)
+        self.layer_stats = layer_stats.install(self)
+        self.lessons = lessons.install(self)
 
         doc = self.document
         doc.modified_changed.connect(self._update_title)

@@ -57,10 +57,16 @@ def headless_rate(example: str, seconds: float) -> float:
 
 
 def run_app_until(app: QApplication, condition, timeout_s: float) -> None:
+    """Run the real event loop (as the app does: no polling, no sleeping) until ``condition``
+    holds, checked every 20 ms, or ``timeout_s`` passes."""
     deadline = time.perf_counter() + timeout_s
-    while not condition() and time.perf_counter() < deadline:
-        app.processEvents()  # a benchmark driver, not app code: it only pumps the loop
-        time.sleep(0.0005)
+    check = QTimer()
+    check.setInterval(20)
+    check.timeout.connect(lambda: (condition() or time.perf_counter() >= deadline) and app.quit())
+    check.start()
+    if not condition():
+        app.exec()
+    check.stop()
 
 
 def measure(app: QApplication, example: str, seconds: float, memory_steps: int) -> dict:

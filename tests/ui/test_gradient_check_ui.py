@@ -11,7 +11,7 @@ from simulator.ui import gradient_check as gc
 
 @pytest.fixture
 def window(main_window):
-    main_window.action = gc.install(main_window)
+    main_window.action = main_window.gradient_check_action  # installed by the window
     return main_window
 
 

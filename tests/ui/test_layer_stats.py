@@ -10,7 +10,7 @@ from simulator.ui.plots import layer_names
 
 @pytest.fixture
 def window(main_window):
-    main_window.stats = ls.install(main_window)
+    main_window.stats = main_window.layer_stats  # installed by the window
     main_window.snapshots = []
     main_window.controller.snapshot_ready.connect(main_window.snapshots.append)
     return main_window

@@ -9,7 +9,6 @@ from PySide6.QtWidgets import QMessageBox
 
 from simulator.app import lessons as L
 from simulator.project import load_example
-from simulator.ui import lessons as ui_lessons
 from simulator.ui import main_window as mw
 
 
@@ -38,7 +37,7 @@ def window(qtbot):
 
 @pytest.fixture
 def panel(window):
-    return ui_lessons.install(window)
+    return window.lessons  # installed by the window
 
 
 def lessons_action(window, title):
