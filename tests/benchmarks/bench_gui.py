@@ -20,7 +20,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 for _var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_var, "1")  # as the app runs (simulator/cli.py)
 
-from PySide6.QtCore import QEvent, QObject, QTimer  # noqa: E402
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from simulator.project import load_example  # noqa: E402
@@ -57,15 +57,18 @@ def headless_rate(example: str, seconds: float) -> float:
 
 
 def run_app_until(app: QApplication, condition, timeout_s: float) -> None:
-    """Run the real event loop (as the app does: no polling, no sleeping) until ``condition``
+    """Run a real event loop (as the app does: no polling, no sleeping) until ``condition``
     holds, checked every 20 ms, or ``timeout_s`` passes."""
     deadline = time.perf_counter() + timeout_s
+    loop = QEventLoop()
     check = QTimer()
     check.setInterval(20)
-    check.timeout.connect(lambda: (condition() or time.perf_counter() >= deadline) and app.quit())
+    check.timeout.connect(
+        lambda: (condition() or time.perf_counter() >= deadline) and loop.quit()
+    )
     check.start()
     if not condition():
-        app.exec()
+        loop.exec()
     check.stop()
 
 
