@@ -21,6 +21,7 @@ to show a step costs at most a small fraction of how far back it is.
 from __future__ import annotations
 
 import bisect
+import copy
 import dataclasses
 
 import numpy as np
@@ -177,3 +178,16 @@ def state_at(trainer: Trainer, store: CheckpointStore, step: int, trace: bool = 
         return fork, None
     cp = fork.checkpoint()
     return fork, dataclasses.replace(cp, history_length=base.history_length + step - base.step)
+
+
+def save_network(net) -> tuple[list, dict]:
+    """A copy of ``net``'s weights and its dropout RNG's state (for :func:`load_network`)."""
+    return net.get_weights(), copy.deepcopy(net._dropout_rng.bit_generator.state)
+
+
+def load_network(net, saved: tuple[list, dict]) -> None:
+    """Changes ``net``'s weights and dropout RNG back to ``saved`` (same shapes, else
+    ValueError and nothing changes)."""
+    weights, rng_state = saved
+    net.set_weights(weights)
+    net._dropout_rng.bit_generator.state = copy.deepcopy(rng_state)
