@@ -507,6 +507,7 @@ class TrainingController(QObject):
         if self._rewound is None:
             return
         self._rewound = None
+        self._shown = None  # the weights, not the last update's animation again
         self.rewind_changed.emit(None)
         self._emit_snapshot()
 
