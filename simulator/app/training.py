@@ -35,10 +35,13 @@ PLANE = 6.0  # generated 2-D data lie in [-PLANE, PLANE]²
 SNAPSHOT_INTERVAL_S = 1 / 36  # a frame every ~28 ms asked: >= 30 drawn per second
 SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, None)  # steps per second; None = as fast as possible
 REWIND_BUDGET = 64 * 1024 * 1024  # bytes of checkpoints kept for rewinding
-# A checkpoint every max(1, steps since the segment began / (capacity / RECORD_SPREAD)) steps,
-# capacity = how many checkpoints the budget holds: about a quarter of the budget goes to the
-# newest stretch at that spacing, the rest to thinned older ones.
+# A checkpoint every max(1, steps since the segment began * RECORD_SPREAD / capacity) steps,
+# capacity = how many checkpoints the budget holds (CheckpointStore.record_interval).
 RECORD_SPREAD = 4
+# At least this many steps between checkpoints: one costs ~20 µs, a small step ~80 µs, so
+# recording stays near 5 % of the training time at the start of a run (bench_rewind.py), and
+# showing an early step replays at most 3 steps.
+RECORD_MIN_INTERVAL = 4
 KEPT_UNDO_RUNS = 2  # Resume commands that keep their other run's checkpoints (memory)
 
 
@@ -459,9 +462,9 @@ class TrainingController(QObject):
             return
         checkpoint = trainer.checkpoint()
         self._store.add(checkpoint)
-        first = self._store.first_step or 0
-        capacity = max(RECORD_SPREAD * 2, REWIND_BUDGET // max(1, checkpoint.nbytes))
-        self._record_interval = max(1, (trainer.step_count - first) * RECORD_SPREAD // capacity)
+        self._record_interval = self._store.record_interval(
+            trainer.step_count, checkpoint.nbytes, RECORD_SPREAD, RECORD_MIN_INTERVAL
+        )
 
     def _new_segment(self, reason: str) -> None:
         """Forget the checkpoints: rewinding starts again from now (``reason`` says why)."""

@@ -16,6 +16,12 @@ the gap its removal would leave divided by its age (head = the newest step).  Th
 the newest checkpoints are never dropped.  Repeated, this makes the gaps grow in proportion to
 age: a store of N checkpoints over a run of H steps keeps gaps ≈ age · ln(H)/N, so the replay
 to show a step costs at most a small fraction of how far back it is.
+
+Worst case (tests/benchmarks/bench_rewind.py, 64 MB, the app's recording policy, 100,000
+steps): XOR (2-8-1, Adam, ~4 KB a checkpoint) holds ~11,000 checkpoints, the largest gap is
+26 steps, a rewind replays in ~3 ms; digits (64-32-10, SGD, ~51 KB) holds ~1,250, the largest
+gap is ~310 steps, ~45 ms.  The largest gap is the newest one (the recording interval), and
+it grows in proportion to the run: ×10 steps, ×10 replay.
 """
 
 from __future__ import annotations
@@ -87,6 +93,18 @@ class CheckpointStore:
         if len(self._steps) < 2:
             return 0
         return int(np.diff(np.asarray(self._steps)).max())
+
+    def record_interval(self, step: int, nbytes: int, spread: int = 4, minimum: int = 1) -> int:
+        """How many steps to train before the next checkpoint of ``nbytes``, at ``step``.
+
+        max(minimum, (step − first) · spread / capacity), capacity = budget / nbytes: the
+        newest stretch of the run gets about 1/spread of the budget at that spacing, so
+        recording costs less and less per step as the run grows and never fills the budget
+        faster than thinning frees it.
+        """
+        first = self.first_step or 0
+        capacity = max(2 * spread, self.budget_bytes // max(1, nbytes))
+        return max(minimum, (step - first) * spread // capacity)
 
     def copy(self) -> CheckpointStore:
         """A store holding the same (immutable, shared) checkpoints."""

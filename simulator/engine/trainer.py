@@ -490,8 +490,9 @@ class Trainer:
             batch_epoch=batches.epoch,
             batch_step_in_epoch=batches.step_in_epoch,
             batch_order=batches._order,  # read-only and replaced (not shuffled) each epoch
-            batch_rng=copy.deepcopy(batches._rng.bit_generator.state),
-            dropout_rng=copy.deepcopy(self.net._dropout_rng.bit_generator.state),
+            # ``bit_generator.state`` builds a fresh dict of ints at each read: no copy needed.
+            batch_rng=batches._rng.bit_generator.state,
+            dropout_rng=self.net._dropout_rng.bit_generator.state,
         )
 
     def restore(self, checkpoint: Checkpoint) -> None:
@@ -522,8 +523,8 @@ class Trainer:
         batches.epoch = cp.batch_epoch
         batches.step_in_epoch = cp.batch_step_in_epoch
         batches._order = cp.batch_order
-        batches._rng.bit_generator.state = copy.deepcopy(cp.batch_rng)
-        net._dropout_rng.bit_generator.state = copy.deepcopy(cp.dropout_rng)
+        batches._rng.bit_generator.state = cp.batch_rng  # read, not kept
+        net._dropout_rng.bit_generator.state = cp.dropout_rng
         self.step_count = cp.step
         self._epoch_base, self._epoch_base_step = cp.epoch_base, cp.epoch_base_step
         self.last_good = None if cp.last_good is None else _copy_pairs(cp.last_good)

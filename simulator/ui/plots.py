@@ -620,7 +620,7 @@ class _Page(QWidget):
             line.setPos(_x_of_step(self._rows.mode, history, step))
         self._place_viewed()
         if self._hover_row is None:
-            self.readout.setText(self._readout_text(None))
+            self.readout.setText(self._readout_text(self._viewed_row()))
 
     def _on_view_changed(self, widget: pg.PlotWidget) -> None:
         # Panned, zoomed or resized: the envelopes cut out the part now in view.
@@ -631,13 +631,24 @@ class _Page(QWidget):
 
     # ----------------------------------------------------------------- rewinding
     def set_viewed_step(self, step: int | None) -> None:
-        """A solid line at the step shown by rewinding (None: no line)."""
+        """A solid line at the step shown by rewinding (None: no line); the readout shows
+        that step's values while the mouse is away."""
         self._viewed_step = step
         self._place_viewed()
+        if self._hover_row is None:
+            self.readout.setText(self._readout_text(self._viewed_row()))
 
     @property
     def viewed_lines(self) -> list[pg.InfiniteLine]:
         return list(self._viewed_lines)
+
+    def _viewed_row(self) -> int | None:
+        # The history row of the viewed step: the readout shows it when the mouse is away.
+        if self._viewed_step is None or self._history is None or not len(self._rows.x):
+            return None
+        steps = self._history.column("step")[: len(self._rows.x)]
+        row = int(np.searchsorted(steps, self._viewed_step))
+        return row if row < len(steps) and steps[row] == self._viewed_step else None
 
     def _place_viewed(self) -> None:
         step = self._viewed_step
@@ -694,7 +705,7 @@ class _Page(QWidget):
             else:
                 line.setPos(float(self._rows.x[row]))
                 line.show()
-        self.readout.setText(self._readout_text(row))
+        self.readout.setText(self._readout_text(self._viewed_row() if row is None else row))
 
     def _head(self, row: int | None) -> tuple[int, str] | None:
         """The readout's row and its "step N" opening (None without rows)."""

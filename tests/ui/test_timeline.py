@@ -79,6 +79,7 @@ def test_scrubbing_shows_the_weights_a_run_stopped_there_draws(rig, qtbot):
     assert timeline.resume_button.isEnabled() and timeline.now_button.isEnabled()
     lines = panel.loss.viewed_lines
     assert lines[0].isVisible() and lines[0].value() == 25
+    assert "step 25" in panel.loss.readout.text()  # the readout shows the viewed step
     assert controller.step_count == 60  # nothing trained or lost
 
     qtbot.mouseClick(timeline.now_button, Qt.MouseButton.LeftButton)
