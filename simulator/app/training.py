@@ -4,6 +4,12 @@ A 0 ms timer on the GUI thread runs training steps until its time budget (~8 ms)
 then yields to the event loop; a snapshot (fresh arrays, never views of the live network)
 goes out at most ~30 times a second.  Views draw snapshots and never call the engine.
 Divergence arrives as a signal.  No widgets here.
+
+Rewinding: as training runs, checkpoints go into a CheckpointStore (a budget of
+``REWIND_BUDGET`` bytes, dense for recent steps, thinned for older ones).  ``rewind_to(step)``
+shows any step since the last edit exactly (replayed in a fork; the live run is untouched),
+``leave_rewind()`` goes back to now, and ``resume_from_here()`` makes the viewed step the live
+run, as an undoable command that keeps the later history for Undo.
 """
 
 from __future__ import annotations
@@ -14,11 +20,13 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
+from PySide6.QtGui import QUndoCommand
 
 from simulator.app.document import Document
 from simulator.engine import datasets as _datasets
 from simulator.engine import losses
-from simulator.engine.trainer import PHASES, Trainer
+from simulator.engine.checkpoints import CheckpointStore, load_network, save_network, state_at
+from simulator.engine.trainer import PHASES, Checkpoint, Trainer
 
 STEP_BUDGET_MS = 8.0
 GRID_SIZE = 48  # the input plane is sampled on GRID_SIZE x GRID_SIZE points (maps, boundary)
@@ -26,6 +34,15 @@ CURVE_POINTS = 200  # 1-D data: the fitted curve's points
 PLANE = 6.0  # generated 2-D data lie in [-PLANE, PLANE]²
 SNAPSHOT_INTERVAL_S = 1 / 36  # a frame every ~28 ms asked: >= 30 drawn per second
 SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, None)  # steps per second; None = as fast as possible
+REWIND_BUDGET = 64 * 1024 * 1024  # bytes of checkpoints kept for rewinding
+# A checkpoint every max(1, steps since the segment began * RECORD_SPREAD / capacity) steps,
+# capacity = how many checkpoints the budget holds (CheckpointStore.record_interval).
+RECORD_SPREAD = 4
+# At least this many steps between checkpoints: one costs ~20 µs, a small step ~80 µs, so
+# recording stays near 5 % of the training time at the start of a run (bench_rewind.py), and
+# showing an early step replays at most 3 steps.
+RECORD_MIN_INTERVAL = 4
+KEPT_UNDO_RUNS = 2  # Resume commands that keep their other run's checkpoints (memory)
 
 
 @dataclasses.dataclass
@@ -70,6 +87,46 @@ class Snapshot:
     grid_inputs: np.ndarray | None = None
     grid_activations: list | None = None
     grid_output: np.ndarray | None = None
+    # True: an earlier step, shown by rewinding (the live run is at ``live_step``).
+    rewound: bool = False
+    live_step: int | None = None
+
+
+@dataclasses.dataclass
+class _Rewound:
+    step: int
+    checkpoint: Checkpoint | None  # None: that step's replay diverged (it cannot be resumed)
+    snapshot: Snapshot
+
+
+@dataclasses.dataclass
+class _Run:
+    """A live run set aside by Resume from here (for Undo/Redo): the trainer object, the
+    network's weights and dropout RNG, and the checkpoints (None once released)."""
+
+    trainer: Trainer
+    network: tuple
+    store: CheckpointStore | None
+    segment: str
+
+
+class _ResumeCommand(QUndoCommand):
+    """Resume from step N: the rewound state becomes the live run; undo swaps the later run
+    (its history, checkpoints, weights and optimizer state) back in."""
+
+    def __init__(self, controller: TrainingController, run: _Run, step: int):
+        super().__init__(f"Resume from step {step:,}")
+        self._controller = controller
+        self._other = run  # the run that is not live: the resumed one until the first redo
+
+    def redo(self) -> None:
+        self._other = self._controller._swap_run(self._other)
+
+    def undo(self) -> None:
+        self._other = self._controller._swap_run(self._other)
+
+    def release_checkpoints(self) -> None:
+        self._other.store = None
 
 
 class TrainingController(QObject):
@@ -80,6 +137,7 @@ class TrainingController(QObject):
     diverged = Signal(str)
     message = Signal(str)  # for the status bar: "Optimizer switched to SGD: its state starts…"
     history_changed = Signal()  # the history was reset or truncated (plots redraw whole)
+    rewind_changed = Signal(object)  # the step shown by rewinding, None: back to the live run
 
     def __init__(self, document: Document, parent: QObject | None = None):
         super().__init__(parent)
@@ -94,8 +152,13 @@ class TrainingController(QObject):
         self._rate_window: list[tuple[float, int]] = []
         self._play_start = (0.0, 0)
         self._shown: str | None = None
-        self._optimizer_name = document.project.optimizer.name
         self.trainer = self._build_trainer()
+        self._store = CheckpointStore(REWIND_BUDGET)
+        self._record_interval = 1
+        self._segment = "the run began"  # why rewinding cannot go before the store's first step
+        self._rewound: _Rewound | None = None
+        self._resume_commands: list[_ResumeCommand] = []
+        self._record()
         document.network_changed.connect(self._on_network_changed)
         document.data_changed.connect(self._on_data_changed)
         document.settings_changed.connect(self._on_settings_changed)
@@ -118,6 +181,27 @@ class TrainingController(QObject):
     def history(self):
         return self.trainer.history
 
+    @property
+    def checkpoints(self) -> CheckpointStore:
+        """The live run's checkpoints (read them; the controller changes them)."""
+        return self._store
+
+    @property
+    def viewed_step(self) -> int | None:
+        """The step shown by rewinding; None while the live run is shown."""
+        return self._rewound.step if self._rewound is not None else None
+
+    def rewind_range(self) -> tuple[int, int]:
+        """(first, last): the steps rewinding can show; last is the live step."""
+        first = self._store.first_step
+        last = self.trainer.step_count
+        return (last if first is None else min(first, last)), last
+
+    @property
+    def segment_reason(self) -> str:
+        """Why rewinding stops at the first step of :meth:`rewind_range` ("the data changed")."""
+        return self._segment
+
     def _build_trainer(self, keep: Trainer | None = None) -> Trainer:
         doc = self.document
         trainer = doc.project.build_trainer(net=doc.network, data=doc.data)
@@ -129,7 +213,10 @@ class TrainingController(QObject):
 
     # ----------------------------------------------------------------- controls
     def play(self) -> None:
+        """Train continuously; while a rewound step is shown, training resumes from it."""
         if self._playing:
+            return
+        if not self._resume_if_rewound():
             return
         if self.trainer.diverged:
             self.message.emit("Training diverged: restore the last good weights or reset first")
@@ -162,18 +249,20 @@ class TrainingController(QObject):
     def step(self) -> None:
         """One whole step (finishing the current one if a phase step is under way)."""
         self.pause()
-        if self._guard():
+        if self._resume_if_rewound() and self._guard():
             self.trainer.step()
+            self._record()
             self._shown = "update"
             self._after_steps()
 
     def step_phase(self) -> str | None:
         """Run the next phase only; returns the phase that ran."""
         self.pause()
-        if not self._guard():
+        if not (self._resume_if_rewound() and self._guard()):
             return None
         phase = self.trainer.phase
         getattr(self.trainer, f"{phase}_phase")()
+        self._record()
         self._shown = phase
         self._after_steps()
         return phase
@@ -181,17 +270,22 @@ class TrainingController(QObject):
     def reset(self) -> None:
         """Fresh initial weights from the seed; the history starts again."""
         self.pause()
+        self._drop_rewind(None)
         self.document.reset_weights()  # undoable; rebuilds the trainer through network_changed
         self.trainer = self._build_trainer()
         self._shown = None
+        self._new_segment("the weights were reset")
         self.history_changed.emit()
         self._emit_snapshot()
 
     def restore_last_good(self) -> None:
         """After divergence: the weights before the step that diverged, training can go on."""
+        self._drop_rewind(None)
         trainer = self.trainer
         trainer.restore_last_good()
         trainer.clear_divergence()
+        # The weights jumped back but the step count did not: a replay cannot cross this.
+        self._new_segment("the last good weights were restored")
         self._mark_trained()
         self.message.emit("Restored the last good weights; lower the learning rate and play")
         self._emit_snapshot()
@@ -212,14 +306,17 @@ class TrainingController(QObject):
         # so frames come at a steady rate and the event loop is never held long.
         frame_due = self._last_snapshot + SNAPSHOT_INTERVAL_S
         deadline = min(start + STEP_BUDGET_MS / 1000, max(frame_due, start + 0.001))
+        record = self._record
         if self.speed is None:
             while time.perf_counter() < deadline and not trainer.diverged:
                 trainer.step()
+                record()
         else:
             elapsed = self._clock.elapsed() / 1000
             due = int(elapsed * self.speed) - (trainer.step_count - self._play_start[1])
             while due > 0 and time.perf_counter() < deadline and not trainer.diverged:
                 trainer.step()
+                record()
                 due -= 1
         self._shown = "update"
         self._mark_trained()
@@ -262,25 +359,35 @@ class TrainingController(QObject):
         return (self.trainer.step_count - s0) / (now - t0) if now > t0 else 0.0
 
     def snapshot(self) -> Snapshot:
-        """A fresh snapshot of the current state."""
-        trainer = self.trainer
+        """A fresh snapshot of the state shown: the live run's, or the rewound step's."""
+        if self._rewound is not None:
+            return self._rewound.snapshot
+        return self._snapshot_of(self.trainer, len(self.trainer.history), self._shown)
+
+    def _snapshot_of(
+        self, trainer: Trainer, rows: int, shown: str | None, updates: bool = False
+    ) -> Snapshot:
+        # ``rows``: how many of the live history's rows lead up to ``trainer``'s state.
         net = trainer.net
-        hist = trainer.history
         snap = Snapshot(
             step=trainer.step_count,
             epoch=trainer.epoch,
             phase=trainer.phase,
-            shown=self._shown,
+            shown=shown,
             playing=self._playing,
             weights=net.get_weights(),
             lr=trainer.current_lr(),
             steps_per_second=self._steps_per_second(),
             diverged=trainer.diverged,
         )
-        if len(hist):
-            snap.batch_loss = hist.last("batch_loss")
+        hist = self.trainer.history
+        rows = min(rows, len(hist))
+        if rows:
+            snap.batch_loss = float(hist.column("batch_loss")[rows - 1])
             for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
-                setattr(snap, key, hist.last_finite(key))
+                col = hist.column(key)[:rows]
+                finite = col[np.isfinite(col)]
+                setattr(snap, key, float(finite[-1]) if finite.size else math.nan)
         trace = trainer.trace
         if trace is not None and len(trace.layers) == len(net.layers):
             snap.inputs = trace.layers[0].input.copy()
@@ -295,26 +402,25 @@ class TrainingController(QObject):
         ):
             snap.gradients = [(w.copy(), b.copy()) for w, b in zip(grads.weights, grads.bias)]
             snap.deltas = [d.copy() for d in grads.deltas]
-        self._add_grid(snap)
-        if self._shown == "update":
+        self._add_grid(snap, net)
+        if shown == "update" or (updates and trainer.grads is not None):
             opt = trainer.optimizer
-            updates = []
+            deltas = []
             for i, layer in enumerate(net.layers):
                 dw = opt.last_update(i, "weights")
                 db = opt.last_update(i, "bias") if layer.use_bias else None
                 if dw is None:
-                    updates = None
+                    deltas = None
                     break
-                updates.append((dw.copy(), np.zeros_like(layer.bias) if db is None else db.copy()))
-            snap.updates = updates
+                deltas.append((dw.copy(), np.zeros_like(layer.bias) if db is None else db.copy()))
+            snap.updates = deltas
         return snap
 
-    def _add_grid(self, snap: Snapshot) -> None:
+    def _add_grid(self, snap: Snapshot, net) -> None:
         data = self.document.data
         dataset = data.dataset
         if dataset.input_dim not in (1, 2):
             return
-        net = self.trainer.net
         if dataset.input_dim == 2:
             extent = plane_extent(dataset)
             xs = np.linspace(extent[0], extent[1], GRID_SIZE)
@@ -345,30 +451,174 @@ class TrainingController(QObject):
         self._last_snapshot = time.perf_counter()
         self.snapshot_ready.emit(self.snapshot())
 
+    # ----------------------------------------------------------------- rewinding
+    def _record(self) -> None:
+        """Keep a checkpoint of the step just finished if one is due (cheap when not)."""
+        trainer = self.trainer
+        last = self._store.last_step
+        if last is not None and trainer.step_count - last < self._record_interval:
+            return
+        if trainer.phase != "forward" or trainer.diverged:
+            return
+        checkpoint = trainer.checkpoint()
+        self._store.add(checkpoint)
+        self._record_interval = self._store.record_interval(
+            trainer.step_count, checkpoint.nbytes, RECORD_SPREAD, RECORD_MIN_INTERVAL
+        )
+
+    def _new_segment(self, reason: str) -> None:
+        """Forget the checkpoints: rewinding starts again from now (``reason`` says why)."""
+        store = self._store
+        if len(store) != 1 or store.last_step != self.trainer.step_count:
+            self._segment = reason  # else nothing trained since the last reason: it stands
+        self._store = CheckpointStore(REWIND_BUDGET)
+        self._record_interval = 1
+        self._record()
+
+    def rewind_to(self, step: int) -> Snapshot | None:
+        """Pause and show the run as it was at ``step``: emits its snapshot (``rewound`` True).
+
+        Steps before the last edit (see :meth:`rewind_range`) show the first step after it,
+        with a message; the live step leaves rewinding.  The live run is not changed.
+        Returns the snapshot shown (None when back to the live run).
+        """
+        self.pause()
+        first, last = self.rewind_range()
+        step = int(step)
+        if step < first:
+            self.message.emit(
+                f"Rewinding stops at step {first:,}: {self._segment} there, and the steps "
+                "before it trained under what came before"
+            )
+            step = first
+        if step >= last:
+            self.leave_rewind()
+            return None
+        if self._rewound is not None and self._rewound.step == step:
+            return self._rewound.snapshot
+        fork, checkpoint = state_at(self.trainer, self._store, step)
+        rows = checkpoint.history_length if checkpoint is not None else len(self.history)
+        snap = self._snapshot_of(fork, rows, None, updates=True)
+        snap.rewound, snap.live_step, snap.phase = True, last, "forward"
+        self._rewound = _Rewound(step, checkpoint, snap)
+        self.rewind_changed.emit(step)
+        self._emit_snapshot()
+        return snap
+
+    def leave_rewind(self) -> None:
+        """Back to the live run (it was never changed): its snapshot goes out."""
+        if self._rewound is None:
+            return
+        self._rewound = None
+        self._shown = None  # the weights, not the last update's animation again
+        self.rewind_changed.emit(None)
+        self._emit_snapshot()
+
+    def resume_from_here(self) -> bool:
+        """Make the rewound step the live run (undoable): its weights go into the document's
+        network; optimizer, batch order and RNGs as they were then; the later history and
+        checkpoints are dropped (Undo brings them back).  Returns False if nothing is rewound.
+        """
+        rewound = self._rewound
+        if rewound is None:
+            return False
+        if rewound.checkpoint is None:
+            self.message.emit(f"Training diverged at step {rewound.step:,}: rewind further back")
+            return False
+        resumed = self.trainer.fork()
+        resumed.restore(rewound.checkpoint)
+        store = self._store.copy()
+        store.add(rewound.checkpoint)  # drops the later ones
+        run = _Run(resumed, (rewound.checkpoint.weights, rewound.checkpoint.dropout_rng),
+                   store, self._segment)  # fmt: skip
+        command = _ResumeCommand(self, run, rewound.step)
+        self.document.undo_stack.push(command)  # runs redo(): the swap
+        self._resume_commands = [c for c in self._resume_commands[-KEPT_UNDO_RUNS + 1 :]]
+        if len(self._resume_commands) >= KEPT_UNDO_RUNS:
+            self._resume_commands.pop(0).release_checkpoints()
+        self._resume_commands.append(command)
+        return True
+
+    def _resume_if_rewound(self) -> bool:
+        """Training from a rewound step resumes from it; False if that cannot be done."""
+        if self._rewound is None:
+            return True
+        step = self._rewound.step
+        if not self.resume_from_here():
+            return False
+        self.message.emit(f"Resumed from step {step:,} (Undo brings back the later steps)")
+        return True
+
+    def _swap_run(self, run: _Run) -> _Run:
+        """Make ``run`` the live one; returns the live run it replaced."""
+        net = self.document.network
+        current = _Run(self.trainer, save_network(net), self._store, self._segment)
+        load_network(net, run.network)
+        trainer = run.trainer
+        trainer.net = net  # an undone edit may have given the document a new network object
+        self.trainer = trainer
+        self._apply_settings(trainer)
+        self._rewound = None
+        self._shown = None
+        if run.store is None:
+            self._new_segment("its earlier checkpoints were released to save memory")
+        else:
+            self._store, self._segment = run.store, run.segment
+            self._record_interval = 1
+        self.rewind_changed.emit(None)
+        self.history_changed.emit()
+        self._emit_snapshot()
+        return current
+
+    def _drop_rewind(self, message: str | None) -> None:
+        # An edit applies to the live run: leave the rewound view (saying so).
+        if self._rewound is None:
+            return
+        self._rewound = None
+        self.rewind_changed.emit(None)
+        if message:
+            self.message.emit(message)
+
     # ----------------------------------------------------------------- document changes
     def _on_network_changed(self) -> None:
         # An edit (or undo/redo) may have replaced the network: train the document's network,
         # keeping the step count and history; the step under way starts over.
+        self._drop_rewind(
+            "Back to the latest step: edits apply to the live network "
+            "(Resume from here first to edit an earlier step)"
+        )
         self.trainer = self._build_trainer(keep=self.trainer)
         self._shown = None
+        self._new_segment("the network was edited")
         if not self._playing:
             self._emit_snapshot()
 
     def _on_data_changed(self) -> None:
+        was_rewound = self._rewound is not None
+        self._drop_rewind("Back to the latest step: the data changed")
         self.trainer = self._build_trainer(keep=self.trainer)
         self._shown = None
+        self._new_segment("the data changed")
+        if was_rewound and not self._playing:
+            self._emit_snapshot()
 
     def _on_settings_changed(self) -> None:
+        # A setting changed while an earlier step is shown: train from that step with it.
+        self._resume_if_rewound()
+        self._drop_rewind(None)
+        self._apply_settings(self.trainer, announce=True)
+        self._new_segment("the settings changed")
+
+    def _apply_settings(self, trainer: Trainer, announce: bool = False) -> None:
         project = self.document.project
-        trainer = self.trainer
         name = project.optimizer.name
-        if name != self._optimizer_name:
+        if name != trainer.optimizer.name:
             # A new optimizer: its state (momentum, moments) starts fresh; the weights stay.
             trainer.optimizer = project.build_optimizer()
-            self._optimizer_name = name
-            self.message.emit(
-                f"Optimizer switched to {name}: its state starts afresh, the weights are kept"
-            )
+            if announce:
+                self.message.emit(
+                    f"Optimizer switched to {name}: its state starts afresh, the weights are kept"
+                )
         else:
             params = self.document.optimizer_params()
             for key, value in params.items():
@@ -382,9 +632,11 @@ class TrainingController(QObject):
 
     def _on_project_replaced(self) -> None:
         self.pause()
-        self._optimizer_name = self.document.project.optimizer.name
+        self._drop_rewind(None)
+        self._resume_commands.clear()
         self.trainer = self._build_trainer()
         self._shown = None
+        self._new_segment("the project was opened")
         self.history_changed.emit()
         self._emit_snapshot()
 

@@ -12,6 +12,8 @@ app's TrainingController drives this object.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 from collections.abc import Callable
 
@@ -20,6 +22,7 @@ import numpy as np
 from simulator.engine import schedules as _schedules
 from simulator.engine.datasets import BatchIterator
 from simulator.engine.network import Gradients, Network, Trace
+from simulator.engine.optimizers import _Slot as opt_slot
 
 PHASES = ("forward", "backward", "update")
 
@@ -107,6 +110,15 @@ class History:
         """Keep the first ``n`` records (rewinding)."""
         self._n = max(0, min(n, self._n))
 
+    def copy(self) -> History:
+        """An independent copy of the filled rows (with room to grow)."""
+        new = History(self._norms.shape[1], capacity=max(1024, self._n))
+        for name, col in self._cols.items():
+            new._cols[name][: self._n] = col[: self._n]
+        new._norms[: self._n] = self._norms[: self._n]
+        new._n = self._n
+        return new
+
     def as_dict(self) -> dict[str, list]:
         """Plain lists (NaN as None), for JSON."""
         out = {}
@@ -166,6 +178,54 @@ def _quiet_floats(phase):
     run.__name__ = phase.__name__
     run.__doc__ = phase.__doc__
     return run
+
+
+# Python objects around the arrays (RNG state dicts, tuples): a fixed allowance per checkpoint.
+_CHECKPOINT_OVERHEAD = 2048
+
+
+@dataclasses.dataclass(frozen=True)
+class Checkpoint:
+    """Everything a Trainer needs to go on bit-exactly from the end of step ``step``.
+
+    Taken by :meth:`Trainer.checkpoint` between whole steps.  ``weights`` and ``last_good``
+    are lists of (W (fan_in, fan_out), b (fan_out,)) copies; ``optimizer_state`` maps
+    (layer, "weights" | "bias") to a copy of that parameter's state dict; ``batch_order`` is
+    the epoch's (read-only, shared) permutation, ``batch_rng`` / ``dropout_rng`` the bit
+    generators' states.  The architecture (sizes, masks, activations), the data and the
+    settings are not stored: a checkpoint goes back into a trainer of the same network, data
+    and settings.  ``history_length`` is the number of history rows at that step.
+    """
+
+    step: int
+    history_length: int
+    epoch_base: float
+    epoch_base_step: int
+    weights: list
+    last_good: list | None
+    optimizer_name: str
+    optimizer_lr: float
+    optimizer_steps: int
+    optimizer_state: dict
+    batch_size: int
+    batch_epoch: int
+    batch_step_in_epoch: int
+    batch_order: np.ndarray
+    batch_rng: dict
+    dropout_rng: dict
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held: every array (the shared batch order counted too) plus an allowance."""
+        total = _CHECKPOINT_OVERHEAD + self.batch_order.nbytes
+        for pairs in (self.weights, self.last_good or ()):
+            total += sum(w.nbytes + b.nbytes for w, b in pairs)
+        for state in self.optimizer_state.values():
+            total += sum(v.nbytes for v in state.values() if isinstance(v, np.ndarray))
+        return total
+
+    def __repr__(self) -> str:
+        return f"Checkpoint(step {self.step}, {self.nbytes:,} bytes)"
 
 
 class Trainer:
@@ -232,6 +292,7 @@ class Trainer:
         self.trace: Trace | None = None
         self.grads: Gradients | None = None
         self.last_good: list | None = None
+        self.record_evaluations = True  # False: no full-set evaluations (a replay needs none)
 
     # ----------------------------------------------------------------- settings
     @property
@@ -352,7 +413,7 @@ class Trainer:
             if self.eval_every
             else self.step_count % self.batches.batches_per_epoch == 0
         )
-        if due:
+        if due and self.record_evaluations:
             self.record_evaluation()
 
     def run(
@@ -403,6 +464,99 @@ class Trainer:
             self.history.set_last(**values)
         return values
 
+    # ----------------------------------------------------------------- checkpoints
+    def checkpoint(self) -> Checkpoint:
+        """A copy of the state after the last whole step (see :class:`Checkpoint`).
+
+        Raises RuntimeError in the middle of a step (``phase`` is not "forward") or after
+        divergence: only states that training can go on from are kept.
+        """
+        if self.phase != "forward" or self.diverged:
+            raise RuntimeError("checkpoints are taken between whole steps of a healthy run")
+        opt = self.optimizer
+        batches = self.batches
+        return Checkpoint(
+            step=self.step_count,
+            history_length=len(self.history),
+            epoch_base=self._epoch_base,
+            epoch_base_step=self._epoch_base_step,
+            weights=self.net.get_weights(),
+            last_good=None if self.last_good is None else _copy_pairs(self.last_good),
+            optimizer_name=opt.name,
+            optimizer_lr=opt.lr,
+            optimizer_steps=opt._steps,
+            optimizer_state={key: _copy_state(slot.state) for key, slot in opt._slots.items()},
+            batch_size=batches.batch_size,
+            batch_epoch=batches.epoch,
+            batch_step_in_epoch=batches.step_in_epoch,
+            batch_order=batches._order,  # read-only and replaced (not shuffled) each epoch
+            # ``bit_generator.state`` builds a fresh dict of ints at each read: no copy needed.
+            batch_rng=batches._rng.bit_generator.state,
+            dropout_rng=self.net._dropout_rng.bit_generator.state,
+        )
+
+    def restore(self, checkpoint: Checkpoint) -> None:
+        """Changes this trainer and its network back to ``checkpoint``: weights, optimizer state,
+        batch order and position, dropout RNG, step and epoch counts; truncates the history to
+        that step's rows and clears divergence and the step under way.
+
+        The trainer must train the network, data and settings the checkpoint was taken on
+        (ValueError for other shapes, batch sizes or optimizers).
+        """
+        cp = checkpoint
+        net, opt, batches = self.net, self.optimizer, self.batches
+        if opt.name != cp.optimizer_name:
+            raise ValueError(f"the checkpoint is of {cp.optimizer_name}, not {opt.name}")
+        if batches.batch_size != cp.batch_size:
+            raise ValueError("the checkpoint was taken with another batch size")
+        net.set_weights(cp.weights)  # checks the shapes
+        for (layer, kind), state in cp.optimizer_state.items():
+            if layer >= len(net.layers):
+                raise ValueError("the checkpoint has optimizer state for a missing layer")
+            param = getattr(net.layers[layer], kind)
+            slot = opt_slot(param, _copy_state(state))
+            opt._slots[(layer, kind)] = slot
+        for key in [key for key in opt._slots if key not in cp.optimizer_state]:
+            del opt._slots[key]
+        opt._steps = cp.optimizer_steps
+        opt.lr = cp.optimizer_lr
+        batches.epoch = cp.batch_epoch
+        batches.step_in_epoch = cp.batch_step_in_epoch
+        batches._order = cp.batch_order
+        batches._rng.bit_generator.state = cp.batch_rng  # read, not kept
+        net._dropout_rng.bit_generator.state = cp.dropout_rng
+        self.step_count = cp.step
+        self._epoch_base, self._epoch_base_step = cp.epoch_base, cp.epoch_base_step
+        self.last_good = None if cp.last_good is None else _copy_pairs(cp.last_good)
+        self.history.truncate(cp.history_length)
+        self.phase = "forward"
+        self.diverged = None
+        self.diverged_at_step = None
+        self.batch_index = self.trace = self.grads = None
+
+    def fork(self, net: Network | None = None, history: bool = True) -> Trainer:
+        """An independent trainer on the same data and settings (the data arrays are shared,
+        read-only): copies of the network (or ``net`` itself), optimizer, batch iterator,
+        dropout RNG and (with ``history``) history; without ``history`` it starts empty.
+
+        Changes nothing here.  ``fork().restore(cp)`` replays from a checkpoint without
+        touching this trainer.
+        """
+        new = copy.copy(self)
+        if net is None:
+            new.net = self.net.copy()
+            rng = np.random.default_rng()
+            rng.bit_generator.state = copy.deepcopy(self.net._dropout_rng.bit_generator.state)
+            new.net._dropout_rng = rng
+        else:
+            new.net = net
+        new.optimizer = copy.deepcopy(self.optimizer)
+        new.schedule = copy.deepcopy(self.schedule)
+        new.batches = copy.deepcopy(self.batches)
+        new.history = self.history.copy() if history else History(len(new.net.layers))
+        new.last_good = None if self.last_good is None else _copy_pairs(self.last_good)
+        return new
+
     # ----------------------------------------------------------------- divergence
     def _save_good(self) -> None:
         layers = self.net.layers
@@ -441,6 +595,14 @@ class Trainer:
 
     def __repr__(self) -> str:
         return f"Trainer(step {self.step_count}, epoch {self.epoch:.2f}, next {self.phase})"
+
+
+def _copy_pairs(pairs) -> list:
+    return [(w.copy(), b.copy()) for w, b in pairs]
+
+
+def _copy_state(state: dict) -> dict:
+    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
 
 
 def _finite_sum(weights, biases, loss: float) -> bool:

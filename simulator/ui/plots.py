@@ -34,6 +34,7 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
 from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
+from simulator.ui.timeline import Timeline
 
 MIN_FRAME_MS = 66  # at most ~15 redraws a second: curves need no more, and it leaves time to train
 HOVER_RATE = 60  # mouse-move readouts per second
@@ -45,6 +46,7 @@ TRAIN_COLOR_DARK = "#3c9be0"  # the canvas's blue on a dark background
 TEST_COLOR = thumbnails.ORANGE
 LR_COLOR = "#2ca02c"
 DIVERGED_COLOR = "#d62728"
+VIEWED_COLOR = "#9467bd"  # the step shown by rewinding
 X_AXES = ("step", "epoch")
 
 _SETTINGS_X = "plots/x_axis"
@@ -480,6 +482,8 @@ class _Page(QWidget):
         self._clip = True  # clip-to-view, which needs x sorted
         self._hover_row: int | None = None
         self._markers: list[tuple[int, pg.InfiniteLine]] = []
+        self._viewed_step: int | None = None
+        self._viewed_lines: list[pg.InfiniteLine] = []
         self._plots: tuple[pg.PlotWidget, ...] = ()
         self._fixed_y: tuple[pg.PlotWidget, ...] = ()  # plots whose y range never changes
         self._log_plot: pg.PlotWidget | None = None
@@ -523,6 +527,10 @@ class _Page(QWidget):
             line = _hover_line()
             widget.addItem(line, ignoreBounds=True)
             self._hover_lines.append(line)
+            viewed = pg.InfiniteLine(angle=90, movable=False, pen=_pen(VIEWED_COLOR, 2))
+            viewed.hide()
+            widget.addItem(viewed, ignoreBounds=True)
+            self._viewed_lines.append(viewed)
             proxy = pg.SignalProxy(
                 widget.scene().sigMouseMoved,
                 rateLimit=HOVER_RATE,
@@ -610,8 +618,9 @@ class _Page(QWidget):
         self._update_tracks(history, x)
         for step, line in self._markers:
             line.setPos(_x_of_step(self._rows.mode, history, step))
+        self._place_viewed()
         if self._hover_row is None:
-            self.readout.setText(self._readout_text(None))
+            self.readout.setText(self._readout_text(self._viewed_row()))
 
     def _on_view_changed(self, widget: pg.PlotWidget) -> None:
         # Panned, zoomed or resized: the envelopes cut out the part now in view.
@@ -619,6 +628,37 @@ class _Page(QWidget):
         for track in self._tracks_on(widget):
             if track.rows:
                 track.redraw(window)
+
+    # ----------------------------------------------------------------- rewinding
+    def set_viewed_step(self, step: int | None) -> None:
+        """A solid line at the step shown by rewinding (None: no line); the readout shows
+        that step's values while the mouse is away."""
+        self._viewed_step = step
+        self._place_viewed()
+        if self._hover_row is None:
+            self.readout.setText(self._readout_text(self._viewed_row()))
+
+    @property
+    def viewed_lines(self) -> list[pg.InfiniteLine]:
+        return list(self._viewed_lines)
+
+    def _viewed_row(self) -> int | None:
+        # The history row of the viewed step: the readout shows it when the mouse is away.
+        if self._viewed_step is None or self._history is None or not len(self._rows.x):
+            return None
+        steps = self._history.column("step")[: len(self._rows.x)]
+        row = int(np.searchsorted(steps, self._viewed_step))
+        return row if row < len(steps) and steps[row] == self._viewed_step else None
+
+    def _place_viewed(self) -> None:
+        step = self._viewed_step
+        x = None if step is None else _x_of_step(self._rows.mode, self._history, step)
+        for line in self._viewed_lines:
+            if x is None:
+                line.hide()
+            else:
+                line.setPos(x)
+                line.show()
 
     # ----------------------------------------------------------------- divergence
     def mark_divergence(self, step: int, label: str | None = "diverged") -> None:
@@ -665,7 +705,7 @@ class _Page(QWidget):
             else:
                 line.setPos(float(self._rows.x[row]))
                 line.show()
-        self.readout.setText(self._readout_text(row))
+        self.readout.setText(self._readout_text(self._viewed_row() if row is None else row))
 
     def _head(self, row: int | None) -> tuple[int, str] | None:
         """The readout's row and its "step N" opening (None without rows)."""
@@ -1003,9 +1043,12 @@ class PlotsPanel(QWidget):
         self.tabs.setTabToolTip(1, "Each layer's gradient norm: vanishing or exploding gradients")
         self.tabs.setCornerWidget(self._build_x_toggle(), Qt.Corner.TopRightCorner)
         self.tabs.currentChanged.connect(self._schedule)
+        self.timeline = Timeline(controller)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.tabs)
+        layout.setSpacing(0)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.timeline)
 
         self.loss.set_log_y(self._settings.value(_SETTINGS_LOSS_LOG, False, type=bool))
         self.gradient_flow.set_log_y(self._settings.value(_SETTINGS_GRADIENT_LOG, True, type=bool))
@@ -1021,6 +1064,7 @@ class PlotsPanel(QWidget):
         controller.snapshot_ready.connect(self._on_snapshot_ready)
         controller.history_changed.connect(self._on_history_changed)
         controller.diverged.connect(self._on_diverged)
+        controller.rewind_changed.connect(self._on_rewind_changed)
         self.document.network_changed.connect(self._on_network_changed)
         self.document.data_changed.connect(self._on_data_changed)
         self.document.settings_changed.connect(self._on_settings_changed)
@@ -1103,6 +1147,10 @@ class PlotsPanel(QWidget):
         self.gradient_flow.clear_divergence()
         self._full.update((self.loss, self.gradient_flow))
         self._schedule()
+
+    def _on_rewind_changed(self, step: int | None) -> None:
+        self.loss.set_viewed_step(step)
+        self.gradient_flow.set_viewed_step(step)
 
     def _on_diverged(self, _message: str) -> None:
         self._mark_divergence()

@@ -1,0 +1,172 @@
+"""Rewinding the TrainingController: any step shown exactly, resumed deterministically,
+undoable; edits, reset and opening a project keep the checkpoints consistent."""
+
+import numpy as np
+import pytest
+
+from simulator.app.document import Document
+from simulator.app.training import TrainingController
+
+
+@pytest.fixture
+def make(qapp):
+    """make(dropout=0.2) -> (controller, document) on XOR with mini-batches and dropout."""
+    made = []
+
+    def build(dropout=0.2):
+        doc = Document()
+        doc.set_dropout(dropout)
+        ctl = TrainingController(doc)
+        made.append(ctl)
+        return ctl, doc
+
+    yield build
+    for ctl in made:
+        ctl.shutdown()
+
+
+def train(ctl, steps):
+    for _ in range(steps):
+        ctl.step()
+
+
+def weights_of(net):
+    return [(la.weights.copy(), la.bias.copy()) for la in net.layers]
+
+
+def assert_weights_equal(a, b):
+    assert len(a) == len(b)
+    for (wa, ba), (wb, bb) in zip(a, b):
+        assert np.array_equal(wa, wb) and np.array_equal(ba, bb)
+
+
+def test_rewind_shows_exactly_the_weights_a_run_stopped_there_has(make, qtbot):
+    stopped, doc_a = make()
+    train(stopped, 57)
+    ctl, doc = make()
+    train(ctl, 200)
+    live = weights_of(doc.network)
+    with qtbot.waitSignal(ctl.snapshot_ready) as blocker:
+        ctl.rewind_to(57)
+    snap = blocker.args[0]
+    assert snap.rewound and snap.step == 57 and snap.live_step == 200 and not snap.playing
+    assert ctl.viewed_step == 57 and ctl.snapshot() is snap
+    assert_weights_equal(snap.weights, weights_of(doc_a.network))
+    reference = stopped.snapshot()
+    np.testing.assert_array_equal(snap.grid_output, reference.grid_output)  # boundary, maps
+    for got, want in zip(snap.grid_activations, reference.grid_activations):
+        np.testing.assert_array_equal(got, want)
+    assert snap.batch_loss == reference.batch_loss and snap.epoch == reference.epoch
+    # The live run is untouched.
+    assert ctl.step_count == 200 and len(ctl.history) == 200
+    assert_weights_equal(weights_of(doc.network), live)
+    # Back to now.
+    with qtbot.waitSignal(ctl.rewind_changed) as changed:
+        ctl.leave_rewind()
+    assert changed.args == [None] and ctl.viewed_step is None
+    assert ctl.snapshot().step == 200 and not ctl.snapshot().rewound
+
+
+def test_resume_truncates_continues_deterministically_and_undo_brings_back_the_rest(make):
+    stopped, doc_a = make()
+    train(stopped, 57)
+    ctl, doc = make()
+    train(ctl, 200)
+    later_losses = ctl.history.column("batch_loss").copy()
+    live = weights_of(doc.network)
+    ctl.rewind_to(57)
+    assert ctl.resume_from_here()
+    assert ctl.viewed_step is None and ctl.step_count == 57 and len(ctl.history) == 57
+    assert ctl.checkpoints.last_step == 57
+    assert doc.undo_stack.undoText() == "Resume from step 57"
+    assert_weights_equal(weights_of(doc.network), weights_of(doc_a.network))
+    train(stopped, 50)
+    train(ctl, 50)
+    assert_weights_equal(weights_of(doc.network), weights_of(doc_a.network))
+    np.testing.assert_array_equal(
+        ctl.history.column("batch_loss"), stopped.history.column("batch_loss")
+    )
+    resumed = weights_of(doc.network)
+
+    doc.undo_stack.undo()
+    assert ctl.step_count == 200 and len(ctl.history) == 200
+    np.testing.assert_array_equal(ctl.history.column("batch_loss"), later_losses)
+    assert_weights_equal(weights_of(doc.network), live)
+    assert ctl.rewind_range() == (0, 200)  # the later checkpoints are back too
+    doc.undo_stack.redo()
+    assert ctl.step_count == 107
+    assert_weights_equal(weights_of(doc.network), resumed)
+
+
+def test_play_while_rewound_resumes_from_the_rewound_step(make, qtbot):
+    ctl, doc = make()
+    train(ctl, 40)
+    ctl.rewind_to(12)
+    messages = []
+    ctl.message.connect(messages.append)
+    ctl.play()
+    qtbot.waitUntil(lambda: ctl.step_count >= 30, timeout=5000)
+    ctl.pause()
+    steps = ctl.history.column("step")
+    np.testing.assert_array_equal(steps, np.arange(1, len(steps) + 1))
+    assert doc.undo_stack.undoText() == "Resume from step 12"
+    assert any("Resumed from step 12" in m for m in messages)
+
+
+def test_checkpoints_are_recorded_while_playing(make, qtbot):
+    ctl, _doc = make(dropout=0.0)
+    ctl.play()
+    qtbot.waitUntil(lambda: ctl.step_count >= 400, timeout=10_000)
+    ctl.pause()
+    store = ctl.checkpoints
+    assert store.first_step == 0 and len(store) > 10
+    assert ctl.step_count - store.last_step <= max(1, store.max_gap())
+    snap = ctl.rewind_to(ctl.step_count // 2)
+    assert snap.step == ctl.step_count // 2
+
+
+def test_reset_and_opening_a_project_clear_the_checkpoints(make):
+    ctl, doc = make()
+    train(ctl, 30)
+    ctl.rewind_to(10)
+    ctl.reset()
+    assert ctl.viewed_step is None and ctl.rewind_range() == (0, 0)
+    assert ctl.rewind_to(5) is None
+    train(ctl, 20)
+    doc.new_project()
+    assert ctl.rewind_range() == (0, 0) and ctl.checkpoints.steps == [0]
+
+
+def test_edits_start_a_new_segment_and_rewinding_stops_there(make):
+    ctl, doc = make()
+    train(ctl, 20)
+    doc.set_learning_rate(0.01)
+    train(ctl, 10)
+    assert ctl.rewind_range() == (20, 30)
+    messages = []
+    ctl.message.connect(messages.append)
+    snap = ctl.rewind_to(5)
+    assert snap.step == 20 and "the settings changed" in messages[-1]
+    # A network edit while rewound goes back to the live run and says so.
+    doc.set_activation(0, "relu")
+    assert ctl.viewed_step is None and "edits apply to the live network" in messages[-1]
+    assert ctl.rewind_range() == (30, 30)
+
+
+def test_a_setting_changed_while_rewound_trains_from_that_step(make):
+    ctl, doc = make()
+    train(ctl, 40)
+    ctl.rewind_to(15)
+    doc.set_learning_rate(0.01)
+    assert ctl.viewed_step is None and ctl.step_count == 15
+    assert ctl.trainer.base_lr == 0.01
+    assert ctl.rewind_range() == (15, 15)
+    train(ctl, 3)
+    assert ctl.step_count == 18
+    # The resume came after the edit: Undo takes back the resume first (the run to step 40
+    # is back, under the document's settings), then the learning rate.
+    assert doc.undo_stack.undoText() == "Resume from step 15"
+    doc.undo_stack.undo()
+    assert ctl.step_count == 40 and ctl.trainer.base_lr == 0.01
+    doc.undo_stack.undo()
+    assert ctl.step_count == 40 and ctl.trainer.base_lr == 0.05

@@ -1,0 +1,107 @@
+"""The timeline under the loss plot: scrubbing with the keyboard shows the network as it was
+(the canvas's connections equal those of a run stopped there), Resume from here and Back to
+now.  Real widgets, driven with qtbot; assertions on scene items and widget state."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+
+from simulator.app.document import Document
+from simulator.app.training import TrainingController
+from simulator.ui.canvas import NetworkCanvas
+from simulator.ui.plots import PlotsPanel
+
+
+@pytest.fixture
+def rig(qtbot):
+    """make() -> (canvas, plots panel, controller, document), all shown."""
+    made = []
+
+    def make():
+        doc = Document()
+        controller = TrainingController(doc)
+        canvas = NetworkCanvas(doc)
+        panel = PlotsPanel(controller)
+        for widget, size in ((canvas, (900, 600)), (panel, (900, 420))):
+            qtbot.addWidget(widget)
+            widget.resize(*size)
+            widget.show()
+            qtbot.waitExposed(widget)
+        canvas.attach(controller)
+        made.append(controller)
+        return canvas, panel, controller, doc
+
+    yield make
+    for controller in made:
+        controller.shutdown()
+
+
+def connection_values(canvas) -> list[float]:
+    return [item.value for item in canvas.connection_items()]
+
+
+def settled_values(qtbot, canvas) -> list[float]:
+    """The connections once a step's update has settled to the new weights."""
+    qtbot.waitUntil(lambda: not canvas.is_animating(), timeout=3000)
+    return connection_values(canvas)
+
+
+def train(controller, steps):
+    for _ in range(steps):
+        controller.step()
+
+
+def press(qtbot, widget, key, times=1):
+    for _ in range(times):
+        qtbot.keyClick(widget, key)
+
+
+def test_scrubbing_shows_the_weights_a_run_stopped_there_draws(rig, qtbot):
+    stopped_canvas, _panel, stopped, _doc = rig()
+    train(stopped, 25)
+    want = settled_values(qtbot, stopped_canvas)
+
+    canvas, panel, controller, doc = rig()
+    train(controller, 60)
+    live = settled_values(qtbot, canvas)
+    timeline = panel.timeline
+    slider = timeline.slider
+    assert (slider.minimum(), slider.maximum(), slider.value()) == (0, 60, 60)
+    assert not timeline.resume_button.isEnabled()
+    slider.setFocus()
+    press(qtbot, slider, Qt.Key.Key_Home)
+    press(qtbot, slider, Qt.Key.Key_Right, 25)
+    qtbot.waitUntil(lambda: controller.viewed_step == 25, timeout=3000)
+    qtbot.waitUntil(lambda: connection_values(canvas) == want, timeout=3000)
+    assert connection_values(canvas) != live
+    assert "Viewing step 25 of 60" in timeline.label.text()
+    assert timeline.resume_button.isEnabled() and timeline.now_button.isEnabled()
+    lines = panel.loss.viewed_lines
+    assert lines[0].isVisible() and lines[0].value() == 25
+    assert "step 25" in panel.loss.readout.text()  # the readout shows the viewed step
+    assert controller.step_count == 60  # nothing trained or lost
+
+    qtbot.mouseClick(timeline.now_button, Qt.MouseButton.LeftButton)
+    assert controller.viewed_step is None and slider.value() == 60
+    assert connection_values(canvas) == live
+    assert not lines[0].isVisible()
+
+
+def test_resume_from_here_continues_from_the_viewed_step_and_undo_returns(rig, qtbot):
+    stopped_canvas, _panel, stopped, _doc = rig()
+    train(stopped, 33)
+    canvas, panel, controller, doc = rig()
+    train(controller, 50)
+    slider = panel.timeline.slider
+    slider.setFocus()
+    press(qtbot, slider, Qt.Key.Key_Left, 17)
+    qtbot.waitUntil(lambda: controller.viewed_step == 33, timeout=3000)
+    qtbot.mouseClick(panel.timeline.resume_button, Qt.MouseButton.LeftButton)
+    assert controller.viewed_step is None and controller.step_count == 33
+    assert slider.maximum() == 33 and not panel.timeline.resume_button.isEnabled()
+    train(stopped, 5)
+    train(controller, 5)
+    assert settled_values(qtbot, canvas) == settled_values(qtbot, stopped_canvas)
+    doc.undo_stack.undo()
+    assert controller.step_count == 50 and slider.maximum() == 50
