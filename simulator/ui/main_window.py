@@ -22,6 +22,7 @@ from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
+from simulator.ui import export_actions, import_actions
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.plots import PlotsPanel
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_menus()
+        import_actions.install(self)  # File: Import CSV, Load Weights; the Data menu
+        export_actions.install(self)  # File ▸ Export
 
         doc = self.document
         doc.modified_changed.connect(self._update_title)
