@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QFont, QPalette
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,7 @@ from simulator.project.project import DEFAULT_TEST_RATIO, DataSpec
 
 CSV_FILTER = "CSV files (*.csv *.tsv *.txt);;All files (*)"
 PREVIEW_ROWS = 20
+STRETCH_COLUMNS = 8  # up to this many columns fill the preview's width
 LIVE_CELLS = 200_000  # larger tables are checked a moment after the last change
 CHECK_DELAY_MS = 250
 SHOWN_STATS = 6  # features whose mean and sd the summary lists
@@ -143,7 +144,7 @@ class CsvImportDialog(QDialog):
         row.addWidget(QLabel("File:"))
         self.path_edit = QLineEdit()
         self.path_edit.setPlaceholderText("A CSV file: one sample per row, a column per value")
-        self.path_edit.returnPressed.connect(lambda: self.load(self.path_edit.text()))
+        self.path_edit.installEventFilter(self)
         row.addWidget(self.path_edit, 1)
         self.browse_button = QPushButton("Browse…")
         self.browse_button.setAutoDefault(False)
@@ -206,6 +207,17 @@ class CsvImportDialog(QDialog):
         form.addRow("Test share:", self.test_spin)
         return box
 
+    def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
+        # Enter in the file field reads that file; it must not also press Import at once.
+        if (
+            watched is self.path_edit
+            and event.type() == QEvent.Type.KeyPress
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+        ):
+            self.load(self.path_edit.text())
+            return True
+        return super().eventFilter(watched, event)
+
     # ----------------------------------------------------------------- reading the file
     def _browse(self) -> None:
         folder = str(self._path.parent) if self._path else str(Path.home())
@@ -253,11 +265,11 @@ class CsvImportDialog(QDialog):
 
     def _fill(self, table: CsvTable) -> None:
         self._updating = True
-        header = "the first row names the columns" if table.header else "no header row"
+        named = "the first row names the columns" if table.header else "no header row"
         shown = min(PREVIEW_ROWS, table.n_rows)
         self.file_label.setText(
             f"{table.n_rows:,} rows × {len(table.columns)} columns, "
-            f"{_DELIMITERS[table.delimiter]}-separated; {header}. "
+            f"{_DELIMITERS[table.delimiter]}-separated; {named}. "
             f"The first {shown} rows:"
         )
         rows = table.preview(PREVIEW_ROWS)
@@ -269,9 +281,15 @@ class CsvImportDialog(QDialog):
         for r, row in enumerate(rows):
             for c, cell in enumerate(row):
                 self.preview.setItem(r, c, QTableWidgetItem(cell))
-        self.preview.resizeColumnsToContents()
-        for c in range(len(table.columns)):
-            self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 220))
+        header = self.preview.horizontalHeader()
+        if len(table.columns) <= STRETCH_COLUMNS:
+            # A few columns share the width rather than huddle at the left.
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        else:
+            header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+            self.preview.resizeColumnsToContents()
+            for c in range(len(table.columns)):
+                self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 220))
 
         numeric = set(table.numeric_columns())
         self._numeric = numeric
@@ -465,14 +483,14 @@ class CsvImportDialog(QDialog):
             f"{features} → {target}"
         )
         if info.standardized:
-            stats = ", ".join(
-                f"{html.escape(name)} {mean:.3g} ± {std:.3g}"
+            stats = "; ".join(
+                f"{html.escape(name)}: mean {mean:.3g}, sd {std:.3g}"
                 for name, mean, std in list(zip(info.feature_columns, info.means, info.stds))[
                     :SHOWN_STATS
                 ]
             )
-            more = ", …" if len(info.feature_columns) > SHOWN_STATS else ""
-            lines.append(f"Standardised from mean ± sd: {stats}{more}")
+            more = "; …" if len(info.feature_columns) > SHOWN_STATS else ""
+            lines.append(f"Standardised as (x − mean) / sd with {stats}{more}")
         outputs = spec.output_size
         if info.task != self._current_task:
             activation, loss = TASK_DEFAULTS[info.task]

@@ -78,7 +78,7 @@ class Exporter(QObject):
         super().__init__(window)
         self.window = window
         self.document = window.document
-        self.menu = QMenu("&Export", window)
+        self.menu = QMenu("E&xport", window)
         self.menu.setToolTipsVisible(True)
         add = self._add
         self.weights_action = add(

@@ -232,3 +232,15 @@ def test_binary_text_labels_say_which_class_is_one(window, answers, qtbot, tmp_p
     doc = window.document
     assert doc.network.sizes == [2, 8, 1] and doc.project.data.class_names == ["ham", "spam"]
     assert doc.data.output_labels == ["p(spam)"]
+
+
+def test_typing_a_path_and_enter_reads_it_without_importing(window, answers, qtbot, tmp_path):
+    dialog = open_dialog(window, answers, qtbot, write(tmp_path / "bad.csv", "a,b\n"))
+    good = iris_like(tmp_path / "iris.csv")
+    dialog.path_edit.setFocus()
+    dialog.path_edit.selectAll()
+    qtbot.keyClicks(dialog.path_edit, str(good))
+    qtbot.keyClick(dialog.path_edit, Qt.Key_Return)
+    assert dialog.preview.columnCount() == 5 and dialog.ok_button.isEnabled()
+    assert dialog.isVisible()  # read and checked, not imported yet
+    assert window.document.project.data.dataset == "xor"

@@ -61,7 +61,7 @@ def trained(window):
 
 
 def export_menu(window):
-    (menu,) = [a.menu() for a in window.file_menu.actions() if a.text() == "&Export"]
+    (menu,) = [a.menu() for a in window.file_menu.actions() if a.text() == "E&xport"]
     return {a.text().replace("&", ""): a for a in menu.actions() if not a.isSeparator()}
 
 
@@ -86,7 +86,7 @@ def test_the_export_menu_lists_every_format(window):
         "Image of the Decision Boundary…",
     ]
     texts = [a.text() for a in window.file_menu.actions()]
-    assert texts.index("&Import CSV…") < texts.index("&Export") < texts.index("&Quit")
+    assert texts.index("&Import CSV…") < texts.index("E&xport") < texts.index("&Quit")
     assert window.importer.import_csv_action in window.data_menu.actions()
 
 
