@@ -28,6 +28,8 @@ from simulator.engine import optimizers as _optimizers
 from simulator.engine import schedules as _schedules
 from simulator.engine.network import Network
 from simulator.project import DEFAULT_EXAMPLE, Project, ProjectData, load_example
+from simulator.project import weights as _weights
+from simulator.project.project import DataSpec
 
 MAX_HIDDEN_LAYERS = 10
 MAX_NEURONS = 1024
@@ -458,6 +460,19 @@ class Document(QObject):
             net.loss = loss
         self._project = dataclasses.replace(self._project, data=spec, loss=net.loss)
 
+    def import_data(self, spec: DataSpec, label: str = "data") -> None:
+        """Replace the data with the inline samples ``spec`` (from Data ▸ Import CSV); the
+        input and output layers (and, for a new task, the output activation and loss) adapt in
+        the same undoable step.  ``label`` names it in the Undo menu ("Import iris.csv")."""
+        if not spec.is_inline:
+            raise ValueError("import_data takes inline data (DataSpec with X and y)")
+        old_task = self._project.data.task
+        self._edit(
+            f"Import {label}",
+            lambda: self._adapt_to_data(spec, old_task),
+            {NETWORK, DATA, SETTINGS},
+        )
+
     def _resize_column(self, k: int, size: int) -> None:
         net = self._network
         while net.sizes[k] < size:
@@ -602,6 +617,64 @@ class Document(QObject):
 
         self._edit("Seed", change, {SETTINGS, NETWORK, DATA}, merge_key="seed")
 
+    def load_weights(self, layers: list, label: str = "weights") -> None:
+        """Put loaded (weights, bias, mask) arrays, one triple per weight layer (as
+        ``project.weights.load_weights`` reads them), into the network: one undoable step.
+
+        The shapes must match the network's; otherwise a ValueError names the first layer that
+        does not, and nothing changes.  Masks load with the weights (removed connections follow
+        the file); activations, loss and the rest of the network stay as they are.
+        """
+        problem = weights_mismatch(self._network, layers)
+        if problem is not None:
+            raise ValueError(problem)
+        self._edit(
+            f"Load {label}", lambda: _weights.apply_weights(self._network, layers), {NETWORK}
+        )
+
     def reset_weights(self) -> None:
         """Fresh initial weights from the seed (undoable)."""
         self._edit("Reset weights", self._network.reinitialize, {NETWORK})
+
+
+def layer_name(sizes: list[int], k: int) -> str:
+    """Neuron layer ``k`` of a network with ``sizes``: "input", "hidden 2" or "output"."""
+    if k == 0:
+        return "input"
+    return "output" if k == len(sizes) - 1 else f"hidden {k}"
+
+
+def weights_mismatch(net: Network, layers: list) -> str | None:
+    """Why ``layers`` (weights, bias, mask triples) cannot load into ``net``, else None.
+
+    Names the first weight layer whose shape differs, as the canvas numbers them:
+    "layer 2 (hidden 1 → output): the file has 8×1 weights, the network has 8×2".
+    """
+    if not layers:
+        return "the file holds no layers"
+    sizes = list(net.sizes)
+    file_sizes = [np.shape(layers[0][0])[0]] + [np.shape(w)[1] for w, _, _ in layers]
+    for i, layer in enumerate(net.layers):
+        want = layer.weights.shape
+        got = np.shape(layers[i][0]) if i < len(layers) else None
+        if got == want:
+            continue
+        where = f"layer {i + 1} ({layer_name(sizes, i)} → {layer_name(sizes, i + 1)})"
+        have = "no such layer" if got is None else f"{got[0]}×{got[1]} weights"
+        message = f"{where}: the file has {have}, the network has {want[0]}×{want[1]}"
+        break
+    else:
+        if len(layers) == len(net.layers):
+            return None
+        extra = len(net.layers)
+        got = np.shape(layers[extra][0])
+        message = (
+            f"layer {extra + 1}: the file has {got[0]}×{got[1]} weights, "
+            f"the network has no layer {extra + 1}"
+        )
+    if len(layers) != len(net.layers):
+        message += (
+            f" (the file's network is {'–'.join(map(str, file_sizes))}, "
+            f"this one {'–'.join(map(str, sizes))})"
+        )
+    return message

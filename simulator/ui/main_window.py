@@ -22,7 +22,7 @@ from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
-from simulator.ui import gradient_check, layer_stats, lessons
+from simulator.ui import export_actions, gradient_check, import_actions, layer_stats, lessons
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.plots import PlotsPanel
@@ -158,6 +158,8 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_menus()
         # Tools that add their own menu entries, docks and tabs.
+        import_actions.install(self)  # File: Import CSV, Load Weights; the Data menu
+        export_actions.install(self)  # File ▸ Export
         self.gradient_check_action = gradient_check.install(self)
         self.layer_stats = layer_stats.install(self)
         self.lessons = lessons.install(self)

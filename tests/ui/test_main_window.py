@@ -143,7 +143,7 @@ def test_menus_have_standard_shortcuts(window):
     for action, keys in expected.items():
         assert action.shortcut().toString() == keys, action.text()
     menus = [a.text() for a in window.menuBar().actions()]
-    assert menus == ["&File", "&Edit", "&Train", "&View", "&Help"]
+    assert menus == ["&File", "&Edit", "&Data", "&Train", "&View", "&Help"]
 
 
 def test_docks_close_and_come_back_from_the_view_menu(window, qtbot):

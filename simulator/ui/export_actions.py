@@ -1,0 +1,284 @@
+"""File ▸ Export: weights, ONNX, a PyTorch script, the loss history and pictures of the views.
+
+Every file is written atomically (a temporary file in the same folder replaces the target
+once complete), so a failed export never leaves half a file.  Exports do not pause training:
+they run on the GUI thread between training steps, so each file holds the weights (or plots)
+of the moment it is written, after its file dialog closes.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QSettings
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
+
+from simulator.project.files import ProjectError
+from simulator.project.history_csv import export_history_csv
+from simulator.project.weights import export_weights
+from simulator.ui import image_export
+from simulator.ui.canvas_items import ButtonItem
+
+WEIGHT_FILTERS = [
+    ("NumPy archive", ".npz"),
+    ("JSON", ".json"),
+    ("safetensors", ".safetensors"),
+]
+ONNX_FILTERS = [("ONNX model", ".onnx")]
+SCRIPT_FILTERS = [("Python script", ".py")]
+CSV_FILTERS = [("CSV table", ".csv")]
+IMAGE_FILTERS = [("PNG image", ".png"), ("SVG image", ".svg")]
+_SETTINGS_FOLDER = "export/folder"
+
+
+# Dialogs go through module-level functions so tests can answer them without a human.
+def ask_export_path(
+    parent: QWidget, title: str, suggestion: str, filters: list[tuple[str, str]]
+) -> str:
+    """A file name to write; the chosen filter's extension is added when none was typed."""
+    text = ";;".join(f"{name} (*{ext})" for name, ext in filters)
+    path, chosen = QFileDialog.getSaveFileName(parent, title, suggestion, text)
+    if path and not Path(path).suffix:
+        ext = next((ext for name, ext in filters if chosen.startswith(name)), filters[0][1])
+        path += ext
+    return path
+
+
+def show_error(parent: QWidget, title: str, text: str) -> None:
+    QMessageBox.critical(parent, title, text)
+
+
+def slug(name: str) -> str:
+    """A file-name stem from a project name: "Spiral (deep)" -> "spiral-deep"."""
+    keep = "".join(c if c.isalnum() or c in "-_ " else "" for c in name).strip()
+    return "-".join(keep.split()).lower() or "project"
+
+
+def before_quit(window: QMainWindow, actions: list, separator: bool = False) -> None:
+    """Put ``actions`` (QActions or QMenus) into the File menu, just above its Quit group."""
+    menu = window.file_menu
+    entries = menu.actions()
+    quit_at = entries.index(window.quit_action)
+    anchor = entries[quit_at - 1] if quit_at and entries[quit_at - 1].isSeparator() else None
+    anchor = anchor or window.quit_action
+    if separator:
+        menu.insertSeparator(anchor)
+    for entry in actions:
+        if isinstance(entry, QMenu):
+            menu.insertMenu(anchor, entry)
+        else:
+            menu.insertAction(anchor, entry)
+
+
+class Exporter(QObject):
+    """The Export submenu's actions for ``window`` (a MainWindow)."""
+
+    def __init__(self, window: QMainWindow):
+        super().__init__(window)
+        self.window = window
+        self.document = window.document
+        self.menu = QMenu("E&xport", window)
+        self.menu.setToolTipsVisible(True)
+        add = self._add
+        self.weights_action = add(
+            "&Weights…", self.export_weights, "The weights as .npz, .json or .safetensors"
+        )
+        self.onnx_action = add(
+            "&ONNX Model…", self.export_onnx, "The network as an ONNX model (onnxruntime, …)"
+        )
+        self.script_action = add(
+            "&PyTorch Script…",
+            self.export_script,
+            "A PyTorch script that rebuilds the network; its weights go to a .npz beside it",
+        )
+        self.history_action = add(
+            "Loss &History (CSV)…",
+            self.export_history,
+            "Step, epoch, losses, accuracies and learning rate of every training step",
+        )
+        self.menu.addSeparator()
+        self.network_image_action = add(
+            "Image of the &Network…", self.export_network_image, "The whole network, PNG or SVG"
+        )
+        self.loss_image_action = add(
+            "Image of the &Loss Plot…", self.export_loss_image, "The loss plot, PNG or SVG"
+        )
+        self.gradient_image_action = add(
+            "Image of the &Gradient Flow…",
+            self.export_gradient_image,
+            "The gradient-flow plot, PNG or SVG",
+        )
+        self.boundary_image_action = add(
+            "Image of the &Decision Boundary…",
+            self.export_boundary_image,
+            "The Data panel's plot: the data and the network's decision boundary, PNG or SVG",
+        )
+
+    def _add(self, text: str, slot, tip: str) -> QAction:
+        action = self.menu.addAction(text)
+        action.setToolTip(tip)
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    # ----------------------------------------------------------------- file names
+    def _folder(self) -> Path:
+        saved = QSettings().value(_SETTINGS_FOLDER, "", type=str)
+        if saved and Path(saved).is_dir():
+            return Path(saved)
+        path = self.document.path
+        return path.parent if path is not None else Path.home()
+
+    def _stem(self) -> str:
+        path = self.document.path
+        return path.stem if path is not None else slug(self.document.project.name)
+
+    def _ask(self, title: str, suffix: str, filters: list[tuple[str, str]]) -> Path | None:
+        suggestion = self._folder() / f"{self._stem()}{suffix}{filters[0][1]}"
+        path = ask_export_path(self.window, title, str(suggestion), filters)
+        if not path:
+            return None
+        QSettings().setValue(_SETTINGS_FOLDER, str(Path(path).parent))
+        return Path(path)
+
+    def _write(self, path: Path, write, done: str) -> bool:
+        try:
+            write(path)
+        except (ProjectError, OSError, ValueError) as exc:
+            text = str(exc)
+            if str(path) not in text:
+                text = f"{path}: {text}"
+            show_error(self.window, "Could not export", text)
+            return False
+        self.window.show_message(done)
+        return True
+
+    def _at_step(self) -> str:
+        step = self.window.controller.step_count
+        return f" (step {step:,})" if step else ""
+
+    # ----------------------------------------------------------------- model files
+    def export_weights(self) -> bool:
+        path = self._ask("Export weights", "-weights", WEIGHT_FILTERS)
+        return path is not None and self._write(
+            path,
+            lambda p: export_weights(self.document.network, p),
+            f"Exported weights to {path.name}{self._at_step()}",
+        )
+
+    def export_onnx(self) -> bool:
+        path = self._ask("Export ONNX model", "", ONNX_FILTERS)
+        return path is not None and self._write(
+            path,
+            lambda p: export_weights(self.document.network, p),
+            f"Exported the ONNX model to {path.name}{self._at_step()}",
+        )
+
+    def export_script(self) -> bool:
+        path = self._ask(
+            "Export PyTorch script (its weights go to a .npz file beside it)", "", SCRIPT_FILTERS
+        )
+        if path is None:
+            return False
+        sidecar = path.with_suffix(".npz").name
+        return self._write(
+            path,
+            lambda p: export_weights(self.document.network, p),
+            f"Exported a PyTorch script to {path.name} and its weights to {sidecar}: "
+            "keep them side by side",
+        )
+
+    def export_history(self) -> bool:
+        path = self._ask("Export loss history", "-history", CSV_FILTERS)
+        if path is None:
+            return False
+        history = self.window.controller.history
+        return self._write(
+            path,
+            lambda p: export_history_csv(history, p),
+            f"Exported {len(history):,} steps of history to {path.name}",
+        )
+
+    # ----------------------------------------------------------------- pictures
+    def _export_picture(self, what: str, suffix: str, make) -> bool:
+        path = self._ask(f"Export image of the {what}", suffix, IMAGE_FILTERS)
+        if path is None:
+            return False
+        return self._write(
+            path,
+            lambda p: image_export.save_picture(make(), p),
+            f"Exported the image of the {what} to {path.name}",
+        )
+
+    def network_picture(self) -> image_export.Picture:
+        canvas = self.window.canvas
+        return image_export.network_picture(canvas, canvas.legend, hide=(ButtonItem,))
+
+    def loss_picture(self) -> image_export.Picture:
+        panel = self._show_plot_page(self.window.plots_panel.loss)
+        page = panel.loss
+        plots = [page.loss_plot, page.accuracy_plot, page.lr_plot]
+        shown = [w for w in plots if w is page.loss_plot or not w.isHidden()]
+        return stack_pictures([image_export.view_picture(w) for w in shown], "Loss")
+
+    def gradient_picture(self) -> image_export.Picture:
+        panel = self._show_plot_page(self.window.plots_panel.gradient_flow)
+        return image_export.view_picture(panel.gradient_plot, "Gradient flow")
+
+    def boundary_picture(self) -> image_export.Picture:
+        dock = self.window.data_dock
+        if not dock.isVisible():
+            dock.show()
+        dock.raise_()
+        return image_export.view_picture(self.window.data_panel.plot, "Decision boundary")
+
+    def _show_plot_page(self, page: QWidget):
+        # A plot in a closed dock or a tab out of sight has no size and no fresh curves.
+        window = self.window
+        if not window.plots_dock.isVisible():
+            window.plots_dock.show()
+        window.plots_dock.raise_()
+        panel = window.plots_panel
+        panel.tabs.setCurrentWidget(page)
+        panel.refresh(hidden_too=True)
+        return panel
+
+    def export_network_image(self) -> bool:
+        return self._export_picture("network", "-network", self.network_picture)
+
+    def export_loss_image(self) -> bool:
+        return self._export_picture("loss plot", "-loss", self.loss_picture)
+
+    def export_gradient_image(self) -> bool:
+        return self._export_picture("gradient flow", "-gradient-flow", self.gradient_picture)
+
+    def export_boundary_image(self) -> bool:
+        return self._export_picture(
+            "decision boundary", "-decision-boundary", self.boundary_picture
+        )
+
+
+def stack_pictures(pictures: list[image_export.Picture], title: str) -> image_export.Picture:
+    """``pictures`` one under the other (the loss plot and its accuracy and lr strips)."""
+    width = max(p.width for p in pictures)
+    height = sum(p.height for p in pictures)
+
+    def paint(painter) -> None:
+        top = 0.0
+        for picture in pictures:
+            painter.save()
+            painter.translate(0, top)
+            picture.paint(painter)
+            painter.restore()
+            top += picture.height
+
+    return image_export.Picture(width, height, paint, title)
+
+
+def install(window: QMainWindow) -> Exporter:
+    """File ▸ Export ▸ … on ``window``; the Exporter is ``window.exporter``."""
+    exporter = Exporter(window)
+    before_quit(window, [exporter.menu])
+    window.exporter = exporter
+    return exporter
