@@ -4,7 +4,9 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
+from PySide6.QtWidgets import QApplication
 
 import pyqtgraph as pg  # isort: skip  (after PySide6)
 
@@ -288,11 +290,27 @@ def test_hover_readout_shows_the_step_under_the_mouse(qtbot, panel, controller):
     y_mid = sum(view.viewRange()[1]) / 2
     scene = view.mapViewToScene(QPointF(20, y_mid))
     pos = panel.loss_plot.mapFromScene(scene)
-    qtbot.mouseMove(panel.loss_plot.viewport(), QPoint(pos.x(), pos.y()))
-    qtbot.waitUntil(lambda: panel.loss.hover_row is not None, timeout=2000)
-    row = panel.loss.hover_row
-    step = int(controller.history.column("step")[row])
-    assert abs(step - 20) <= 1
+    # A move event straight to the plot's viewport: QTest.mouseMove goes through the global
+    # cursor, which the offscreen platform may route to another test's leftover window.
+    viewport = panel.loss_plot.viewport()
+    local = QPointF(pos.x(), pos.y())
+    move = QMouseEvent(
+        QEvent.Type.MouseMove,
+        local,
+        QPointF(viewport.mapToGlobal(local.toPoint())),
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(viewport, move)
+
+    def hovered_step():
+        row = panel.loss.hover_row
+        return None if row is None else int(controller.history.column("step")[row])
+
+    # The readout follows the pointer at a limited rate: wait for the last position's row.
+    qtbot.waitUntil(lambda: hovered_step() is not None and abs(hovered_step() - 20) <= 1)
+    step = hovered_step()
     text = panel.loss.readout.text()
     assert f"step {step}" in text and "batch loss" in text and "accuracy" in text
     assert "(latest)" not in text
