@@ -639,6 +639,8 @@ def inspect_connection(
         raise ValueError(f"weight layer {i} has no connection {r} -> {c}")
     _check_sample(step, sample)
     name = name or f"{neuron_name(net, i, r)} → {neuron_name(net, i + 1, c)}"
+    # The canvas names a connection "source → target": the target's facts take its name.
+    target_name = name.split(" → ", 1)[1] if " → " in name else ""
     removed = not bool(layer.mask[r, c])
     w = float(step.weights[i][0][r, c])
     base = dict(
@@ -650,7 +652,7 @@ def inspect_connection(
     if removed:
         notes.append("A removed connection: its weight is held at 0 and its gradient is 0.")
     has_values = step.stage != "none" or sample is not None
-    target = inspect_neuron(step, i + 1, c, sample) if has_values else None
+    target = inspect_neuron(step, i + 1, c, sample, target_name) if has_values else None
     if target is None:
         return ConnectionFacts(a_source=None, target=None, notes=tuple(notes), **base)
     if sample is not None:
