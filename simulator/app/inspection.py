@@ -547,15 +547,15 @@ def _neuron_mean(step: Step, i: int, j: int, base: dict, notes: list) -> NeuronF
         delta = float(deltas[i][:, j].sum())
         values["delta"] = delta
         values["delta_kind"] = "mean"
-        values["delta_rule"] = f"δ̄ = (1/n) Σ_s δ^s over the n = {n} samples = {fmt(delta)}"
+        values["delta_rule"] = f"mean δ = (1/n) Σ_s δ^s over the n = {n} samples = {fmt(delta)}"
         if i + 1 < len(deltas):
             g = np.dot(deltas[i + 1], step.weights[i + 1][0][j])
             if lt.keep is not None:
                 g = g * lt.keep[:, j]
             values["dl_da"] = float(g.sum())
         notes.append(
-            "Batch means: δ̄ is not dℓ/da̅ · f′(z̄) — the chain rule holds per sample "
-            "(pick one to see it)."
+            "Batch means: mean δ is not (mean dℓ/da) · (mean f′(z)) — the chain rule holds "
+            "per sample (pick one to see it)."
         )
     return NeuronFacts(notes=tuple(notes), **values, **base)
 
@@ -807,12 +807,12 @@ def _adagrad(hyper, g, theta, state, t):
     clr = lr / (1.0 + (t - 1.0) * decay)
     if decay:
         lines.append(
-            ("η̃", f"η / (1 + (t − 1)·decay) = {fmt(lr)} / (1 + {t - 1:g} × {fmt(decay)})", clr)
+            ("η_t", f"η / (1 + (t − 1)·decay) = {fmt(lr)} / (1 + {t - 1:g} × {fmt(decay)})", clr)
         )
     s = state["sum"]
     lines.append(("s", f"s_prev + {sym}² = {fmt(s - eff * eff)} + {factor(eff)}²", s))
     delta = eff / (math.sqrt(s) + eps) * -clr
-    eta = "η̃" if decay else "η"
+    eta = "η_t" if decay else "η"
     lines.append(
         (
             "Δ",
@@ -874,13 +874,14 @@ def _adam(hyper, g, theta, state, t, decoupled=False):
         v_used = v
     m_hat = m / bc1
     v_hat = v_used / bc2
-    lines.append(("m̂", f"m / (1 − β₁ᵗ) = {fmt(m)} / {fmt(bc1)}  (t = {t:g})", m_hat))
+    lines.append(("m_hat", f"m / (1 − β₁ᵗ) = {fmt(m)} / {fmt(bc1)}  (t = {t:g})", m_hat))
     vname = "v_max" if hyper["amsgrad"] else "v"
-    lines.append(("v̂", f"{vname} / (1 − β₂ᵗ) = {fmt(v_used)} / {fmt(bc2)}", v_hat))
+    lines.append(("v_hat", f"{vname} / (1 − β₂ᵗ) = {fmt(v_used)} / {fmt(bc2)}", v_hat))
     # The engine's order of operations: −(η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
     adam = m / (math.sqrt(v_used) / math.sqrt(bc2) + eps) * -(lr / bc1)
     text = (
-        f"−η·m̂ / (√v̂ + ε) = −{fmt(lr)} × {factor(m_hat)} / ({fmt(math.sqrt(v_hat))} + {fmt(eps)})"
+        f"−η·m_hat / (√v_hat + ε) = −{fmt(lr)} × {factor(m_hat)} / "
+        f"({fmt(math.sqrt(v_hat))} + {fmt(eps)})"
     )
     if decoupled and lam:
         lines.append(("Adam step", text, adam))

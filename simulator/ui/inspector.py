@@ -9,6 +9,7 @@ clicked point and drives it back.
 from __future__ import annotations
 
 import html
+import re
 
 from PySide6.QtCore import QElapsedTimer, QSignalBlocker, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
@@ -45,6 +46,29 @@ def _factor(x) -> str:
     return html.escape(_ins.factor(x))
 
 
+_SUPERSCRIPT = re.compile(r"\^(−?[A-Za-z0-9]+)")
+_SUBSCRIPT = re.compile(r"(?<=[^\s(_])_([A-Za-z]+)")
+
+
+def _rich(text: str) -> str:
+    """Plain formula text as rich text: x_jk and x^s as sub- and superscripts, real minus
+    signs and primes."""
+    text = html.escape(text).replace(" - ", " − ").replace("^-", "^−").replace("f'", "f′")
+    text = _SUPERSCRIPT.sub(r"<sup>\1</sup>", text)
+    return _SUBSCRIPT.sub(r"<sub>\1</sub>", text)
+
+
+def _formula_rest(formula: str, head: str) -> str:
+    """``formula`` without its leading "f(z) = " (or ``head``)."""
+    return formula[len(head) :] if formula.startswith(head) else formula
+
+
+def _bold_result(text: str, value: str) -> str:
+    """``text`` with its final "= value" in bold."""
+    before, sep, after = text.rpartition(f"= {value}")
+    return f"{before}= <b>{value}</b>{after}" if sep else text
+
+
 class InspectorDock(QDockWidget):
     """A dock that shows the numbers of the chain rule for the canvas's selection."""
 
@@ -78,6 +102,7 @@ class InspectorDock(QDockWidget):
         self.sample_spin = QSpinBox()
         self.sample_spin.setMinimum(-1)
         self.sample_spin.setSpecialValueText("batch mean")
+        self.sample_spin.setValue(-1)
         self.sample_spin.setKeyboardTracking(False)
         tip = (
             "Which training sample's forward and backward values to show (click a point in "
@@ -241,41 +266,38 @@ class InspectorDock(QDockWidget):
 
     def _neuron_lines(self, facts, sub: str = "") -> tuple[list[str], list[str]]:
         """(forward lines, backward lines) of a neuron; ``sub`` subscripts its z and a."""
-        mean = facts.sample is None
-        bar = "̄" if mean else ""  # a combining macron: z̄ for a batch mean
-        bar += f"<sub>{sub}</sub>" if sub else ""
+        mean = "mean " if facts.sample is None else ""
+        j = f"<sub>{sub}</sub>" if sub else ""
         forward = []
         if facts.is_input:
-            forward.append(f"a{bar} = x = <b>{_f(facts.a)}</b>")
+            forward.append(f"{mean}a{j} = x = <b>{_f(facts.a)}</b>")
         elif facts.z is not None:
-            b = "" if not facts.use_bias else f" + b, b = {_f(facts.bias)}"
-            forward.append(f"z{bar} = Σ<sub>i</sub> w<sub>ij</sub> a<sub>i</sub>{b}")
-            forward.append(f"z{bar} = <b>{_f(facts.z)}</b>")
+            b = " + b" if facts.use_bias else ""
             forward.append(
-                f"a{bar} = f(z), {html.escape(facts.formula)} → a{bar} = <b>{_f(facts.a)}</b>"
+                f"{mean}z{j} = Σ<sub>i</sub> w<sub>ij</sub> a<sub>i</sub>{b} = <b>{_f(facts.z)}</b>"
+                + (f" &nbsp;(b = {_f(facts.bias)})" if facts.use_bias else "")
             )
+            rest = _rich(_formula_rest(facts.formula, "f(z) = "))
+            forward.append(f"{mean}a{j} = f(z{j}) = {rest} → <b>{_f(facts.a)}</b>")
             if facts.keep is not None:
-                forward.append(f"dropout multiplier{' (mean)' if mean else ''}: {_f(facts.keep)}")
+                forward.append(f"{mean}dropout multiplier: {_f(facts.keep)}")
         backward = []
         if facts.is_input:
             if facts.dl_da is not None:
-                backward.append(f"dℓ/dx = Σ<sub>k</sub> w<sub>jk</sub> δ<sub>k</sub> = "
+                backward.append(f"{mean}dℓ/dx = Σ<sub>k</sub> w<sub>jk</sub> δ<sub>k</sub> = "
                                 f"<b>{_f(facts.dl_da)}</b>")  # fmt: skip
             return forward, backward
         if facts.target is not None:
             backward.append(f"target y = {_f(facts.target)}, loss {html.escape(facts.loss)}")
         if facts.dl_da_rule:
-            backward.append(html.escape(facts.dl_da_rule))
+            backward.append(_rich(facts.dl_da_rule))
         elif mean and facts.dl_da is not None:
             backward.append(f"mean dℓ/da = {_f(facts.dl_da)}")
         if facts.fprime is not None and facts.delta_kind not in ("fused_bce", "fused_ce"):
-            deriv = html.escape(facts.derivative_formula)
-            what = "mean f′(z)" if mean else "f′(z)"
-            backward.append(f"{what} = {_f(facts.fprime)}  ({deriv})")
+            deriv = _rich(_formula_rest(facts.derivative_formula, "f'(z) = "))
+            backward.append(f"{mean}f′(z{j}) = {deriv} = {_f(facts.fprime)}")
         if facts.delta_rule:
-            rule = html.escape(facts.delta_rule)
-            value = _f(facts.delta)
-            backward.append(rule.replace(f"= {value}", f"= <b>{value}</b>"))
+            backward.append(_bold_result(_rich(facts.delta_rule), _f(facts.delta)))
         return forward, backward
 
     def _neuron_html(self, facts, step) -> str:
@@ -373,11 +395,11 @@ class InspectorDock(QDockWidget):
         )
         rows = [f"g = {_f(opt.g)} (the gradient it received), {symbol} = {_f(opt.theta)}"]
         rows += [
-            f"{html.escape(sym)} = {html.escape(formula)} = {_f(value)}"
+            f"{_rich(sym)} = {_rich(formula)} = {_f(value)}"
             for sym, formula, value in opt.lines[:-1]
         ]
         sym, formula, value = opt.lines[-1]
-        rows.append(f"Δ{symbol} = {html.escape(formula)} = <b>{_f(value)}</b>")
+        rows.append(f"Δ{symbol} = {_rich(formula)} = <b>{_f(value)}</b>")
         rows.append(
             f"{symbol} ← {_f(opt.theta)} + {_factor(opt.applied)} = {_f(opt.theta_new)} "
             f"<span class='note'>(the engine's Δ{symbol} = {_f(opt.applied)})</span>"
