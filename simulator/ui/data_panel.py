@@ -3,7 +3,8 @@
 Every control writes through the Document's methods; the panel refreshes from the document's
 signals with QSignalBlocker, so programmatic updates never echo back as edits.  Attached to a
 TrainingController, the plot also draws its snapshots: the decision boundary behind 2-D points
-(or the fitted curve over 1-D data), and a hovered neuron's map.
+(or the fitted curve over 1-D data), and a hovered neuron's map.  A click on a training point
+selects that sample (a ring marks it) for the inspector; a click beside the points clears it.
 """
 
 from __future__ import annotations
@@ -73,6 +74,7 @@ _UNIT_RANGE = frozenset({"sigmoid", "softmax"})  # activations whose outputs lie
 _P_FLOOR = 1e-9  # probabilities are clipped to [_P_FLOOR, 1 − _P_FLOOR] before taking logs
 _CURVE_LIMIT = 1e6  # 1-D fits are clipped to ±_CURVE_LIMIT before drawing
 _CONTOUR_MARGIN = 0.1  # the p = 0.5 line shows once p reaches below 0.4 and above 0.6
+PICK_RADIUS_PX = 9.0  # a click this close to a training point (in pixels) selects it
 
 
 @functools.lru_cache(maxsize=16)
@@ -260,6 +262,7 @@ class DataPanel(QWidget):
     a TrainingController, the network's decision boundary (or fitted curve) and neuron maps."""
 
     message = Signal(str)  # a readable error for the status bar
+    sample_selected = Signal(int)  # a training sample's index (into X_train), or -1: none
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -278,6 +281,8 @@ class DataPanel(QWidget):
         self._caption_state: tuple | None = None
         self._toggle_state: tuple | None = None
         self._settings = QSettings()
+        self._selected_sample: int | None = None
+        self._train_xy = np.empty((0, 2))  # the training points as drawn (plot coordinates)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -295,6 +300,9 @@ class DataPanel(QWidget):
 
         document.data_changed.connect(self._on_data_changed)
         document.project_replaced.connect(self._on_data_changed)
+        # New data: the indices now name other samples.
+        document.data_changed.connect(self._clear_sample)
+        document.project_replaced.connect(self._clear_sample)
         self._apply_palette()
         self._on_data_changed()
 
@@ -453,8 +461,12 @@ class DataPanel(QWidget):
         self.points_item.setZValue(10)
         self.test_points_item = pg.ScatterPlotItem(antialias=True, symbol="o")
         self.test_points_item.setZValue(11)
+        self.selection_item = pg.ScatterPlotItem(antialias=True, symbol="o", pxMode=True)
+        self.selection_item.setZValue(13)
+        self.selection_item.hide()
+        self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
         for item in (self.boundary_item, self.contour_item, self.digits_item, self.points_item,
-                     self.test_points_item, self.curve_item):  # fmt: skip
+                     self.test_points_item, self.curve_item, self.selection_item):  # fmt: skip
             self.plot.addItem(item)
         self.plot.setToolTip("Training data as filled dots; test data as rings")
         return self.plot
@@ -523,6 +535,29 @@ class DataPanel(QWidget):
         return QRectF(self._data_rect) if self._data_rect is not None else None
 
     @property
+    def selected_sample(self) -> int | None:
+        """The training sample the plot marks (an index into X_train), or None."""
+        return self._selected_sample
+
+    def select_sample(self, index: int | None) -> None:
+        """Mark training sample ``index`` (None or −1: none); emits ``sample_selected`` on a
+        change."""
+        if index is not None and (index < 0 or index >= len(self.document.data.train_index)):
+            index = None
+        if index == self._selected_sample:
+            return
+        self._selected_sample = index
+        self._draw_selection()
+        self.sample_selected.emit(-1 if index is None else index)
+
+    def sample_point(self, index: int) -> tuple[float, float] | None:
+        """Where training sample ``index`` is drawn (plot coordinates), or None (digits)."""
+        if not 0 <= index < len(self._train_xy):
+            return None
+        x, y = self._train_xy[index]
+        return float(x), float(y)
+
+    @property
     def plot_mode(self) -> str:
         """ "plane" (2-D points), "curve" (1-D x vs y) or "digits" (sample images)."""
         return self._mode
@@ -569,6 +604,37 @@ class DataPanel(QWidget):
     def _on_show_boundary_toggled(self, on: bool) -> None:
         self._settings.setValue(_SETTINGS_SHOW_BOUNDARY, on)
         self._draw_snapshot()
+
+    def _on_plot_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or not len(self._train_xy):
+            return
+        view = self.plot.getViewBox()
+        if not view.sceneBoundingRect().contains(event.scenePos()):
+            return
+        pos = view.mapSceneToView(event.scenePos())
+        px, py = view.viewPixelSize()
+        if not (px > 0 and py > 0):
+            return
+        dx = (self._train_xy[:, 0] - pos.x()) / px
+        dy = (self._train_xy[:, 1] - pos.y()) / py
+        distance = np.hypot(dx, dy)
+        nearest = int(np.argmin(distance))
+        self.select_sample(nearest if distance[nearest] <= PICK_RADIUS_PX else None)
+
+    def _clear_sample(self) -> None:
+        self.select_sample(None)
+
+    def _draw_selection(self) -> None:
+        point = None if self._selected_sample is None else self.sample_point(self._selected_sample)
+        if point is None:
+            self.selection_item.hide()
+            return
+        size = self.points_item.opts["size"] + 9
+        self.selection_item.setData(
+            [point[0]], [point[1]], size=size, pen=self._selection_pen,
+            brush=QBrush(Qt.BrushStyle.NoBrush),
+        )  # fmt: skip
+        self.selection_item.show()
 
     # ----------------------------------------------------------------- training
     def attach(self, controller: TrainingController) -> None:
@@ -621,6 +687,7 @@ class DataPanel(QWidget):
     def _on_data_changed(self) -> None:
         self._refresh_controls()
         self._update_plot()
+        self._draw_selection()
         self._draw_snapshot()  # the last snapshot, if it still fits the data
 
     def _refresh_controls(self) -> None:
@@ -730,6 +797,7 @@ class DataPanel(QWidget):
             else:
                 self._set_axis_labels("x1", "x2")
         size = 7 if len(train) <= 2000 else 4
+        self._train_xy = np.column_stack([xs[train], ys[train]]).astype(np.float64)
         self.points_item.setData(
             x=xs[train], y=ys[train], brush=brushes[train], pen=self._outline, size=size
         )
@@ -781,6 +849,7 @@ class DataPanel(QWidget):
     def _show_digits(self, dataset, train: np.ndarray) -> None:
         """A mosaic of training images: one column per class, a few rows of examples."""
         self._mode = "digits"
+        self._train_xy = np.empty((0, 2))
         self.show_test_checkbox.setEnabled(False)
         self._data_rect = None
         self.points_item.setData(x=[], y=[])
@@ -1076,6 +1145,9 @@ class DataPanel(QWidget):
         outline = QPen(base, 1.0)
         outline.setCosmetic(True)
         self._outline = outline
+        ring = QPen(palette.color(QPalette.ColorRole.Text), 2.2)
+        ring.setCosmetic(True)
+        self._selection_pen = ring
         for title, names, _ in GROUPS:
             lst = self.dataset_lists[title]
             for row, name in enumerate(names):

@@ -195,3 +195,47 @@ def test_focus_alone_does_not_switch_the_dataset_but_arrow_keys_do(qtbot, panel,
     assert panel.selected_dataset() == "spiral3"
     qtbot.keyClick(classification, Qt.Key.Key_Right)
     assert doc.project.data.dataset == panel.selected_dataset() == "xor"
+
+
+def isolated_sample(panel) -> int:
+    """The training point farthest from its nearest neighbour (a click finds it alone)."""
+    xy = np.array([panel.sample_point(i) for i in range(len(panel.document.data.train_index))])
+    gaps = np.linalg.norm(xy[:, None] - xy[None], axis=-1)
+    np.fill_diagonal(gaps, np.inf)
+    return int(gaps.min(axis=1).argmax())
+
+
+def click_plot(qtbot, panel, x: float, y: float):
+    """A left click on the data plot at plot coordinates (x, y)."""
+    from PySide6.QtCore import QPointF
+
+    scene = panel.plot.getViewBox().mapViewToScene(QPointF(x, y))
+    pos = panel.plot.mapFromScene(scene)
+    qtbot.mouseClick(panel.plot.viewport(), Qt.MouseButton.LeftButton, pos=pos)
+
+
+def click_sample(qtbot, panel, index: int):
+    click_plot(qtbot, panel, *panel.sample_point(index))
+
+
+def test_clicking_a_training_point_selects_it_and_rings_it(qtbot, panel, doc):
+    index = isolated_sample(panel)
+    with qtbot.waitSignal(panel.sample_selected, timeout=1000) as blocker:
+        click_sample(qtbot, panel, index)
+    assert blocker.args == [index] and panel.selected_sample == index
+    assert panel.selection_item.isVisible()
+    ring = panel.selection_item.getData()
+    assert (ring[0][0], ring[1][0]) == panel.sample_point(index)
+    x, y = doc.data.raw_train[index]
+    assert panel.sample_point(index) == (x, y)
+    # A click on the empty plane clears the choice; picking from code rings without a click.
+    with qtbot.waitSignal(panel.sample_selected, timeout=1000) as blocker:
+        click_plot(qtbot, panel, 5.9, -5.9)
+    assert blocker.args == [-1] and panel.selected_sample is None
+    assert not panel.selection_item.isVisible()
+    panel.select_sample(3)
+    assert panel.selection_item.isVisible() and panel.selected_sample == 3
+    # New data: the old index names another sample, so the choice goes.
+    with qtbot.waitSignal(panel.sample_selected, timeout=1000) as blocker:
+        click_thumbnail(qtbot, panel, "circle")
+    assert blocker.args == [-1] and not panel.selection_item.isVisible()

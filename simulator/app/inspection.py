@@ -1,0 +1,903 @@
+"""The inspector's numbers: one neuron's or one connection's chain rule, read from a Trainer.
+
+No widgets and no Qt: plain functions over the engine's objects that return dataclasses holding
+every number the inspector shows, and the formulas with those numbers written in.
+
+Where the numbers come from (``Step``):
+
+* The step under way or just finished: ``trainer.trace`` (the batch's forward values, dropout
+  masks included), ``trainer.grads`` (the engine's gradients and deltas), ``trainer.batch_index``
+  (which training samples formed the batch) and the optimizer's state.  After a whole step the
+  network already holds the *new* weights, so the weights the step used are read back from
+  ``trainer.last_good`` (the trainer's copy taken just before the update).
+* The gradient of the batch loss L = (1/n) Σ_s ℓ_s is what the engine stores; its deltas
+  ``grads.deltas`` are dL/dz and so carry the factor 1/n.  The inspector speaks of each sample's
+  own loss ℓ_s instead: δ^s = dℓ_s/dz = n · (the engine's row s), so that
+
+      dL/dw = (1/n) Σ_s δ_j^s a_i^s  (+ λ₂w + λ₁ sign w)  (× the clip factor)
+      dL/db = (1/n) Σ_s δ_j^s       = the batch mean of δ.
+
+* A selected sample's forward and backward values: for a sample in the batch, its row of the
+  batch's forward pass (its dropout mask included) and a backward pass of its own loss from those
+  values, run with the engine's loss and activation functions; a sample outside the batch gets a
+  forward pass of its own with the step's weights and dropout off (it did not shape this step's
+  gradient, and the facts say so).
+
+Indices: a neuron is (k, j) with k the canvas column (0: the inputs, k ≥ 1: weight layer k − 1's
+outputs); a connection is (i, r, c): weight layer i, from neuron r of column i to neuron c of
+column i + 1.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from simulator.engine import activations as _act
+from simulator.engine import losses as _losses
+
+MAX_SAMPLE_TERMS = 6  # the batch sum Σ_s δ^s a^s lists this many terms, then "…"
+
+# What each loss gives as dℓ/da for one sample, a the output (K units) and y the target.
+_LOSS_GRADIENT_TEXT = {
+    "mse": "2(a − y)",
+    "half_mse": "(a − y)",
+    "mae": "sign(a − y)",
+    "huber": "clip(a − y, −1, 1)",
+    "bce": "(σ(a) − y)",  # bce on a logit output
+    "cross_entropy": "(softmax(a) − y)",  # cross-entropy on a logit output
+}
+
+
+# ----------------------------------------------------------------------------- formatting
+def fmt(x: float | None, digits: int = 4) -> str:
+    """A number for reading: ``digits`` significant digits, a real minus sign, e−5 exponents."""
+    if x is None:
+        return "—"
+    x = float(x)
+    if math.isnan(x):
+        return "NaN"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x == 0:
+        return "0"
+    text = f"{x:.{digits}g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        text = f"{mantissa}e{int(exponent)}"
+    return text.replace("-", "−")
+
+
+def factor(x: float) -> str:
+    """A number as a factor in a product: negative ones in parentheses."""
+    text = fmt(x)
+    return f"({text})" if text.startswith("−") else text
+
+
+# ----------------------------------------------------------------------------- results
+@dataclass(frozen=True)
+class Term:
+    """One term w_jk · δ_k of the sum that carries δ back to neuron j from neuron k."""
+
+    k: int
+    w: float
+    delta: float
+    product: float
+
+
+@dataclass(frozen=True)
+class SampleTerm:
+    """One sample's term δ_j^s · a_i^s of the batch gradient (s indexes the training set)."""
+
+    sample: int
+    delta: float
+    a: float
+    product: float
+
+
+@dataclass(frozen=True)
+class NeuronFacts:
+    """A neuron's forward and backward numbers, for one sample or as the batch mean.
+
+    ``sample`` is the training-set index (None: the batch mean).  Per sample, ``delta`` is
+    dℓ_s/dz of that sample's own loss; as the batch mean it is (1/n) Σ_s δ^s = dL/db (before any
+    clipping).  ``dl_da`` is dℓ/da (for an output neuron: from the loss; for a hidden one:
+    Σ_k w_jk δ_k, times the dropout multiplier ``keep`` when dropout is on).  ``fprime`` is
+    f′(z) (None for softmax, which mixes its units).  ``delta_rule`` says how δ arose, with the
+    numbers in.  Fields that do not apply are None.
+    """
+
+    k: int
+    index: int
+    name: str
+    sample: int | None
+    is_input: bool
+    is_output: bool
+    activation: str
+    activation_title: str
+    formula: str
+    derivative_formula: str
+    z: float | None
+    a: float | None
+    keep: float | None
+    bias: float | None
+    use_bias: bool
+    has_gradients: bool
+    dl_db: float | None = None
+    dl_da: float | None = None
+    fprime: float | None = None
+    delta: float | None = None
+    delta_kind: str = ""  # "chain", "fused_bce", "fused_ce", "softmax", "mean", "input"
+    delta_rule: str = ""
+    terms: tuple[Term, ...] = ()
+    target: float | None = None
+    loss: str = ""
+    dl_da_rule: str = ""  # how dℓ/da arose, with the numbers
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptimizerFacts:
+    """How the optimizer turned the gradient of one parameter into its last update.
+
+    ``g`` is the gradient it received (after clipping), ``theta`` the parameter before the step,
+    ``lines`` (symbol, formula with numbers, value) in the order the rule computes them, the
+    last one Δ.  ``reproduced`` is Δ computed here from g, θ and the optimizer's state after the
+    step; ``applied`` is the Δ the engine reports (``last_update``).
+    """
+
+    name: str
+    kind: str  # "weights" or "bias"
+    hyperparameters: dict
+    g: float
+    theta: float
+    theta_new: float
+    step: float | None
+    lines: tuple[tuple[str, str, float], ...]
+    reproduced: float
+    applied: float
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ConnectionFacts:
+    """A connection's weight, its gradient and the chain rule that made it.
+
+    ``w`` is the weight the step used (``w_now`` the current one).  ``a_source`` is a_i (what
+    neuron i sent: its output after dropout), ``target`` the facts of neuron j (δ_j with its own
+    chain).  The gradient assembles as::
+
+        data_grad = (1/n) Σ_s δ_j^s a_i^s            (``sample_terms``: the first few of them)
+        raw_grad  = data_grad + l2_term + l1_term
+        grad      = raw_grad × clip_factor           (when the clip applied)
+
+    ``grad`` is the engine's dL/dw as the optimizer received it (or will receive it, before a
+    pending clip).  Per sample, ``share`` = δ_j^s a_i^s / n is that sample's part of data_grad.
+    """
+
+    layer: int
+    source: int
+    target_index: int
+    name: str
+    sample: int | None
+    removed: bool
+    w: float
+    w_now: float
+    has_gradients: bool
+    a_source: float | None
+    target: NeuronFacts | None
+    n: int = 0
+    product: float | None = None  # per sample: δ_j^s · a_i^s
+    share: float | None = None
+    sample_terms: tuple[SampleTerm, ...] = ()
+    data_grad: float | None = None
+    l2: float = 0.0
+    l2_term: float = 0.0
+    l1: float = 0.0
+    l1_term: float = 0.0
+    raw_grad: float | None = None
+    clip_norm: float | None = None
+    global_norm: float | None = None
+    clip_factor: float | None = None  # None: no clipping (off, or the norm was within it)
+    clip_pending: bool = False  # the clip applies at the coming update
+    grad: float | None = None
+    optimizer: OptimizerFacts | None = None
+    optimizer_note: str = ""
+    notes: tuple[str, ...] = ()
+
+
+# ----------------------------------------------------------------------------- the step
+@dataclass
+class Step:
+    """What one training step left behind, gathered once per snapshot from a Trainer.
+
+    ``stage``: "none" (no forward pass yet), "forward", "backward" or "update" — the last phase
+    that ran of the step whose trace this is.  ``weights`` are the (W, b) that step used.
+    """
+
+    trainer: object
+    net: object
+    stage: str
+    weights: list
+    trace: object | None
+    batch_index: np.ndarray | None
+    targets: np.ndarray | None  # (n, K) of the batch
+    grads: object | None
+    n: int
+    _raw: list | None = field(default=None, repr=False)
+    _norm: float | None = field(default=None, repr=False)
+
+    @classmethod
+    def from_trainer(cls, trainer) -> Step:
+        net = trainer.net
+        trace = trainer.trace
+        n_layers = len(net.layers)
+        if trace is None or len(trace.layers) != n_layers or trainer.batch_index is None:
+            return cls(trainer, net, "none", net.get_weights(), None, None, None, None, 0)
+        if any(
+            lt.z.shape[1] != layer.fan_out or lt.input.shape[1] != layer.fan_in
+            for lt, layer in zip(trace.layers, net.layers)
+        ):
+            return cls(trainer, net, "none", net.get_weights(), None, None, None, None, 0)
+        phase = trainer.phase
+        stage = {"backward": "forward", "update": "backward", "forward": "update"}[phase]
+        grads = trainer.grads if stage != "forward" else None
+        if grads is not None and (
+            len(grads.deltas) != n_layers or grads.deltas[-1].shape != trace.layers[-1].z.shape
+        ):
+            grads, stage = None, "forward"
+        weights = net.get_weights()
+        if stage == "update":
+            weights = _weights_before_update(trainer, weights)
+        index = np.asarray(trainer.batch_index)
+        targets = net.targets(trainer.Y_train[index])
+        return cls(trainer, net, stage, weights, trace, index, targets, grads, len(index))
+
+    @property
+    def has_gradients(self) -> bool:
+        return self.grads is not None
+
+    def row_of(self, sample: int) -> int | None:
+        """The row of training sample ``sample`` in this step's batch, or None."""
+        if self.batch_index is None:
+            return None
+        rows = np.flatnonzero(self.batch_index == sample)
+        return int(rows[0]) if rows.size else None
+
+    # -- gradients as the engine formed them, before clipping -----------------------------
+    def raw_gradients(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per weight layer (dL/dW, dL/db) before clipping: the backward pass's arithmetic on
+        the step's deltas, inputs and weights (the engine's own arrays may be clipped since)."""
+        if self._raw is None:
+            net = self.net
+            raw = []
+            for i, layer in enumerate(net.layers):
+                delta = self.grads.deltas[i]
+                w = self.weights[i][0]
+                gw = np.dot(self.trace.layers[i].input.T, delta)
+                if not layer.mask.all():
+                    gw *= layer.mask
+                if net.l2:
+                    gw += net.l2 * w
+                if net.l1:
+                    gw += net.l1 * np.sign(w)
+                gb = delta.sum(axis=0) if layer.use_bias else np.zeros_like(layer.bias)
+                raw.append((gw, gb))
+            self._raw = raw
+        return self._raw
+
+    def global_norm(self) -> float:
+        """The global L2 norm of the unclipped gradients (what clip_norm measures)."""
+        if self._norm is None:
+            total = sum(
+                float(np.vdot(w, w)) + float(np.vdot(b, b)) for w, b in self.raw_gradients()
+            )
+            self._norm = math.sqrt(total)
+        return self._norm
+
+    def clip(self) -> tuple[float | None, float | None, bool]:
+        """(global norm, factor, pending): the factor is None when no clipping scales the
+        gradient (clip_norm off, or the norm within it); pending while the update is to come."""
+        clip_norm = getattr(self.trainer, "clip_norm", None)
+        if not clip_norm or not self.has_gradients:
+            return None, None, False
+        norm = self.global_norm()
+        coef = clip_norm / (norm + 1e-6)  # PyTorch's (and Gradients.clip_global_norm's)
+        if coef >= 1.0:
+            return norm, None, False
+        return norm, coef, self.stage == "backward"
+
+
+def _weights_before_update(trainer, current: list) -> list:
+    """The weights the last step's forward and backward passes used."""
+    good = getattr(trainer, "last_good", None)
+    if good is not None and len(good) == len(current):
+        if all(
+            g[0].shape == c[0].shape and g[1].shape == c[1].shape for g, c in zip(good, current)
+        ):
+            return [(w.copy(), b.copy()) for w, b in good]
+    opt = trainer.optimizer
+    before = []
+    for i, (w, b) in enumerate(current):
+        dw = opt.last_update(i, "weights")
+        db = opt.last_update(i, "bias")
+        before.append(
+            (
+                w - dw if dw is not None and dw.shape == w.shape else w,
+                b - db if db is not None and db.shape == b.shape else b,
+            )
+        )
+    return before
+
+
+# ----------------------------------------------------------------------------- one sample
+@dataclass
+class _Pass:
+    """One sample's forward values (per weight layer) and its own backward pass."""
+
+    inputs: list  # (fan_in,) what each weight layer received
+    z: list
+    a: list
+    keep: list  # (fan_out,) or None
+    dl_da: list | None = None  # dℓ/da per weight layer's outputs (None for the output layer)
+    delta: list | None = None
+    in_batch: bool = False
+
+
+def _sample_pass(step: Step, sample: int, with_backward: bool) -> _Pass:
+    net = step.net
+    row = step.row_of(sample)
+    if row is not None:
+        layers = step.trace.layers
+        result = _Pass(
+            [lt.input[row] for lt in layers],
+            [lt.z[row] for lt in layers],
+            [lt.a[row] for lt in layers],
+            [None if lt.keep is None else lt.keep[row] for lt in layers],
+            in_batch=True,
+        )
+    else:
+        x = np.asarray(step.trainer.X_train[sample], dtype=net.dtype)
+        inputs, zs, acts = [], [], []
+        for (w, b), layer in zip(step.weights, net.layers):
+            z = np.dot(x, w)
+            if layer.use_bias:
+                z = z + b
+            a = _act.get(layer.activation).forward(z.reshape(1, -1))[0]
+            inputs.append(x)
+            zs.append(z)
+            acts.append(a)
+            x = a
+        result = _Pass(inputs, zs, acts, [None] * len(zs))
+    if with_backward:
+        y = net.targets(step.trainer.Y_train[sample : sample + 1])
+        last = net.layers[-1]
+        fn = _act.get(last.activation)
+        _, delta = _losses.output_delta(
+            net.loss, fn, result.z[-1].reshape(1, -1), result.a[-1].reshape(1, -1), y
+        )
+        n_layers = len(net.layers)
+        deltas: list = [None] * n_layers
+        dl_da: list = [None] * n_layers
+        for i in range(n_layers - 1, -1, -1):
+            deltas[i] = delta[0]
+            if i:
+                g = np.dot(delta, step.weights[i][0].T)
+                if result.keep[i - 1] is not None:
+                    g = g * result.keep[i - 1]
+                dl_da[i - 1] = g[0]
+                prev = net.layers[i - 1]
+                delta = _act.get(prev.activation).backward(
+                    result.z[i - 1].reshape(1, -1), result.a[i - 1].reshape(1, -1), g
+                )
+        result.delta = deltas
+        result.dl_da = dl_da
+    return result
+
+
+# ----------------------------------------------------------------------------- neurons
+def neuron_name(net, k: int, j: int, input_labels=None, output_labels=None) -> str:
+    """The canvas's name for neuron (k, j): x1…, h1_1…, ŷ/y labels for outputs."""
+    last = len(net.layers)
+    if k == 0:
+        if input_labels and j < len(input_labels):
+            return str(input_labels[j])
+        return f"x{j + 1}"
+    if k == last:
+        if output_labels and j < len(output_labels):
+            return str(output_labels[j])
+        return f"y{j + 1}" if net.sizes[-1] > 1 else "y"
+    return f"h{k}_{j + 1}"
+
+
+def inspect_neuron(
+    step: Step, k: int, j: int, sample: int | None = None, name: str = ""
+) -> NeuronFacts:
+    """The facts of neuron ``j`` of column ``k`` for training sample ``sample`` (None: the batch
+    mean).  Raises ValueError if the network has no such neuron or sample."""
+    net = step.net
+    sizes = net.sizes
+    if not (0 <= k < len(sizes) and 0 <= j < sizes[k]):
+        raise ValueError(f"the network has no neuron {j} in column {k}")
+    _check_sample(step, sample)
+    name = name or neuron_name(net, k, j)
+    last = len(net.layers)
+    is_input, is_output = k == 0, k == last
+    if is_input:
+        return _input_neuron(step, j, sample, name)
+    i = k - 1
+    layer = net.layers[i]
+    fn = _act.get(layer.activation)
+    base = dict(
+        k=k,
+        index=j,
+        name=name,
+        sample=sample,
+        is_input=False,
+        is_output=is_output,
+        activation=layer.activation,
+        activation_title=fn.title,
+        formula=fn.formula,
+        derivative_formula=fn.derivative_formula,
+        bias=float(step.weights[i][1][j]) if layer.use_bias else None,
+        use_bias=layer.use_bias,
+        has_gradients=step.has_gradients,
+        loss=net.loss,
+    )
+    grads = step.grads
+    notes = list(_stage_notes(step))
+    if grads is not None and layer.use_bias:
+        base["dl_db"] = float(grads.bias[i][j])
+    if step.stage == "none" and sample is None:
+        notes.append("No forward pass yet: step once, or pick a sample to see its values.")
+        return NeuronFacts(z=None, a=None, keep=None, notes=tuple(notes), **base)
+    if sample is None:
+        return _neuron_mean(step, i, j, base, notes)
+    p = _sample_pass(step, sample, step.has_gradients)
+    if not p.in_batch and step.stage != "none":
+        notes.append(_outside_note(sample))
+    z, a = float(p.z[i][j]), float(p.a[i][j])
+    keep = None if p.keep[i] is None else float(p.keep[i][j])
+    values = dict(z=z, a=a, keep=keep)
+    if fn.elementwise:
+        values["fprime"] = float(fn.derivative(p.z[i][j : j + 1], p.a[i][j : j + 1])[0])
+    if p.delta is None:
+        return NeuronFacts(notes=tuple(notes), **values, **base)
+    delta = float(p.delta[i][j])
+    values["delta"] = delta
+    if is_output:
+        values.update(_output_delta_facts(step, sample, p, j, fn))
+    else:
+        terms = _terms(step, i, j, p.delta[i + 1])
+        dl_da = float(p.dl_da[i][j])
+        values.update(terms=terms, dl_da=dl_da)
+        total = " + ".join(f"{factor(t.w)} × {factor(t.delta)}" for t in terms)
+        if keep is None:
+            rule = f"Σ_k w_jk δ_k = {total}"
+        else:
+            rule = f"(Σ_k w_jk δ_k) × keep = ({total}) × {fmt(keep)}"
+        values["dl_da_rule"] = f"dℓ/da = {rule} = {fmt(dl_da)}"
+        if fn.elementwise:
+            values["delta_kind"] = "chain"
+            values["delta_rule"] = (
+                f"δ = dℓ/da · f′(z) = {factor(dl_da)} × {factor(values['fprime'])} = {fmt(delta)}"
+            )
+        else:
+            values.update(_softmax_rule(p.a[i], p.dl_da[i], j, delta))
+    return NeuronFacts(notes=tuple(notes), **values, **base)
+
+
+def _check_sample(step: Step, sample: int | None) -> None:
+    if sample is None:
+        return
+    n = step.trainer.X_train.shape[0]
+    if not 0 <= sample < n:
+        raise ValueError(f"sample must be in 0..{n - 1}, got {sample}")
+
+
+def _stage_notes(step: Step) -> tuple[str, ...]:
+    if step.stage == "forward":
+        return ("Forward ran; the backward phase (the gradients) comes next.",)
+    if step.stage == "none":
+        return ("No gradients yet: step (or run the backward phase) to see them.",)
+    return ()
+
+
+def _outside_note(sample: int) -> str:
+    return (
+        f"Sample #{sample} is not in this step's batch: its values use the step's weights "
+        "with dropout off, and it did not shape this gradient."
+    )
+
+
+def _input_neuron(step: Step, j: int, sample: int | None, name: str) -> NeuronFacts:
+    notes = ["An input: its value is the sample's feature; no weights, bias or activation."]
+    a = dl_da = None
+    if sample is not None:
+        a = float(step.trainer.X_train[sample, j])
+        if step.has_gradients:
+            dl_da = float(_sample_pass(step, sample, True).delta[0] @ step.weights[0][0][j])
+    elif step.trace is not None:
+        a = float(step.trace.layers[0].input[:, j].mean())
+        if step.has_gradients:
+            dl_da = float((step.grads.deltas[0] @ step.weights[0][0][j]).sum())
+    return NeuronFacts(
+        k=0, index=j, name=name, sample=sample, is_input=True, is_output=False,
+        activation="", activation_title="Input", formula="a = x", derivative_formula="",
+        z=None, a=a, keep=None, bias=None, use_bias=False, has_gradients=step.has_gradients,
+        dl_da=dl_da, delta_kind="input", notes=tuple(notes),
+    )  # fmt: skip
+
+
+def _neuron_mean(step: Step, i: int, j: int, base: dict, notes: list) -> NeuronFacts:
+    lt = step.trace.layers[i]
+    fn = _act.get(step.net.layers[i].activation)
+    z = lt.z[:, j]
+    values = dict(z=float(z.mean()), a=float(lt.a[:, j].mean()), keep=None)
+    if lt.keep is not None:
+        values["keep"] = float(lt.keep[:, j].mean())
+    if fn.elementwise:
+        values["fprime"] = float(fn.derivative(z, lt.a[:, j]).mean())
+    if step.has_gradients:
+        n = step.n
+        deltas = step.grads.deltas
+        # The engine's deltas carry 1/n: their sum is the mean of the per-sample deltas.
+        delta = float(deltas[i][:, j].sum())
+        values["delta"] = delta
+        values["delta_kind"] = "mean"
+        values["delta_rule"] = f"mean δ = (1/n) Σ_s δ^s over the n = {n} samples = {fmt(delta)}"
+        if i + 1 < len(deltas):
+            g = np.dot(deltas[i + 1], step.weights[i + 1][0][j])
+            if lt.keep is not None:
+                g = g * lt.keep[:, j]
+            values["dl_da"] = float(g.sum())
+        notes.append(
+            "Batch means: mean δ is not (mean dℓ/da) · (mean f′(z)) — the chain rule holds "
+            "per sample (pick one to see it)."
+        )
+    return NeuronFacts(notes=tuple(notes), **values, **base)
+
+
+def _terms(step: Step, i: int, j: int, next_delta: np.ndarray) -> tuple[Term, ...]:
+    """The terms w_jk δ_k that carry δ back into neuron j of weight layer i's outputs."""
+    w_row = step.weights[i + 1][0][j]
+    return tuple(
+        Term(k, float(w_row[k]), float(next_delta[k]), float(w_row[k] * next_delta[k]))
+        for k in range(w_row.shape[0])
+    )
+
+
+def _output_delta_facts(step: Step, sample: int, p: _Pass, j: int, fn) -> dict:
+    net = step.net
+    loss = net.loss
+    z, a = p.z[-1], p.a[-1]
+    y_row = net.targets(step.trainer.Y_train[sample : sample + 1])
+    y = float(y_row[0, j])
+    delta = float(p.delta[-1][j])
+    units = a.shape[0]
+    per_k = f"/{units}" if units > 1 and loss != "cross_entropy" else ""
+    out = {"target": y}
+    if _losses.is_fused(loss, fn.name):
+        if loss == "bce":
+            out["delta_kind"] = "fused_bce"
+            out["delta_rule"] = (
+                f"δ = (a − y){per_k} = ({fmt(float(a[j]))} − {fmt(y)}){per_k} = {fmt(delta)}"
+                "  (sigmoid with binary cross-entropy, fused: σ′ cancels)"
+            )
+        else:
+            out["delta_kind"] = "fused_ce"
+            out["delta_rule"] = (
+                f"δ = p − y = {fmt(float(a[j]))} − {fmt(y)} = {fmt(delta)}"
+                "  (softmax with cross-entropy, fused: the Jacobian cancels)"
+            )
+        return out
+    # dℓ/da from the loss alone: the output delta through a linear output (the same loss code).
+    if loss == "bce" and fn.name == "softmax":
+        _, grad_a = _losses._bce_probabilities(a.reshape(1, -1), y_row, units)
+        text = "(a − y) / (a(1 − a))"
+    else:
+        _, grad_a = _losses.value_and_grad(loss, a.reshape(1, -1), y_row)
+        text = _LOSS_GRADIENT_TEXT[loss]
+    g = grad_a[0]
+    out["dl_da"] = float(g[j])
+    out["dl_da_rule"] = f"dℓ/da = {text}{per_k} = {fmt(float(g[j]))}"
+    if fn.elementwise:
+        fprime = float(fn.derivative(z[j : j + 1], a[j : j + 1])[0])
+        out["delta_kind"] = "chain"
+        out["delta_rule"] = (
+            f"δ = dℓ/da · f′(z) = {factor(float(g[j]))} × {factor(fprime)} = {fmt(delta)}"
+        )
+    else:
+        out.update(_softmax_rule(a, g, j, delta))
+    return out
+
+
+def _softmax_rule(a: np.ndarray, g: np.ndarray, j: int, delta: float) -> dict:
+    dot = float(np.dot(g, a))
+    return {
+        "delta_kind": "softmax",
+        "delta_rule": (
+            f"δ_j = a_j (dℓ/da_j − Σ_k dℓ/da_k a_k) = {factor(float(a[j]))} × "
+            f"({fmt(float(g[j]))} − {factor(dot)}) = {fmt(delta)}  (softmax's Jacobian)"
+        ),
+    }
+
+
+# ----------------------------------------------------------------------------- connections
+def inspect_connection(
+    step: Step, i: int, r: int, c: int, sample: int | None = None, name: str = ""
+) -> ConnectionFacts:
+    """The facts of connection r → c of weight layer ``i`` for training sample ``sample`` (None:
+    the batch mean).  Raises ValueError if the network has no such connection or sample."""
+    net = step.net
+    if not (0 <= i < len(net.layers)):
+        raise ValueError(f"the network has no weight layer {i}")
+    layer = net.layers[i]
+    if not (0 <= r < layer.fan_in and 0 <= c < layer.fan_out):
+        raise ValueError(f"weight layer {i} has no connection {r} -> {c}")
+    _check_sample(step, sample)
+    name = name or f"{neuron_name(net, i, r)} → {neuron_name(net, i + 1, c)}"
+    # The canvas names a connection "source → target": the target's facts take its name.
+    target_name = name.split(" → ", 1)[1] if " → " in name else ""
+    removed = not bool(layer.mask[r, c])
+    w = float(step.weights[i][0][r, c])
+    base = dict(
+        layer=i, source=r, target_index=c, name=name, sample=sample, removed=removed, w=w,
+        w_now=float(layer.weights[r, c]), has_gradients=step.has_gradients, n=step.n,
+        l1=net.l1, l2=net.l2,
+    )  # fmt: skip
+    notes = list(_stage_notes(step))
+    if removed:
+        notes.append("A removed connection: its weight is held at 0 and its gradient is 0.")
+    has_values = step.stage != "none" or sample is not None
+    target = inspect_neuron(step, i + 1, c, sample, target_name) if has_values else None
+    if target is None:
+        return ConnectionFacts(a_source=None, target=None, notes=tuple(notes), **base)
+    if sample is not None:
+        p = _sample_pass(step, sample, False)
+        a_source = float(p.inputs[i][r])
+    else:
+        a_source = float(step.trace.layers[i].input[:, r].mean())
+    if not step.has_gradients:
+        return ConnectionFacts(a_source=a_source, target=target, notes=tuple(notes), **base)
+    values: dict = {}
+    lt = step.trace.layers[i]
+    n = step.n
+    # Per-sample deltas δ^s = n · the engine's (which carry the batch mean's 1/n).
+    deltas = step.grads.deltas[i][:, c] * n
+    inputs = lt.input[:, r]
+    products = deltas * inputs
+    values["sample_terms"] = tuple(
+        SampleTerm(int(step.batch_index[s]), float(deltas[s]), float(inputs[s]), float(products[s]))
+        for s in range(min(n, MAX_SAMPLE_TERMS))
+    )
+    data_grad = 0.0 if removed else float(np.dot(step.grads.deltas[i][:, c], inputs))
+    values["data_grad"] = data_grad
+    if sample is not None and target.delta is not None:
+        values["product"] = target.delta * a_source
+        values["share"] = values["product"] / n if step.row_of(sample) is not None else 0.0
+    raw = data_grad
+    if not removed:
+        if net.l2:
+            values["l2_term"] = net.l2 * w
+            raw += values["l2_term"]
+        if net.l1:
+            values["l1_term"] = net.l1 * float(np.sign(w))
+            raw += values["l1_term"]
+    values["raw_grad"] = raw
+    norm, coef, pending = step.clip()
+    values.update(
+        clip_norm=getattr(step.trainer, "clip_norm", None) or None,
+        global_norm=norm,
+        clip_factor=coef,
+        clip_pending=pending,
+        grad=float(step.grads.weights[i][r, c]),
+    )
+    opt, opt_note = optimizer_facts(step, i, "weights", (r, c))
+    return ConnectionFacts(
+        a_source=a_source, target=target, optimizer=opt, optimizer_note=opt_note,
+        notes=tuple(notes), **values, **base,
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- optimizers
+def optimizer_facts(
+    step: Step, i: int, kind: str, index: tuple
+) -> tuple[OptimizerFacts | None, str]:
+    """How the last update of parameter ``index`` of layer ``i``'s ``kind`` came about, and a
+    note (why there is none, when None)."""
+    trainer = step.trainer
+    opt = trainer.optimizer
+    if step.stage != "update":
+        if step.stage == "backward":
+            return (
+                None,
+                "The update phase comes next: the optimizer has not used this gradient yet.",
+            )
+        return None, "No update yet in this step."
+    applied = opt.last_update(i, kind)
+    state = opt.state_for(i, kind)
+    if applied is None or step.grads is None:
+        return None, "The optimizer's last update is not available (its state was reset)."
+    grads = step.grads.weights if kind == "weights" else step.grads.bias
+    g = float(grads[i][index])
+    theta = float(step.weights[i][0 if kind == "weights" else 1][index])
+    theta_new = float(
+        (step.net.layers[i].weights if kind == "weights" else step.net.layers[i].bias)[index]
+    )
+    values = {key: float(arr[index]) for key, arr in state.items() if isinstance(arr, np.ndarray)}
+    t = state.get("step")
+    hyper = opt.hyperparameters()
+    rule = _RULES.get(opt.name)
+    if rule is None:
+        return None, f"The inspector does not know {opt.name}'s update rule."
+    lines, delta = rule(hyper, g, theta, values, t)
+    notes = []
+    if kind == "weights" and not step.net.layers[i].mask[index]:
+        notes.append("A removed connection: its weight is set back to exactly 0 (Δ = −w).")
+        delta = -theta
+    return (
+        OptimizerFacts(
+            name=opt.name, kind=kind, hyperparameters=hyper, g=g, theta=theta,
+            theta_new=theta_new, step=t, lines=tuple(lines), reproduced=delta,
+            applied=float(applied[index]), notes=tuple(notes),
+        ),
+        "",
+    )  # fmt: skip
+
+
+def _effective(hyper: dict, g: float, theta: float, decay: bool = True) -> tuple[list, float]:
+    """ĝ = (−g if maximize else g) + λθ, and the lines that say so."""
+    lines = []
+    lam = hyper.get("weight_decay", 0.0) if decay else 0.0
+    maximize = hyper.get("maximize", False)
+    gg = -g if maximize else g
+    if lam or maximize:
+        text = "−g" if maximize else "g"
+        if lam:
+            eff = lam * theta + gg  # the engine's order: λθ, then ± g
+            formula = f"{text} + λθ = {fmt(gg)} + {fmt(lam)} × {factor(theta)}"
+        else:
+            eff = gg
+            formula = f"−g (maximize) = {fmt(gg)}"
+        lines.append(("ĝ", formula, eff))
+        return lines, eff
+    return lines, g
+
+
+def _sgd(hyper, g, theta, state, t):
+    lr, mu, tau = hyper["lr"], hyper["momentum"], hyper["dampening"]
+    lines, eff = _effective(hyper, g, theta)
+    sym = "ĝ" if lines else "g"
+    if mu == 0:
+        delta = eff * -lr
+        lines.append(("Δ", f"−η·{sym} = −{fmt(lr)} × {factor(eff)}", delta))
+        return lines, delta
+    b = state["momentum_buffer"]
+    b_prev = (b - (1.0 - tau) * eff) / mu
+    damp = f"(1 − {fmt(tau)})·" if tau else ""
+    lines.append(
+        (
+            "v",
+            f"μ·v_prev + {damp}{sym} = {fmt(mu)} × {factor(b_prev)} + {damp}{factor(eff)}",
+            b,
+        )
+    )
+    if hyper["nesterov"]:
+        step = eff + b * mu
+        lines.append(
+            (
+                "Δ",
+                f"−η·({sym} + μ·v) = −{fmt(lr)} × ({fmt(eff)} + {fmt(mu)} × {factor(b)})",
+                step * -lr,
+            )
+        )
+        return lines, step * -lr
+    delta = b * -lr
+    lines.append(("Δ", f"−η·v = −{fmt(lr)} × {factor(b)}", delta))
+    return lines, delta
+
+
+def _adagrad(hyper, g, theta, state, t):
+    lr, decay, eps = hyper["lr"], hyper["lr_decay"], hyper["eps"]
+    lines, eff = _effective(hyper, g, theta)
+    sym = "ĝ" if lines else "g"
+    clr = lr / (1.0 + (t - 1.0) * decay)
+    if decay:
+        lines.append(
+            ("η_t", f"η / (1 + (t − 1)·decay) = {fmt(lr)} / (1 + {t - 1:g} × {fmt(decay)})", clr)
+        )
+    s = state["sum"]
+    lines.append(("s", f"s_prev + {sym}² = {fmt(s - eff * eff)} + {factor(eff)}²", s))
+    delta = eff / (math.sqrt(s) + eps) * -clr
+    eta = "η_t" if decay else "η"
+    lines.append(
+        (
+            "Δ",
+            f"−{eta}·{sym} / (√s + ε) = −{fmt(clr)} × {factor(eff)} / "
+            f"({fmt(math.sqrt(s))} + {fmt(eps)})",
+            delta,
+        )
+    )
+    return lines, delta
+
+
+def _rmsprop(hyper, g, theta, state, t):
+    lr, alpha, eps, mu = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["momentum"]
+    lines, eff = _effective(hyper, g, theta)
+    sym = "ĝ" if lines else "g"
+    v = state["square_avg"]
+    lines.append(("v", f"α·v_prev + (1 − α)·{sym}² with α = {fmt(alpha)}", v))
+    if hyper["centered"]:
+        gbar = state["grad_avg"]
+        lines.append(("ḡ", f"α·ḡ_prev + (1 − α)·{sym}", gbar))
+        var = max(v - gbar * gbar, 0.0)
+        lines.append(("ṽ", f"v − ḡ² = {fmt(v)} − {factor(gbar)}²", var))
+        root, name = math.sqrt(var), "√ṽ"
+    else:
+        root, name = math.sqrt(v), "√v"
+    denom = root + eps
+    if mu > 0:
+        b = state["momentum_buffer"]
+        lines.append(
+            ("b", f"μ·b_prev + {sym} / ({name} + ε), {sym} / ({name} + ε) = {fmt(eff / denom)}", b)
+        )
+        delta = b * -lr
+        lines.append(("Δ", f"−η·b = −{fmt(lr)} × {factor(b)}", delta))
+        return lines, delta
+    delta = eff / denom * -lr
+    lines.append(
+        (
+            "Δ",
+            f"−η·{sym} / ({name} + ε) = −{fmt(lr)} × {factor(eff)} / ({fmt(root)} + {fmt(eps)})",
+            delta,
+        )
+    )
+    return lines, delta
+
+
+def _adam(hyper, g, theta, state, t, decoupled=False):
+    lr, (b1, b2), eps = hyper["lr"], hyper["betas"], hyper["eps"]
+    lam = hyper["weight_decay"]
+    lines, eff = _effective(hyper, g, theta, decay=not decoupled)
+    sym = "ĝ" if lines else "g"
+    m, v = state["exp_avg"], state["exp_avg_sq"]
+    bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
+    lines.append(("m", f"β₁·m_prev + (1 − β₁)·{sym}, β₁ = {fmt(b1)}", m))
+    lines.append(("v", f"β₂·v_prev + (1 − β₂)·{sym}², β₂ = {fmt(b2)}", v))
+    if hyper["amsgrad"]:
+        v_used = state["max_exp_avg_sq"]
+        lines.append(("v_max", "max(v_max, v)  (AMSGrad)", v_used))
+    else:
+        v_used = v
+    m_hat = m / bc1
+    v_hat = v_used / bc2
+    lines.append(("m_hat", f"m / (1 − β₁ᵗ) = {fmt(m)} / {fmt(bc1)}  (t = {t:g})", m_hat))
+    vname = "v_max" if hyper["amsgrad"] else "v"
+    lines.append(("v_hat", f"{vname} / (1 − β₂ᵗ) = {fmt(v_used)} / {fmt(bc2)}", v_hat))
+    # The engine's order of operations: −(η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+    adam = m / (math.sqrt(v_used) / math.sqrt(bc2) + eps) * -(lr / bc1)
+    text = (
+        f"−η·m_hat / (√v_hat + ε) = −{fmt(lr)} × {factor(m_hat)} / "
+        f"({fmt(math.sqrt(v_hat))} + {fmt(eps)})"
+    )
+    if decoupled and lam:
+        lines.append(("Adam step", text, adam))
+        decay = theta * (-lr * lam)
+        lines.append(("decay", f"−η·λ·θ = −{fmt(lr)} × {fmt(lam)} × {factor(theta)}", decay))
+        delta = adam + decay
+        lines.append(("Δ", f"Adam step + decay = {fmt(adam)} + {factor(decay)}", delta))
+        return lines, delta
+    lines.append(("Δ", text, adam))
+    return lines, adam
+
+
+_RULES = {
+    "SGD": _sgd,
+    "Adagrad": _adagrad,
+    "RMSprop": _rmsprop,
+    "Adam": _adam,
+    "AdamW": lambda *args: _adam(*args, decoupled=True),
+}
