@@ -85,7 +85,7 @@ class InspectorDock(QDockWidget):
         self._clock = QElapsedTimer()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._on_timer)
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -120,8 +120,11 @@ class InspectorDock(QDockWidget):
         row.addWidget(label)
         row.addWidget(self.sample_spin)
         row.addWidget(self.mean_button)
-        row.addWidget(self.batch_label, 1)
+        row.addStretch(1)
         layout.addLayout(row)
+        # On a line of its own, wrapped: the dock stays as narrow as the settings beside it.
+        self.batch_label.setWordWrap(True)
+        layout.addWidget(self.batch_label)
 
         self.view = QTextBrowser()
         self.view.setOpenLinks(False)
@@ -185,6 +188,9 @@ class InspectorDock(QDockWidget):
             self.refresh()
 
     # ----------------------------------------------------------------- drawing
+    def _on_timer(self) -> None:
+        self.refresh()
+
     def refresh(self) -> None:
         """Recompute and redraw the facts of the selection from the trainer now."""
         self._stale = False

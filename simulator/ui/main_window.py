@@ -22,7 +22,14 @@ from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
-from simulator.ui import export_actions, gradient_check, import_actions, layer_stats, lessons
+from simulator.ui import (
+    export_actions,
+    gradient_check,
+    import_actions,
+    inspector,
+    layer_stats,
+    lessons,
+)
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.plots import PlotsPanel
@@ -163,6 +170,7 @@ class MainWindow(QMainWindow):
         self.gradient_check_action = gradient_check.install(self)
         self.layer_stats = layer_stats.install(self)
         self.lessons = lessons.install(self)
+        self.inspector = inspector.install(self)
 
         doc = self.document
         doc.modified_changed.connect(self._update_title)

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSlider, QWidget
 
 from simulator.app.training import REWIND_BUDGET, Snapshot, TrainingController
+
+NARROW_WIDTH = 560  # px: below this the slider gets a row of its own
 
 
 class Timeline(QWidget):
@@ -37,12 +39,13 @@ class Timeline(QWidget):
         )
         self.now_button = QPushButton("Back to now")
         self.now_button.setToolTip("Show the latest step again (training was not changed)")
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(6, 0, 6, 2)
-        layout.addWidget(self.slider, 1)
-        layout.addWidget(self.label)
-        layout.addWidget(self.resume_button)
-        layout.addWidget(self.now_button)
+        # One row in a wide panel; in a narrow one (the plots in the side column) the slider
+        # takes a row of its own and the label and buttons go under it.
+        self._grid = QGridLayout(self)
+        self._grid.setContentsMargins(6, 0, 6, 2)
+        self._grid.setVerticalSpacing(2)
+        self._narrow: bool | None = None
+        self._arrange(False)
 
         self._pending: int | None = None
         self._timer = QTimer(self)
@@ -56,6 +59,40 @@ class Timeline(QWidget):
         controller.rewind_changed.connect(self._on_rewind_changed)
         controller.history_changed.connect(self._sync)
         self._sync()
+
+    @property
+    def narrow(self) -> bool:
+        """Whether the slider has a row of its own (a narrow panel)."""
+        return bool(self._narrow)
+
+    def _arrange(self, narrow: bool) -> None:
+        if narrow == self._narrow:
+            return
+        self._narrow = narrow
+        grid = self._grid
+        for widget in (self.slider, self.label, self.resume_button, self.now_button):
+            grid.removeWidget(widget)
+        for column in range(5):
+            grid.setColumnStretch(column, 0)
+        self.resume_button.setText("Resume here" if narrow else "Resume from here")
+        self.now_button.setText("Now" if narrow else "Back to now")
+        if narrow:
+            grid.addWidget(self.slider, 0, 0, 1, 4)
+            grid.addWidget(self.label, 1, 0)
+            grid.addWidget(self.resume_button, 1, 2)
+            grid.addWidget(self.now_button, 1, 3)
+            grid.setColumnStretch(1, 1)
+        else:
+            grid.addWidget(self.slider, 0, 0)
+            grid.addWidget(self.label, 0, 1)
+            grid.addWidget(self.resume_button, 0, 2)
+            grid.addWidget(self.now_button, 0, 3)
+            grid.setColumnStretch(0, 1)
+        self._sync()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._arrange(self.width() < NARROW_WIDTH)
 
     def _on_value_changed(self, value: int) -> None:
         self._pending = value
@@ -85,8 +122,12 @@ class Timeline(QWidget):
         self.resume_button.setEnabled(viewed is not None)
         self.now_button.setEnabled(viewed is not None)
         if viewed is not None:
-            self.label.setText(f"Viewing step {viewed:,} of {last:,} <b>(rewound)</b>")
-        elif last > first:
+            self.label.setText(
+                f"<b>Step {viewed:,}</b> of {last:,}"
+                if self._narrow
+                else f"Viewing step {viewed:,} of {last:,} <b>(rewound)</b>"
+            )
+        elif last > first and not self._narrow:
             self.label.setText(f"Step {last:,} · rewind to {first:,}")
         else:
             self.label.setText(f"Step {last:,}")

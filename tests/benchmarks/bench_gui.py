@@ -63,9 +63,7 @@ def run_app_until(app: QApplication, condition, timeout_s: float) -> None:
     loop = QEventLoop()
     check = QTimer()
     check.setInterval(20)
-    check.timeout.connect(
-        lambda: (condition() or time.perf_counter() >= deadline) and loop.quit()
-    )
+    check.timeout.connect(lambda: (condition() or time.perf_counter() >= deadline) and loop.quit())
     check.start()
     if not condition():
         loop.exec()

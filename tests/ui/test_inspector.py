@@ -28,7 +28,7 @@ def window(qtbot, monkeypatch):
 
 @pytest.fixture
 def dock(window, qtbot):
-    dock = inspector_module.install(window)
+    dock = window.inspector  # installed by the window
     dock.raise_()
     qtbot.waitUntil(dock.isVisible, timeout=2000)
     return dock
@@ -119,7 +119,7 @@ def test_while_playing_it_updates_at_most_five_times_a_second(window, qtbot, mon
         original(self)
 
     monkeypatch.setattr(inspector_module.InspectorDock, "refresh", counting)
-    dock = inspector_module.install(window)
+    dock = window.inspector  # installed by the window
     dock.raise_()
     click(qtbot, window.canvas, window.canvas.connection_item(0, 1, 2))
     calls.clear()
@@ -135,3 +135,10 @@ def test_while_playing_it_updates_at_most_five_times_a_second(window, qtbot, mon
         facts.optimizer.applied
         == window.controller.trainer.optimizer.last_update(0, "weights")[1, 2]
     )
+
+
+def test_the_dock_stays_as_narrow_as_the_settings_beside_it(window, dock, qtbot):
+    click(qtbot, window.canvas, window.canvas.connection_item(0, 1, 2))
+    window.controller.step()
+    qtbot.waitUntil(lambda: dock.facts is not None and dock.facts.has_gradients)
+    assert dock.minimumSizeHint().width() <= max(300, window.settings_dock.minimumWidth())

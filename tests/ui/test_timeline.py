@@ -105,3 +105,29 @@ def test_resume_from_here_continues_from_the_viewed_step_and_undo_returns(rig, q
     assert settled_values(qtbot, canvas) == settled_values(qtbot, stopped_canvas)
     doc.undo_stack.undo()
     assert controller.step_count == 50 and slider.maximum() == 50
+
+
+def test_a_narrow_timeline_gives_the_slider_its_own_row(qtbot):
+    from simulator.app.document import Document
+    from simulator.app.training import TrainingController
+    from simulator.ui.timeline import Timeline
+
+    controller = TrainingController(Document())
+    timeline = Timeline(controller)
+    qtbot.addWidget(timeline)
+    timeline.resize(900, 40)
+    timeline.show()
+    qtbot.waitUntil(lambda: not timeline.narrow and timeline.width() == 900)
+    assert timeline.slider.geometry().top() == pytest.approx(
+        timeline.resume_button.geometry().top(), abs=12
+    )
+    timeline.resize(290, 70)
+    qtbot.waitUntil(lambda: timeline.narrow)
+    qtbot.waitUntil(
+        lambda: timeline.resume_button.geometry().top() >= timeline.slider.geometry().bottom()
+    )
+    assert timeline.slider.width() > 250  # the whole width, not squeezed beside the buttons
+    for button in (timeline.resume_button, timeline.now_button):
+        assert button.geometry().right() <= timeline.width()
+        assert button.width() >= button.sizeHint().width() - 1  # its text not cut
+    controller.shutdown()
