@@ -101,6 +101,7 @@ class Document(QObject):
     modified_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
     project_replaced = Signal()  # New / Open: everything changed
+    about_to_edit = Signal()  # an undoable edit is about to run (the controller leaves rewinding)
 
     def __init__(
         self,
@@ -242,6 +243,7 @@ class Document(QObject):
         If ``change`` raises, the document is left exactly as it was and the error propagates
         (the views show its message).
         """
+        self.about_to_edit.emit()
         before = self._snapshot()
         try:
             change()

@@ -190,7 +190,9 @@ def _batch_of(trainer) -> tuple[np.ndarray, np.ndarray, list | None, str]:
     if index is not None and trace is not None and _trace_fits(trace, net, len(index)):
         keeps = [None if lt.keep is None else np.array(lt.keep, np.float64) for lt in trace]
         if trainer.phase == "forward":
-            where = f"the batch of step {trainer.step_count}"
+            # The step is done: its update already moved the weights, so these gradients are
+            # the current weights' (the inspector shows the ones the step used).
+            where = f"the batch of step {trainer.step_count}, at the weights after its update"
         else:
             where = f"the batch of step {trainer.step_count + 1} (under way)"
         return trainer.X_train[index], trainer.Y_train[index], keeps, where

@@ -824,12 +824,29 @@ def _adagrad(hyper, g, theta, state, t):
     return lines, delta
 
 
+def _previous_average(new: float, beta: float, value: float) -> float:
+    """The running average before this step: new = β·prev + (1 − β)·value, solved for prev
+    (0 for a first step, up to rounding)."""
+    if beta == 0:
+        return 0.0
+    prev = (new - (1.0 - beta) * value) / beta
+    return 0.0 if abs(prev) <= 1e-12 * max(abs(new), abs(value)) else prev
+
+
 def _rmsprop(hyper, g, theta, state, t):
     lr, alpha, eps, mu = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["momentum"]
     lines, eff = _effective(hyper, g, theta)
     sym = "ĝ" if lines else "g"
     v = state["square_avg"]
-    lines.append(("v", f"α·v_prev + (1 − α)·{sym}² with α = {fmt(alpha)}", v))
+    v_prev = _previous_average(v, alpha, eff * eff)
+    lines.append(
+        (
+            "v",
+            f"α·v_prev + (1 − α)·{sym}² = {fmt(alpha)} × {factor(v_prev)} + {fmt(1 - alpha)} × "
+            f"{factor(eff)}²",
+            v,
+        )
+    )
     if hyper["centered"]:
         gbar = state["grad_avg"]
         lines.append(("ḡ", f"α·ḡ_prev + (1 − α)·{sym}", gbar))
@@ -865,8 +882,25 @@ def _adam(hyper, g, theta, state, t, decoupled=False):
     sym = "ĝ" if lines else "g"
     m, v = state["exp_avg"], state["exp_avg_sq"]
     bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
-    lines.append(("m", f"β₁·m_prev + (1 − β₁)·{sym}, β₁ = {fmt(b1)}", m))
-    lines.append(("v", f"β₂·v_prev + (1 − β₂)·{sym}², β₂ = {fmt(b2)}", v))
+    # The state keeps only the new averages: the previous ones follow from them and ĝ.
+    m_prev = _previous_average(m, b1, eff)
+    v_prev = _previous_average(v, b2, eff * eff)
+    lines.append(
+        (
+            "m",
+            f"β₁·m_prev + (1 − β₁)·{sym} = {fmt(b1)} × {factor(m_prev)} + {fmt(1 - b1)} × "
+            f"{factor(eff)}",
+            m,
+        )
+    )
+    lines.append(
+        (
+            "v",
+            f"β₂·v_prev + (1 − β₂)·{sym}² = {fmt(b2)} × {factor(v_prev)} + {fmt(1 - b2)} × "
+            f"{factor(eff)}²",
+            v,
+        )
+    )
     if hyper["amsgrad"]:
         v_used = state["max_exp_avg_sq"]
         lines.append(("v_max", "max(v_max, v)  (AMSGrad)", v_used))

@@ -451,10 +451,23 @@ def _update_page(ex: WorkedExample) -> Page:
             f"<i>w</i> ← <i>w</i> − <i>η</i> · ∂<i>E</i>/∂<i>w</i>, &nbsp; <i>η</i> = {fmt(ex.lr)}"
         )
         + _table(rows, ("weight", "w − η · ∂E/∂w", "new w"))
-        + "<p>Every gradient is positive (the output is too big), so every weight shrinks. "
-        "Next: the engine takes the same step.</p>"
+        + f"<p>{_direction_text(ex)} Next: the engine takes the same step.</p>"
     )
     return Page("Update: gradient descent", text, (), tuple(W.values()), numbers)
+
+
+def _direction_text(ex: WorkedExample) -> str:
+    """Which way the update moves the weights, read from the gradients' signs."""
+    signs = {float(np.sign(ex.grads[name])) for name in W}
+    too = "too big" if ex.a["o"] > ex.y else "too small"
+    if signs == {1.0}:
+        return f"Every gradient is positive (the output is {too}), so every weight shrinks."
+    if signs == {-1.0}:
+        return f"Every gradient is negative (the output is {too}), so every weight grows."
+    return (
+        "Weights with a positive gradient shrink and those with a negative one grow: each moves "
+        "the way that lowers E."
+    )
 
 
 def backprop_by_hand(ex: WorkedExample) -> Lesson:

@@ -97,6 +97,7 @@ class _Rewound:
     step: int
     checkpoint: Checkpoint | None  # None: that step's replay diverged (it cannot be resumed)
     snapshot: Snapshot
+    trainer: Trainer  # the replayed copy, at ``step`` (its batch, gradients and update)
 
 
 @dataclasses.dataclass
@@ -159,6 +160,7 @@ class TrainingController(QObject):
         self._rewound: _Rewound | None = None
         self._resume_commands: list[_ResumeCommand] = []
         self._record()
+        document.about_to_edit.connect(self._on_about_to_edit)
         document.network_changed.connect(self._on_network_changed)
         document.data_changed.connect(self._on_data_changed)
         document.settings_changed.connect(self._on_settings_changed)
@@ -500,10 +502,16 @@ class TrainingController(QObject):
         rows = checkpoint.history_length if checkpoint is not None else len(self.history)
         snap = self._snapshot_of(fork, rows, None, updates=True)
         snap.rewound, snap.live_step, snap.phase = True, last, "forward"
-        self._rewound = _Rewound(step, checkpoint, snap)
+        self._rewound = _Rewound(step, checkpoint, snap, fork)
         self.rewind_changed.emit(step)
         self._emit_snapshot()
         return snap
+
+    @property
+    def shown_trainer(self) -> Trainer:
+        """The trainer whose state the views show: the replayed copy while rewound (read it,
+        never train it), else the live trainer."""
+        return self.trainer if self._rewound is None else self._rewound.trainer
 
     def leave_rewind(self) -> None:
         """Back to the live run (it was never changed): its snapshot goes out."""
@@ -601,6 +609,12 @@ class TrainingController(QObject):
         self._new_segment("the data changed")
         if was_rewound and not self._playing:
             self._emit_snapshot()
+
+    def _on_about_to_edit(self) -> None:
+        # An edit while an earlier step is shown applies to that step: the run resumes from
+        # it first (its own undo step, under the edit's: Undo takes back the edit, then the
+        # resume).
+        self._resume_if_rewound()
 
     def _on_settings_changed(self) -> None:
         # A setting changed while an earlier step is shown: train from that step with it.

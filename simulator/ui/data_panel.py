@@ -433,6 +433,8 @@ class DataPanel(QWidget):
 
     def _build_plot(self) -> pg.PlotWidget:
         self.plot = pg.PlotWidget()
+        for side in ("bottom", "left"):  # "y (x0.001)" only puzzles; the ticks say enough
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setMinimumSize(160, 160)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()

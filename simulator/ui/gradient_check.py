@@ -130,7 +130,7 @@ class GradientCheckDialog(QDialog):
             self.controller.pause()
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
-            report = check_gradients(self.controller.trainer)
+            report = check_gradients(self.controller.shown_trainer)
         finally:
             QApplication.restoreOverrideCursor()
         step = self.controller.step_count

@@ -196,7 +196,7 @@ class InspectorDock(QDockWidget):
         self._stale = False
         self._timer.stop()
         self._clock.start()
-        trainer = self.controller.trainer
+        trainer = self.controller.shown_trainer  # the rewound step's, while rewound
         n_train = trainer.X_train.shape[0]
         with QSignalBlocker(self.sample_spin):
             self.sample_spin.setMaximum(n_train - 1)

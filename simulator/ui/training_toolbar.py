@@ -168,6 +168,12 @@ class TrainingToolbar(QToolBar):
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.restore_action.setEnabled(snap.diverged is not None)
         self._update_phase(snap.phase)
+        if getattr(snap, "rewound", False):
+            # Wherever the timeline is docked, the toolbar says an earlier step is shown.
+            self.phase_label.setText(
+                f"<b>Rewound to step {snap.step:,} of {snap.live_step:,}</b> · Play resumes "
+                "from here (undoable) · the timeline returns to now"
+            )
 
     def _update_phase(self, phase: str) -> None:
         self.phase_label.setText(PHASE_HINTS[phase])

@@ -278,3 +278,26 @@ def test_optimizer_facts_rebuild_the_applied_update(optimizer, clip):
                 assert opt.lines[-1][0] == "Δ" and opt.lines[-1][2] == opt.reproduced
     if clip:
         assert inspect_connection(step, 0, 0, 0).clip_factor is not None
+
+
+@pytest.mark.parametrize(
+    "optimizer, averages",
+    [
+        (optimizers.Adam(lr=0.01), [("m", "exp_avg"), ("v", "exp_avg_sq")]),
+        (optimizers.AdamW(lr=0.01, maximize=True), [("m", "exp_avg"), ("v", "exp_avg_sq")]),
+        (optimizers.RMSprop(lr=0.01, weight_decay=0.01), [("v", "square_avg")]),
+    ],
+    ids=repr,
+)
+def test_running_averages_show_the_previous_value_and_the_gradient(optimizer, averages):
+    trainer = make_trainer("tanh", "sigmoid", "bce", 1, optimizer=optimizer)
+    for _ in range(3):
+        trainer.step()
+    previous = {key: optimizer.state_for(0, "weights")[key][1, 2] for _, key in averages}
+    trainer.step()
+    opt = inspect_connection(Step.from_trainer(trainer), 0, 1, 2).optimizer
+    lines = {symbol: (text, value) for symbol, text, value in opt.lines}
+    for symbol, key in averages:
+        text, value = lines[symbol]
+        assert value == optimizer.state_for(0, "weights")[key][1, 2]
+        assert fmt(previous[key]) in text.replace("(", "").replace(")", "")  # m_prev's number

@@ -147,10 +147,15 @@ def test_edits_start_a_new_segment_and_rewinding_stops_there(make):
     ctl.message.connect(messages.append)
     snap = ctl.rewind_to(5)
     assert snap.step == 20 and "the settings changed" in messages[-1]
-    # A network edit while rewound goes back to the live run and says so.
+    # A network edit while rewound applies to the step shown: the run resumes from it first.
     doc.set_activation(0, "relu")
-    assert ctl.viewed_step is None and "edits apply to the live network" in messages[-1]
-    assert ctl.rewind_range() == (30, 30)
+    assert ctl.viewed_step is None and "Resumed from step 20" in messages[-1]
+    assert ctl.step_count == 20 and ctl.rewind_range() == (20, 20)
+    assert doc.network.activations[0] == "relu"
+    doc.undo_stack.undo()  # the edit
+    assert doc.network.activations[0] != "relu" and ctl.step_count == 20
+    doc.undo_stack.undo()  # the resume: the run to step 30 is back
+    assert ctl.step_count == 30
 
 
 def test_a_setting_changed_while_rewound_trains_from_that_step(make):
@@ -163,10 +168,11 @@ def test_a_setting_changed_while_rewound_trains_from_that_step(make):
     assert ctl.rewind_range() == (15, 15)
     train(ctl, 3)
     assert ctl.step_count == 18
-    # The resume came after the edit: Undo takes back the resume first (the run to step 40
-    # is back, under the document's settings), then the learning rate.
-    assert doc.undo_stack.undoText() == "Resume from step 15"
+    # The run resumed before the edit: Undo takes back the learning rate first (on the
+    # resumed run), then the resume (the run to step 40 is back).
+    assert doc.undo_stack.undoText() != "Resume from step 15"
     doc.undo_stack.undo()
-    assert ctl.step_count == 40 and ctl.trainer.base_lr == 0.01
+    assert ctl.step_count == 18 and ctl.trainer.base_lr == 0.05
+    assert doc.undo_stack.undoText() == "Resume from step 15"
     doc.undo_stack.undo()
     assert ctl.step_count == 40 and ctl.trainer.base_lr == 0.05

@@ -142,3 +142,24 @@ def test_the_dock_stays_as_narrow_as_the_settings_beside_it(window, dock, qtbot)
     window.controller.step()
     qtbot.waitUntil(lambda: dock.facts is not None and dock.facts.has_gradients)
     assert dock.minimumSizeHint().width() <= max(300, window.settings_dock.minimumWidth())
+
+
+def test_rewound_it_shows_the_numbers_of_the_step_shown(window, dock, qtbot):
+    from simulator.app.document import Document
+    from simulator.app.training import TrainingController
+
+    click(qtbot, window.canvas, window.canvas.connection_item(0, 1, 2))
+    for _ in range(10):
+        window.controller.step()
+    window.controller.rewind_to(5)
+    # A run of the same project stopped at step 5.
+    twin = TrainingController(Document(window.document.project))
+    for _ in range(5):
+        twin.step()
+    expected = twin.trainer.grads.weights[0][1, 2]
+    qtbot.waitUntil(lambda: dock.facts is not None and dock.facts.grad == expected)
+    assert dock.facts.w_now == twin.trainer.net.layers[0].weights[1, 2]
+    assert "step 5" in dock.title_label.text()
+    window.controller.leave_rewind()
+    qtbot.waitUntil(lambda: dock.facts.grad == window.controller.trainer.grads.weights[0][1, 2])
+    twin.shutdown()

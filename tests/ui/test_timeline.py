@@ -131,3 +131,21 @@ def test_a_narrow_timeline_gives_the_slider_its_own_row(qtbot):
         assert button.geometry().right() <= timeline.width()
         assert button.width() >= button.sizeHint().width() - 1  # its text not cut
     controller.shutdown()
+
+
+def test_the_toolbar_says_an_earlier_step_is_shown(qtbot):
+    from simulator.ui import main_window as mw
+
+    window = mw.MainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    for _ in range(12):
+        window.controller.step()
+    label = window.training_toolbar.phase_label
+    assert "Rewound" not in label.text()
+    window.controller.rewind_to(4)
+    assert "Rewound to step 4 of 12" in label.text()
+    window.controller.leave_rewind()
+    assert "Rewound" not in label.text()
+    window.controller.shutdown()
+    window.document.undo_stack.setClean()
