@@ -9,7 +9,9 @@
 
 WEIGHTS' extension picks the format: .npz, .json, .safetensors, .onnx, or .py (a PyTorch
 script, with a .npz of the same name beside it).  ``export`` of a project without trained
-weights writes the seed's initial weights and says so on stderr.
+weights writes the seed's initial weights and says so on stderr.  A project trained on an
+imported CSV file exports its column names and, if it standardised them, its means and stds:
+the ONNX model and the PyTorch script then take raw values (see project.weights).
 
 ``train`` and ``export`` run headless and never import Qt (nor onnx or safetensors unless the
 format needs them).  Exit status: 0 success, 1 training diverged (or the window could not
@@ -250,7 +252,7 @@ def _train(argv: list[str]) -> int:
         if opts.save is not None:
             project.capture(trainer).save(opts.save)
         if opts.export is not None:
-            export_weights(trainer.net, opts.export)
+            export_weights(trainer.net, opts.export, preprocessing=project.export_preprocessing())
         if opts.history is not None:
             export_history_csv(trainer.history, opts.history)
     except (OSError, ProjectError) as exc:
@@ -275,7 +277,7 @@ def _export(argv: list[str]) -> int:
             file=sys.stderr,
         )
     try:
-        export_weights(net, opts.weights)
+        export_weights(net, opts.weights, preprocessing=project.export_preprocessing())
     except (OSError, ProjectError) as exc:
         raise UsageError(f"cannot write: {exc}") from None
     written = opts.weights

@@ -389,6 +389,9 @@ class Document(QObject):
                 y=None,
                 kind=None,
                 class_names=None,
+                feature_names=None,
+                target_name=None,
+                standardization=None,
                 features=features,
             )
             self._adapt_to_data(new_spec, old.task)
@@ -465,15 +468,20 @@ class Document(QObject):
     def import_data(self, spec: DataSpec, label: str = "data") -> None:
         """Replace the data with the inline samples ``spec`` (from Data ▸ Import CSV); the
         input and output layers (and, for a new task, the output activation and loss) adapt in
-        the same undoable step.  ``label`` names it in the Undo menu ("Import iris.csv")."""
+        the same undoable step.  ``label`` is the file's name: it names the step in the Undo
+        menu ("Import iris.csv"), the project ("iris") and its description ("Imported from
+        iris.csv: 150 rows, 4 features, 3 classes (standardised)")."""
         if not spec.is_inline:
             raise ValueError("import_data takes inline data (DataSpec with X and y)")
         old_task = self._project.data.task
-        self._edit(
-            f"Import {label}",
-            lambda: self._adapt_to_data(spec, old_task),
-            {NETWORK, DATA, SETTINGS},
-        )
+        name = Path(label).stem or label
+        description = import_description(spec, label)
+
+        def change():
+            self._adapt_to_data(spec, old_task)
+            self._project = dataclasses.replace(self._project, name=name, description=description)
+
+        self._edit(f"Import {label}", change, {NETWORK, DATA, SETTINGS})
 
     def _resize_column(self, k: int, size: int) -> None:
         net = self._network
@@ -637,6 +645,18 @@ class Document(QObject):
     def reset_weights(self) -> None:
         """Fresh initial weights from the seed (undoable)."""
         self._edit("Reset weights", self._network.reinitialize, {NETWORK})
+
+
+def import_description(spec: DataSpec, source: str) -> str:
+    """ "Imported from iris.csv: 150 rows, 4 features, 3 classes (standardised)"."""
+    n, d = spec.X.shape
+    if spec.kind == "regression":
+        target = f"target {spec.target_name!r}" if spec.target_name else "a numeric target"
+    else:
+        target = f"{spec.output_size if spec.kind == 'multiclass' else 2} classes"
+    scaled = " (standardised)" if spec.standardization is not None else ""
+    features = f"{d} feature{'s' if d != 1 else ''}"
+    return f"Imported from {source}: {n:,} rows, {features}, {target}{scaled}"
 
 
 def layer_name(sizes: list[int], k: int) -> str:

@@ -19,12 +19,17 @@ number; otherwise the columns are named "column 1", "column 2", ...  Repeated or
 names are made unique ("age (2)", "column 3").  With semicolons or tabs between cells a number
 may use a decimal comma ("1,5").
 
+A column is *numeric* when every cell is a finite number, and *mostly numeric* when at least
+80 % are (:data:`MOSTLY_NUMERIC`): a dialog offers both as features, and
+:meth:`CsvTable.column_problem` names the first cell of the second kind that is not a number.
+
 Building (:func:`build_inline_data`): the feature columns must hold finite numbers in every row;
 the target holds numbers (regression) or labels, text or numbers (binary and multiclass).
 Classes are sorted (numerically when every label is a number, else alphabetically) and numbered
 in that order: the first of two binary classes is 0, the second 1.  Standardising replaces each
 feature x by (x - mean) / std over all rows (population std); a column with one value in every
-row is only centred.  :class:`ImportInfo` reports what was done.
+row is only centred.  The DataSpec keeps the column names and the means and stds, so exports can
+take raw values.  :class:`ImportInfo` reports what was done.
 
 Every problem is a :class:`ProjectError` whose message starts with the file name and, where it
 applies, names the row as a text editor or spreadsheet numbers it (the header is row 1) and the
@@ -39,7 +44,7 @@ import itertools
 import math
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +57,7 @@ from simulator.project.project import (
     MAX_LAYER_SIZE,
     MAX_SEED,
     DataSpec,
+    Standardization,
 )
 
 MAX_CSV_BYTES = MAX_FILE_BYTES  # 100,000 rows of 10 numbers written in full take 30 MB
@@ -62,6 +68,8 @@ MAX_CELLS = 5_000_000  # cells held as Python strings: bounds the memory a table
 # files.MAX_FILE_BYTES, or it could not be opened again.
 MAX_VALUES = 2_000_000
 MIN_ROWS = 4  # enough for the train/test split to leave rows on both sides
+MOSTLY_NUMERIC = 0.8  # share of finite numbers that makes a column worth offering as a feature
+LARGE_TARGET = 100.0  # a regression target reaching this far makes the MSE loss large
 MAX_LABEL_LENGTH = 200  # the project file's limit for a class name
 DELIMITERS = ("\t", ";", ",")  # in order of preference (see _sniff_delimiter)
 _SNIFF_ROWS = 50
@@ -89,6 +97,7 @@ class CsvTable:
     header: bool
     delimiter: str
     row_numbers: list[int]
+    _scans: dict = field(default_factory=dict, init=False, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -119,14 +128,39 @@ class CsvTable:
         return [row[j] for row in self.rows]
 
     def numeric_columns(self) -> list[str]:
-        """Columns with at least one value where every non-empty cell is a finite number."""
-        decimal_comma = self.delimiter != ","
-        out = []
-        for j, name in enumerate(self.columns):
-            values = [_number(row[j], decimal_comma) for row in self.rows if row[j]]
-            if values and all(x is not None and math.isfinite(x) for x in values):
-                out.append(name)
-        return out
+        """Columns where every cell is a finite number."""
+        return [name for name in self.columns if self._scan(name)[1] is None]
+
+    def mostly_numeric_columns(self) -> list[str]:
+        """Columns where at least MOSTLY_NUMERIC of the cells are finite numbers: the numeric
+        columns and those with a few bad cells, which :meth:`column_problem` describes."""
+        need = MOSTLY_NUMERIC * self.n_rows
+        return [name for name in self.columns if self._scan(name)[0] >= max(need, 1)]
+
+    def column_problem(self, column: str) -> tuple[int, str] | None:
+        """The first cell of ``column`` that is not a finite number, else None: its row index
+        in ``rows`` and a message without the file name, "row 7, column 'x2': 'oops' is not a
+        number"."""
+        bad = self._scan(column)[1]
+        if bad is None:
+            return None
+        cell = self.rows[bad][self.index(column)]
+        return bad, f"row {self.row_numbers[bad]:,}, column {column!r}: {_bad_number(cell)}"
+
+    def _scan(self, column: str) -> tuple[int, int | None]:
+        """(finite numbers in ``column``, the row index of its first other cell or None)."""
+        if column not in self._scans:
+            j = self.index(column)
+            decimal_comma = self.delimiter != ","
+            count, first = 0, None
+            for i, row in enumerate(self.rows):
+                x = _number(row[j], decimal_comma) if row[j] else None
+                if x is not None and math.isfinite(x):
+                    count += 1
+                elif first is None:
+                    first = i
+            self._scans[column] = (count, first)
+        return self._scans[column]
 
     def guess_target(self) -> str:
         """The column a target usually sits in: the last."""
@@ -180,6 +214,8 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
         raise ProjectError(f"{path}: {width:,} columns; at most {MAX_COLUMNS:,} can be imported")
     named = _significant(records[0])
     header = _has_header(records, delimiter != ",")
+    # A quote opened in the first row and never closed swallows the rows after it.
+    open_quote = " (is a quote opened on row 1 never closed?)" if _spans_lines(records[0]) else ""
     for k in range(1, len(records)):
         cells = records[k]
         # Trailing separators (a spreadsheet's habit) neither add nor remove columns.
@@ -189,8 +225,8 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
             cells.extend([""] * (width - len(cells)))
         if len(cells) != width:
             first = "the header" if header else f"row {numbers[0]:,}"
-            hint = ""
-            if any("\n" in cell for cell in cells):
+            hint = open_quote
+            if _spans_lines(cells):
                 hint = " (is a quote opened on this row never closed?)"
             raise ProjectError(
                 f"{path}: row {numbers[k]:,} has {_values(len(cells))}, {first} has {named:,}{hint}"
@@ -202,7 +238,7 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
     if width < 2:
         raise ProjectError(
             f"{path}: found only one column; the data needs at least a feature column and a "
-            "target column, separated by commas, semicolons or tabs"
+            f"target column, separated by commas, semicolons or tabs{open_quote}"
         )
     n_rows = len(records) - header
     if n_rows > MAX_ROWS:
@@ -213,7 +249,7 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
         columns = _unique_names(records[0])
         rows, numbers = records[1:], numbers[1:]
         if not rows:
-            raise ProjectError(f"{path}: the file has a header but no data rows")
+            raise ProjectError(f"{path}: the file has a header but no data rows{open_quote}")
     else:
         columns = [f"column {j + 1}" for j in range(width)]
         rows = records
@@ -303,6 +339,10 @@ def _has_header(records: list[list[str]], decimal_comma: bool) -> bool:
     return False
 
 
+def _spans_lines(cells: list[str]) -> bool:
+    return any("\n" in cell for cell in cells)
+
+
 def _significant(cells: list[str]) -> int:
     """The number of cells up to the last non-empty one."""
     n = len(cells)
@@ -354,7 +394,8 @@ class ImportInfo:
     ``standardized`` applied them; ``constant`` names the feature columns with one value in
     every row (std 0: centred, not scaled).  ``class_names`` and ``class_counts`` (rows per
     class, in class-index order) are empty for regression.  ``notes`` are sentences for the
-    user (which class is 1, which columns are constant).
+    user (which class is 1, which columns are constant); ``warnings`` are sentences about what
+    may go wrong in training (a regression target on a large scale).
     """
 
     n_rows: int
@@ -368,6 +409,7 @@ class ImportInfo:
     stds: tuple[float, ...]
     constant: tuple[str, ...]
     notes: tuple[str, ...]
+    warnings: tuple[str, ...] = ()
 
 
 def build_inline_data(
@@ -385,7 +427,9 @@ def build_inline_data(
     y (n,) (binary 0/1 float64, multiclass int64 class indices with ``class_names``, regression
     float64), and the engine's default input features for 2 columns (else none), so a project
     file with a network of ``data.network_inputs`` inputs and ``data.output_size`` outputs
-    accepts it.  Raises ProjectError naming the file, row and column of the first problem.
+    accepts it.  It names the columns (``feature_names``, ``target_name``) and, standardised,
+    keeps the statistics (``standardization``).  Raises ProjectError naming the file, row and
+    column of the first problem.
     """
     if task not in _datasets.KINDS:
         raise ProjectError(f"unknown task {task!r} (known: {', '.join(_datasets.KINDS)})")
@@ -434,6 +478,10 @@ def build_inline_data(
     for name in constant_names:
         what = "centred to 0, not scaled" if standardize else "it carries no information"
         notes.append(f"Column {name!r} has the same value in every row: {what}.")
+    warnings = _target_warnings(y, target) if task == "regression" else []
+    stats = None
+    if standardize:
+        stats = Standardization(tuple(map(float, means)), tuple(map(float, stds)))
     spec = DataSpec(
         INLINE,
         None,
@@ -445,6 +493,9 @@ def build_inline_data(
         y,
         task,
         class_names,
+        feature_names=list(features),
+        target_name=target,
+        standardization=stats,
     )
     info = ImportInfo(
         n_rows=n,
@@ -458,8 +509,24 @@ def build_inline_data(
         stds=tuple(float(s) for s in stds),
         constant=constant_names,
         notes=tuple(notes),
+        warnings=tuple(warnings),
     )
     return spec, info
+
+
+def _target_warnings(y: np.ndarray, target: str) -> list[str]:
+    # Targets are never rescaled: the prediction is in the column's own units, so a target far
+    # from [-1, 1] trains on a loss of its square's size.
+    reach = float(np.max(np.abs(y)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        spread = float(np.std(y))  # inf for values near the float64 limit: still large
+    if max(reach, spread) <= LARGE_TARGET:
+        return []
+    return [
+        f"The target {target!r} reaches {_amount(reach)} (sd {_amount(spread)}): the loss will be "
+        "large and training may need a small learning rate; consider rescaling the column "
+        "(thousands instead of units, say)."
+    ]
 
 
 def _feature_matrix(table: CsvTable, features: list[str]) -> np.ndarray:
@@ -558,6 +625,11 @@ def _targets(table: CsvTable, target: str, task: str):
         notes.append(f"Class {names[0]!r} is 0 and class {names[1]!r} is 1.")
         return y.astype(np.float64), names, counts, notes
     return y, names, counts, notes
+
+
+def _amount(x: float) -> str:
+    # 122,500 reads better than 1.22e+05; very large values need the exponent.
+    return f"{x:,.0f}" if abs(x) < 1e9 else f"{x:.3g}"
 
 
 def _number_name(x: float) -> str:

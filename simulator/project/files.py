@@ -42,9 +42,7 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
         with open(path, "rb") as f:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
-                raise ProjectError(
-                    f"{path}: the file is too large ({_mb(size)}; the limit is {_mb(limit)})"
-                )
+                raise ProjectError(f"{path}: the file is too large ({_sizes(size, limit)})")
             data = f.read(limit + 1)  # the size may change between fstat and read
     except FileNotFoundError:
         raise ProjectError(f"{path}: no such file") from None
@@ -61,6 +59,14 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
 
 def _mb(n: int) -> str:
     return f"{n / (1024 * 1024):.1f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+def _sizes(size: int, limit: int) -> str:
+    """ "70.2 MB; the limit is 64.0 MB", in bytes where megabytes would read the same."""
+    big, most = _mb(size), _mb(limit)
+    if big == most:
+        big, most = f"{size:,} bytes", f"{limit:,} bytes"
+    return f"{big}; the limit is {most}"
 
 
 def parse_json(data: bytes, source: str) -> object:

@@ -5,6 +5,12 @@ tensor in the network's dtype (float64 -> DOUBLE, float32 -> FLOAT).  Layer i is
 ``MatMul(x, layers.{i}.weights)`` (removed connections folded in as zeros), then
 ``Add(layers.{i}.bias)`` when the layer has a bias, then its activation.
 
+With a standardising :class:`~simulator.project.weights.Preprocessing` the graph starts with
+``Div(Sub(input, input_means), input_stds)``: the model then takes the raw values of the data
+file's columns, and its doc_string says so.  The metadata_props then also hold
+``input_names``, ``input_means`` and ``input_stds`` (JSON arrays) and ``preprocessing`` (a
+sentence); names alone (no standardisation) add ``input_names`` only.
+
 Activations follow simulator/engine/activations.py formula for formula, constants included, and
 are spelled with plain operators wherever ONNX's own would differ or lacks a double kernel in
 common runtimes: its Softplus has no threshold, its LeakyRelu/Elu take float32 attributes, and
@@ -20,7 +26,12 @@ import numpy as np
 from simulator import __version__
 from simulator.engine import activations as _act
 from simulator.engine.network import Network
-from simulator.project.weights import WEIGHTS_FORMAT, architecture, layer_summary
+from simulator.project.weights import (
+    WEIGHTS_FORMAT,
+    Preprocessing,
+    architecture,
+    layer_summary,
+)
 
 OPSET = 17
 INPUT_NAME = "input"
@@ -127,20 +138,30 @@ ACTIVATION_BUILDERS = {
 }
 
 
-def onnx_model(net: Network):
+def onnx_model(net: Network, preprocessing: Preprocessing | None = None):
     """An ``onnx.ModelProto`` computing ``net.predict``, checked with ``full_check``.
 
     Its metadata_props hold ``format`` and ``architecture`` (the JSON of ``weights.architecture``).
+    With a standardising ``preprocessing`` it computes ``net.predict(preprocessing.apply(x))``
+    for raw ``x``.
 
-    Raises ValueError for an activation this module cannot express (none today).
+    Raises ValueError for an activation this module cannot express (none today), or for a
+    preprocessing that does not have one entry per input.
     """
     import onnx
     from onnx import helper, numpy_helper
 
+    arch = architecture(net, preprocessing)  # checks the preprocessing's length
     dtype = np.dtype(net.dtype)
     elem = helper.np_dtype_to_tensor_dtype(dtype)
     g = _GraphBuilder(helper, numpy_helper, dtype)
     x = INPUT_NAME
+    standardizes = preprocessing is not None and preprocessing.standardizes
+    if standardizes:
+        means = g.array("input_means", np.asarray(preprocessing.means, dtype=np.float64))
+        stds = g.array("input_stds", np.asarray(preprocessing.stds, dtype=np.float64))
+        centred = g.op("Sub", [x, means], "input.centred")
+        x = g.op("Div", [centred, stds], "input.standardized")
     last = len(net.layers) - 1
     for i, layer in enumerate(net.layers):
         build = ACTIVATION_BUILDERS.get(layer.activation)
@@ -158,6 +179,16 @@ def onnx_model(net: Network):
     description = (
         f"Backprop Lab network {'-'.join(map(str, sizes))}: {layer_summary(net)}; loss {net.loss}"
     )
+    props = {"format": WEIGHTS_FORMAT, "architecture": json.dumps(arch)}
+    if preprocessing is not None:
+        props.update({key: json.dumps(value) for key, value in preprocessing.to_dict().items()})
+    if standardizes:
+        note = (
+            "The model takes raw inputs: its first nodes compute (input - input_means) / "
+            "input_stds, the standardisation the network was trained with."
+        )
+        description += ". " + note
+        props["preprocessing"] = note
     graph = helper.make_graph(
         g.nodes,
         "backprop_lab_network",
@@ -175,8 +206,6 @@ def onnx_model(net: Network):
         producer_version=__version__,
         doc_string=description,
     )
-    helper.set_model_props(
-        model, {"format": WEIGHTS_FORMAT, "architecture": json.dumps(architecture(net))}
-    )
+    helper.set_model_props(model, props)
     onnx.checker.check_model(model, full_check=True)
     return model

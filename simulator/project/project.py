@@ -18,8 +18,13 @@
      "step_count": 0}
 
 ``data`` may instead hold the samples themselves (``"dataset": "inline"``, with ``X``, ``y`` and
-``kind``).  :meth:`Project.from_dict` checks every field and raises one :class:`ProjectError`
-whose message starts with the field's path; :meth:`Project.load` prefixes the file name.
+``kind``; optionally ``class_names``, the CSV column names ``feature_names`` (one per column of
+``X``) and ``target_name``, and ``standardization``: ``{"means": [...], "stds": [...]}``, one per
+column of ``X``, when the import replaced each raw value x by (x - mean) / std, or by x - mean
+where std is 0).  Files without the optional fields load as before.
+
+:meth:`Project.from_dict` checks every field and raises one :class:`ProjectError` whose message
+starts with the field's path; :meth:`Project.load` prefixes the file name.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from simulator.engine.network import DTYPES, Network
 from simulator.engine.trainer import History, Trainer
 from simulator.project import validate as v
 from simulator.project.files import ProjectError, dumps, read_json, write_text_atomic
+from simulator.project.weights import Preprocessing
 from simulator.resources_path import resource
 
 FORMAT = "backprop-lab-project"
@@ -55,6 +61,7 @@ MAX_SEED = 2**63 - 1
 MAX_STEPS = 10**9
 MAX_EPOCHS = 10**6
 MAX_TEXT = 100_000
+MAX_NAME = 200  # a class or column name
 
 
 # --------------------------------------------------------------------------- the parts
@@ -128,12 +135,43 @@ class TrainingSpec:
         return dataclasses.asdict(self)
 
 
+@dataclass(frozen=True)
+class Standardization:
+    """How inline ``X`` was made from the file's raw columns: ``(raw - means) / scales``.
+
+    ``stds`` are the columns' population standard deviations; a column with one value in every
+    row (std 0) was only centred, so its scale is 1.
+    """
+
+    means: tuple[float, ...]
+    stds: tuple[float, ...]
+
+    @property
+    def scales(self) -> np.ndarray:
+        """The divisors, (d,): each std, or 1 where the std is 0."""
+        stds = np.asarray(self.stds, dtype=np.float64)
+        return np.where(stds > 0.0, stds, 1.0)
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        """Standardised values for raw samples (n, d) (a new array)."""
+        return (np.asarray(raw, dtype=np.float64) - np.asarray(self.means)) / self.scales
+
+    def undo(self, X: np.ndarray) -> np.ndarray:
+        """The raw values of standardised samples (n, d) (a new array)."""
+        return np.asarray(X, dtype=np.float64) * self.scales + np.asarray(self.means)
+
+    def to_dict(self) -> dict:
+        return {"means": list(self.means), "stds": list(self.stds)}
+
+
 @dataclass
 class DataSpec:
     """A generated data set (a name of ``datasets.DATASETS``) or inline samples.
 
     ``seed`` None means the project's seed.  Inline data (``dataset == "inline"``) carries
-    ``X`` (n, d), ``y`` (n,), ``kind`` and, for classification, ``class_names``.
+    ``X`` (n, d), ``y`` (n,), ``kind`` and, for classification, ``class_names``; an import from
+    a CSV file also names the columns (``feature_names``, d of them, and ``target_name``) and,
+    when it standardised them, keeps the statistics (``standardization``).
     """
 
     dataset: str
@@ -146,6 +184,9 @@ class DataSpec:
     y: np.ndarray | None = None
     kind: str | None = None
     class_names: list[str] | None = None
+    feature_names: list[str] | None = None
+    target_name: str | None = None
+    standardization: Standardization | None = None
 
     @property
     def is_inline(self) -> bool:
@@ -179,6 +220,12 @@ class DataSpec:
             out["y"] = self.y.tolist()
             if self.class_names is not None:
                 out["class_names"] = list(self.class_names)
+            if self.feature_names is not None:
+                out["feature_names"] = list(self.feature_names)
+            if self.target_name is not None:
+                out["target_name"] = self.target_name
+            if self.standardization is not None:
+                out["standardization"] = self.standardization.to_dict()
         else:
             out["n_samples"] = self.n_samples
             out["noise"] = self.noise
@@ -195,6 +242,9 @@ class ProjectData:
     ``X_*`` are the network's inputs (features applied), ``Y_*`` the targets shaped for the
     output layer ((n, 1) for binary and regression, one-hot (n, K) for multiclass);
     ``train_index``/``test_index`` select rows of ``dataset`` (the raw samples, e.g. for plots).
+    ``input_labels``/``output_labels`` name the network's input and output units (the canvas
+    shows them); ``column_labels`` name the columns of ``dataset.X`` and ``target_label`` its
+    ``y`` (the data plot's axes).
     """
 
     dataset: _datasets.Dataset
@@ -208,6 +258,8 @@ class ProjectData:
     task: str
     input_labels: list[str]
     output_labels: list[str]
+    column_labels: list[str] = field(default_factory=list)
+    target_label: str = "y"
 
     @property
     def raw_train(self) -> np.ndarray:
@@ -364,8 +416,14 @@ class Project:
         features = tuple(spec.features)
         X = _datasets.feature_matrix(dataset.X, features)
         Y = dataset.targets(self.loss)
+        columns = (
+            ["x"] if dataset.input_dim == 1 else [f"x{j + 1}" for j in range(dataset.input_dim)]
+        )
+        target = "y"
         if spec.is_inline:
-            inputs = _inline_input_labels(dataset.input_dim, features)
+            inputs = _inline_input_labels(dataset.input_dim, features, spec.feature_names)
+            columns = list(spec.feature_names or columns)
+            target = spec.target_name or target
         else:
             inputs = _datasets.input_labels(spec.dataset, features)
         if dataset.kind == "multiclass":
@@ -373,7 +431,7 @@ class Project:
         elif dataset.kind == "binary":
             outputs = [f"p({dataset.class_names[1]})"]
         else:
-            outputs = ["y"]
+            outputs = [target]
         return ProjectData(
             dataset,
             features,
@@ -386,7 +444,45 @@ class Project:
             dataset.kind,
             inputs,
             outputs,
+            columns,
+            target,
         )
+
+    def input_preprocessing(self) -> Standardization | None:
+        """The standardisation exports put before the network, per input unit, else None.
+
+        It exists when the data was standardised at import and every input unit is one raw
+        column (not x1², x1·x2 or sin x1 of 2-D data, which are features of the standardised
+        columns): then a model that applies it takes the file's raw values.
+        """
+        spec = self.data
+        stats = spec.standardization if spec.is_inline else None
+        if stats is None:
+            return None
+        if spec.input_dim != 2:
+            return stats
+        columns = {"x1": 0, "x2": 1}
+        if not all(key in columns for key in spec.features):
+            return None
+        picks = [columns[key] for key in spec.features]
+        return Standardization(
+            tuple(stats.means[j] for j in picks), tuple(stats.stds[j] for j in picks)
+        )
+
+    def export_preprocessing(self) -> Preprocessing | None:
+        """What weight exports record about the inputs: the CSV names of the network's input
+        units and, when each unit is one standardised column, the means and stds to apply to
+        raw values (see :meth:`input_preprocessing`); None for data without either."""
+        spec = self.data
+        if not spec.is_inline or (spec.feature_names is None and spec.standardization is None):
+            return None
+        names = None
+        if spec.feature_names is not None:
+            names = tuple(_inline_input_labels(spec.input_dim, spec.features, spec.feature_names))
+        stats = self.input_preprocessing()
+        if stats is None:
+            return Preprocessing(names=names) if names is not None else None
+        return Preprocessing(names=names, means=stats.means, stds=tuple(stats.scales.tolist()))
 
     def build_optimizer(self):
         """A new optimizer with the stored parameters (fresh state)."""
@@ -472,7 +568,37 @@ def load_example(name: str) -> Project:
     return Project.load(resource("examples", name + ".json"))
 
 
-def _inline_input_labels(dim: int, features: tuple[str, ...]) -> list[str]:
+# 2-D features written with the column names: {a}/{b} as they are, {A}/{B} in parentheses
+# when they hold spaces or symbols ("(sepal length)²" reads as one thing).
+_NAMED_FEATURES = {
+    "x1": "{a}",
+    "x2": "{b}",
+    "x1^2": "{A}²",
+    "x2^2": "{B}²",
+    "x1*x2": "{A}·{B}",
+    "sin_x1": "sin {A}",
+    "sin_x2": "sin {B}",
+}
+
+
+def _grouped(name: str) -> str:
+    return name if name.replace("_", "").isalnum() else f"({name})"
+
+
+def _inline_input_labels(
+    dim: int, features: tuple[str, ...], names: list[str] | None = None
+) -> list[str]:
+    """Input labels of inline data: the CSV column names when known, else x1, x2, ...
+
+    On 2-D data each feature is spelt with the names: x1 -> "area", x1² -> "area²",
+    x1·x2 -> "area·rooms", sin x1 -> "sin area".
+    """
+    if names is not None:
+        if dim != 2:
+            return list(names)
+        a, b = names
+        values = {"a": a, "b": b, "A": _grouped(a), "B": _grouped(b)}
+        return [_NAMED_FEATURES[key].format(**values) for key in features]
     if dim == 2:
         return [_datasets.FEATURES[key] for key in features]
     if dim == 1:
@@ -743,7 +869,21 @@ def _parse_common(f: v.Fields, input_dim: int) -> tuple[float, list[str], int | 
 
 def _parse_inline(obj: dict, path: str) -> DataSpec:
     f = v.Fields(
-        obj, path, ("dataset", "kind", "X", "y", "class_names", "test_ratio", "features", "seed")
+        obj,
+        path,
+        (
+            "dataset",
+            "kind",
+            "X",
+            "y",
+            "class_names",
+            "feature_names",
+            "target_name",
+            "standardization",
+            "test_ratio",
+            "features",
+            "seed",
+        ),
     )
     kind = f.string("kind", choices=_datasets.KINDS, what="kind")
     rows = f.array("X", max_len=_datasets.MAX_SAMPLES)
@@ -759,7 +899,8 @@ def _parse_inline(obj: dict, path: str) -> DataSpec:
             raise v.fail(f.where("class_names"), "regression data has no class names")
         names = f.array("class_names", max_len=MAX_LAYER_SIZE)
         class_names = [
-            v.string(n, v.join(f.where("class_names"), k), max_len=200) for k, n in enumerate(names)
+            v.string(n, v.join(f.where("class_names"), k), max_len=MAX_NAME)
+            for k, n in enumerate(names)
         ]
     if kind == "binary":
         bad = np.flatnonzero((y != 0.0) & (y != 1.0))
@@ -787,10 +928,49 @@ def _parse_inline(obj: dict, path: str) -> DataSpec:
             )
         if len(class_names) > MAX_LAYER_SIZE:
             raise v.fail(f.where("class_names"), "too many classes")
+    feature_names = None
+    if f.raw("feature_names", None) is not None:
+        names = f.array("feature_names", length=X.shape[1])
+        feature_names = [
+            v.string(n, v.join(f.where("feature_names"), k), max_len=MAX_NAME)
+            for k, n in enumerate(names)
+        ]
+    target_name = None
+    if f.raw("target_name", None) is not None:
+        target_name = f.string("target_name", max_len=MAX_NAME)
+    standardization = None
+    if f.raw("standardization", None) is not None:
+        standardization = _parse_standardization(
+            f.raw("standardization"), f.where("standardization"), X.shape[1]
+        )
     test_ratio, features, seed = _parse_common(f, X.shape[1])
     if kind == "multiclass":
         y = y.astype(np.int64)  # written back as whole numbers
-    return DataSpec(INLINE, None, 0.0, test_ratio, features, seed, X, y, kind, class_names)
+    return DataSpec(
+        INLINE,
+        None,
+        0.0,
+        test_ratio,
+        features,
+        seed,
+        X,
+        y,
+        kind,
+        class_names,
+        feature_names,
+        target_name,
+        standardization,
+    )
+
+
+def _parse_standardization(obj: object, path: str, width: int) -> Standardization:
+    f = v.Fields(obj, path, ("means", "stds"))
+    means = v.number_vector(f.raw("means", required=True), f.where("means"), length=width)
+    stds = v.number_vector(f.raw("stds", required=True), f.where("stds"), length=width)
+    bad = np.flatnonzero(stds < 0)
+    if bad.size:
+        raise v.fail(v.join(f.where("stds"), int(bad[0])), "a standard deviation must be >= 0")
+    return Standardization(tuple(map(float, means)), tuple(map(float, stds)))
 
 
 def _parse_weights(obj: object, path: str, spec: NetworkSpec) -> list:

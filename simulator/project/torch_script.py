@@ -4,6 +4,11 @@ The script loads its weights from a ``.npz`` export beside it (``allow_pickle=Fa
 masks in, transposes each (fan_in, fan_out) matrix into ``nn.Linear``'s (out, in) layout and sets
 the network's dtype.  Every engine activation has a PyTorch module with the same formula and
 constants (the engine follows PyTorch's definitions), listed in TORCH_MODULES.
+
+With a standardising :class:`~simulator.project.weights.Preprocessing` the script holds
+``INPUT_NAMES``, ``INPUT_MEANS`` and ``INPUT_STDS`` and the model's first module is
+``Standardize``, which computes ``(x - INPUT_MEANS) / INPUT_STDS``: ``build_model()`` takes
+the raw values of the data file's columns.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from simulator.engine import activations as _act
 from simulator.engine import losses as _losses
 from simulator.engine.network import Network
-from simulator.project.weights import layer_summary
+from simulator.project.weights import Preprocessing, layer_summary
 
 TORCH_MODULES = {
     "linear": "nn.Identity()",
@@ -38,7 +43,7 @@ Weights:     {weights_doc} beside this file (removed connections are zero weight
 
 Run this file with Python (it needs torch and numpy) to print the prediction for a zero input,
 or import it and call build_model().  Further training in PyTorch does not keep removed
-connections at zero.
+connections at zero.{inputs_doc}
 """
 
 from pathlib import Path
@@ -49,7 +54,7 @@ from torch import nn
 
 WEIGHTS = Path(__file__).resolve().with_name({weights_literal})
 DTYPE = {torch_dtype}
-
+{constants}
 
 def build_model() -> nn.Sequential:
     """The network with its trained weights, in evaluation mode."""
@@ -75,12 +80,47 @@ if __name__ == "__main__":
 '''
 
 
-def torch_script_source(net: Network, weights_file: str) -> str:
+_STANDARDIZE = '''
+
+class Standardize(nn.Module):
+    """(x - INPUT_MEANS) / INPUT_STDS: the standardisation the network was trained with."""
+
+    def __init__(self):
+        super().__init__()
+        self.register_buffer("means", torch.tensor(INPUT_MEANS, dtype=torch.float64))
+        self.register_buffer("stds", torch.tensor(INPUT_STDS, dtype=torch.float64))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x - self.means) / self.stds
+'''
+
+
+def torch_script_source(
+    net: Network, weights_file: str, preprocessing: Preprocessing | None = None
+) -> str:
     """The script's text; it loads ``weights_file`` (a .npz export) from its own folder.
 
+    With a standardising ``preprocessing`` the model standardises raw inputs first.
     Raises ValueError for an activation with no PyTorch module here (none today).
     """
     modules = []
+    constants = ""
+    inputs_doc = ""
+    if preprocessing is not None and preprocessing.names is not None:
+        constants += f"INPUT_NAMES = {list(preprocessing.names)!r}\n"
+        listed = ", ".join(preprocessing.names)
+        if any(ch in listed for ch in '"\\') or not listed.isprintable():
+            listed = "see INPUT_NAMES"  # they would end or alter the docstring
+        inputs_doc = f"\n\nInputs, in order: {listed}."
+    if preprocessing is not None and preprocessing.standardizes:
+        constants += f"INPUT_MEANS = {[float(m) for m in preprocessing.means]!r}\n"
+        constants += f"INPUT_STDS = {[float(x) for x in preprocessing.stds]!r}\n"
+        constants += _STANDARDIZE
+        modules.append("        Standardize(),  # raw inputs -> what the network was trained on")
+        inputs_doc += (
+            "\nThe model takes the data file's raw values: its first module, Standardize, "
+            "computes\n(x - INPUT_MEANS) / INPUT_STDS."
+        )
     for i, layer in enumerate(net.layers):
         module = TORCH_MODULES.get(layer.activation)
         if module is None:
@@ -107,5 +147,7 @@ def torch_script_source(net: Network, weights_file: str) -> str:
         weights_doc=weights_file if plain else "the .npz named in WEIGHTS",
         torch_dtype=TORCH_DTYPES[net.dtype.name],
         modules="\n".join(modules),
+        constants=constants,
+        inputs_doc=inputs_doc,
         n_inputs=net.sizes[0],
     )

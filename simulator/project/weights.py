@@ -5,6 +5,12 @@
 plus ``architecture``: a JSON string (0-d unicode array) with sizes, activations, use_bias, loss
 and dtype.  Everything loads with ``np.load(path, allow_pickle=False)``.
 
+The architecture may also describe the inputs (for a project trained on an imported CSV file):
+``input_names`` (one per input unit, the column names) and, when the columns were standardised,
+``input_means`` and ``input_stds``: the network expects ``(raw - input_means) / input_stds``
+(``input_stds`` are the divisors: a column's standard deviation, or 1 where the column had one
+value in every row).  Readers that do not know these keys can ignore them.
+
 ``.json``: ``{"format": "backprop-lab-weights", "version": 1, "architecture": {...},
 "layers": [{"weights": [[...]], "bias": [...], "mask": [[true, ...]]}, ...]}`` with exact
 (float64 ``repr``) numbers.
@@ -24,6 +30,7 @@ import io
 import json
 import os
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -47,15 +54,68 @@ WEIGHT_EXTENSIONS = (".npz", ".json", ".safetensors", ".onnx", ".py")
 LOADABLE_WEIGHT_EXTENSIONS = (".npz", ".json", ".safetensors")
 
 
-def architecture(net: Network) -> dict:
-    """What a reader needs to rebuild the forward pass: sizes, activations, biases, loss, dtype."""
-    return {
+@dataclass(frozen=True)
+class Preprocessing:
+    """What happens to raw inputs before the network, one entry per input unit.
+
+    ``names`` name the inputs (CSV columns); ``means`` and ``stds`` (both or neither) say that
+    the network expects ``(raw - means) / stds``.  ``stds`` are divisors, so all > 0.
+    """
+
+    names: tuple[str, ...] | None = None
+    means: tuple[float, ...] | None = None
+    stds: tuple[float, ...] | None = None
+
+    def __post_init__(self):
+        if (self.means is None) != (self.stds is None):
+            raise ValueError("give both means and stds, or neither")
+        if self.stds is not None and not all(s > 0 and np.isfinite(s) for s in self.stds):
+            raise ValueError("the stds are divisors: every one must be a finite number > 0")
+        lengths = {len(x) for x in (self.names, self.means, self.stds) if x is not None}
+        if len(lengths) > 1:
+            raise ValueError("names, means and stds need one entry per input")
+
+    @property
+    def standardizes(self) -> bool:
+        return self.means is not None
+
+    def __len__(self) -> int:
+        return len(next(x for x in (self.names, self.means, ()) if x is not None))
+
+    def apply(self, raw: np.ndarray) -> np.ndarray:
+        """The network's inputs for raw samples (n, d): standardised, or ``raw`` as it is."""
+        if not self.standardizes:
+            return raw
+        return (raw - np.asarray(self.means)) / np.asarray(self.stds)
+
+    def to_dict(self) -> dict:
+        out = {}
+        if self.names is not None:
+            out["input_names"] = list(self.names)
+        if self.standardizes:
+            out["input_means"] = [float(m) for m in self.means]
+            out["input_stds"] = [float(s) for s in self.stds]
+        return out
+
+
+def architecture(net: Network, preprocessing: Preprocessing | None = None) -> dict:
+    """What a reader needs to rebuild the forward pass: sizes, activations, biases, loss, dtype
+    (and, with ``preprocessing``, input_names, input_means and input_stds)."""
+    arch = {
         "sizes": list(net.sizes),
         "activations": list(net.activations),
         "use_bias": [bool(layer.use_bias) for layer in net.layers],
         "loss": net.loss,
         "dtype": net.dtype.name,
     }
+    if preprocessing is not None:
+        if len(preprocessing) != net.sizes[0]:
+            raise ValueError(
+                f"the preprocessing describes {len(preprocessing)} inputs; the network has "
+                f"{net.sizes[0]}"
+            )
+        arch.update(preprocessing.to_dict())
+    return arch
 
 
 def layer_summary(net: Network) -> str:
@@ -79,14 +139,18 @@ def _extension(path: str | os.PathLike, allowed: tuple[str, ...], verb: str) -> 
     return ext
 
 
-def export_weights(net: Network, path: str | os.PathLike) -> None:
+def export_weights(
+    net: Network, path: str | os.PathLike, *, preprocessing: Preprocessing | None = None
+) -> None:
     """Changes the file ``path`` (atomically) to ``net``'s weights; the extension picks the format.
 
-    ``.py`` also writes the ``.npz`` beside it (same stem) that the script loads.  Raises
-    ProjectError for an unsupported extension (naming the supported ones).
+    ``.py`` also writes the ``.npz`` beside it (same stem) that the script loads.  With
+    ``preprocessing`` the architecture records the input names and standardisation, the ONNX
+    model and the PyTorch script apply the standardisation themselves (they take raw inputs).
+    Raises ProjectError for an unsupported extension (naming the supported ones).
     """
     ext = _extension(path, WEIGHT_EXTENSIONS, "export")
-    arch = architecture(net)
+    arch = architecture(net, preprocessing)
     if ext == ".json":
         doc = {
             "format": WEIGHTS_FORMAT,
@@ -115,13 +179,13 @@ def export_weights(net: Network, path: str | os.PathLike) -> None:
         from simulator.project.onnx_export import onnx_model
 
         _require("onnx", path)
-        data = onnx_model(net).SerializeToString()
+        data = onnx_model(net, preprocessing).SerializeToString()
         write_atomic(path, lambda f: f.write(data))
     elif ext == ".py":
         from simulator.project.torch_script import torch_script_source
 
         sidecar = Path(path).with_suffix(".npz")
-        source = torch_script_source(net, sidecar.name)
+        source = torch_script_source(net, sidecar.name, preprocessing)
         _write_npz(net, sidecar, arch)
         write_text_atomic(path, source)
     else:
@@ -179,7 +243,20 @@ def load_weights(path: str | os.PathLike) -> tuple[dict, list[LayerArrays]]:
 
 
 def _check_architecture(obj: object, path: str) -> dict:
-    f = v.Fields(obj, path, ("sizes", "activations", "use_bias", "loss", "dtype"))
+    f = v.Fields(
+        obj,
+        path,
+        (
+            "sizes",
+            "activations",
+            "use_bias",
+            "loss",
+            "dtype",
+            "input_names",
+            "input_means",
+            "input_stds",
+        ),
+    )
     sizes_raw = f.array("sizes")
     if len(sizes_raw) < 2:
         raise v.fail(f.where("sizes"), "needs at least an input and an output layer")
@@ -196,7 +273,37 @@ def _check_architecture(obj: object, path: str) -> dict:
     ]
     loss = f.string("loss", choices=_losses.LOSSES, what="loss")
     dtype = f.string("dtype", "float64", choices=DTYPES, what="dtype")
-    return {"sizes": sizes, "activations": acts, "use_bias": use_bias, "loss": loss, "dtype": dtype}
+    arch = {"sizes": sizes, "activations": acts, "use_bias": use_bias, "loss": loss, "dtype": dtype}
+    if f.has("input_names"):
+        names = f.array("input_names", length=sizes[0])
+        arch["input_names"] = [
+            v.string(name, v.join(f.where("input_names"), k), max_len=200)
+            for k, name in enumerate(names)
+        ]
+    if f.has("input_means") != f.has("input_stds"):
+        missing = "input_stds" if f.has("input_means") else "input_means"
+        raise v.fail(f.where(missing), "required with input_means and input_stds together")
+    if f.has("input_means"):
+        means = v.number_vector(f.raw("input_means"), f.where("input_means"), length=sizes[0])
+        stds = v.number_vector(f.raw("input_stds"), f.where("input_stds"), length=sizes[0])
+        bad = np.flatnonzero(stds <= 0)
+        if bad.size:
+            raise v.fail(v.join(f.where("input_stds"), int(bad[0])), "must be greater than 0")
+        arch["input_means"] = means.tolist()
+        arch["input_stds"] = stds.tolist()
+    return arch
+
+
+def preprocessing_of(arch: dict) -> Preprocessing | None:
+    """The Preprocessing an architecture read by :func:`load_weights` records, else None."""
+    names, means, stds = (arch.get(k) for k in ("input_names", "input_means", "input_stds"))
+    if names is None and means is None:
+        return None
+    return Preprocessing(
+        tuple(names) if names is not None else None,
+        tuple(means) if means is not None else None,
+        tuple(stds) if stds is not None else None,
+    )
 
 
 def _from_json(doc: object):

@@ -3,6 +3,9 @@
 The dialog reads the file (``project.csv_import.read_csv_table``), shows its first rows, and
 rebuilds the data (``build_inline_data``) after every choice: the line under the choices shows
 the first problem, naming its row and column, and Import stays disabled until there is none.
+A mostly numeric column with a few bad cells (a typo, an empty cell, "nan") is offered and
+ticked like the others: its first bad cell blocks Import until the file is fixed or the column
+is left out, and a column left out for that reason stays named in a warning.
 Accepted, :attr:`CsvImportDialog.spec` holds the inline data for ``Document.import_data``.
 """
 
@@ -56,6 +59,9 @@ TASK_TITLES = {
 }
 _DELIMITERS = {",": "comma", ";": "semicolon", "\t": "tab"}
 _LOSS_NAMES = {"bce": "binary cross-entropy", "cross_entropy": "cross-entropy", "mse": "MSE"}
+ERROR_COLOUR = "#c62828"
+WARNING_COLOUR = "#b26a00"
+READY_COLOUR = "#2e7d32"
 
 
 # Dialogs go through module-level functions so tests can answer them without a human.
@@ -84,6 +90,8 @@ class CsvImportDialog(QDialog):
         self.spec: DataSpec | None = None
         self.info: ImportInfo | None = None
         self._current_task = current_task
+        self._numeric: set[str] = set()
+        self._problems: dict[str, tuple[int, str]] = {}
         self._path: Path | None = None
         self._updating = False
         self._check_timer = QTimer(self)
@@ -112,6 +120,7 @@ class CsvImportDialog(QDialog):
         self.validation_label = QLabel()
         self.validation_label.setObjectName("csvValidation")
         self.validation_label.setWordWrap(True)
+        self.validation_label.setTextFormat(Qt.TextFormat.RichText)
         self.validation_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.validation_label)
         self.summary_label = QLabel()
@@ -291,8 +300,14 @@ class CsvImportDialog(QDialog):
             for c in range(len(table.columns)):
                 self.preview.setColumnWidth(c, min(self.preview.columnWidth(c), 220))
 
-        numeric = set(table.numeric_columns())
+        numeric = set(table.mostly_numeric_columns())
         self._numeric = numeric
+        # Mostly numeric columns with a bad cell: (row index, message) of the first one.
+        self._problems = {
+            name: problem
+            for name in table.columns
+            if name in numeric and (problem := table.column_problem(name)) is not None
+        }
         target = table.guess_target()
         self.target_combo.clear()
         self.target_combo.addItems(table.columns)
@@ -304,7 +319,11 @@ class CsvImportDialog(QDialog):
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             on = name in numeric and name != target
             item.setCheckState(Qt.CheckState.Checked if on else Qt.CheckState.Unchecked)
-            if name not in numeric:
+            if name in self._problems:
+                item.setToolTip(
+                    f"{self._problems[name][1]}: fix the file, or untick {name} to leave it out"
+                )
+            elif name not in numeric:
                 item.setToolTip(f"{name!r} holds text or missing values")
             self.feature_list.addItem(item)
         self._target = target
@@ -354,7 +373,9 @@ class CsvImportDialog(QDialog):
                 item.setText(f"{name}   (the target)")
             else:
                 item.setFlags(flags | Qt.ItemFlag.ItemIsEnabled)
-                item.setText(name)
+                problem = self._problems.get(name)
+                bad_row = self.table.row_numbers[problem[0]] if problem else 0
+                item.setText(f"{name}   ⚠ row {bad_row:,} has no number" if problem else name)
         self._style_preview()
 
     def _tick_features(self, numeric: bool) -> None:
@@ -427,6 +448,14 @@ class CsvImportDialog(QDialog):
         self._check_timer.stop()
         if self.table is None:
             return False
+        features = self.features()
+        ticked = [(self._problems[n], n) for n in features if n in self._problems]
+        if ticked:
+            (_, message), name = min(ticked, key=lambda p: p[0][0])  # the first row, as read
+            self._set_result(
+                None, None, f"{message} — fix the file or leave {name} out (untick it)"
+            )
+            return False
         try:
             spec, info = csv_import.build_inline_data(
                 self.table,
@@ -450,19 +479,32 @@ class CsvImportDialog(QDialog):
                 return message[len(prefix) :]
         return message
 
+    def _left_out(self) -> list[str]:
+        """Warnings for mostly numeric columns left out (not the target) for a bad cell."""
+        if self.table is None:
+            return []
+        chosen = set(self.features()) | {self.target()}
+        return [
+            f"{message}: {name} is left out (fix the file to use it)"
+            for name, (_, message) in self._problems.items()
+            if name not in chosen
+        ]
+
     def _set_result(
         self, spec: DataSpec | None, info: ImportInfo | None, problem: str | None
     ) -> None:
         self.spec, self.info = spec, info
         self.ok_button.setEnabled(spec is not None)
         if problem is not None:
-            self.validation_label.setStyleSheet("color: #c62828; font-weight: bold")
-            self.validation_label.setText(f"⚠ {problem}")
+            lines = [_coloured(f"⚠ {problem}", ERROR_COLOUR, bold=True)]
             self.summary_label.setText("")
         else:
-            self.validation_label.setStyleSheet("color: #2e7d32")
-            self.validation_label.setText("✓ Ready to import")
+            lines = [_coloured("✓ Ready to import", READY_COLOUR)]
             self.summary_label.setText(self._summary(spec, info))
+        lines += [_coloured(f"⚠ {text}", WARNING_COLOUR) for text in self._left_out()]
+        if info is not None:
+            lines += [_coloured(f"⚠ {text}", WARNING_COLOUR) for text in info.warnings]
+        self.validation_label.setText("<br>".join(lines))
 
     def _summary(self, spec: DataSpec, info: ImportInfo) -> str:
         n_train = info.n_rows - round(info.n_rows * spec.test_ratio)
@@ -503,3 +545,8 @@ class CsvImportDialog(QDialog):
         )
         lines.extend(html.escape(note, quote=False) for note in info.notes)
         return "<br>".join(lines)
+
+
+def _coloured(text: str, colour: str, bold: bool = False) -> str:
+    weight = "; font-weight: bold" if bold else ""
+    return f'<span style="color: {colour}{weight}">{html.escape(text, quote=False)}</span>'

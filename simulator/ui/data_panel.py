@@ -10,6 +10,7 @@ selects that sample (a ring marks it) for the inspector; a click beside the poin
 from __future__ import annotations
 
 import functools
+import html
 
 import numpy as np
 from PySide6.QtCore import (
@@ -741,15 +742,30 @@ class DataPanel(QWidget):
             widget.setEnabled(not inline)
 
         if inline:
-            title = "Your own data"
+            title = f"Your own data: {html.escape(doc.project.name)}"
         else:
             title = _datasets.DATASETS[spec.dataset].title
         kind = _kind_text(data.task, data.dataset.input_dim, data.dataset.n_classes)
         kind = "" if "regression" in title.lower() else f" — {kind}"
         n_train, n_test = len(data.train_index), len(data.test_index)
-        self.summary_label.setText(
-            f"<b>{title}</b>{kind}; {n_train:,} training and {n_test:,} test samples"
-        )
+        text = f"<b>{title}</b>{kind}; {n_train:,} training and {n_test:,} test samples"
+        stats = spec.standardization if inline else None
+        tip = ""
+        if stats is not None:
+            text += "; columns standardised as (x − mean) / sd (hover for the values)"
+            names = data.column_labels
+            rows = "".join(
+                f"<tr><td>{html.escape(name)}</td><td align=right>{mean:.6g}</td>"
+                f"<td align=right>{std:.6g}</td></tr>"
+                for name, mean, std in zip(names, stats.means, stats.stds, strict=True)
+            )
+            tip = (
+                "<p>Each column x became (x − mean) / sd when it was imported (a column with one "
+                "value in every row was only centred). Exports apply this to raw values.</p>"
+                f"<table><tr><th align=left>column</th><th>mean</th><th>sd</th></tr>{rows}</table>"
+            )
+        self.summary_label.setText(text)
+        self.summary_label.setToolTip(tip)
 
     def _update_plot(self) -> None:
         data = self.document.data
@@ -782,7 +798,7 @@ class DataPanel(QWidget):
             pad = max(0.1 * (high - low), 0.1)
             self.plot.setRange(xRange=(float(xs.min()), float(xs.max())),
                                yRange=(low - pad, high + pad), padding=0.02)  # fmt: skip
-            self._set_axis_labels("x", "y")
+            self._set_axis_labels(self._column_label(data, 0), data.target_label)
         else:
             self._mode = "plane"
             xs, ys = X[:, 0], X[:, 1]
@@ -794,10 +810,8 @@ class DataPanel(QWidget):
             # Always the whole plane: the panel keeps the plot square when it has the room.
             view.setAspectLocked(False)
             self.plot.setRange(rect, padding=0.0)
-            if dataset.input_dim > 2:
-                self._set_axis_labels("input 1", "input 2")
-            else:
-                self._set_axis_labels("x1", "x2")
+            # Data of more columns shows its first two.
+            self._set_axis_labels(self._column_label(data, 0), self._column_label(data, 1))
         size = 7 if len(train) <= 2000 else 4
         self._train_xy = np.column_stack([xs[train], ys[train]]).astype(np.float64)
         self.points_item.setData(
@@ -812,6 +826,14 @@ class DataPanel(QWidget):
         self.test_points_item.setVisible(self.show_test_checkbox.isChecked())
         self.legend_label.setText(self._legend(dataset))
         self._fit_plot_height()
+
+    def _column_label(self, data, j: int) -> str:
+        """Column ``j``'s name on an axis; standardised columns say so (their units are sds)."""
+        spec = self.document.project.data
+        name = data.column_labels[j] if j < len(data.column_labels) else f"x{j + 1}"
+        if spec.is_inline and spec.standardization is not None:
+            return f"{name} (standardised)"
+        return name
 
     def _set_axis_labels(self, bottom: str, left: str) -> None:
         color = self.palette().color(QPalette.ColorRole.WindowText).name()

@@ -159,11 +159,16 @@ class Exporter(QObject):
         return f" (step {step:,})" if step else ""
 
     # ----------------------------------------------------------------- model files
+    def _export_model(self, path: Path) -> None:
+        # Imported data: the files name the inputs and, standardised, take raw values.
+        doc = self.document
+        export_weights(doc.network, path, preprocessing=doc.project.export_preprocessing())
+
     def export_weights(self) -> bool:
         path = self._ask("Export weights", "-weights", WEIGHT_FILTERS)
         return path is not None and self._write(
             path,
-            lambda p: export_weights(self.document.network, p),
+            self._export_model,
             f"Exported weights to {path.name}{self._at_step()}",
         )
 
@@ -171,7 +176,7 @@ class Exporter(QObject):
         path = self._ask("Export ONNX model", "", ONNX_FILTERS)
         return path is not None and self._write(
             path,
-            lambda p: export_weights(self.document.network, p),
+            self._export_model,
             f"Exported the ONNX model to {path.name}{self._at_step()}",
         )
 
@@ -184,7 +189,7 @@ class Exporter(QObject):
         sidecar = path.with_suffix(".npz").name
         return self._write(
             path,
-            lambda p: export_weights(self.document.network, p),
+            self._export_model,
             f"Exported a PyTorch script to {path.name} and its weights to {sidecar}: "
             "keep them side by side",
         )

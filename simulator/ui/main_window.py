@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from simulator import __version__
 from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
+from simulator.engine import datasets as _datasets
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
 from simulator.ui import (
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         doc.modified_changed.connect(self._update_title)
         doc.path_changed.connect(self._update_title)
         doc.project_replaced.connect(self._update_title)
+        doc.data_changed.connect(self._update_title)  # an import renames the project
         doc.network_changed.connect(self._update_summary)
         doc.data_changed.connect(self._update_summary)
         self._update_title()
@@ -390,8 +392,12 @@ class MainWindow(QMainWindow):
     def _update_summary(self) -> None:
         net = self.document.network
         arch = "–".join(str(s) for s in net.sizes)
-        data = self.document.project.data.dataset
-        self._summary.setText(f"{data} · network {arch} · {net.n_parameters} parameters")
+        project = self.document.project
+        if project.data.is_inline:  # imported: the project is named after the file
+            data = f"{project.name} (imported data)"
+        else:
+            data = _datasets.DATASETS[project.data.dataset].title
+        self._summary.setText(f"{data} · network {arch} · {net.n_parameters:,} parameters")
 
     def _on_playing_changed(self, playing: bool) -> None:
         # Play brings a tabbed-away plots dock to the front: the loss curve is what one watches.

@@ -68,13 +68,20 @@ def test_import_adapts_inputs_outputs_and_task_in_one_undo_step(doc, tmp_path, q
     assert doc.data.X_train.shape[1] == 4 and doc.data.Y_train.shape[1] == 3
     assert doc.data.output_labels == list(SPECIES)
     assert doc.undo_stack.count() == 1 and doc.undo_stack.undoText() == "Import iris.csv"
+    # The project is named after the file and says where its data came from.
+    assert doc.project.name == "iris" and doc.display_name == "iris"
+    assert doc.project.description == (
+        "Imported from iris.csv: 30 rows, 4 features, 3 classes (standardised)"
+    )
     after = state(doc)
 
     doc.undo_stack.undo()
     assert_state(doc, before)
     assert doc.project.data.dataset == "xor" and not doc.is_modified
+    assert doc.project.name == "XOR" and "quadrants" in doc.project.description
     doc.undo_stack.redo()
     assert_state(doc, after)
+    assert doc.project.name == "iris"
 
 
 def test_import_of_two_features_keeps_the_input_layer_and_regression_sets_linear_mse(doc, tmp_path):
@@ -88,6 +95,15 @@ def test_import_of_two_features_keeps_the_input_layer_and_regression_sets_linear
     assert doc.network.sizes == [2, 8, 1] and doc.task == "regression"
     assert doc.network.activations[-1] == "linear" and doc.network.loss == "mse"
     np.testing.assert_array_equal(doc.network.layers[0].weights, hidden)  # two inputs stay
+    assert doc.project.name == "fit"
+    assert doc.project.description == (
+        "Imported from fit.csv: 30 rows, 2 features, target 'y' (standardised)"
+    )
+    assert doc.data.input_labels == ["a", "b"] and doc.data.output_labels == ["y"]
+    # Back to generated data: the names of the columns go with the imported data.
+    doc.set_dataset("circle")
+    assert doc.project.data.feature_names is None and doc.data.input_labels == ["x1", "x2"]
+    assert doc.project.data.standardization is None
 
 
 def test_imported_data_is_saved_inline_and_reopens(doc, tmp_path):

@@ -15,6 +15,7 @@ from simulator.project import (
     ProjectError,
     csv_import,
     load_example,
+    load_weights,
 )
 from simulator.project.csv_import import build_inline_data, read_csv_table
 
@@ -259,7 +260,15 @@ def test_two_columns_use_the_default_input_features(tmp_path):
     data, _ = build_inline_data(table_of(tmp_path, text), ["u", "v"], "y", "binary", True)
     project = Project.from_dict(_project_for(data).to_dict())
     assert project.data.features == ["x1", "x2"]
-    assert project.build_data().input_labels == ["x1", "x2"]
+    data = project.build_data()
+    assert data.input_labels == ["u", "v"]  # the engine's x1 and x2, named after the columns
+    assert data.column_labels == ["u", "v"] and data.output_labels == ["p(b)"]
+    # The other features of 2-D data are written with the names too.
+    squares = project.replace(
+        data=dataclasses.replace(project.data, features=["x1", "x2^2", "x1*x2", "sin_x2"]),
+        network=dataclasses.replace(project.network, sizes=[4, *project.network.sizes[1:]]),
+    )
+    assert squares.build_data().input_labels == ["u", "v²", "u·v", "sin v"]
 
 
 def test_the_command_line_trains_an_imported_project(tmp_path, capsys):
@@ -269,6 +278,17 @@ def test_the_command_line_trains_an_imported_project(tmp_path, capsys):
     _project_for(data).save(path)
     assert cli.main(["train", str(path), "--steps", "5", "--quiet"]) == 0
     assert capsys.readouterr().err == ""
+    # Its exports name the columns and carry the standardisation, from train and from export.
+    trained = tmp_path / "trained.json"
+    out = tmp_path / "w.json"
+    args = ["train", str(path), "--steps", "5", "-q", "--save", str(trained), "--export", str(out)]
+    assert cli.main(args) == 0
+    arch, _ = load_weights(out)
+    assert arch["input_names"] == ["a", "b", "c"]
+    assert arch["input_means"] == list(data.standardization.means)
+    out.unlink()
+    assert cli.main(["export", str(trained), str(out)]) == 0
+    assert load_weights(out)[0]["input_stds"] == list(data.standardization.stds)
 
 
 # --------------------------------------------------------------------------- malformed files
@@ -287,6 +307,17 @@ READ_ERRORS = [
     ('a,b,c\n1,"2,3\n4,5,6\n', "row 2 has 2 values, the header has 3 (is a quote opened"),
     ("x\n1\n2\n3\n", "found only one column; the data needs at least a feature column"),
     ("a,b,label\n", "the file has a header but no data rows"),
+    (
+        'a,"b,c\n1,2,3\n4,5,6\n',
+        "the file has a header but no data rows (is a quote opened on row 1",
+    ),
+    ('"a,b,c\n1,2,3\n4,5,6\n', "found only one column; the data needs at least a feature col"),
+    (
+        '"a,b,c\n1,2,3\n4,5,6\n',
+        "found only one column; the data needs at least a feature column "
+        "and a target column, separated by commas, semicolons or tabs (is a quote opened on row 1 "
+        "never closed?)",
+    ),
     (b"a,b\n1,2\ncaf\xe9,3\n", "not UTF-8 text (row 3, byte 11); save it as UTF-8"),
     ("a,b\n1,2\n".encode("utf-16"), "the file is UTF-16 text; save it as UTF-8 (CSV UTF-8)"),
     (b"PK\x03\x04\x00\x00binary", "not a text file (it holds zero bytes); is it a spreadsheet?"),
@@ -311,6 +342,13 @@ def test_a_file_over_the_size_limit_names_both_sizes(tmp_path):
     with pytest.raises(ProjectError) as info:
         read_csv_table(path, limit_bytes=1024 * 1024)
     assert str(info.value) == f"{path}: the file is too large (1.5 MB; the limit is 1.0 MB)"
+    # Just over the limit, megabytes would read the same: then the sizes are in bytes.
+    limit = path.stat().st_size - 10
+    with pytest.raises(ProjectError) as info:
+        read_csv_table(path, limit_bytes=limit)
+    assert str(info.value) == (
+        f"{path}: the file is too large ({limit + 10:,} bytes; the limit is {limit:,} bytes)"
+    )
 
 
 def test_too_many_rows_columns_or_cells(tmp_path, monkeypatch):
@@ -516,3 +554,116 @@ def test_bad_split_arguments(tmp_path, kwargs, message):
     with pytest.raises(ProjectError) as info:
         build_inline_data(read_csv_table(path), ["age"], "label", "binary", False, **kwargs)
     assert str(info.value).startswith(f"{path}: {message}")
+
+
+# --------------------------------------------------------------------------- columns with bad cells
+
+
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [("oops", "'oops' is not a number"), ("", "the value is missing"),
+     ("nan", "'nan' is not a finite number")],
+)  # fmt: skip
+def test_a_mostly_numeric_column_names_its_first_bad_cell(tmp_path, cell, problem):
+    rows = [f"{i},{i * 0.5},{i % 2}" for i in range(12)]
+    rows[5] = f"5,{cell},1"  # the sixth data row: row 7 with the header
+    rows[9] = "9,also bad,1"
+    t = table_of(tmp_path, "x1,x2,y\n" + "\n".join(rows) + "\n")
+    assert t.numeric_columns() == ["x1", "y"]
+    assert t.mostly_numeric_columns() == ["x1", "x2", "y"]
+    assert t.column_problem("x1") is None
+    assert t.column_problem("x2") == (5, f"row 7, column 'x2': {problem}")
+    # The import itself still refuses the column, with the same words.
+    with pytest.raises(ProjectError, match=f"row 7, column 'x2': {problem}"):
+        build_inline_data(t, ["x1", "x2"], "y", "binary", True)
+
+
+def test_a_column_of_mostly_text_is_not_offered(tmp_path):
+    rows = [f"{i},{'abc'[i % 3] if i % 4 else i},{i % 2}" for i in range(12)]
+    t = table_of(tmp_path, "x1,code,y\n" + "\n".join(rows) + "\n")
+    assert t.mostly_numeric_columns() == ["x1", "y"]
+
+
+# --------------------------------------------------------------------------- names and statistics
+
+
+def test_names_and_standardisation_statistics_survive_a_project_file(tmp_path):
+    text = "area,rooms,age,price\n" + "".join(
+        f"{50 + 7 * i},{1 + i % 4},{(i * 13) % 40},{1000 * (i + 1)}\n" for i in range(12)
+    )
+    t = table_of(tmp_path, text)
+    data, info = build_inline_data(t, ["area", "rooms", "age"], "price", "regression", True)
+    assert data.feature_names == ["area", "rooms", "age"] and data.target_name == "price"
+    raw = np.array([[float(c) for c in row[:3]] for row in t.rows])
+    np.testing.assert_allclose(data.standardization.means, raw.mean(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(data.standardization.stds, raw.std(axis=0), rtol=1e-15)
+    np.testing.assert_allclose(data.standardization.apply(raw), data.X, atol=1e-15)
+    np.testing.assert_allclose(data.standardization.undo(data.X), raw, rtol=1e-14)
+    path = tmp_path / "houses.json"
+    _project_for(data).save(path)
+    loaded = Project.load(path)
+    assert loaded.data.feature_names == ["area", "rooms", "age"]
+    assert loaded.data.target_name == "price"
+    assert loaded.data.standardization == data.standardization
+    built = loaded.build_data()
+    assert built.input_labels == ["area", "rooms", "age"] and built.output_labels == ["price"]
+    assert built.column_labels == ["area", "rooms", "age"] and built.target_label == "price"
+    # Not standardised: no statistics are stored.
+    plain, _ = build_inline_data(t, ["area", "rooms"], "price", "regression", False)
+    assert plain.standardization is None and "standardization" not in plain.to_dict()
+    # A large target is worth a warning.
+    assert len(info.warnings) == 1
+    assert "'price' reaches 12,000" in info.warnings[0] and "rescaling" in info.warnings[0]
+    small, info = build_inline_data(t, ["area"], "rooms", "regression", True)
+    assert info.warnings == ()
+
+
+def test_a_constant_column_keeps_std_zero_and_exports_divide_by_one(tmp_path):
+    text = "a,b,c,y\n" + "".join(f"{i},{i * i},7,{i % 2}\n" for i in range(8))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["a", "b", "c"], "y", "binary", True)
+    assert data.standardization.stds[2] == 0.0 and data.standardization.means[2] == 7.0
+    pre = _project_for(data).export_preprocessing()
+    assert pre.names == ("a", "b", "c") and pre.stds[2] == 1.0 and pre.means[2] == 7.0
+
+
+def test_old_inline_files_without_names_still_load(tmp_path):
+    text = "a,b,c,y\n" + "".join(f"{i},{i % 3},{i % 5},{'pq'[i % 2]}\n" for i in range(8))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["a", "b", "c"], "y", "binary", True)
+    doc = _project_for(data).to_dict()
+    for key in ("feature_names", "target_name", "standardization"):
+        del doc["data"][key]
+    project = Project.from_dict(doc)
+    assert project.data.feature_names is None and project.data.standardization is None
+    assert project.build_data().input_labels == ["x1", "x2", "x3"]
+    assert project.export_preprocessing() is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"feature_names": ["a", "b"]}, "data.feature_names: must have 3 entries, has 2"),
+        ({"feature_names": ["a", "b", 3]}, "data.feature_names[2]: must be a string"),
+        ({"target_name": ["y"]}, "data.target_name: must be a string"),
+        ({"standardization": {"means": [0, 0, 0]}}, "data.standardization.stds: required"),
+        (
+            {"standardization": {"means": [0, 0, 0], "stds": [1, -1, 1]}},
+            "data.standardization.stds[1]: a standard deviation must be >= 0",
+        ),
+        (
+            {"standardization": {"means": [0, 0], "stds": [1, 1]}},
+            "data.standardization.means: must have 3 entries, has 2",
+        ),
+        (
+            {"standardization": {"means": [0, 0, 0], "stds": [1, 1, 1], "x": 1}},
+            "data.standardization.x: unknown field",
+        ),
+    ],
+)
+def test_names_and_statistics_are_checked_on_load(tmp_path, change, message):
+    text = "a,b,c,y\n" + "".join(f"{i},{i % 3},{i % 5},{'pq'[i % 2]}\n" for i in range(8))
+    data, _ = build_inline_data(table_of(tmp_path, text), ["a", "b", "c"], "y", "binary", True)
+    doc = _project_for(data).to_dict()
+    doc["data"].update(change)
+    with pytest.raises(ProjectError) as info:
+        Project.from_dict(doc)
+    assert str(info.value).startswith(message), str(info.value)

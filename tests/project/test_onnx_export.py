@@ -160,3 +160,139 @@ def test_onnx_single_linear_layer(tmp_path):
     assert [n.op_type for n in model.graph.node] == ["MatMul", "Add", "Identity"]
     X = inputs(7, "float32")[:, [0, 1, 2, 0]]
     assert_close(run_onnx(path, X), net.predict(X), "float32")
+
+
+# --------------------------------------------------------------------------- raw inputs
+
+
+def _standardised_project(tmp_path, features=("area", "rooms", "age")):
+    """A trained-looking project imported from a CSV file with very different column scales."""
+    from simulator.project import NetworkSpec, load_example
+    from simulator.project.csv_import import build_inline_data, read_csv_table
+
+    rng = np.random.default_rng(7)
+    lines = ["area,rooms,age,price"]
+    for _ in range(40):
+        area, rooms, age = rng.uniform(30, 250), rng.integers(1, 7), rng.uniform(0, 90)
+        lines.append(f"{area},{rooms},{age},{area * 3 + rooms - age / 10}")
+    path = tmp_path / "houses.csv"
+    path.write_text("\n".join(lines) + "\n")
+    table = read_csv_table(path)
+    data, _ = build_inline_data(table, list(features), "price", "regression", standardize=True)
+    base = load_example("xor")
+    network = NetworkSpec([data.network_inputs, 5, 1], ["tanh", "linear"], [True, True], [0, 0])
+    project = base.replace(data=data, network=network, loss="mse", weights=None, history=None)
+    net = project.build_network()
+    net.set_weights([(w * 2.0, b + 0.3) for w, b in net.get_weights()])
+    return project, net, table
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_onnx_with_preprocessing_takes_raw_inputs(dtype, tmp_path):
+    project, net, table = _standardised_project(tmp_path)
+    if dtype == "float32":
+        net = Network(net.sizes, net.activations, net.loss, dtype="float32", seed=0)
+        net.set_weights(project.build_network().get_weights())
+    pre = project.export_preprocessing()
+    assert pre.names == ("area", "rooms", "age") and pre.standardizes
+    path = tmp_path / "houses.onnx"
+    export_weights(net, path, preprocessing=pre)
+    model = onnx.load(str(path))
+    onnx.checker.check_model(model, full_check=True)
+    raw = np.array([[float(c) for c in row[:3]] for row in table.rows])
+    got = run_onnx(path, raw.astype(dtype))
+    # The engine on the standardised inputs the project trains on.
+    want = net.predict(project.data.X.astype(dtype))
+    assert_close(got, want, dtype)
+    props = {p.key: p.value for p in model.metadata_props}
+    assert json.loads(props["input_names"]) == ["area", "rooms", "age"]
+    np.testing.assert_array_equal(json.loads(props["input_means"]), pre.means)
+    np.testing.assert_array_equal(json.loads(props["input_stds"]), pre.stds)
+    assert "takes raw inputs" in props["preprocessing"] and "raw inputs" in model.doc_string
+    arch = json.loads(props["architecture"])
+    assert arch["input_means"] == list(pre.means) and arch["input_names"] == list(pre.names)
+    assert [n.op_type for n in model.graph.node[:2]] == ["Sub", "Div"]
+
+
+def test_onnx_without_preprocessing_is_unchanged(tmp_path):
+    net = make_net("tanh", "sigmoid", "float64")
+    _, model = export_and_check(net, tmp_path)
+    props = {p.key: p.value for p in model.metadata_props}
+    assert set(props) == {"format", "architecture"}
+    assert json.loads(props["architecture"]) == architecture(net)
+    assert model.graph.node[0].op_type == "MatMul"
+
+
+def test_2d_features_beyond_the_columns_export_names_but_no_standardisation(tmp_path):
+    import dataclasses
+
+    project, _, _ = _standardised_project(tmp_path, features=("area", "age"))
+    assert project.data.features == ["x1", "x2"]
+    pre = project.export_preprocessing()
+    assert pre.names == ("area", "age") and pre.standardizes  # x1, x2: one column each
+    swapped = project.replace(data=dataclasses.replace(project.data, features=["x2", "x1"]))
+    pre = swapped.export_preprocessing()
+    assert pre.names == ("age", "area") and pre.means == tuple(
+        reversed(project.data.standardization.means)
+    )
+    squared = project.replace(
+        data=dataclasses.replace(project.data, features=["x1", "x1^2", "x2"]),
+        network=dataclasses.replace(project.network, sizes=[3, 5, 1]),
+    )
+    pre = squared.export_preprocessing()
+    assert pre.names == ("area", "area²", "age") and not pre.standardizes
+    net = squared.build_network()
+    path = tmp_path / "squared.onnx"
+    export_weights(net, path, preprocessing=pre)
+    model = onnx.load(str(path))
+    props = {p.key: p.value for p in model.metadata_props}
+    assert "input_means" not in props and json.loads(props["input_names"])[1] == "area²"
+
+
+def test_weights_files_record_the_preprocessing_and_load_it_back(tmp_path):
+    from simulator.project import load_weights
+    from simulator.project.weights import preprocessing_of
+
+    project, net, _ = _standardised_project(tmp_path)
+    pre = project.export_preprocessing()
+    for ext in (".npz", ".json", ".safetensors"):
+        path = tmp_path / f"w{ext}"
+        export_weights(net, path, preprocessing=pre)
+        arch, layers = load_weights(path)
+        assert arch["input_names"] == ["area", "rooms", "age"]
+        assert preprocessing_of(arch) == pre
+        export_weights(net, path)  # the old call: no preprocessing keys
+        arch, _ = load_weights(path)
+        assert "input_means" not in arch and preprocessing_of(arch) is None
+
+
+def test_a_preprocessing_of_the_wrong_width_is_refused(tmp_path):
+    from simulator.project import Preprocessing
+
+    net = make_net("tanh", "sigmoid", "float64")
+    with pytest.raises(ValueError, match="describes 2 inputs; the network has 3"):
+        export_weights(net, tmp_path / "n.onnx", preprocessing=Preprocessing(("a", "b")))
+    with pytest.raises(ValueError, match="every one must be a finite number > 0"):
+        Preprocessing(means=(0.0,), stds=(0.0,))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"input_means": [0, 0, 0]}, "architecture.input_stds: required with input_means"),
+        ({"input_means": [0, 0, 0], "input_stds": [1, 0, 1]}, "architecture.input_stds[1]: must"),
+        ({"input_names": ["a"]}, "architecture.input_names: must have 3 entries, has 1"),
+    ],
+)
+def test_weights_files_with_broken_preprocessing_are_refused(extra, message, tmp_path):
+    from simulator.project import ProjectError, load_weights
+
+    net = make_net("tanh", "sigmoid", "float64")
+    path = tmp_path / "w.json"
+    export_weights(net, path)
+    doc = json.loads(path.read_text())
+    doc["architecture"].update(extra)
+    path.write_text(json.dumps(doc))
+    with pytest.raises(ProjectError) as info:
+        load_weights(path)
+    assert str(info.value).startswith(f"{path}: {message}"), str(info.value)

@@ -135,3 +135,48 @@ def test_torch_script_runs_as_a_program(tmp_path):
     assert result.stdout.startswith("prediction for a zero input: [")
     got = [float(v) for v in result.stdout.split("[")[1].rstrip("]\n").split(",")]
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+
+
+def test_script_with_preprocessing_standardises_raw_inputs(tmp_path):
+    from simulator.project import Preprocessing
+
+    net = make_net("tanh", "linear")
+    pre = Preprocessing(("area", "rooms", "age"), (120.5, 3.25, 40.0), (50.0, 1.5, 0.1 + 0.2))
+    path = tmp_path / "model.py"
+    export_weights(net, path, preprocessing=pre)
+    source = path.read_text()
+    tree = ast.parse(source)
+    constants = {
+        node.targets[0].id: ast.literal_eval(node.value)
+        for node in tree.body
+        if isinstance(node, ast.Assign) and node.targets[0].id.startswith("INPUT_")
+    }
+    assert constants == {
+        "INPUT_NAMES": ["area", "rooms", "age"],
+        "INPUT_MEANS": [120.5, 3.25, 40.0],
+        "INPUT_STDS": [50.0, 1.5, 0.1 + 0.2],  # exact: repr round-trips
+    }
+    assert "Inputs, in order: area, rooms, age." in ast.get_docstring(tree)
+    assert "takes the data file's raw values" in ast.get_docstring(tree)
+    assert "        Standardize(),  # raw inputs" in source
+    assert source.index("Standardize(),") < source.index("nn.Linear(3, 6)")
+    assert "return (x - self.means) / self.stds" in source
+    arch, _ = load_weights(tmp_path / "model.npz")
+    assert arch["input_means"] == [120.5, 3.25, 40.0]
+    # Without preprocessing the script is as before.
+    export_weights(net, path)
+    assert "Standardize" not in path.read_text() and "INPUT_" not in path.read_text()
+
+
+def test_torch_model_with_preprocessing_takes_raw_inputs(tmp_path):
+    torch = pytest.importorskip("torch")
+    from simulator.project import Preprocessing
+
+    net = make_net("tanh", "linear")
+    pre = Preprocessing(None, (1.0, -2.0, 3.0), (2.0, 0.5, 4.0))
+    export_weights(net, tmp_path / "model.py", preprocessing=pre)
+    model = runpy.run_path(str(tmp_path / "model.py"))["build_model"]()
+    raw = inputs(5)
+    with torch.no_grad():
+        got = model(torch.from_numpy(raw)).numpy()
+    np.testing.assert_allclose(got, net.predict(pre.apply(raw)), rtol=1e-9, atol=1e-9)

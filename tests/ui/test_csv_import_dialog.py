@@ -162,18 +162,59 @@ def write(path, text):
     return path
 
 
-def test_a_text_value_in_a_ticked_feature_names_row_and_column(window, answers, qtbot, tmp_path):
-    rows = ["a,b,label"] + [f"{k},{k * 2},{'yes' if k % 2 else 'no'}" for k in range(10)]
-    rows[6] = "5,abc,yes"
+@pytest.mark.parametrize(
+    ("cell", "problem"),
+    [("oops", "'oops' is not a number"), ("", "the value is missing"),
+     ("nan", "'nan' is not a finite number")],
+)  # fmt: skip
+def test_a_column_with_one_bad_cell_stays_offered_and_names_row_and_column(
+    window, answers, qtbot, tmp_path, cell, problem
+):
+    rows = ["x1,x2,label"] + [f"{k},{k * 2},{'yes' if k % 2 else 'no'}" for k in range(10)]
+    rows[6] = f"5,{cell},yes"  # row 7 of the file
     dialog = open_dialog(window, answers, qtbot, write(tmp_path / "text.csv", "\n".join(rows)))
-    assert dialog.features() == ["a"]  # b holds text: not ticked
-    assert dialog.ok_button.isEnabled()
-    toggle_feature(qtbot, dialog, "b")
-    assert dialog.features() == ["a", "b"]
+    # x2 is ticked like the other columns of numbers, and its bad cell blocks Import.
+    assert dialog.features() == ["x1", "x2"]
     assert not dialog.ok_button.isEnabled()
-    assert "row 7, column 'b': 'abc' is not a number" in dialog.validation_label.text()
-    toggle_feature(qtbot, dialog, "b")
-    assert dialog.ok_button.isEnabled()
+    shown = dialog.validation_label.text()
+    assert f"row 7, column 'x2': {problem} — fix the file or leave x2 out" in shown
+    assert "Ready" not in shown
+    assert dialog.validation_label.isVisible()
+    item = dialog._item("x2")
+    assert "row 7" in item.text() and "row 7, column 'x2'" in item.toolTip()
+    # Leaving x2 out allows the import, and the warning stays in sight.
+    toggle_feature(qtbot, dialog, "x2")
+    assert dialog.features() == ["x1"] and dialog.ok_button.isEnabled()
+    shown = dialog.validation_label.text()
+    assert "Ready to import" in shown
+    assert f"row 7, column 'x2': {problem}: x2 is left out (fix the file to use it)" in shown
+    # Ticked again, it blocks again.
+    toggle_feature(qtbot, dialog, "x2")
+    assert not dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.none_button, Qt.LeftButton)
+    qtbot.mouseClick(dialog.all_numeric_button, Qt.LeftButton)
+    assert dialog.features() == ["x1", "x2"] and not dialog.ok_button.isEnabled()
+
+
+def test_a_column_of_text_is_not_offered(window, answers, qtbot, tmp_path):
+    rows = ["a,code,label"] + [f"{k},{'pqr'[k % 3]},{'yes' if k % 2 else 'no'}" for k in range(10)]
+    dialog = open_dialog(window, answers, qtbot, write(tmp_path / "text.csv", "\n".join(rows)))
+    assert dialog.features() == ["a"] and dialog.ok_button.isEnabled()
+    assert dialog.validation_label.text().count("⚠") == 0
+
+
+def test_a_large_regression_target_is_worth_a_warning(window, answers, qtbot, tmp_path):
+    rows = ["area,rooms,price"] + [
+        f"{40 + 3 * k},{1 + k % 4},{95000 + 2500 * k}" for k in range(12)
+    ]
+    dialog = open_dialog(window, answers, qtbot, write(tmp_path / "houses.csv", "\n".join(rows)))
+    assert dialog.task() == "regression" and dialog.ok_button.isEnabled()
+    shown = dialog.validation_label.text()
+    assert "Ready to import" in shown
+    assert "The target 'price' reaches 122,500 (sd 8,630)" in shown and "rescaling" in shown
+    choose(qtbot, dialog.target_combo, "rooms")
+    choose(qtbot, dialog.task_combo, "Regression")
+    assert "reaches" not in dialog.validation_label.text()
 
 
 @pytest.mark.parametrize(
@@ -244,3 +285,69 @@ def test_typing_a_path_and_enter_reads_it_without_importing(window, answers, qtb
     assert dialog.preview.columnCount() == 5 and dialog.ok_button.isEnabled()
     assert dialog.isVisible()  # read and checked, not imported yet
     assert window.document.project.data.dataset == "xor"
+
+
+def canvas_texts(window):
+    from simulator.ui.canvas_items import LabelItem
+
+    return {i.text() for i in window.canvas.scene().items() if isinstance(i, LabelItem)}
+
+
+def test_an_import_names_the_project_and_the_inputs_after_the_file(
+    window, answers, qtbot, tmp_path, monkeypatch
+):
+    from simulator.ui import export_actions
+
+    dialog = open_dialog(window, answers, qtbot, iris_like(tmp_path / "iris.csv"))
+    qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    doc = window.document
+    assert doc.project.name == "iris"
+    assert doc.project.description == (
+        "Imported from iris.csv: 30 rows, 4 features, 3 classes (standardised)"
+    )
+    assert "iris" in window.windowTitle() and "XOR" not in window.windowTitle()
+    summary = window._summary.text()
+    assert summary.startswith("iris (imported data) · network 4–8–3") and "inline" not in summary
+    # The canvas names the inputs after the columns, the outputs after the classes.
+    assert {*COLUMNS[:4], *SPECIES} <= canvas_texts(window)
+    assert not {"x1", "x2", "x3", "x4"} & canvas_texts(window)
+    # The data plot's axes are the first two columns, in standard deviations.
+    plot = window.data_panel.plot
+    assert plot.getAxis("bottom").labelText == "sepal length (standardised)"
+    assert plot.getAxis("left").labelText == "sepal width (standardised)"
+    # The Data panel says how the columns were scaled, and by how much (tooltip).
+    panel_summary = window.data_panel.summary_label
+    assert "Your own data: iris" in panel_summary.text()
+    assert "standardised" in panel_summary.text()
+    stats = doc.project.data.standardization
+    assert f"{stats.means[0]:.6g}" in panel_summary.toolTip()
+    assert "sepal length" in panel_summary.toolTip()
+    # An export suggests a file named after the project.
+    suggestions = []
+    monkeypatch.setattr(
+        export_actions,
+        "ask_export_path",
+        lambda parent, title, suggestion, filters: suggestions.append(suggestion) or "",
+    )
+    window.exporter.weights_action.trigger()
+    assert suggestions[0].endswith("iris-weights.npz")
+    # Undo brings the example's name back.
+    qtbot.keyClick(window, Qt.Key_Z, Qt.ControlModifier)
+    assert doc.project.name == "XOR" and "XOR" in window.windowTitle()
+    assert window._summary.text().startswith("Exclusive or (XOR) · network")
+    assert {"x1", "x2"} <= canvas_texts(window)
+    assert window.data_panel.plot.getAxis("bottom").labelText == "x1"
+
+
+def test_a_one_column_regression_names_the_plot_axes(window, answers, qtbot, tmp_path):
+    rows = ["area,price"] + [f"{40 + 3 * k},{1.5 * k + 2}" for k in range(12)]
+    dialog = open_dialog(window, answers, qtbot, write(tmp_path / "flats.csv", "\n".join(rows)))
+    qtbot.mouseClick(dialog.standardize_check, Qt.LeftButton)  # raw units
+    qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    doc = window.document
+    assert doc.task == "regression" and doc.data.output_labels == ["price"]
+    plot = window.data_panel.plot
+    assert plot.getAxis("bottom").labelText == "area"
+    assert plot.getAxis("left").labelText == "price"
+    assert {"area", "price"} <= canvas_texts(window)
+    assert window.data_panel.summary_label.toolTip() == ""

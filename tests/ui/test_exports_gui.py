@@ -118,6 +118,38 @@ def test_export_onnx_predicts_what_the_engine_predicts(trained, answers, out):
     np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
 
 
+def test_exports_of_imported_data_take_raw_values(window, answers, out, tmp_path):
+    ort = pytest.importorskip("onnxruntime")
+    from simulator.project.csv_import import build_inline_data, read_csv_table
+
+    rng = np.random.default_rng(3)
+    rows = ["area,rooms,label"] + [
+        f"{a:.1f},{r},{'big' if a > 120 else 'small'}"
+        for a, r in zip(rng.uniform(40, 200, 30), rng.integers(1, 6, 30), strict=True)
+    ]
+    csv_path = tmp_path / "flats.csv"
+    csv_path.write_text("\n".join(rows) + "\n")
+    table = read_csv_table(csv_path)
+    spec, _ = build_inline_data(table, ["area", "rooms"], "label", "binary", standardize=True)
+    window.document.import_data(spec, "flats.csv")
+    for _ in range(5):
+        window.controller.step()
+    path = out / "flats.onnx"
+    trigger(window, answers, "ONNX Model…", path)
+    assert answers["errors"] == [] and answers["suggestion"].endswith("flats.onnx")
+    raw = np.array([[float(c) for c in row[:2]] for row in table.rows])
+    session = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    (got,) = session.run(None, {"input": raw})
+    want = window.document.network.forward(spec.X, training=False).output
+    np.testing.assert_allclose(got, want, rtol=1e-9, atol=1e-12)
+    trigger(window, answers, "Weights…", out / "flats.json")
+    arch, _ = load_weights(out / "flats.json")
+    assert arch["input_names"] == ["area", "rooms"]
+    assert arch["input_means"] == list(spec.standardization.means)
+    trigger(window, answers, "PyTorch Script…", out / "flats.py")
+    assert "INPUT_MEANS = " in (out / "flats.py").read_text()
+
+
 def test_export_pytorch_script_writes_its_weights_beside_it(trained, answers, out):
     path = out / "model.py"
     trigger(trained, answers, "PyTorch Script…", path)
@@ -194,7 +226,7 @@ def test_a_failed_export_keeps_the_old_file(window, answers, out, monkeypatch):
     path = out / "w.json"
     path.write_text("old")
 
-    def broken(net, p):
+    def broken(net, p, preprocessing=None):
         from simulator.project.files import write_atomic
 
         def write(f):
