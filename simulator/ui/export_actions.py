@@ -1,4 +1,5 @@
-"""File ▸ Export: weights, ONNX, a PyTorch script, the loss history and pictures of the views.
+"""File ▸ Export: weights, ONNX, a PyTorch script, the loss history and pictures of the views
+(the network, the loss plot, the gradient flow, the layer statistics, the decision boundary).
 
 Every file is written atomically (a temporary file in the same folder replaces the target
 once complete), so a failed export never leaves half a file.  Exports do not pause training:
@@ -8,10 +9,11 @@ of the moment it is written, after its file dialog closes.
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QSettings
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, QRectF, QSettings
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
 
 from simulator.project.files import ProjectError
@@ -108,6 +110,11 @@ class Exporter(QObject):
             "Image of the &Gradient Flow…",
             self.export_gradient_image,
             "The gradient-flow plot, PNG or SVG",
+        )
+        self.layer_stats_image_action = add(
+            "Image of the Layer &Statistics…",
+            self.export_layer_stats_image,
+            "The histograms of a layer's weights and gradients, with their statistics, PNG or SVG",
         )
         self.boundary_image_action = add(
             "Image of the &Decision Boundary…",
@@ -231,6 +238,26 @@ class Exporter(QObject):
         panel = self._show_plot_page(self.window.plots_panel.gradient_flow)
         return image_export.view_picture(panel.gradient_plot, "Gradient flow")
 
+    def layer_stats_picture(self) -> image_export.Picture:
+        """The Layer statistics tab: which layer and step, then each histogram under its
+        readout (mean, sd, |max|)."""
+        stats = self.window.layer_stats
+        self._show_plot_page(stats)
+        stats.refresh()
+        plots = [hist.plot for hist in stats.histograms.values()]
+        background = image_export.background_of(plots[0])
+        colour = stats.palette().color(QPalette.ColorRole.Text)
+
+        def caption(text: str):
+            return image_export.text_picture(text, stats.font(), colour, background)
+
+        layer = html.escape(stats.layer_combo.currentText())
+        pictures = [caption(f"<b>Layer statistics: {layer}</b> · {html.escape(stats.hint.text())}")]
+        for hist in stats.histograms.values():
+            pictures.append(caption(hist.readout.text()))
+            pictures.append(image_export.view_picture(hist.plot))
+        return stack_pictures(pictures, "Layer statistics")
+
     def boundary_picture(self) -> image_export.Picture:
         dock = self.window.data_dock
         if not dock.isVisible():
@@ -258,6 +285,9 @@ class Exporter(QObject):
     def export_gradient_image(self) -> bool:
         return self._export_picture("gradient flow", "-gradient-flow", self.gradient_picture)
 
+    def export_layer_stats_image(self) -> bool:
+        return self._export_picture("layer statistics", "-layer-stats", self.layer_stats_picture)
+
     def export_boundary_image(self) -> bool:
         return self._export_picture(
             "decision boundary", "-decision-boundary", self.boundary_picture
@@ -268,17 +298,20 @@ def stack_pictures(pictures: list[image_export.Picture], title: str) -> image_ex
     """``pictures`` one under the other (the loss plot and its accuracy and lr strips)."""
     width = max(p.width for p in pictures)
     height = sum(p.height for p in pictures)
+    background = pictures[0].background
 
     def paint(painter) -> None:
+        if background is not None:  # under a narrower picture
+            painter.fillRect(QRectF(0, 0, width, height), background)
         top = 0.0
         for picture in pictures:
             painter.save()
-            painter.translate(0, top)
+            painter.translate((width - picture.width) / 2, top)  # a narrower one centred
             picture.paint(painter)
             painter.restore()
             top += picture.height
 
-    return image_export.Picture(width, height, paint, title)
+    return image_export.Picture(width, height, paint, title, background)
 
 
 def install(window: QMainWindow) -> Exporter:

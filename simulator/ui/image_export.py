@@ -16,7 +16,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QPoint, QRectF, QSize, Qt
-from PySide6.QtGui import QBrush, QImage, QPainter, QPalette, QRegion
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QBrush,
+    QColor,
+    QFont,
+    QImage,
+    QPainter,
+    QPalette,
+    QRegion,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsView, QWidget
 
 from simulator.project.files import ProjectError, write_atomic
@@ -24,7 +34,9 @@ from simulator.project.files import ProjectError, write_atomic
 IMAGE_EXTENSIONS = (".png", ".svg")
 PNG_SCALE = 2.0  # device pixels per logical pixel in PNG exports
 MARGIN = 16.0  # around the network in its picture
+VIEW_MARGIN = 10.0  # around a plot: tick labels that overhang its edges stay whole
 LEGEND_GAP = 12.0
+CAPTION_PADDING = 8.0
 
 
 @dataclass
@@ -35,6 +47,7 @@ class Picture:
     height: float
     paint: Callable[[QPainter], None]
     title: str = ""
+    background: QBrush | None = None  # what paint fills with, for pictures composed of it
 
 
 def save_picture(picture: Picture, path: str | os.PathLike) -> None:
@@ -107,18 +120,24 @@ def _svg_bytes(picture: Picture) -> bytes:
     return bytes(data.data())
 
 
-def _background(view: QGraphicsView) -> QBrush:
+def background_of(view: QGraphicsView) -> QBrush:
+    """What ``view`` paints behind its scene (its palette's Base without a brush of its own)."""
     brush = view.backgroundBrush()
     if brush.style() == Qt.BrushStyle.NoBrush:
         return QBrush(view.palette().color(QPalette.ColorRole.Base))
     return brush
 
 
-def view_picture(view: QGraphicsView, title: str = "") -> Picture:
-    """What ``view`` shows now (a pyqtgraph plot, say), drawn from its scene: vector in SVG."""
-    source = view.mapToScene(view.viewport().rect()).boundingRect()
-    width, height = view.viewport().width(), view.viewport().height()
-    background = _background(view)
+def view_picture(view: QGraphicsView, title: str = "", margin: float = VIEW_MARGIN) -> Picture:
+    """What ``view`` shows now (a pyqtgraph plot, say), drawn from its scene: vector in SVG.
+
+    ``margin`` more of the scene on every side, at the same scale: a tick label centred on the
+    top tick reaches above the plot, and the picture keeps it whole.
+    """
+    shown = view.mapToScene(view.viewport().rect()).boundingRect()
+    source = shown.adjusted(-margin, -margin, margin, margin)
+    width, height = source.width(), source.height()
+    background = background_of(view)
 
     def paint(painter: QPainter) -> None:
         target = QRectF(0, 0, width, height)
@@ -135,7 +154,7 @@ def view_picture(view: QGraphicsView, title: str = "") -> Picture:
             for item in items:
                 item.setExportMode(False)
 
-    return Picture(width, height, paint, title)
+    return Picture(width, height, paint, title, background)
 
 
 def network_picture(
@@ -165,7 +184,7 @@ def network_picture(
         width = max(bounds.width(), legend_w) + 2 * MARGIN
         height = bounds.height() + 2 * MARGIN + (legend_h + LEGEND_GAP if legend_on else 0)
         legend_at = QPoint(round(MARGIN), round(MARGIN + bounds.height() + LEGEND_GAP))
-    background = _background(view)
+    background = background_of(view)
 
     def paint(painter: QPainter) -> None:
         painter.fillRect(QRectF(0, 0, width, height), background)
@@ -185,7 +204,7 @@ def network_picture(
             finally:
                 painter.restore()
 
-    return Picture(width, height, paint, "Network")
+    return Picture(width, height, paint, "Network", background)
 
 
 def _under(item: QGraphicsItem, types: tuple[type, ...]) -> bool:
@@ -194,3 +213,32 @@ def _under(item: QGraphicsItem, types: tuple[type, ...]) -> bool:
             return True
         item = item.parentItem()
     return False
+
+
+def text_picture(
+    html: str,
+    font: QFont,
+    colour: QColor,
+    background: QBrush,
+    width: float | None = None,
+    title: str = "",
+) -> Picture:
+    """A caption: ``html`` (rich text, as a QLabel shows it) on one line, or wrapped to
+    ``width``."""
+    document = QTextDocument()
+    document.setDefaultFont(font)
+    document.setDocumentMargin(CAPTION_PADDING)
+    document.setDefaultStyleSheet(f"body {{ color: {colour.name()}; }}")
+    document.setHtml(f"<body>{html}</body>")
+    if width is None:
+        width = math.ceil(document.idealWidth() + 2 * CAPTION_PADDING)
+    document.setTextWidth(width)
+    height = math.ceil(document.size().height())
+
+    def paint(painter: QPainter) -> None:
+        painter.fillRect(QRectF(0, 0, width, height), background)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(QPalette.ColorRole.Text, colour)
+        document.documentLayout().draw(painter, context)
+
+    return Picture(width, height, paint, title, background)

@@ -365,10 +365,42 @@ def _swatch(color: str, text: str) -> str:
 
 
 class _CompactAxis(pg.AxisItem):
-    """Tick labels like "1e191" rather than "1e+191": a diverging loss still fits the axis."""
+    """Tick labels like "1e191" rather than "1e+191": a diverging loss still fits the axis;
+    no label drawn over another."""
 
     def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
         return [text.replace("e+", "e") for text in super().tickStrings(values, scale, spacing)]
+
+    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
+        # On a log axis the minor labels crowd at the top of each decade (0.7, 0.8, 0.9):
+        # pyqtgraph limits how much text a level adds in all, not how close two labels come.
+        # Where two would touch, the rounder value keeps its label (0.1, then 0.2 and 0.5).
+        specs = super().generateDrawSpecs(p)
+        if specs is None:
+            return None
+        axis, ticks, texts = specs
+        if self.logMode:
+            texts = sorted(texts, key=lambda spec: _roundness(spec[2]))  # stable: level order
+        kept: list = []
+        for spec in texts:
+            rect = spec[0]
+            gap = 0.25 * rect.height()  # pyqtgraph's rects hug the digits: keep a line's air
+            padded = rect.adjusted(-gap, -gap, gap, gap)
+            if not any(padded.intersects(other[0]) for other in kept):
+                kept.append(spec)
+        return axis, ticks, kept
+
+
+def _roundness(text: str) -> int:
+    """0 for a power of ten ("0.1", "1e-05"), 1 for 2 or 5 times one, 2 for other labels."""
+    try:
+        value = abs(float(text))
+    except ValueError:
+        return 0
+    if value == 0 or not math.isfinite(value):
+        return 0
+    leading = round(value / 10 ** math.floor(math.log10(value)), 6)
+    return 0 if leading == 1 else 1 if leading in (2, 5) else 2
 
 
 def _new_plot(y_label: str) -> pg.PlotWidget:

@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from simulator.engine.network import Network
 from simulator.project.weights import export_weights, load_weights
-from simulator.ui import export_actions, import_actions
+from simulator.ui import export_actions, image_export, import_actions
 from simulator.ui import main_window as mw
 
 
@@ -83,6 +83,7 @@ def test_the_export_menu_lists_every_format(window):
         "Image of the Network…",
         "Image of the Loss Plot…",
         "Image of the Gradient Flow…",
+        "Image of the Layer Statistics…",
         "Image of the Decision Boundary…",
     ]
     texts = [a.text() for a in window.file_menu.actions()]
@@ -183,8 +184,15 @@ IMAGES = [
     "Image of the Network…",
     "Image of the Loss Plot…",
     "Image of the Gradient Flow…",
+    "Image of the Layer Statistics…",
     "Image of the Decision Boundary…",
 ]
+
+
+def pixels(path):
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB32)
+    flat = np.frombuffer(image.constBits(), np.uint32, image.width() * image.height())
+    return flat.reshape(image.height(), image.width()).copy()  # the QImage owns the buffer
 
 
 @pytest.mark.parametrize("text", IMAGES)
@@ -203,6 +211,33 @@ def test_image_exports_make_a_drawn_png_and_svg(trained, answers, out, text):
     drawn = {el.tag.split("}")[1] for el in root.iter()}
     assert drawn & {"path", "polyline", "rect", "image", "circle", "ellipse"}
     assert "image of the" in status(trained)
+
+
+@pytest.mark.parametrize("text", IMAGES[1:])
+def test_plot_images_have_a_margin_so_no_label_is_cut(trained, answers, out, text):
+    png = out / "plot.png"
+    trigger(trained, answers, text, png)
+    image = pixels(png)
+    edge = round(image_export.VIEW_MARGIN)  # logical pixels: twice as many in the PNG
+    for strip in (image[:edge], image[-edge:], image[:, :edge], image[:, -edge:]):
+        assert len(np.unique(strip)) == 1  # background only: nothing reaches the border
+
+
+def test_the_layer_statistics_image_shows_both_histograms_and_their_readouts(trained, answers, out):
+    stats = trained.layer_stats
+    stats.set_layer(1)
+    picture = trained.exporter.layer_stats_picture()
+    assert trained.plots_panel.tabs.currentWidget() is stats
+    svg = out / "stats.svg"
+    image_export.save_picture(picture, svg)
+    text = " ".join(el.text or "" for el in ET.parse(svg).getroot().iter())
+    assert "layer 2 (8→1)" in text and "step 12" in text
+    assert "mean" in text and "|max|" in text and "values" in text
+    heights = [hist.plot.viewport().height() for hist in stats.histograms.values()]
+    assert picture.height > sum(heights)  # both plots, with captions between
+    trigger(trained, answers, "Image of the Layer Statistics…", out / "s.png")
+    assert answers["suggestion"].endswith("xor-layer-stats.png")
+    assert status(trained) == "Exported the image of the layer statistics to s.png"
 
 
 def test_plot_image_of_a_closed_dock_shows_it_first(trained, answers, out):

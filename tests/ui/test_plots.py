@@ -386,3 +386,34 @@ def test_accuracy_stands_beside_the_loss_in_a_wide_panel_and_below_in_a_tall_one
     qtbot.waitUntil(lambda: not panel.loss.side_by_side)
     qtbot.waitUntil(lambda: accuracy.geometry().top() >= loss.geometry().bottom())
     assert not loss.getAxis("bottom").label.isVisible()  # one x axis, under the lowest plot
+
+
+@pytest.mark.parametrize("height", [110, 160, 300])
+def test_log_axis_labels_never_touch_and_round_values_win(qtbot, height):
+    from PySide6.QtGui import QImage, QPainter
+
+    from simulator.ui import plots
+
+    widget = plots._new_plot("gradient norm")
+    qtbot.addWidget(widget)
+    widget.setLogMode(y=True)
+    widget.plot(np.arange(50), 0.09 + 0.8 * np.random.default_rng(0).random(50))
+    widget.resize(400, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    widget.getViewBox().autoRange()
+    axis = widget.getAxis("left")
+    qtbot.waitUntil(lambda: axis.range[0] < -1.0 < 0.0 < axis.range[1])  # 0.09 to 0.89
+    image = QImage(10, 10, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    try:
+        _, _, texts = axis.generateDrawSpecs(painter)
+    finally:
+        painter.end()
+    rects = [rect for rect, _, _ in texts]
+    labels = [text for _, _, text in texts]
+    assert len(labels) >= 3
+    for i, a in enumerate(rects):
+        for b in rects[i + 1 :]:
+            assert not a.intersects(b), labels
+    assert "0.1" in labels and "1" in labels  # the decades keep their labels
