@@ -585,6 +585,12 @@ def _grouped(name: str) -> str:
     return name if name.replace("_", "").isalnum() else f"({name})"
 
 
+def named_feature_label(key: str, names: list[str]) -> str:
+    """The 2-D feature ``key`` spelt with the two column names: "x1^2" -> "area²"."""
+    a, b = names
+    return _NAMED_FEATURES[key].format(a=a, b=b, A=_grouped(a), B=_grouped(b))
+
+
 def _inline_input_labels(
     dim: int, features: tuple[str, ...], names: list[str] | None = None
 ) -> list[str]:
@@ -596,9 +602,7 @@ def _inline_input_labels(
     if names is not None:
         if dim != 2:
             return list(names)
-        a, b = names
-        values = {"a": a, "b": b, "A": _grouped(a), "B": _grouped(b)}
-        return [_NAMED_FEATURES[key].format(**values) for key in features]
+        return [named_feature_label(key, names) for key in features]
     if dim == 2:
         return [_datasets.FEATURES[key] for key in features]
     if dim == 1:

@@ -1280,8 +1280,12 @@ class NetworkCanvas(QGraphicsView):
             ("nodes", f"Neurons show {self._NODE_WORDS[shown.node_label]}"),
         ]
         if self._maps:
+            across, up = self._plane_axes()
             rows.append(
-                ("maps", "Maps show each neuron's output over the input plane (x1 →, x2 ↑)")
+                (
+                    "maps",
+                    f"Maps show each neuron's output over the input plane ({across} →, {up} ↑)",
+                )
             )
         snap = self._snapshot if self._controller is not None else None
         if snap is not None:
@@ -1294,6 +1298,14 @@ class NetworkCanvas(QGraphicsView):
         self._place_overlays()
         if self.legend.height() != height and not self._rebuilding:
             self._keep_fitted()  # a taller legend: the fitted network stays clear of it
+
+    def _plane_axes(self) -> tuple[str, str]:
+        """The names of the input plane's axes: x1 and x2, or an imported file's columns."""
+        try:
+            labels = self._doc.data.column_labels
+        except ValueError:
+            labels = []
+        return (labels[0], labels[1]) if len(labels) == 2 else ("x1", "x2")
 
     def legend_text(self) -> str:
         """What the legend says now (its title and rows, one per line)."""

@@ -441,6 +441,14 @@ class CsvImportDialog(QDialog):
                     if role == "unused"
                     else self.palette().brush(QPalette.ColorRole.Text)
                 )
+        # The first bad cell of a mostly numeric column, where the preview reaches it.
+        bad = QColor(ERROR_COLOUR)
+        bad.setAlphaF(0.25)
+        for name, (row, message) in self._problems.items():
+            item = self.preview.item(row, self.table.index(name))
+            if item is not None:
+                item.setBackground(QBrush(bad))
+                item.setToolTip(message)
 
     # ----------------------------------------------------------------- checking
     def validate(self) -> bool:

@@ -51,6 +51,7 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController, plane_extent
 from simulator.engine import datasets as _datasets
+from simulator.project.project import named_feature_label
 from simulator.ui import thumbnails
 
 THUMBNAIL_SIZE = 34
@@ -63,6 +64,7 @@ GROUPS = (
     ("Digits", ("digits",), "8×8 images of handwritten digits, ten classes"),
 )
 DIGITS_PER_CLASS = 5
+MAX_AXIS_LABEL = 24  # characters of a column name on the data plot's axes
 LIVE_SLIDER_SAMPLES = 20_000  # above this, sliders apply on release rather than live
 _REGRESSION_LEVELS = 65  # colour steps of the regression colour map
 # The snapshot's 48² grid is drawn on 3x as many pixels per side, bilinearly interpolated before
@@ -709,17 +711,26 @@ class DataPanel(QWidget):
 
         planar = spec.input_dim == 2
         tip_off = "Input features apply to 2-D data only; this data feeds its raw inputs"
+        # Imported 2-D data keeps the buttons' x1, x2 (the features are the same functions of
+        # any plane) and says in the tooltips which column each stands for.
+        names = spec.feature_names if inline and planar else None
         for key, button in self.feature_buttons.items():
             with QSignalBlocker(button):
                 button.setChecked(planar and key in spec.features)
             button.setEnabled(planar)
             label = _datasets.FEATURES[key]
+            if names is not None:
+                named = named_feature_label(key, names)
+                label = f"{label} = {named}" if named != label else label
             button.setToolTip(
                 f"Feed {label} to the network as an input neuron" if planar else tip_off
             )
         self._features_label.setEnabled(planar)
+        point = "(x1, x2)"
+        if names is not None:
+            point = f"(x1, x2) = ({names[0]}, {names[1]})"
         self._features_label.setToolTip(
-            "The network's inputs: functions of the point (x1, x2)" if planar else tip_off
+            f"The network's inputs: functions of the point {point}" if planar else tip_off
         )
 
         with QSignalBlocker(self.noise_slider), QSignalBlocker(self.noise_spin):
@@ -828,12 +839,10 @@ class DataPanel(QWidget):
         self._fit_plot_height()
 
     def _column_label(self, data, j: int) -> str:
-        """Column ``j``'s name on an axis; standardised columns say so (their units are sds)."""
-        spec = self.document.project.data
+        """Column ``j``'s name on an axis, shortened to fit beside a small plot.  (Whether
+        the columns were standardised, the summary above says: the axis has no room.)"""
         name = data.column_labels[j] if j < len(data.column_labels) else f"x{j + 1}"
-        if spec.is_inline and spec.standardization is not None:
-            return f"{name} (standardised)"
-        return name
+        return name if len(name) <= MAX_AXIS_LABEL else name[: MAX_AXIS_LABEL - 1] + "…"
 
     def _set_axis_labels(self, bottom: str, left: str) -> None:
         color = self.palette().color(QPalette.ColorRole.WindowText).name()
@@ -1118,13 +1127,17 @@ class DataPanel(QWidget):
             return f'<span style="color:{color}; font-size:large">{symbol}</span>'
 
         if dataset.kind == "regression":
+            data = self.document.data
+            target = html.escape(data.target_label)
             if dataset.input_dim == 1:
-                return f"{dot(thumbnails.BLUE)}&nbsp;target y at x"
+                column = html.escape(data.column_labels[0]) if data.column_labels else "x"
+                return f"{dot(thumbnails.BLUE)}&nbsp;target {target} at {column}"
             scale = thumbnails.target_scale(dataset.y)
             middle = QColor(self._neutral())
             middle = middle.darker(125) if middle.lightness() > 128 else middle.lighter(125)
             return (
-                f"y: {dot(thumbnails.ORANGE)}&nbsp;{-scale:.3g} {dot(middle.name())}&nbsp;0 "
+                f"{target}: {dot(thumbnails.ORANGE)}&nbsp;{-scale:.3g} "
+                f"{dot(middle.name())}&nbsp;0 "
                 f"{dot(thumbnails.BLUE)}&nbsp;{scale:.3g}"
             )
         parts = [

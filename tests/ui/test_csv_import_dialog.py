@@ -182,6 +182,9 @@ def test_a_column_with_one_bad_cell_stays_offered_and_names_row_and_column(
     assert dialog.validation_label.isVisible()
     item = dialog._item("x2")
     assert "row 7" in item.text() and "row 7, column 'x2'" in item.toolTip()
+    shown = dialog.preview.item(5, 1)  # the sixth data row is row 7 of the file
+    assert shown.text() == cell and "row 7, column 'x2'" in shown.toolTip()
+    assert shown.background().color().red() > shown.background().color().green()  # tinted red
     # Leaving x2 out allows the import, and the warning stays in sight.
     toggle_feature(qtbot, dialog, "x2")
     assert dialog.features() == ["x1"] and dialog.ok_button.isEnabled()
@@ -311,10 +314,10 @@ def test_an_import_names_the_project_and_the_inputs_after_the_file(
     # The canvas names the inputs after the columns, the outputs after the classes.
     assert {*COLUMNS[:4], *SPECIES} <= canvas_texts(window)
     assert not {"x1", "x2", "x3", "x4"} & canvas_texts(window)
-    # The data plot's axes are the first two columns, in standard deviations.
+    # The data plot's axes are the first two columns.
     plot = window.data_panel.plot
-    assert plot.getAxis("bottom").labelText == "sepal length (standardised)"
-    assert plot.getAxis("left").labelText == "sepal width (standardised)"
+    assert plot.getAxis("bottom").labelText == "sepal length"
+    assert plot.getAxis("left").labelText == "sepal width"
     # The Data panel says how the columns were scaled, and by how much (tooltip).
     panel_summary = window.data_panel.summary_label
     assert "Your own data: iris" in panel_summary.text()
@@ -351,3 +354,19 @@ def test_a_one_column_regression_names_the_plot_axes(window, answers, qtbot, tmp
     assert plot.getAxis("left").labelText == "price"
     assert {"area", "price"} <= canvas_texts(window)
     assert window.data_panel.summary_label.toolTip() == ""
+
+
+def test_two_columns_keep_the_feature_buttons_and_name_them_in_tooltips(
+    window, answers, qtbot, tmp_path
+):
+    rows = ["area,age,big"] + [f"{40 + 7 * k},{(k * 13) % 50},{int(k > 7)}" for k in range(16)]
+    dialog = open_dialog(window, answers, qtbot, write(tmp_path / "flats.csv", "\n".join(rows)))
+    qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    panel = window.data_panel
+    assert panel.feature_buttons["x1^2"].text() == "x1²"  # the engine's features, as before
+    assert "x1² = area²" in panel.feature_buttons["x1^2"].toolTip()
+    assert "x1·x2 = area·age" in panel.feature_buttons["x1*x2"].toolTip()
+    qtbot.mouseClick(panel.feature_buttons["x1^2"], Qt.LeftButton)
+    assert window.document.data.input_labels == ["area", "age", "area²"]
+    assert {"area", "age", "area²", "p(1)"} <= canvas_texts(window)
+    assert "(area →, age ↑)" in window.canvas.legend_text()
