@@ -513,8 +513,9 @@ class ConnectionItem(QGraphicsItem):
             )
             painter.drawLine(self._line)
         if self.isSelected() or self._hover:
-            halo = QColor(self._theme.highlight)
-            halo.setAlphaF(0.85 if self.isSelected() else 0.35)
+            # Selected: a dark (light, on a dark theme) band, which no weight colour shares.
+            halo = QColor(self._theme.text if self.isSelected() else self._theme.highlight)
+            halo.setAlphaF(0.55 if self.isSelected() else 0.35)
             painter.setPen(
                 QPen(
                     halo,
