@@ -36,10 +36,13 @@ from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
 from simulator.ui.timeline import Timeline
 
-MIN_FRAME_MS = 66  # at most ~15 redraws a second: curves need no more, and it leaves time to train
+MIN_FRAME_MS = (
+    100  # at most 10 redraws a second while playing: curves need no more; training gets the time
+)
 HOVER_RATE = 60  # mouse-move readouts per second
 AXIS_WIDTH = 62  # a fixed left axis, so the stacked plots' x axes line up
 NARROW_PANEL = 420  # px: below this the x-axis toggle drops its "x axis:" label
+X_PADDING = 0.02  # of the x span, either side, while the x axis follows the data
 SIDE_BY_SIDE_RATIO = 1.8  # a page this much wider than tall puts its strips right of the main plot
 TRAIN_COLOR = thumbnails.BLUE
 TRAIN_COLOR_DARK = "#3c9be0"  # the canvas's blue on a dark background
@@ -548,6 +551,13 @@ class _Page(QWidget):
         self._strips.setSpacing(0)
         self._side = plots[len(plots) - side :] if side else ()
         self._layout.addLayout(self._body, 1)
+        self._follow_x = True
+        self._following_now = False
+        for widget in plots:
+            view = widget.getPlotItem().getViewBox()
+            view.enableAutoRange(x=False)
+            view.sigRangeChangedManually.connect(self._on_range_changed_manually)
+            view.sigStateChanged.connect(self._on_view_state_changed)
         for widget, stretch in zip(plots, stretches):
             if widget in self._side:
                 self._strips.addWidget(widget, stretch)
@@ -640,13 +650,14 @@ class _Page(QWidget):
             for widget in self._plots:
                 if widget not in self._fixed_y:
                     widget.enableAutoRange(y=True)
-            self._plots[0].enableAutoRange(x=True)  # the others follow it (linked) or are it
+            self._follow_x = True
         self._history = history
         x = self._rows.update(history)
         if self._clip != self._rows.monotonic:
             self._clip = self._rows.monotonic
             for item in self._items():
                 item.setClipToView(self._clip)
+        self._follow(x)
         self._update_tracks(history, x)
         for step, line in self._markers:
             line.setPos(_x_of_step(self._rows.mode, history, step))
@@ -654,8 +665,39 @@ class _Page(QWidget):
         if self._hover_row is None:
             self.readout.setText(self._readout_text(self._viewed_row()))
 
+    # x follows the data by hand, not by pyqtgraph's auto-range: that one re-measures the
+    # drawn curves at every paint, and the curves are cut to the range in view, so range and
+    # curves could chase each other in an endless repaint that starved training.
+    def _follow(self, x: np.ndarray) -> None:
+        """While following (until the user pans or zooms x), show every row."""
+        if not self._follow_x or len(x) == 0:
+            return
+        lo, hi = (float(x[0]), float(x[-1])) if self._rows.monotonic else (x.min(), x.max())
+        if hi <= lo:
+            lo, hi = lo - 0.5, hi + 0.5
+        pad = (hi - lo) * X_PADDING
+        current = self._plots[0].getPlotItem().getViewBox().viewRange()[0]
+        if current != [lo - pad, hi + pad]:
+            self._following_now = True  # the tracks are drawn for the new range just after
+            try:
+                self._plots[0].setXRange(lo - pad, hi + pad, padding=0)
+            finally:
+                self._following_now = False
+
+    def _on_range_changed_manually(self, *_args) -> None:
+        self._follow_x = False  # the user's range stays until "A" (auto) or a reset
+
+    def _on_view_state_changed(self, view) -> None:
+        # pyqtgraph's "A" button (auto-range) asks to follow the data again.
+        if view.autoRangeEnabled()[0]:
+            view.enableAutoRange(x=False)
+            self._follow_x = True
+            self._follow(self._rows.x)
+
     def _on_view_changed(self, widget: pg.PlotWidget) -> None:
         # Panned, zoomed or resized: the envelopes cut out the part now in view.
+        if self._following_now:
+            return
         window = _window(widget, self._rows)
         for track in self._tracks_on(widget):
             if track.rows:
@@ -800,8 +842,14 @@ class LossPlot(_Page):
         self.lr_plot = _new_plot("lr")
         self.lr_plot.getAxis("left").setToolTip("learning rate")
         self.lr_plot.enableAutoRange(x=False)
-        for strip in (self.accuracy_plot, self.lr_plot):
-            strip.setXLink(self.loss_plot)
+        # The three share one x range.  Not pyqtgraph's setXLink: it lines views up by their
+        # screen positions, so beside the loss plot a strip's range came out shifted and the
+        # two views kept moving each other (a repaint storm that starved training).
+        self._syncing_x = False
+        for widget in (self.loss_plot, self.accuracy_plot, self.lr_plot):
+            widget.getPlotItem().getViewBox().sigXRangeChanged.connect(
+                lambda _view, x_range, w=widget: self._share_x_range(w, x_range)
+            )
 
         self.curves = {
             "batch_loss": _curve("batch loss", None),
@@ -817,6 +865,17 @@ class LossPlot(_Page):
         self._set_plots((self.loss_plot, self.accuracy_plot, self.lr_plot), (5, 2, 2), side=2)
         self._arrange()
         self.readout.setText(self._readout_text(None))
+
+    def _share_x_range(self, source: pg.PlotWidget, x_range) -> None:
+        if self._syncing_x:
+            return
+        self._syncing_x = True
+        try:
+            for widget in (self.loss_plot, self.accuracy_plot, self.lr_plot):
+                if widget is not source:
+                    widget.setXRange(*x_range, padding=0)
+        finally:
+            self._syncing_x = False
 
     def _plot_of(self, name: str) -> pg.PlotWidget:
         if name.endswith("accuracy"):

@@ -56,6 +56,9 @@ def headless_rate(example: str, seconds: float) -> float:
     return steps / (time.perf_counter() - start)
 
 
+debug_state = lambda: ""  # noqa: E731 - BENCH_DEBUG=1 prints this every 5 s
+
+
 def run_app_until(app: QApplication, condition, timeout_s: float) -> None:
     """Run a real event loop (as the app does: no polling, no sleeping) until ``condition``
     holds, checked every 20 ms, or ``timeout_s`` passes."""
@@ -100,6 +103,8 @@ def measure(app: QApplication, example: str, seconds: float, memory_steps: int) 
     timer.start(PROBE_MS)
 
     ctl = window.controller
+    global debug_state
+    debug_state = lambda: f"step {ctl.step_count} playing {ctl.playing}"  # noqa: E731
     start_step = ctl.step_count
     t0 = time.perf_counter()
     ctl.play()
@@ -115,12 +120,15 @@ def measure(app: QApplication, example: str, seconds: float, memory_steps: int) 
     # Memory: RSS before and after many more steps (the history grows by design: reported).
     mem_before = rss_mb()
     hist_before = ctl.history.nbytes
+    checkpoints_before = ctl.checkpoints.nbytes
     ctl.play()
     target = ctl.step_count + memory_steps
     run_app_until(app, lambda: ctl.step_count >= target, 600)
     ctl.pause()
     mem_after = rss_mb()
     history_mb = (ctl.history.nbytes - hist_before) / 2**20  # grows by doubling, by design
+    # The rewind checkpoints grow up to their fixed budget, then stay there.
+    checkpoints_mb = (ctl.checkpoints.nbytes - checkpoints_before) / 2**20
     window.controller.shutdown()
     window.document.undo_stack.setClean()
     window.close()
@@ -138,6 +146,7 @@ def measure(app: QApplication, example: str, seconds: float, memory_steps: int) 
         "mem_after": mem_after,
         "mem_steps": ctl.step_count,
         "history_mb": history_mb,
+        "checkpoints_mb": checkpoints_mb,
     }
 
 
@@ -183,7 +192,8 @@ def main() -> None:
             f"| {r['gui_steps_s'] / headless:.0%} | {r['snapshots_s']:.1f} | {r['paints_s']:.1f} "
             f"| {r['probe_p50']:.1f} / {r['probe_p95']:.1f} ms "
             f"| {r['mem_before']:.0f} → {r['mem_after']:.0f} MB after "
-            f"{args.memory_steps:,} more steps (history buffers grew {r['history_mb']:.1f} MB) |",
+            f"{args.memory_steps:,} more steps (history buffers grew {r['history_mb']:.1f} MB, "
+            f"rewind checkpoints {r['checkpoints_mb']:+.1f} MB) |",
             flush=True,
         )
 

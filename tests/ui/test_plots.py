@@ -417,3 +417,18 @@ def test_log_axis_labels_never_touch_and_round_values_win(qtbot, height):
         for b in rects[i + 1 :]:
             assert not a.intersects(b), labels
     assert "0.1" in labels and "1" in labels  # the decades keep their labels
+
+
+def test_beside_the_loss_plot_the_accuracy_shows_the_same_steps(qtbot, panel, controller):
+    panel.resize(1000, 260)
+    qtbot.waitUntil(lambda: panel.loss.side_by_side)
+    train(controller, 60)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 60)
+    loss_view = panel.loss_plot.getPlotItem().getViewBox()
+    accuracy_view = panel.loss.accuracy_plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(
+        lambda: np.allclose(accuracy_view.viewRange()[0], loss_view.viewRange()[0], rtol=1e-9)
+    )
+    # Panning the accuracy plot moves the loss plot with it.
+    accuracy_view.setXRange(10, 30, padding=0)
+    assert np.allclose(loss_view.viewRange()[0], [10, 30])
