@@ -13,6 +13,7 @@ import pyqtgraph as pg  # isort: skip  (after PySide6)
 from simulator.app.training import TrainingController
 from simulator.engine.trainer import History
 from simulator.ui.plots import PlotsPanel
+from tests.ui.test_canvas import wheel
 
 
 @pytest.fixture
@@ -432,3 +433,22 @@ def test_beside_the_loss_plot_the_accuracy_shows_the_same_steps(qtbot, panel, co
     # Panning the accuracy plot moves the loss plot with it.
     accuracy_view.setXRange(10, 30, padding=0)
     assert np.allclose(loss_view.viewRange()[0], [10, 30])
+
+
+def test_x_follows_the_data_until_the_user_zooms_and_auto_brings_it_back(qtbot, panel, controller):
+    view = panel.loss_plot.getPlotItem().getViewBox()
+    train(controller, 30)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 30)
+    qtbot.waitUntil(lambda: view.viewRange()[0][0] < 1 and view.viewRange()[0][1] > 30)
+    # A wheel zoom by the user: the range stays where the user put it while training goes on.
+    before = list(view.viewRange()[0])
+    wheel(panel.loss_plot, 2, Qt.KeyboardModifier.NoModifier)
+    qtbot.waitUntil(lambda: view.viewRange()[0] != before)
+    zoomed = list(view.viewRange()[0])
+    train(controller, 30)
+    qtbot.waitUntil(lambda: "step 60" in panel.loss.readout.text())
+    assert view.viewRange()[0] == pytest.approx(zoomed)
+    # pyqtgraph's "A" button: follow the data again.
+    view.enableAutoRange()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] > 60)
+    assert not view.autoRangeEnabled()[0]  # followed by hand, not by pyqtgraph's auto-range
