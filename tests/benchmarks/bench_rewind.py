@@ -32,7 +32,7 @@ from simulator.project import load_example  # noqa: E402
 
 REWIND_BUDGET = 64 * 1024 * 1024  # simulator.app.training.REWIND_BUDGET (no Qt import here)
 RECORD_SPREAD = 4
-RECORD_MIN_INTERVAL = 4
+RECORD_MIN_INTERVAL = 16  # as simulator.app.training
 
 
 def bench(example: str, steps: int) -> dict:
