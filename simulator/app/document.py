@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import hashlib
 import json
 import math
 from collections.abc import Callable
@@ -115,6 +116,7 @@ class Document(QObject):
         self.undo_stack.cleanChanged.connect(self._on_clean_changed)
         self._data: ProjectData | None = None
         self._data_key: str | None = None
+        self._digests: dict[int, tuple[np.ndarray, str]] = {}
         self._project: Project
         self._network: Network
         self._path: Path | None = None
@@ -224,7 +226,10 @@ class Document(QObject):
 
     def _restore(self, state: _State, kinds: set) -> None:
         self._project = copy.deepcopy(state.project)
-        self._network = state.network.copy()
+        if NETWORK in kinds or DATA in kinds:
+            self._network = state.network.copy()
+        # else: the edit never touched the network (optimizer, learning rate, schedule, batch,
+        # clipping): the live network, which training goes on changing, stays as it is.
         self._emit(kinds)
 
     def _emit(self, kinds: set) -> None:
@@ -264,8 +269,27 @@ class Document(QObject):
     def _data_spec_key(self) -> str:
         spec = self._project.data
         if spec.is_inline:
-            return f"inline:{id(spec.X)}:{spec.test_ratio}:{spec.features}:{self._project.seed}"
+            # The samples by content, not by id(): a freed array's id can come back for other
+            # data (seen: an import drew the previous import's cached samples).
+            rest = dataclasses.replace(spec, X=None, y=None)
+            return (
+                f"inline:{self._digest(spec.X)}:{self._digest(spec.y)}:{rest}:{self._project.seed}"
+            )
         return json.dumps([spec.to_dict(), self._project.data_seed])
+
+    def _digest(self, array: np.ndarray) -> str:
+        """A content hash of ``array``, remembered while the array lives (holding it keeps its
+        id from being reused)."""
+        known = self._digests.get(id(array))
+        if known is not None and known[0] is array:
+            return known[1]
+        data = np.ascontiguousarray(array)
+        digest = hashlib.blake2b(data.tobytes(), digest_size=16).hexdigest()
+        digest = f"{digest}:{data.dtype}:{data.shape}"
+        if len(self._digests) > 16:
+            self._digests.clear()
+        self._digests[id(array)] = (array, digest)
+        return digest
 
     # ----------------------------------------------------------------- structure
     @property

@@ -646,7 +646,11 @@ class TrainingController(QObject):
             trainer.batch_size = project.training.batch_size
 
     def _on_project_replaced(self) -> None:
-        self.pause()
+        # Stop without a snapshot: the old run's network cannot draw the new project's data.
+        if self._playing:
+            self._playing = False
+            self._timer.stop()
+            self.playing_changed.emit(False)
         self._drop_rewind(None)
         self._resume_commands.clear()
         self.trainer = self._build_trainer()

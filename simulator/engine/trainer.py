@@ -230,6 +230,15 @@ class Checkpoint:
         return f"Checkpoint(step {self.step}, {self.nbytes:,} bytes)"
 
 
+def _fits(net: Network, key: tuple, slot) -> bool:
+    """Whether optimizer state ``slot`` of (layer, kind) ``key`` belongs to ``net`` as it is."""
+    layer, kind = key
+    if layer >= len(net.layers):
+        return False
+    param = getattr(net.layers[layer], kind)
+    return slot.shape == param.shape and slot.dtype == param.dtype
+
+
 class Trainer:
     """Trains ``net`` with ``optimizer`` on (X_train, Y_train), evaluating on the test set.
 
@@ -487,7 +496,13 @@ class Trainer:
             optimizer_name=opt.name,
             optimizer_lr=opt.lr,
             optimizer_steps=opt._steps,
-            optimizer_state={key: _copy_state(slot.state) for key, slot in opt._slots.items()},
+            # Only the state that fits the network now: after an edit, a reshaped layer's old
+            # state waits to be replaced at the next step and must not come back on restore.
+            optimizer_state={
+                key: _copy_state(slot.state)
+                for key, slot in opt._slots.items()
+                if _fits(self.net, key, slot)
+            },
             batch_size=batches.batch_size,
             batch_epoch=batches.epoch,
             batch_step_in_epoch=batches.step_in_epoch,

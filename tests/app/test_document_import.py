@@ -193,3 +193,18 @@ def test_mismatching_weights_name_the_first_layer_and_change_nothing(doc, sizes,
     assert str(err.value) == message
     assert_state(doc, before)
     assert doc.undo_stack.count() == 0
+
+
+def test_the_data_cache_follows_the_samples_not_the_arrays_identity(doc, tmp_path):
+    # A freed array's id() can come back for other samples: the cache key must hold on the
+    # content (before, an import could draw the previous import's cached data).
+    import dataclasses
+
+    spec, _info = imported(iris_like(tmp_path / "iris.csv"))
+    doc.import_data(spec, label="iris.csv")
+    key = doc._data_spec_key()
+    stored = doc.project.data
+    relabelled = dataclasses.replace(stored, y=(stored.y + 1) % len(stored.class_names))
+    doc._project = dataclasses.replace(doc.project, data=relabelled)  # same X, other labels
+    assert doc._data_spec_key() != key
+    assert np.array_equal(doc.data.dataset.y, relabelled.y)

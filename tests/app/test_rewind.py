@@ -176,3 +176,43 @@ def test_a_setting_changed_while_rewound_trains_from_that_step(make):
     assert doc.undo_stack.undoText() == "Resume from step 15"
     doc.undo_stack.undo()
     assert ctl.step_count == 40 and ctl.trainer.base_lr == 0.05
+
+
+def test_undoing_a_setting_keeps_training_the_documents_network(make):
+    ctl, doc = make()
+    train(ctl, 5)
+    doc.set_learning_rate(0.5)
+    train(ctl, 5)
+    trained = [w.copy() for w, _ in doc.network.get_weights()]
+    doc.undo_stack.undo()  # the learning rate: the network was not part of that edit
+    assert ctl.trainer.net is doc.network and ctl.trainer.base_lr != 0.5
+    assert all(np.array_equal(a, w) for a, (w, _) in zip(trained, doc.network.get_weights()))
+    train(ctl, 5)
+    assert not np.array_equal(trained[0], doc.network.get_weights()[0][0])  # it trains on
+    doc.undo_stack.redo()
+    assert ctl.trainer.net is doc.network and ctl.trainer.base_lr == 0.5
+
+
+def test_resuming_just_after_a_shape_edit_trains_on(make):
+    ctl, doc = make()
+    ctl.step()
+    doc.add_neuron(1)  # the hidden layer's optimizer state no longer fits until the next step
+    ctl.step()
+    ctl.step()
+    ctl.rewind_to(ctl.step_count - 1)
+    assert ctl.resume_from_here()
+    for _ in range(3):
+        ctl.step()  # raised "operands could not be broadcast" with the stale state restored
+    assert ctl.step_count == 5 and ctl.trainer.diverged is None
+
+
+def test_opening_a_project_while_playing_starts_it_cleanly(make, qtbot):
+    from simulator.project import load_example
+
+    ctl, doc = make()
+    ctl.play()
+    qtbot.waitUntil(lambda: ctl.step_count > 20)
+    doc.open_project(load_example("worked-example"), None)  # another input size
+    assert not ctl.playing and ctl.step_count == 0 and len(ctl.history) == 0
+    ctl.step()
+    assert ctl.step_count == 1
