@@ -93,6 +93,24 @@ class _EditCommand(QUndoCommand):
         self._doc._restore(self._before, self._kinds)
 
 
+def _same_network(a: Network, b: Network) -> bool:
+    """Whether two networks have the same structure, settings and parameters."""
+    if a.sizes != b.sizes or a.activations != b.activations or a.loss != b.loss:
+        return False
+    if (a.l1, a.l2, a.dtype) != (b.l1, b.l2, b.dtype):
+        return False
+    for la, lb in zip(a.layers, b.layers, strict=True):
+        if la.use_bias != lb.use_bias or la.dropout != lb.dropout:
+            return False
+        if not (
+            np.array_equal(la.mask, lb.mask)
+            and np.array_equal(la.weights, lb.weights)
+            and np.array_equal(la.bias, lb.bias)
+        ):
+            return False
+    return True
+
+
 class Document(QObject):
     """The open project: engine network, data, settings, file path and modified flag."""
 
@@ -249,12 +267,20 @@ class Document(QObject):
         (the views show its message).
         """
         self.about_to_edit.emit()
+        live = self._network
         before = self._snapshot()
         try:
             change()
             self._sync_project_network()
         except Exception:
-            self._project, self._network = before.project, before.network
+            self._project = before.project
+            if not _same_network(live, before.network):
+                # The refused change had begun on the network: the copy taken before it
+                # becomes the document's network, and the views (and training) are told.
+                self._network = before.network
+                self.network_changed.emit()
+            else:
+                self._network = live  # untouched: training goes on with the same object
             raise
         after = self._snapshot()
         self.undo_stack.push(_EditCommand(self, text, before, after, set(kinds), merge_key))

@@ -216,3 +216,18 @@ def test_opening_a_project_while_playing_starts_it_cleanly(make, qtbot):
     assert not ctl.playing and ctl.step_count == 0 and len(ctl.history) == 0
     ctl.step()
     assert ctl.step_count == 1
+
+
+def test_a_refused_edit_keeps_training_the_documents_network(make):
+    ctl, doc = make()
+    train(ctl, 3)
+    doc.set_connection(0, 0, 0, False)
+    with pytest.raises(ValueError):
+        doc.set_weight(0, 0, 0, 1.0)  # the engine refuses inside the edit: removed connection
+    assert ctl.trainer.net is doc.network
+    with pytest.raises(ValueError):
+        doc.add_layer(99)
+    assert ctl.trainer.net is doc.network
+    before = doc.network.get_weights()[0][0].copy()
+    train(ctl, 3)
+    assert not np.array_equal(before, doc.network.get_weights()[0][0])
