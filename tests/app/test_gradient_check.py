@@ -190,3 +190,13 @@ def test_the_digits_example_is_checked_whole_within_a_second():
     report = check_gradients(trainer)
     assert report.passed and report.checked + report.kinks == report.trainable == 2410
     assert report.seconds < 2.0  # measured ~0.25 s
+
+
+def test_a_big_batch_is_checked_on_a_seeded_subset_and_says_so():
+    project = load_example("digits")
+    trainer = project.build_trainer()
+    trainer.batch_size = None  # the full training set: 1,438 samples
+    trainer.step()
+    report = check_gradients(trainer, max_samples=64)
+    assert report.passed and report.batch_size == 64
+    assert any("64 of the batch's 1,438 samples" in note for note in report.notes)
