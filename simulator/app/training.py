@@ -232,12 +232,17 @@ class TrainingController(QObject):
         self._timer.start(0)
 
     def pause(self) -> None:
+        if self._stop_playing():
+            self._emit_snapshot()
+
+    def _stop_playing(self) -> bool:
+        """Stop the training timer; True if it was playing."""
         if not self._playing:
-            return
+            return False
         self._playing = False
         self._timer.stop()
         self.playing_changed.emit(False)
-        self._emit_snapshot()
+        return True
 
     def toggle(self) -> None:
         self.pause() if self._playing else self.play()
@@ -275,9 +280,13 @@ class TrainingController(QObject):
         self.pause()
         self._drop_rewind(None)
         self.document.reset_weights()  # undoable; rebuilds the trainer through network_changed
+        self._start_afresh("the weights were reset")
+
+    def _start_afresh(self, reason: str) -> None:
+        """A new trainer on the document's network: step 0, empty history, new checkpoints."""
         self.trainer = self._build_trainer()
         self._shown = None
-        self._new_segment("the weights were reset")
+        self._new_segment(reason)
         self.history_changed.emit()
         self._emit_snapshot()
 
@@ -647,17 +656,10 @@ class TrainingController(QObject):
 
     def _on_project_replaced(self) -> None:
         # Stop without a snapshot: the old run's network cannot draw the new project's data.
-        if self._playing:
-            self._playing = False
-            self._timer.stop()
-            self.playing_changed.emit(False)
+        self._stop_playing()
         self._drop_rewind(None)
         self._resume_commands.clear()
-        self.trainer = self._build_trainer()
-        self._shown = None
-        self._new_segment("the project was opened")
-        self.history_changed.emit()
-        self._emit_snapshot()
+        self._start_afresh("the project was opened")
 
     def shutdown(self) -> None:
         """Stop the timer (the window is closing)."""
