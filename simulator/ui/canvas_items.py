@@ -188,7 +188,35 @@ def format_value(value: float) -> str:
 # --------------------------------------------------------------------------- neurons
 
 
-class NeuronItem(QGraphicsItem):
+class _Highlights:
+    """The two highlights a neuron or a connection can carry, for a QGraphicsItem subclass:
+    a glow of strength 0..1 (an animation's wave passing) and a steady mark in a colour (a
+    lesson's or the gradient check's pointer).  Subclasses set ``_glow = 0.0`` and
+    ``_mark = None`` and paint them."""
+
+    _glow: float
+    _mark: QColor | None
+
+    def set_glow(self, strength: float) -> None:
+        """Glow with ``strength`` 0..1; 0 = none."""
+        if strength != self._glow:
+            self._glow = strength
+            self.update()
+
+    def glow(self) -> float:
+        return self._glow
+
+    def set_mark(self, colour: QColor | None) -> None:
+        """Mark in ``colour`` until set to None."""
+        if colour != self._mark:
+            self._mark = None if colour is None else QColor(colour)
+            self.update()
+
+    def mark(self) -> QColor | None:
+        return self._mark
+
+
+class NeuronItem(_Highlights, QGraphicsItem):
     """Neuron ``index`` of column ``layer`` (0 = inputs).
 
     Shows one value (the bias, its activation a, its δ = dL/dz, its change Δb: the canvas
@@ -247,24 +275,6 @@ class NeuronItem(QGraphicsItem):
             self._text = format_value(value)
         self.setToolTip(tooltip)
         self.update()
-
-    def set_glow(self, strength: float) -> None:
-        """A highlight ring of ``strength`` 0..1 (the animation's wave passing); 0 = none."""
-        if strength != self._glow:
-            self._glow = strength
-            self.update()
-
-    def glow(self) -> float:
-        return self._glow
-
-    def set_mark(self, colour: QColor | None) -> None:
-        """A steady ring of ``colour`` (a lesson's or the gradient check's pointer); None: none."""
-        if colour != self._mark:
-            self._mark = None if colour is None else QColor(colour)
-            self.update()
-
-    def mark(self) -> QColor | None:
-        return self._mark
 
     def set_map(self, image: QImage | None) -> None:
         """The neuron's output over the input plane (drawn only if it has a map slot)."""
@@ -386,7 +396,7 @@ class LabelItem(QGraphicsSimpleTextItem):
 # --------------------------------------------------------------------------- connections
 
 
-class ConnectionItem(QGraphicsItem):
+class ConnectionItem(_Highlights, QGraphicsItem):
     """Connection ``source`` -> ``target`` of weight layer ``layer``.
 
     Its pen's colour is the sign and its width the magnitude of the value shown (the weight);
@@ -461,24 +471,6 @@ class ConnectionItem(QGraphicsItem):
         )
         self.setToolTip(tooltip)
         self.update()
-
-    def set_glow(self, strength: float) -> None:
-        """A highlight behind the line, ``strength`` 0..1 (the animation's active layer)."""
-        if strength != self._glow:
-            self._glow = strength
-            self.update()
-
-    def glow(self) -> float:
-        return self._glow
-
-    def set_mark(self, colour: QColor | None) -> None:
-        """A steady halo of ``colour`` (a lesson's or the gradient check's pointer); None: none."""
-        if colour != self._mark:
-            self._mark = None if colour is None else QColor(colour)
-            self.update()
-
-    def mark(self) -> QColor | None:
-        return self._mark
 
     def pen(self) -> QPen:
         return QPen(self._pen)
