@@ -5,25 +5,18 @@ import math
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox
 
 from simulator.app.inspection import fmt
 from simulator.ui import inspector as inspector_module
-from simulator.ui import main_window as mw
 from simulator.ui.canvas import SelectedConnection, SelectedNeuron
 from tests.ui.test_canvas import click
 from tests.ui.test_data_panel import click_plot, click_sample, isolated_sample
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    monkeypatch.setattr(mw, "ask_save_changes", lambda parent, name: QMessageBox.Discard)
-    win = mw.MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.controller.shutdown()
+def window(main_window):
+    """The shared window of tests/ui/conftest.py."""
+    return main_window
 
 
 @pytest.fixture

@@ -4,21 +4,13 @@ import math
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QToolButton
-
-from simulator.ui import main_window as mw
+from PySide6.QtWidgets import QToolButton
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    monkeypatch.setattr(mw, "ask_save_changes", lambda parent, name: QMessageBox.Discard)
-    win = mw.MainWindow()
-    qtbot.addWidget(win)
-    win.show()
-    qtbot.waitExposed(win)
-    win.activateWindow()
-    yield win
-    win.controller.shutdown()
+def window(main_window):
+    """The shared window of tests/ui/conftest.py."""
+    return main_window
 
 
 def tool_button(window, action):
