@@ -41,7 +41,14 @@ _KINDS = ("weights", "bias")
 def _number(label: str, value) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise ValueError(f"Invalid {label}: {value!r} (expected a number)")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a whole number beyond float64's range
+        sign = " negative" if value < 0 else ""
+        raise ValueError(
+            f"Invalid {label}: a{sign} {len(str(abs(value)))}-digit number (expected a finite "
+            "number)"
+        ) from None
     if not math.isfinite(value):
         raise ValueError(f"Invalid {label}: {value} (expected a finite number)")
     return value

@@ -45,6 +45,7 @@ from simulator.engine.network import DTYPES, Network
 from simulator.engine.trainer import History, Trainer
 from simulator.project import validate as v
 from simulator.project.files import ProjectError, dumps, read_json, write_text_atomic
+from simulator.project.validate import MAX_LAYER_SIZE
 from simulator.project.weights import Preprocessing
 from simulator.resources_path import resource
 
@@ -54,9 +55,6 @@ INLINE = "inline"
 DEFAULT_EXAMPLE = "xor"
 DEFAULT_TEST_RATIO = 0.2
 
-MAX_LAYERS = 64  # neuron layers, inputs and outputs included
-MAX_LAYER_SIZE = 10_000
-MAX_PARAMETERS = 20_000_000
 MAX_SEED = 2**63 - 1
 MAX_STEPS = 10**9
 MAX_EPOCHS = 10**6
@@ -635,7 +633,7 @@ def _parse_project(d: object) -> Project:
     fmt = top.raw("format", required=True)
     if fmt != FORMAT:
         hint = " (a weights export, not a project)" if fmt == "backprop-lab-weights" else ""
-        raise v.fail("format", f"expected {FORMAT!r}, got {fmt!r}{hint}")
+        raise v.fail("format", f"expected {FORMAT!r}, got {v.value_text(fmt)}{hint}")
     version = top.raw("version", required=True)
     if type(version) is not int:
         raise v.fail("version", f"must be a whole number, not {v.describe(version)}")
@@ -682,21 +680,8 @@ def _parse_network(obj: object, path: str, data: DataSpec, loss: str) -> Network
         path,
         ("sizes", "activations", "use_bias", "dropout", "removed", "init", "init_params", "dtype"),
     )
-    sizes_raw = f.array("sizes", max_len=MAX_LAYERS)
-    if len(sizes_raw) < 2:
-        raise v.fail(f.where("sizes"), "needs at least an input and an output layer (2 sizes)")
-    sizes = [
-        v.integer(s, v.join(f.where("sizes"), k), low=1, high=MAX_LAYER_SIZE)
-        for k, s in enumerate(sizes_raw)
-    ]
+    sizes = v.layer_sizes(f.raw("sizes"), f.where("sizes"))
     n_layers = len(sizes) - 1
-    n_params = sum(sizes[i] * sizes[i + 1] + sizes[i + 1] for i in range(n_layers))
-    if n_params > MAX_PARAMETERS:
-        raise v.fail(
-            f.where("sizes"),
-            f"the network would have {n_params:,} parameters; at most "
-            f"{MAX_PARAMETERS:,} are allowed",
-        )
     want_in, want_out = data.network_inputs, data.output_size
     if sizes[0] != want_in:
         what = (
@@ -775,6 +760,7 @@ def _parse_params(obj: object, path: str) -> dict:
         elif isinstance(value, list):
             out[key] = [v.number(x, v.join(where, j)) for j, x in enumerate(value)]
         elif type(value) is int:
+            v.number(value, where)  # within float64's range, as every engine parameter is
             out[key] = value
         elif type(value) is float:
             out[key] = v.number(value, where)

@@ -7,14 +7,15 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from simulator.project.files import ProjectError
+from simulator.project.files import ProjectError, field_path, utf8_problem
 
+MAX_LAYERS = 64  # neuron layers, inputs and outputs included
+MAX_LAYER_SIZE = 10_000
+MAX_PARAMETERS = 20_000_000
+SHOWN_DIGITS = 24  # a whole number with more digits is described, not printed, in messages
+SHOWN_TEXT = 60  # characters of a string value quoted in a message
 
-def join(path: str, key: str | int) -> str:
-    """The path of ``key`` inside ``path``: ``join("network", "sizes")`` -> ``network.sizes``."""
-    if isinstance(key, int):
-        return f"{path}[{key}]"
-    return f"{path}.{key}" if path else key
+join = field_path  # the path of a key inside a path: join("network", "sizes") -> network.sizes
 
 
 def fail(path: str, problem: str) -> ProjectError:
@@ -45,6 +46,27 @@ def _is_number(value: object) -> bool:
 
 def _nonfinite(value: float) -> str:
     return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+
+
+def number_text(value: int | float) -> str:
+    """``value`` for a message: 1,000 or 0.5, but "a 401-digit number" for a huge whole number."""
+    if type(value) is int:
+        digits = len(str(abs(value)))
+        if digits > SHOWN_DIGITS:
+            return f"a{'' if value >= 0 else ' negative'} {digits}-digit number"
+        return f"{value:,}"
+    return f"{value:g}"
+
+
+def value_text(value: object) -> str:
+    """Any JSON value for a message, short: 'sgd', 3, null, "an array" (not its contents)."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= SHOWN_TEXT else f"{value[:SHOWN_TEXT]!r}..."
+    if value is None or isinstance(value, bool):
+        return describe(value)
+    if _is_number(value):
+        return number_text(value)
+    return describe(value)
 
 
 class Fields:
@@ -109,6 +131,9 @@ def string(value: object, path: str, *, choices=None, what="value", max_len=10_0
         raise fail(path, f"must be a string, not {describe(value)}")
     if len(value) > max_len:
         raise fail(path, f"is too long ({len(value):,} characters; at most {max_len:,})")
+    problem = utf8_problem(value)
+    if problem:
+        raise fail(path, problem)
     if choices is not None and value not in choices:
         raise fail(path, f"unknown {what} {value!r} (known: {', '.join(choices)})")
     return value
@@ -138,7 +163,10 @@ def number(
     if not _is_number(value):
         want = "a number" + (" or null" if null else "")
         raise fail(path, f"must be {want}, not {describe(value)}")
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a whole number beyond float64's range (about 1.8e308)
+        raise fail(path, f"must be a finite number, not {number_text(value)}") from None
     if not math.isfinite(value):
         raise fail(path, f"must be a finite number, not {_nonfinite(value)}")
     _bounds(value, path, low, high)
@@ -151,19 +179,9 @@ def number(
 
 def _bounds(value, path, low, high) -> None:
     if low is not None and value < low:
-        raise fail(
-            path,
-            f"must be at least {low:,}, got {value:,}"
-            if isinstance(low, int)
-            else f"must be at least {low:g}, got {value:g}",
-        )
+        raise fail(path, f"must be at least {number_text(low)}, got {number_text(value)}")
     if high is not None and value > high:
-        raise fail(
-            path,
-            f"must be at most {high:,}, got {value:,}"
-            if isinstance(high, int)
-            else f"must be at most {high:g}, got {value:g}",
-        )
+        raise fail(path, f"must be at most {number_text(high)}, got {number_text(value)}")
 
 
 def boolean(value: object, path: str) -> bool:
@@ -192,7 +210,12 @@ def number_vector(value: object, path: str, length: int | None = None) -> np.nda
     for j, v in enumerate(row):
         if not _is_number(v):
             raise fail(join(path, j), f"must be a number, not {describe(v)}")
-    out = np.array(row, dtype=np.float64).reshape(len(row))
+    try:
+        out = np.array(row, dtype=np.float64).reshape(len(row))
+    except OverflowError:  # a whole number beyond float64's range: number() names it
+        for j, v in enumerate(row):
+            number(v, join(path, j))
+        raise
     bad = ~np.isfinite(out)
     if bad.any():
         j = int(np.flatnonzero(bad)[0])
@@ -213,3 +236,20 @@ def number_matrix(value: object, path: str, shape: tuple[int | None, int | None]
     if not out:
         return np.zeros((0, width or 0))
     return np.stack(out)
+
+
+def layer_sizes(value: object, path: str) -> list[int]:
+    """A network's neuron-layer sizes, inputs and outputs included: 2 to MAX_LAYERS whole
+    numbers from 1 to MAX_LAYER_SIZE, for at most MAX_PARAMETERS weights and biases."""
+    raw = array(value, path, max_len=MAX_LAYERS)
+    if len(raw) < 2:
+        raise fail(path, "needs at least an input and an output layer (2 sizes)")
+    sizes = [integer(s, join(path, k), low=1, high=MAX_LAYER_SIZE) for k, s in enumerate(raw)]
+    n_params = sum(fan_in * fan_out + fan_out for fan_in, fan_out in zip(sizes, sizes[1:]))
+    if n_params > MAX_PARAMETERS:
+        raise fail(
+            path,
+            f"the network would have {n_params:,} parameters; at most {MAX_PARAMETERS:,} "
+            "are allowed",
+        )
+    return sizes

@@ -25,11 +25,15 @@ beside it with the same stem) are written only; the other three load back.
 
 from __future__ import annotations
 
+import ast
 import importlib
 import io
 import json
+import math
 import os
+import tokenize
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +44,7 @@ from simulator.engine import losses as _losses
 from simulator.engine.network import DTYPES, Network
 from simulator.project import validate as v
 from simulator.project.files import (
+    MAX_FILE_BYTES,
     ProjectError,
     dumps,
     parse_json,
@@ -52,6 +57,57 @@ WEIGHTS_FORMAT = "backprop-lab-weights"
 WEIGHTS_VERSION = 1
 WEIGHT_EXTENSIONS = (".npz", ".json", ".safetensors", ".onnx", ".py")
 LOADABLE_WEIGHT_EXTENSIONS = (".npz", ".json", ".safetensors")
+
+# Reading .npz archives: what a member may declare before its data is read.
+_ZIP_DIRECTORY_ENTRY = b"PK\x01\x02"  # begins each entry of a zip's central directory
+_NPZ_MAX_MEMBERS = 1000  # a network of MAX_LAYERS layers has 3 * 63 + 1 members
+_NPY_PREFIX = 12  # the magic string (8 bytes) and the longest header-length field (4)
+_NPY_MAX_HEADER = 10_000  # NumPy's own bound for a header it parses without allow_pickle
+_NPY_HEADER_READERS = {  # .npy version: (bytes of the header-length field, its reader)
+    (1, 0): (2, np.lib.format.read_array_header_1_0),
+    (2, 0): (4, np.lib.format.read_array_header_2_0),
+}
+_MAX_ITEMSIZE = 16  # bytes of the widest float (long double)
+# What zipfile and its decompressors raise for damaged or unusual archives (ProjectError, a
+# ValueError, passes through as it is).
+_ZIP_ERRORS = (
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    OSError,
+    EOFError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+    zlib.error,
+)
+# What parsing a .npy header (a Python literal, then a dtype) raises for a malformed one.
+_NPY_HEADER_ERRORS = (
+    ValueError,
+    TypeError,
+    SyntaxError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+    MemoryError,
+    tokenize.TokenError,
+)
+# safetensors element types: those NumPy holds, and the others the format knows.
+_SAFETENSORS_DTYPES = {
+    "BOOL": "|b1",
+    "U8": "|u1",
+    "I8": "|i1",
+    "U16": "<u2",
+    "I16": "<i2",
+    "F16": "<f2",
+    "U32": "<u4",
+    "I32": "<i4",
+    "F32": "<f4",
+    "U64": "<u8",
+    "I64": "<i8",
+    "F64": "<f8",
+}
+_SAFETENSORS_OTHER_DTYPES = ("BF16", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F6_E2M3", "F6_E3M2", "F4")
 
 
 @dataclass(frozen=True)
@@ -232,7 +288,6 @@ def load_weights(path: str | os.PathLike) -> tuple[dict, list[LayerArrays]]:
         if ext == ".json":
             return _from_json(parse_json(data, str(path)))
         if ext == ".safetensors":
-            _require("safetensors.numpy", path)
             return _from_safetensors(data)
         return _from_npz(data)
     except ProjectError as exc:
@@ -257,10 +312,7 @@ def _check_architecture(obj: object, path: str) -> dict:
             "input_stds",
         ),
     )
-    sizes_raw = f.array("sizes")
-    if len(sizes_raw) < 2:
-        raise v.fail(f.where("sizes"), "needs at least an input and an output layer")
-    sizes = [v.integer(s, v.join(f.where("sizes"), k), low=1) for k, s in enumerate(sizes_raw)]
+    sizes = v.layer_sizes(f.raw("sizes"), f.where("sizes"))
     n = len(sizes) - 1
     known = tuple(_activations.ACTIVATIONS)
     acts = [
@@ -309,11 +361,13 @@ def preprocessing_of(arch: dict) -> Preprocessing | None:
 def _from_json(doc: object):
     f = v.Fields(doc, "", ("format", "version", "architecture", "layers"))
     if f.raw("format") != WEIGHTS_FORMAT:
-        raise v.fail("format", f"expected {WEIGHTS_FORMAT!r}, got {f.raw('format')!r}")
+        raise v.fail("format", f"expected {WEIGHTS_FORMAT!r}, got {v.value_text(f.raw('format'))}")
     version = f.raw("version")
     if version != WEIGHTS_VERSION or type(version) is not int:
         raise v.fail(
-            "version", f"unknown version {version!r}; this program reads version {WEIGHTS_VERSION}"
+            "version",
+            f"unknown version {v.value_text(version)}; this program reads version "
+            f"{WEIGHTS_VERSION}",
         )
     arch = _check_architecture(f.raw("architecture"), "architecture")
     sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
@@ -338,99 +392,221 @@ def _from_json(doc: object):
 
 
 def _from_npz(data: bytes):
+    # Read member by member with zipfile rather than np.load: every size a member declares (the
+    # zip entry's and its .npy header's) is checked against the architecture before any data is
+    # decompressed, so a small file cannot make us allocate what no valid file would.
+    if data.count(_ZIP_DIRECTORY_ENTRY) > _NPZ_MAX_MEMBERS:  # counts at least every entry
+        raise ProjectError(f"not a weights archive (more than {_NPZ_MAX_MEMBERS} members)")
     try:
-        archive = np.load(io.BytesIO(data), allow_pickle=False)
-    except (ValueError, OSError, zipfile.BadZipFile, EOFError) as exc:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except _ZIP_ERRORS as exc:
         raise ProjectError(f"not a NumPy .npz archive ({exc})") from None
-    if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise ProjectError("not a NumPy .npz archive (a single .npy array)")
     with archive:
-        names = set(archive.files)
-        if "architecture" not in names:
+        members = _npz_members(archive)
+        if "architecture" not in members:
             raise ProjectError("architecture: missing from the archive")
-        text = _read(archive, "architecture")
-        if text.shape != () or text.dtype.kind != "U":
-            raise ProjectError("architecture: must be a JSON string (0-d unicode array)")
-        arch = _parse_architecture(str(text))
-        layers = _check_tensors(
-            arch, names - {"architecture"}, lambda name: _read(archive, name), "the archive"
+        text = _npz_text(archive, members.pop("architecture"), "architecture")
+        arch = _parse_architecture(text)
+        expected = _expected_shapes(arch)
+        _check_names(expected, set(members), "the archive")
+        arrays = {
+            name: _npz_array(archive, members[name], name, shape)
+            for name, shape in expected.items()
+        }
+    return arch, _layer_arrays(arch, arrays)
+
+
+def _npz_members(archive: zipfile.ZipFile) -> dict[str, zipfile.ZipInfo]:
+    """The archive's members by array name ("layers.0.weights" for layers.0.weights.npy)."""
+    members = {}
+    for info in archive.infolist():
+        if not info.filename.endswith(".npy"):
+            raise ProjectError(
+                f"{info.filename}: not a .npy array (a NumPy .npz archive holds only .npy files)"
+            )
+        name = info.filename[: -len(".npy")]
+        if name in members:
+            raise ProjectError(f"{name}: appears twice in the archive")
+        members[name] = info
+    return members
+
+
+def _npz_text(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str) -> str:
+    """The string held by a 0-d unicode .npy member."""
+
+    def check(shape: tuple, dtype: np.dtype) -> None:
+        if shape != () or dtype.kind != "U":
+            raise ProjectError(f"{name}: must be a JSON string (0-d unicode array), not {dtype}")
+
+    raw, _, _, dtype = _npz_member(archive, info, name, MAX_FILE_BYTES, check)
+    codec = "utf-32-be" if dtype.byteorder == ">" else "utf-32-le"
+    try:
+        text = raw.decode(codec)  # also refuses surrogates and code points beyond U+10FFFF
+    except UnicodeDecodeError as exc:
+        raise ProjectError(f"{name}: not valid text ({exc.reason})") from None
+    return text.rstrip("\0")  # as NumPy reads it: the padding of a shorter string goes
+
+
+def _npz_array(archive, info: zipfile.ZipInfo, name: str, want: tuple[int, ...]) -> np.ndarray:
+    def check(shape: tuple, dtype: np.dtype) -> None:
+        _check_tensor(name, shape, dtype, want)
+
+    most = math.prod(want) * _MAX_ITEMSIZE
+    raw, shape, fortran_order, dtype = _npz_member(archive, info, name, most, check)
+    array = np.frombuffer(raw, dtype=dtype)
+    if fortran_order:  # (NumPy writes a Fortran-ordered array so, e.g. a transposed one)
+        return np.ascontiguousarray(array.reshape(shape[::-1]).T)
+    return array.reshape(shape)
+
+
+def _npz_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, most: int, check):
+    """(data bytes, shape, fortran_order, dtype) of one .npy member.
+
+    ``check(shape, dtype)`` raises for an array the caller cannot use, and ``most`` bounds its
+    data bytes; both are applied before the data is decompressed.
+    """
+    if info.flag_bits & 0x1:
+        raise ProjectError(f"{name}: encrypted (NumPy never encrypts an archive)")
+    if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+        raise ProjectError(
+            f"{name}: compression method {info.compress_type} is not supported "
+            "(NumPy writes stored or deflated members)"
         )
-    return arch, layers
+    if info.file_size > _NPY_PREFIX + _NPY_MAX_HEADER + most:
+        raise ProjectError(
+            f"{name}: the archive declares {info.file_size:,} bytes, more than the architecture "
+            f"needs (at most {_NPY_PREFIX + _NPY_MAX_HEADER + most:,})"
+        )
+    try:
+        with archive.open(info) as stream:
+            shape, fortran_order, dtype, start = _npy_header(stream, name)
+            check(shape, dtype)
+            size = math.prod(shape) * dtype.itemsize
+            if info.file_size != start + size:
+                raise ProjectError(
+                    f"{name}: the archive declares {info.file_size:,} bytes; its header and "
+                    f"a {dtype} array of shape {shape} take {start + size:,}"
+                )
+            raw = stream.read(size)  # reaching the end also checks the member's CRC-32
+    except _ZIP_ERRORS as exc:
+        if isinstance(exc, ProjectError):
+            raise
+        raise ProjectError(f"{name}: damaged ({type(exc).__name__}: {exc})") from None
+    if len(raw) != size:
+        raise ProjectError(f"{name}: damaged (its data ends after {len(raw):,} of {size:,} bytes)")
+    return raw, shape, fortran_order, dtype
+
+
+def _npy_header(stream, name: str) -> tuple[tuple, bool, np.dtype, int]:
+    """(shape, fortran_order, dtype, data offset) from the start of a .npy stream.
+
+    NumPy's own header reader parses the header, after the header's length has been checked
+    here (its reader would first read as many bytes as the length field says).
+    """
+    fmt = np.lib.format
+    try:
+        version = fmt.read_magic(stream)
+    except ValueError as exc:
+        raise ProjectError(f"{name}: not a .npy array ({exc})") from None
+    if version not in _NPY_HEADER_READERS:
+        raise ProjectError(f"{name}: .npy format version {version[0]}.{version[1]} is not read")
+    width, reader = _NPY_HEADER_READERS[version]
+    length_field = stream.read(width)
+    length = int.from_bytes(length_field, "little")
+    if len(length_field) != width or length > _NPY_MAX_HEADER:
+        raise ProjectError(f"{name}: not a .npy array (its header length is {length:,} bytes)")
+    header = stream.read(length)
+    try:
+        # Parsed here first: NumPy's reader would retry a header that fails as one written by
+        # Python 2, with a warning; such a file is not one of ours.
+        ast.literal_eval(header.decode("latin1"))
+        shape, fortran_order, dtype = reader(
+            io.BytesIO(length_field + header), max_header_size=_NPY_MAX_HEADER
+        )
+    except _NPY_HEADER_ERRORS as exc:
+        raise ProjectError(f"{name}: not a .npy array ({' '.join(str(exc).split())})") from None
+    return shape, fortran_order, dtype, len(fmt.MAGIC_PREFIX) + 2 + width + length
 
 
 def _parse_architecture(text: str) -> dict:
     return _check_architecture(parse_json(text.encode("utf-8"), "architecture"), "architecture")
 
 
-def _check_tensors(arch: dict, names: set[str], read, container: str) -> list[LayerArrays]:
-    """Every layer's (weights, bias, mask) from ``read(name)``, checked against ``arch``."""
-    sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
-    n = len(sizes) - 1
-    expected = {f"layers.{i}.{part}" for i in range(n) for part in ("weights", "bias", "mask")}
-    missing = sorted(expected - names)
+def _expected_shapes(arch: dict) -> dict[str, tuple[int, ...]]:
+    """Each tensor's name and shape, layer by layer: weights (fan_in, fan_out), bias, mask."""
+    sizes = arch["sizes"]
+    shapes = {}
+    for i, (fan_in, fan_out) in enumerate(zip(sizes, sizes[1:])):
+        shapes[f"layers.{i}.weights"] = (fan_in, fan_out)
+        shapes[f"layers.{i}.bias"] = (fan_out,)
+        shapes[f"layers.{i}.mask"] = (fan_in, fan_out)
+    return shapes
+
+
+def _check_names(expected: dict[str, tuple], names: set[str], container: str) -> None:
+    missing = [name for name in expected if name not in names]
     if missing:
         raise ProjectError(f"{missing[0]}: missing from {container}")
-    extra = sorted(names - expected)
+    extra = sorted(names - set(expected))
     if extra:
+        n = len(expected) // 3
         raise ProjectError(f"{extra[0]}: unexpected tensor (the architecture has {n} layers)")
+
+
+def _check_tensor(name: str, shape: tuple, dtype: np.dtype, want: tuple[int, ...]) -> None:
+    """A tensor's declared shape and element type, checked before its data is read."""
+    if dtype.hasobject:
+        raise ProjectError(f"{name}: holds Python objects, which cannot be read without pickle")
+    if shape != want:
+        raise ProjectError(f"{name}: shape {_shape_text(shape)}, expected {want}")
+    if name.endswith(".mask"):
+        if dtype != np.bool_:
+            raise ProjectError(f"{name}: must be a bool array, not {dtype}")
+    elif dtype.kind != "f" or dtype.shape != ():
+        raise ProjectError(f"{name}: must hold floats, not {dtype}")
+
+
+def _shape_text(shape: tuple) -> str:
+    """(8, 2) as Python writes it, but with "a 30-digit number" for a huge dimension."""
+    dims = [str(n) if len(str(n)) <= v.SHOWN_DIGITS else v.number_text(n) for n in shape]
+    return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
+
+
+def _layer_arrays(arch: dict, arrays: dict[str, np.ndarray]) -> list[LayerArrays]:
+    """Every layer's (weights, bias, mask), checked tensors of the right shapes and types,
+    as new arrays in the architecture's dtype (masks bool)."""
+    dtype = np.dtype(arch["dtype"])
     out = []
-    for i in range(n):
-        shape = (sizes[i], sizes[i + 1])
-        w = read(f"layers.{i}.weights")
-        b = read(f"layers.{i}.bias")
-        mask = read(f"layers.{i}.mask")
-        for name, arr, want in (
-            ("weights", w, shape),
-            ("bias", b, shape[1:]),
-            ("mask", mask, shape),
-        ):
-            if arr.shape != want:
-                raise ProjectError(f"layers.{i}.{name}: shape {arr.shape}, expected {want}")
-        for name, arr in (("weights", w), ("bias", b)):
-            if arr.dtype.kind != "f":
-                raise ProjectError(f"layers.{i}.{name}: must hold floats, not {arr.dtype}")
-            if not np.isfinite(arr).all():
-                raise ProjectError(f"layers.{i}.{name}: holds NaN or infinite values")
-        if mask.dtype != bool:
-            raise ProjectError(f"layers.{i}.mask: must be a bool array, not {mask.dtype}")
-        out.append((w.astype(dtype), b.astype(dtype), mask.copy()))
+    for i in range(len(arch["sizes"]) - 1):
+        w, b, mask = (arrays[f"layers.{i}.{part}"] for part in ("weights", "bias", "mask"))
+        for part, values in (("weights", w), ("bias", b)):
+            if not np.isfinite(values).all():
+                raise ProjectError(f"layers.{i}.{part}: holds NaN or infinite values")
+        # A bool byte other than 0 or 1 is True, as a new array (not a view of the file).
+        out.append((w.astype(dtype), b.astype(dtype), mask.view(np.uint8) != 0))
     return out
 
 
 def _from_safetensors(data: bytes):
-    from safetensors import SafetensorError
-    from safetensors.numpy import load
-
-    header = _safetensors_header(data)
-    meta = header.get("__metadata__")
-    if not isinstance(meta, dict) or meta.get("format") != WEIGHTS_FORMAT:
-        found = meta.get("format") if isinstance(meta, dict) else None
-        raise ProjectError(
-            f"__metadata__.format: expected {WEIGHTS_FORMAT!r}, got {found!r} "
-            "(not a Backprop Lab weights file)"
-        )
-    if meta.get("version") != str(WEIGHTS_VERSION):
-        raise ProjectError(
-            f"__metadata__.version: unknown version {meta.get('version')!r}; "
-            f"this program reads version {WEIGHTS_VERSION}"
-        )
-    if "architecture" not in meta:
-        raise ProjectError("__metadata__.architecture: missing from the file")
-    arch = _parse_architecture(meta["architecture"])
-    try:
-        tensors = load(data)
-    except SafetensorError as exc:
-        raise ProjectError(f"damaged safetensors file ({exc})") from None
-    except KeyError as exc:  # a tensor type NumPy has no dtype for, such as BF16
-        kind = exc.args[0] if exc.args else "?"
-        name = next(
-            (k for k, v in header.items() if isinstance(v, dict) and v.get("dtype") == kind), "?"
-        )
-        raise ProjectError(f"{name}: tensor type {kind} cannot be read as a NumPy array") from None
-    return arch, _check_tensors(arch, set(tensors), tensors.__getitem__, "the file")
+    # Read with NumPy once every header field has been checked: dtypes, shapes, and offsets
+    # that tile the data exactly (no overlap, no gap, nothing past the end).
+    header, start = _safetensors_header(data)
+    arch = _safetensors_architecture(header.pop("__metadata__", None))
+    specs = {name: _safetensors_entry(name, entry) for name, entry in header.items()}
+    _check_spans(specs, len(data) - start)
+    expected = _expected_shapes(arch)
+    _check_names(expected, set(specs), "the file")
+    arrays = {}
+    for name, want in expected.items():
+        dtype, shape, (begin, _) = specs[name]
+        _check_tensor(name, shape, dtype, want)
+        count = math.prod(shape)
+        arrays[name] = np.frombuffer(data, dtype, count, start + begin).reshape(shape)
+    return arch, _layer_arrays(arch, arrays)
 
 
-def _safetensors_header(data: bytes) -> dict:
+def _safetensors_header(data: bytes) -> tuple[dict, int]:
+    """The header's JSON object and where the data starts."""
     # The format: an 8-byte little-endian length, then that many bytes of JSON, then the data.
     if len(data) < 8:
         raise ProjectError("not a safetensors file (shorter than its 8-byte header length)")
@@ -443,16 +619,79 @@ def _safetensors_header(data: bytes) -> dict:
     header = parse_json(data[8 : 8 + n], "the safetensors header")
     if not isinstance(header, dict):
         raise ProjectError("the safetensors header: must be a JSON object")
-    return header
+    return header, 8 + n
 
 
-def _read(archive, name: str) -> np.ndarray:
-    try:
-        return archive[name]
-    except ValueError as exc:  # object arrays need pickle, which stays off
-        raise ProjectError(f"{name}: cannot be read without pickle ({exc})") from None
-    except (OSError, zipfile.BadZipFile, EOFError) as exc:
-        raise ProjectError(f"{name}: damaged ({exc})") from None
+def _safetensors_architecture(meta: object) -> dict:
+    found = meta.get("format") if isinstance(meta, dict) else None
+    if found != WEIGHTS_FORMAT:
+        raise ProjectError(
+            f"__metadata__.format: expected {WEIGHTS_FORMAT!r}, got {_found(found)} "
+            "(not a Backprop Lab weights file)"
+        )
+    if meta.get("version") != str(WEIGHTS_VERSION):
+        raise ProjectError(
+            f"__metadata__.version: unknown version {_found(meta.get('version'))}; "
+            f"this program reads version {WEIGHTS_VERSION}"
+        )
+    if "architecture" not in meta:
+        raise ProjectError("__metadata__.architecture: missing from the file")
+    text = v.string(meta["architecture"], "__metadata__.architecture", max_len=MAX_FILE_BYTES)
+    return _parse_architecture(text)
+
+
+def _found(value: object) -> str:
+    return "None" if value is None else v.value_text(value)
+
+
+def _safetensors_entry(name: str, entry: object) -> tuple[np.dtype, tuple, tuple[int, int]]:
+    """(dtype, shape, (begin, end)) of one tensor of the header, its fields checked."""
+    f = v.Fields(entry, name, ("dtype", "shape", "data_offsets"))
+    kind = f.string("dtype", max_len=40)
+    if kind not in _SAFETENSORS_DTYPES:
+        if kind in _SAFETENSORS_OTHER_DTYPES:
+            raise ProjectError(f"{name}: tensor type {kind} cannot be read as a NumPy array")
+        raise v.fail(f.where("dtype"), f"unknown tensor type {v.value_text(kind)}")
+    dtype = np.dtype(_SAFETENSORS_DTYPES[kind])
+    shape = tuple(
+        v.integer(n, v.join(f.where("shape"), k), low=0, high=MAX_FILE_BYTES)
+        for k, n in enumerate(f.array("shape", max_len=32))
+    )
+    offsets = f.array("data_offsets", length=2)
+    begin, end = (
+        v.integer(x, v.join(f.where("data_offsets"), k), low=0) for k, x in enumerate(offsets)
+    )
+    if end - begin != math.prod(shape) * dtype.itemsize:
+        raise v.fail(
+            f.where("data_offsets"),
+            f"[{v.number_text(begin)}, {v.number_text(end)}] do not span the "
+            f"{math.prod(shape) * dtype.itemsize:,} bytes of a {kind} tensor of shape {shape}",
+        )
+    return dtype, shape, (begin, end)
+
+
+def _check_spans(specs: dict[str, tuple], size: int) -> None:
+    """The tensors' byte ranges must tile the ``size`` bytes of data: no overlap, gap or excess."""
+    position, previous = 0, None
+    for begin, end, name in sorted((span[0], span[1], name) for name, (*_, span) in specs.items()):
+        if end > size:
+            raise ProjectError(
+                f"damaged safetensors file ({name}: its data ends at byte {v.number_text(end)}; "
+                f"the file holds {size:,} bytes of data)"
+            )
+        if begin < position:
+            raise ProjectError(
+                f"damaged safetensors file ({name}: its data overlaps that of {previous})"
+            )
+        if begin > position:
+            raise ProjectError(
+                f"damaged safetensors file (bytes {position:,} to {begin:,} belong to no tensor)"
+            )
+        position, previous = end, name
+    if position != size:
+        raise ProjectError(
+            f"damaged safetensors file (bytes {position:,} to {size:,} belong to no tensor)"
+        )
 
 
 def apply_weights(net: Network, layers) -> None:
