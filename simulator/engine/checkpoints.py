@@ -180,7 +180,8 @@ def state_at(trainer: Trainer, store: CheckpointStore, step: int, trace: bool = 
     fork also holds the last step's batch, trace, gradients and update) into a fork without
     history, and replays the steps in between, without full-set evaluations.  Changes nothing
     in ``trainer`` or ``store``.  The checkpoint's ``history_length`` counts ``trainer``'s
-    history rows at that step.  Returns (fork, checkpoint); the checkpoint is None if the
+    history rows at that step now (``History.rows_through(step)``: older rows may have been
+    compacted since ``base`` was taken).  Returns (fork, checkpoint); the checkpoint is None if the
     replay diverged.  Raises ValueError if the store holds nothing at or before ``step``.
     """
     base = store.nearest_at_or_before(step - 1 if trace and step > 0 else step)
@@ -195,7 +196,7 @@ def state_at(trainer: Trainer, store: CheckpointStore, step: int, trace: bool = 
     if fork.diverged:
         return fork, None
     cp = fork.checkpoint()
-    return fork, dataclasses.replace(cp, history_length=base.history_length + step - base.step)
+    return fork, dataclasses.replace(cp, history_length=trainer.history.rows_through(step))
 
 
 def save_network(net) -> tuple[list, dict]:

@@ -31,12 +31,60 @@ class TrainingDiverged(RuntimeError):
     """Raised by ``step()`` on a trainer that has already diverged."""
 
 
+# Bytes a History may hold (every column, grad_norms included; capacity, not just filled rows).
+# 32 MB is ~381,000 rows for a 2-layer network (88 bytes a row): a run of that many steps is
+# kept whole, a longer one as its newest >= 190,000 steps and an envelope of the rest.
+HISTORY_BUDGET = 32 * 1024 * 1024
+# Fewest rows a History keeps however wide its rows are (only a network of more than ~65,000
+# layers would exceed a 32 MB budget to keep them).
+_MIN_ROWS = 64
+# The parts of max_rows (R): at least R/_KEEP_EXACT newest rows stay as appended; the
+# envelope takes at most R/_ENVELOPE rows (coarsened to half of that when it outgrows it);
+# a compaction pass takes R/_CHUNK rows into it.
+_KEEP_EXACT, _ENVELOPE, _CHUNK = 2, 8, 16
+_EVALUATIONS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+# Rows made NaN ahead of the appends at a time: buffers are allocated empty and written a
+# block at a time, so growing them costs only the copy of the filled rows.
+_BLANK_BLOCK = 4096
+
+
 class History:
-    """Per-step records in growable NumPy columns (capacity doubles as it fills).
+    """Per-step records in NumPy columns, within a byte budget.
 
     Columns: step, epoch (fractional), batch_loss, penalty, lr, and, at evaluation steps,
     train_loss, test_loss, train_accuracy, test_accuracy (NaN elsewhere); grad_norms is
-    (steps, L): each layer's gradient norm at that step.
+    (rows, L): each layer's gradient norm at that step.  Steps increase from row to row.
+
+    Memory.  The columns start at ``capacity`` rows and double as they fill, up to
+    ``max_rows = budget_bytes // (8 · (9 + L))`` rows (R), never beyond.  When they are
+    full, the oldest R/16 rows still kept as appended are *compacted* into the envelope in
+    one vectorised pass: grouped into buckets of ``bucket_steps`` steps (a power of two;
+    a row's bucket is floor(step / bucket_steps)), each bucket keeps only
+
+    * the row of its smallest and the row of its largest batch_loss (so the band of the loss
+      over the whole run, every peak and dip, survives),
+    * its last evaluation row (evaluations survive, thinned to one per bucket),
+    * at least two rows if it had two or more; on its first kept row grad_norms become
+      each layer's minimum over the bucket, on its last kept row each layer's maximum (so
+      the gradient-flow band survives too).
+
+    Kept rows are otherwise real records (their step, epoch, lr, penalty, evaluations), and
+    the later rows move down after them.  ``bucket_steps`` is first chosen so that the whole
+    run so far would fit in R/8 rows (32 steps for a long run); once the envelope takes more
+    than R/8 rows, the next append *coarsens* it: one pass over the envelope alone, with the
+    smallest power of two (at least double) that leaves it at most R/16.  Buckets nest (a
+    coarser one is a union of finer ones, and min of minima, max of maxima are its own), so
+    the old part keeps an even resolution over the whole run.  No append does more than one
+    pass; a pass reads at most R/8 + R/16 rows and moves the newer ones down, and passes come
+    ~R/18 appends apart or more (O(1) amortised per append; tests/benchmarks/bench_history.py
+    measures them).  The newest R/2 rows at least are always kept as appended.
+
+    Before the first compaction the columns are exactly the rows appended.  After it, a
+    row's index is no longer step - 1: :meth:`rows_through` finds the rows up to a step,
+    :attr:`full_resolution_start` the first row kept as appended, and :attr:`revision`
+    changes whenever rows already there change other than by :meth:`append` or
+    :meth:`set_last` (a compaction, a truncation, a restructured network's grad_norms), so
+    an incremental reader knows to read afresh.
     """
 
     SCALARS = (
@@ -51,49 +99,48 @@ class History:
         "test_accuracy",
     )
 
-    def __init__(self, n_layers: int, capacity: int = 1024):
+    def __init__(self, n_layers: int, capacity: int = 1024, budget_bytes: int = HISTORY_BUDGET):
+        if budget_bytes <= 0:
+            raise ValueError("the budget must be > 0 bytes")
+        self.budget_bytes = int(budget_bytes)
         self._n = 0
-        self._cols = {name: np.full(capacity, np.nan) for name in self.SCALARS}
-        self._norms = np.full((capacity, n_layers), np.nan)
+        self._exact_from = 0  # rows before this one are compacted
+        self._bucket = 0  # bucket_steps (0: never compacted)
+        self._coarsen_due = False  # the envelope outgrew its share: coarsen at the next append
+        self.revision = 0
+        capacity = max(1, min(int(capacity), self._max_rows_for(n_layers)))
+        self._cols = {name: np.empty(capacity) for name in self.SCALARS}
+        self._norms = np.empty((capacity, n_layers))
+        self._blank_to = 0  # rows [len, _blank_to) are NaN; later ones not yet written
 
+    # ----------------------------------------------------------------- reading
     def __len__(self) -> int:
         return self._n
 
     @property
     def nbytes(self) -> int:
-        """Memory held by the columns (capacity, not just the filled rows)."""
+        """Memory held by the columns (capacity, not just the filled rows); at most
+        ``budget_bytes`` (unless fewer than 64 rows would fit)."""
         return sum(col.nbytes for col in self._cols.values()) + self._norms.nbytes
 
-    def _grow(self) -> None:
-        cap = len(self._cols["step"]) * 2
-        for name, col in self._cols.items():
-            new = np.full(cap, np.nan)
-            new[: self._n] = col[: self._n]
-            self._cols[name] = new
-        norms = np.full((cap, self._norms.shape[1]), np.nan)
-        norms[: self._n] = self._norms[: self._n]
-        self._norms = norms
+    @property
+    def max_rows(self) -> int:
+        """Rows the budget holds at the present width (grad_norms' L)."""
+        return self._max_rows_for(self._norms.shape[1])
 
-    def append(self, grad_norms: np.ndarray, **values: float) -> None:
-        if self._n == len(self._cols["step"]):
-            self._grow()
-        row = self._n
-        for name, value in values.items():
-            self._cols[name][row] = value
-        if grad_norms.shape[0] != self._norms.shape[1]:  # the network was restructured
-            norms = np.full((self._norms.shape[0], grad_norms.shape[0]), np.nan)
-            k = min(grad_norms.shape[0], self._norms.shape[1])
-            norms[:row, :k] = self._norms[:row, :k]
-            self._norms = norms
-        self._norms[row] = grad_norms
-        self._n += 1
+    @property
+    def bucket_steps(self) -> int:
+        """Steps per bucket of the rows this object compacted (0 if none; a loaded history
+        may hold rows compacted before it was saved: see :attr:`full_resolution_start`)."""
+        return self._bucket
 
-    def set_last(self, **values: float) -> None:
-        for name, value in values.items():
-            self._cols[name][self._n - 1] = value
+    @property
+    def full_resolution_start(self) -> int:
+        """The first row of the newest part, kept exactly as appended (0: all of it)."""
+        return self._exact_from
 
     def column(self, name: str) -> np.ndarray:
-        """A view of one column's filled part."""
+        """A view of one column's filled part (no copy)."""
         if name == "grad_norms":
             return self._norms[: self._n]
         return self._cols[name][: self._n]
@@ -106,21 +153,58 @@ class History:
         finite = col[np.isfinite(col)]
         return float(finite[-1]) if finite.size else math.nan
 
+    def rows_through(self, step: float) -> int:
+        """How many rows have a step <= ``step``: the history as it was at the end of that
+        step is ``column(name)[:rows_through(step)]`` (compacted or not)."""
+        return int(np.searchsorted(self._cols["step"][: self._n], step, side="right"))
+
+    # ----------------------------------------------------------------- changing
+    def append(self, grad_norms: np.ndarray, **values: float) -> None:
+        """Adds a row (columns not given are NaN); may compact older rows first."""
+        if grad_norms.shape[0] != self._norms.shape[1]:  # the network was restructured
+            self._set_width(grad_norms.shape[0])
+        if self._n == len(self._norms):
+            if len(self._norms) < self.max_rows:
+                self._resize(min(2 * len(self._norms), self.max_rows))
+            else:
+                self._compact()
+        elif self._coarsen_due:
+            self._coarsen()
+        row = self._n
+        if row >= self._blank_to:
+            self._blank_ahead(row)
+        for name, value in values.items():
+            self._cols[name][row] = value
+        self._norms[row] = grad_norms
+        self._n += 1
+
+    def set_last(self, **values: float) -> None:
+        for name, value in values.items():
+            self._cols[name][self._n - 1] = value
+
     def truncate(self, n: int) -> None:
-        """Keep the first ``n`` records (rewinding)."""
-        self._n = max(0, min(n, self._n))
+        """Keep the first ``n`` records (rewinding: see :meth:`rows_through`)."""
+        n = max(0, min(n, self._n))
+        if n < self._n:
+            self._clear_rows(n, self._n)
+            self._n = n
+            self._exact_from = min(self._exact_from, n)
+            self.revision += 1
 
     def copy(self) -> History:
-        """An independent copy of the filled rows (with room to grow)."""
-        new = History(self._norms.shape[1], capacity=max(1024, self._n))
+        """An independent copy of the filled rows (with room to grow), compaction included."""
+        new = History(self._norms.shape[1], max(1024, self._n), self.budget_bytes)
+        new._resize(max(len(new._norms), self._n))
         for name, col in self._cols.items():
             new._cols[name][: self._n] = col[: self._n]
         new._norms[: self._n] = self._norms[: self._n]
         new._n = self._n
+        new._exact_from, new._bucket, new.revision = self._exact_from, self._bucket, self.revision
+        new._coarsen_due = self._coarsen_due
         return new
 
     def as_dict(self) -> dict[str, list]:
-        """Plain lists (NaN as None), for JSON."""
+        """Plain lists (NaN as None), for JSON: one entry per row."""
         out = {}
         for name in self.SCALARS:
             out[name] = [None if not math.isfinite(v) else v for v in self.column(name).tolist()]
@@ -131,27 +215,218 @@ class History:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, list], n_layers: int) -> History:
+    def from_dict(
+        cls, data: dict[str, list], n_layers: int, budget_bytes: int = HISTORY_BUDGET
+    ) -> History:
+        """The History of ``as_dict()``'s lists; compacted at once if it exceeds the budget.
+
+        A compacted history's part kept as appended is taken to start after the last gap
+        between steps (its rows' steps follow one another).
+        """
         n = len(data.get("step", []))
-        hist = cls(n_layers, capacity=max(1024, n))
+        cols = {}
         for name in cls.SCALARS:
             col = np.array(
                 [math.nan if v is None else v for v in data.get(name, [None] * n)], dtype=float
             )
             if col.shape != (n,):
                 raise ValueError(f"history column {name!r} has {col.shape[0]} values, not {n}")
-            hist._cols[name][:n] = col
-        norms = data.get("grad_norms", [])
-        if n and len(norms) == n:
-            arr = np.array([[math.nan if v is None else v for v in row] for row in norms], float)
+            cols[name] = col
+        norms = None
+        rows = data.get("grad_norms", [])
+        if n and len(rows) == n:
+            arr = np.array([[math.nan if v is None else v for v in row] for row in rows], float)
             if arr.ndim == 2:
-                hist._norms = np.full((hist._norms.shape[0], arr.shape[1]), np.nan)
-                hist._norms[:n] = arr
+                norms = arr
+        width = n_layers if norms is None else norms.shape[1]
+        hist = cls(width, max(1024, n), budget_bytes)
+        hist._resize(max(len(hist._norms), n), limit=False)
+        for name, col in cols.items():
+            hist._cols[name][:n] = col
+        hist._norms[:n] = np.nan if norms is None else norms
         hist._n = n
+        gaps = np.flatnonzero(np.diff(cols["step"]) != 1)
+        if gaps.size:
+            hist._exact_from = int(gaps[-1]) + 1
+        if n > hist.max_rows:
+            hist._fit(hist.max_rows)
+        hist._resize(min(len(hist._norms), hist.max_rows))
+        hist.revision = 0
         return hist
 
+    # ----------------------------------------------------------------- memory
+    def _max_rows_for(self, width: int) -> int:
+        return max(_MIN_ROWS, self.budget_bytes // (8 * (len(self.SCALARS) + width)))
+
+    def _resize(self, capacity: int, limit: bool = True) -> None:
+        # New buffers of ``capacity`` rows (>= the filled ones) holding the filled rows.
+        if limit:
+            capacity = min(capacity, self.max_rows)
+        capacity = max(capacity, self._n, 1)
+        if capacity == len(self._norms):
+            return
+        n = self._n
+        for name, col in self._cols.items():
+            new = np.empty(capacity)
+            new[:n] = col[:n]
+            self._cols[name] = new
+        norms = np.empty((capacity, self._norms.shape[1]))
+        norms[:n] = self._norms[:n]
+        self._norms = norms
+        self._blank_to = n
+
+    def _blank_ahead(self, start: int) -> None:
+        stop = min(start + _BLANK_BLOCK, len(self._norms))
+        for col in self._cols.values():
+            col[start:stop] = np.nan
+        self._norms[start:stop] = np.nan
+        self._blank_to = stop
+
+    def _set_width(self, width: int) -> None:
+        # A restructured network: grad_norms get ``width`` columns, the first min(old, new)
+        # kept, the rest NaN; compacted first if the wider rows would exceed the budget.
+        rows = self._max_rows_for(width)
+        if self._n >= rows:
+            self._fit(rows)
+        self._resize(min(len(self._norms), rows), limit=False)
+        n, k = self._n, min(width, self._norms.shape[1])
+        norms = np.empty((len(self._norms), width))
+        norms[:n, :k] = self._norms[:n, :k]
+        norms[:n, k:] = np.nan
+        norms[n : self._blank_to] = np.nan
+        self._norms = norms
+        self.revision += 1
+
+    def _clear_rows(self, start: int, stop: int) -> None:
+        for col in self._cols.values():
+            col[start:stop] = np.nan
+        self._norms[start:stop] = np.nan
+
+    def _compact(self) -> None:
+        """Makes room in full columns: the oldest chunk of rows kept as appended goes into the
+        envelope (see the class docstring)."""
+        rows = self.max_rows
+        n, e = self._n, self._exact_from
+        newest = n - rows // _KEEP_EXACT  # rows from here on stay as appended
+        chunk = max(rows // _CHUNK, 1)
+        steps = self._cols["step"]
+        if not self._bucket:  # the first time: buckets that would fit the run so far in R/4
+            self._bucket = _fit_bucket(_span(steps[:n]), rows // _ENVELOPE, 1)
+        start = e
+        if e:  # the envelope's last bucket takes the chunk's rows of its steps in
+            bucket_start = np.floor(steps[e - 1] / self._bucket) * self._bucket
+            start = int(np.searchsorted(steps[:e], bucket_start, side="left"))
+        stop = min(e + chunk, newest)
+        if stop > start:
+            self._thin(start, stop)
+        if n - self._n < chunk // 4:  # steps that do not increase: everything old, fitted
+            self._fit(rows)
+        self._coarsen_due = self._exact_from > rows // _ENVELOPE
+
+    def _coarsen(self) -> None:
+        """The envelope in buckets at least twice as wide, at most R/8 rows."""
+        self._coarsen_due = False
+        if self._exact_from > 1:
+            self._thin(0, self._exact_from, room=self.max_rows // (2 * _ENVELOPE))
+
+    def _fit(self, rows: int) -> None:
+        """Compacts all but the newest rows // 2 into at most rows // _ENVELOPE (one pass)."""
+        self._thin(0, self._n - rows // _KEEP_EXACT, room=rows // _ENVELOPE)
+
+    def _thin(self, start: int, stop: int, room: int | None = None) -> None:
+        """Changes rows [start, stop) into their envelope, in buckets of ``bucket_steps`` (or,
+        given ``room``, of the smallest power of two at least as wide that leaves at most
+        ``room`` rows); the later rows move down after them."""
+        if stop - start < 2:
+            return
+        cols, n = self._cols, self._n
+        count = stop - start
+        key = np.fmax.accumulate(cols["step"][start:stop])  # a copy; == steps if they increase
+        if not (math.isfinite(key[0]) and math.isfinite(key[-1])):  # NaN or infinite steps
+            finite = key[np.isfinite(key)]
+            first = float(finite[0]) if finite.size else 0.0
+            key = np.nan_to_num(key, nan=first, posinf=2.0**53, neginf=-(2.0**53))
+        if room is not None:
+            self._bucket = _fit_bucket(float(key[-1] - key[0]), room, self._bucket)
+        groups = np.floor(np.multiply(key, 1.0 / self._bucket, out=key), out=key)
+        starts = np.concatenate(([0], np.flatnonzero(groups[1:] != groups[:-1]) + 1))
+        sizes = np.diff(np.append(starts, count))
+        index = np.arange(count)
+
+        # The rows of each bucket's lowest and highest batch_loss (the first such), its last
+        # evaluation, and at least two rows where it has two.
+        keep = np.zeros(count, dtype=bool)
+        loss = cols["batch_loss"][start:stop]
+        nan = np.isnan(loss)
+        for fill, extreme in ((np.inf, np.minimum), (-np.inf, np.maximum)):
+            values = np.where(nan, fill, loss) if nan.any() else loss
+            at = values == np.repeat(extreme.reduceat(values, starts), sizes)
+            keep[np.minimum.reduceat(np.where(at, index, count), starts)] = True
+        evaluated = np.isfinite(cols[_EVALUATIONS[0]][start:stop])
+        for name in _EVALUATIONS[1:]:
+            evaluated |= np.isfinite(cols[name][start:stop])
+        last_evaluation = np.maximum.reduceat(np.where(evaluated, index, -1), starts)
+        keep[last_evaluation[last_evaluation >= 0]] = True
+        single = (np.add.reduceat(keep, starts) < 2) & (sizes >= 2)
+        ends = (starts + sizes - 1)[single]
+        end_kept = keep[ends]
+        keep[ends] = True
+        keep[starts[single][end_kept]] = True
+        kept = np.flatnonzero(keep)
+
+        # grad_norms: each bucket's per-layer minimum on its first kept row, maximum on its last.
+        norms = self._norms[start:stop]
+        new_norms = norms[kept]
+        of_bucket = np.searchsorted(starts, kept, side="right")
+        firsts = np.flatnonzero(np.concatenate(([True], of_bucket[1:] != of_bucket[:-1])))
+        new_norms[firsts] = np.fmin.reduceat(norms, starts, axis=0)
+        new_norms[np.append(firsts[1:] - 1, len(kept) - 1)] = np.fmax.reduceat(norms, starts, 0)
+
+        end = start + len(kept)
+        for col in cols.values():
+            col[start:end] = col[start:stop][kept]
+            _move_down(col, stop, n, end)
+        self._norms[start:end] = new_norms
+        _move_down(self._norms, stop, n, end)
+        moved = n - stop
+        self._n = end + moved
+        self._clear_rows(self._n, n)
+        self._exact_from = end
+        self.revision += 1
+
     def __repr__(self) -> str:
-        return f"History({self._n} steps)"
+        compacted = ""
+        if self._bucket:
+            compacted = f", rows before {self._exact_from} compacted by {self._bucket} steps"
+        return (
+            f"History({self._n} rows × (9 + {self._norms.shape[1]}) columns{compacted}, "
+            f"{self.nbytes:,} of {self.budget_bytes:,} bytes)"
+        )
+
+
+def _move_down(arr: np.ndarray, start: int, stop: int, to: int) -> None:
+    """Changes ``arr[to : to + stop - start]`` to ``arr[start:stop]`` (to <= start) in pieces
+    that do not overlap: NumPy would copy an overlapping source to a temporary first."""
+    gap = start - to
+    for i in range(start, stop, gap):
+        j = min(i + gap, stop)
+        arr[i - gap : j - gap] = arr[i:j]
+
+
+def _span(steps: np.ndarray) -> float:
+    """How many steps ``steps`` (increasing) cover; their count if they are not proper."""
+    span = float(steps[-1] - steps[0])
+    return span if 0 <= span < 2.0**53 else float(len(steps))
+
+
+def _fit_bucket(span: float, room: int, bucket: int) -> int:
+    """The smallest power of two >= ``bucket`` (and >= 1) whose buckets over ``span`` steps
+    take at most ``room`` rows (<= 3 rows in each of <= span / bucket + 2 buckets)."""
+    bucket = max(int(bucket), 1)
+    buckets = max(room // 3, 3)
+    while span / bucket + 2 > buckets:
+        bucket *= 2
+    return bucket
 
 
 def accuracy(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> float:
@@ -196,7 +471,9 @@ class Checkpoint:
     the epoch's (read-only, shared) permutation, ``batch_rng`` / ``dropout_rng`` the bit
     generators' states.  The architecture (sizes, masks, activations), the data and the
     settings are not stored: a checkpoint goes back into a trainer of the same network, data
-    and settings.  ``history_length`` is the number of history rows at that step.
+    and settings.  ``history_length`` is the number of history rows at that step when the
+    checkpoint was taken; rows move once older ones are compacted (see :class:`History`), so
+    :meth:`Trainer.restore` finds that step's rows with ``History.rows_through(step)``.
     """
 
     step: int
@@ -515,7 +792,7 @@ class Trainer:
     def restore(self, checkpoint: Checkpoint) -> None:
         """Changes this trainer and its network back to ``checkpoint``: weights, optimizer state,
         batch order and position, dropout RNG, step and epoch counts; truncates the history to
-        that step's rows and clears divergence and the step under way.
+        that step's rows (``History.rows_through``) and clears divergence and the step under way.
 
         The trainer must train the network, data and settings the checkpoint was taken on
         (ValueError for other shapes, batch sizes or optimizers).
@@ -545,7 +822,7 @@ class Trainer:
         self.step_count = cp.step
         self._epoch_base, self._epoch_base_step = cp.epoch_base, cp.epoch_base_step
         self.last_good = None if cp.last_good is None else _copy_pairs(cp.last_good)
-        self.history.truncate(cp.history_length)
+        self.history.truncate(self.history.rows_through(cp.step))
         self.phase = "forward"
         self.diverged = None
         self.diverged_at_step = None
@@ -570,7 +847,11 @@ class Trainer:
         new.optimizer = copy.deepcopy(self.optimizer)
         new.schedule = copy.deepcopy(self.schedule)
         new.batches = copy.deepcopy(self.batches)
-        new.history = self.history.copy() if history else History(len(new.net.layers))
+        new.history = (
+            self.history.copy()
+            if history
+            else History(len(new.net.layers), budget_bytes=self.history.budget_bytes)
+        )
         new.last_good = None if self.last_good is None else _copy_pairs(self.last_good)
         return new
 
