@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import time
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand
 
+from simulator.app.clock import Clock
 from simulator.app.document import Document
 from simulator.engine import datasets as _datasets
 from simulator.engine import losses
@@ -29,6 +29,9 @@ from simulator.engine.checkpoints import CheckpointStore, load_network, save_net
 from simulator.engine.trainer import PHASES, Checkpoint, Trainer
 
 STEP_BUDGET_MS = 8.0
+# A tick trains at most this many steps even if its clock has not reached the budget (a clock
+# that stands still, as a test's may, or a coarse one): the event loop is never held long.
+MAX_STEPS_PER_TICK = 512
 GRID_SIZE = 48  # the input plane is sampled on GRID_SIZE x GRID_SIZE points (maps, boundary)
 CURVE_POINTS = 200  # 1-D data: the fitted curve's points
 PLANE = 6.0  # generated 2-D data lie in [-PLANE, PLANE]²
@@ -141,20 +144,26 @@ class TrainingController(QObject):
     history_changed = Signal()  # the history was reset or truncated (plots redraw whole)
     rewind_changed = Signal(object)  # the step shown by rewinding, None: back to the live run
 
-    def __init__(self, document: Document, parent: QObject | None = None):
+    def __init__(
+        self, document: Document, parent: QObject | None = None, clock: Clock | None = None
+    ):
         super().__init__(parent)
         self.document = document
+        self._clock = clock if clock is not None else Clock()
         self.speed: int | None = None  # steps per second; None = as fast as possible
         self._playing = False
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_tick)
-        self._clock = QElapsedTimer()
-        self._last_snapshot = 0.0
+        self._last_snapshot = -math.inf
         self._rate_window: list[tuple[float, int]] = []
-        self._play_start = (0.0, 0)
+        self._play_start = (0.0, 0)  # (clock time, step count) when playing began
         self._shown: str | None = None
+        # (step, figures): the full-set losses and accuracies evaluated when the data or the
+        # network last changed; snapshots show them until training evaluates again.
+        self._fresh: tuple[int, dict[str, float]] | None = None
         self.trainer = self._build_trainer()
+        self._evaluate_afresh()
         self._store = CheckpointStore(REWIND_BUDGET)
         self._record_interval = 1
         self._segment = "the run began"  # why rewinding cannot go before the store's first step
@@ -168,6 +177,21 @@ class TrainingController(QObject):
         document.project_replaced.connect(self._on_project_replaced)
 
     # ----------------------------------------------------------------- state
+    @property
+    def clock(self) -> Clock:
+        """The frame clock of the play loop and of every view that throttles its redraws
+        (they read it each time: a test may set a ManualClock)."""
+        return self._clock
+
+    @clock.setter
+    def clock(self, clock: Clock) -> None:
+        self._clock = clock
+        # Times read from the old clock mean nothing on the new one.
+        self._last_snapshot = -math.inf
+        now = clock.now()
+        self._play_start = (now, self.trainer.step_count)
+        self._rate_window = [(now, self.trainer.step_count)]
+
     @property
     def playing(self) -> bool:
         return self._playing
@@ -225,9 +249,9 @@ class TrainingController(QObject):
             self.message.emit("Training diverged: restore the last good weights or reset first")
             return
         self._playing = True
-        self._clock.start()
-        self._play_start = (0.0, self.trainer.step_count)
-        self._rate_window = [(0.0, self.trainer.step_count)]
+        now = self.clock.now()
+        self._play_start = (now, self.trainer.step_count)
+        self._rate_window = [(now, self.trainer.step_count)]
         self.playing_changed.emit(True)
         self._timer.start(0)
 
@@ -251,8 +275,7 @@ class TrainingController(QObject):
         """Steps per second while playing (None: as fast as the machine goes)."""
         self.speed = steps_per_second
         if self._playing:
-            self._clock.restart()
-            self._play_start = (0.0, self.trainer.step_count)
+            self._play_start = (self.clock.now(), self.trainer.step_count)
 
     def step(self) -> None:
         """One whole step (finishing the current one if a phase step is under way)."""
@@ -286,6 +309,7 @@ class TrainingController(QObject):
         """A new trainer on the document's network: step 0, empty history, new checkpoints."""
         self.trainer = self._build_trainer()
         self._shown = None
+        self._evaluate_afresh()
         self._new_segment(reason)
         self.history_changed.emit()
         self._emit_snapshot()
@@ -313,29 +337,30 @@ class TrainingController(QObject):
         if not self._playing:
             return
         trainer = self.trainer
-        start = time.perf_counter()
+        now = self.clock.now
+        start = now()
         # Train until the tick's budget is used or the next frame is due, whichever is first,
         # so frames come at a steady rate and the event loop is never held long.
         frame_due = self._last_snapshot + SNAPSHOT_INTERVAL_S
         deadline = min(start + STEP_BUDGET_MS / 1000, max(frame_due, start + 0.001))
-        record = self._record
         if self.speed is None:
-            while time.perf_counter() < deadline and not trainer.diverged:
-                trainer.step()
-                record()
+            due = MAX_STEPS_PER_TICK
         else:
-            elapsed = self._clock.elapsed() / 1000
-            due = int(elapsed * self.speed) - (trainer.step_count - self._play_start[1])
-            while due > 0 and time.perf_counter() < deadline and not trainer.diverged:
-                trainer.step()
-                record()
-                due -= 1
+            due = int((start - self._play_start[0]) * self.speed) - (
+                trainer.step_count - self._play_start[1]
+            )
+            due = min(due, MAX_STEPS_PER_TICK)
+        record = self._record
+        while due > 0 and now() < deadline and not trainer.diverged:
+            trainer.step()
+            record()
+            due -= 1
         self._shown = "update"
         self._mark_trained()
         if trainer.diverged:
             self._after_steps()
             return
-        if time.perf_counter() >= frame_due:
+        if now() >= frame_due:
             self._after_steps()
         if self._playing:
             # Slow speeds wait for their next step; full speed yields to the event loop at once.
@@ -363,7 +388,7 @@ class TrainingController(QObject):
     def _steps_per_second(self) -> float:
         if not self._playing:
             return 0.0
-        now = self._clock.elapsed() / 1000
+        now = self.clock.now()
         self._rate_window.append((now, self.trainer.step_count))
         while len(self._rate_window) > 2 and now - self._rate_window[0][0] > 1.0:
             self._rate_window.pop(0)
@@ -394,12 +419,20 @@ class TrainingController(QObject):
         )
         hist = self.trainer.history
         rows = min(rows, len(hist))
-        if rows:
+        # Rows from before the last change of data or network describe another problem.
+        fresh = self._fresh if trainer is self.trainer else None
+        first = 0
+        if fresh is not None:
+            first = int(np.searchsorted(hist.column("step")[:rows], fresh[0], side="right"))
+        if rows > first:
             snap.batch_loss = float(hist.column("batch_loss")[rows - 1])
-            for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
-                col = hist.column(key)[:rows]
-                finite = col[np.isfinite(col)]
-                setattr(snap, key, float(finite[-1]) if finite.size else math.nan)
+        for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            col = hist.column(key)[first:rows]
+            finite = col[np.isfinite(col)]
+            if finite.size:
+                setattr(snap, key, float(finite[-1]))
+            elif fresh is not None:
+                setattr(snap, key, fresh[1][key])
         trace = trainer.trace
         if trace is not None and len(trace.layers) == len(net.layers):
             snap.inputs = trace.layers[0].input.copy()
@@ -460,7 +493,7 @@ class TrainingController(QObject):
             )
 
     def _emit_snapshot(self) -> None:
-        self._last_snapshot = time.perf_counter()
+        self._last_snapshot = self.clock.now()
         self.snapshot_ready.emit(self.snapshot())
 
     # ----------------------------------------------------------------- rewinding
@@ -607,18 +640,23 @@ class TrainingController(QObject):
         )
         self.trainer = self._build_trainer(keep=self.trainer)
         self._shown = None
+        self._evaluate_afresh()
         self._new_segment("the network was edited")
         if not self._playing:
             self._emit_snapshot()
 
     def _on_data_changed(self) -> None:
-        was_rewound = self._rewound is not None
         self._drop_rewind("Back to the latest step: the data changed")
         self.trainer = self._build_trainer(keep=self.trainer)
         self._shown = None
+        self._evaluate_afresh()
         self._new_segment("the data changed")
-        if was_rewound and not self._playing:
-            self._emit_snapshot()
+        if not self._playing:
+            self._emit_snapshot()  # the status bar shows the new data's figures at once
+
+    def _evaluate_afresh(self) -> None:
+        trainer = self.trainer
+        self._fresh = (trainer.step_count, trainer.evaluate())
 
     def _on_about_to_edit(self) -> None:
         # An edit while an earlier step is shown applies to that step: the run resumes from

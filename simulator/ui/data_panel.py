@@ -14,7 +14,6 @@ import html
 
 import numpy as np
 from PySide6.QtCore import (
-    QElapsedTimer,
     QEvent,
     QRectF,
     QSettings,
@@ -48,6 +47,7 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app.clock import Throttle
 from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController, plane_extent
 from simulator.engine import datasets as _datasets
@@ -279,7 +279,9 @@ class DataPanel(QWidget):
         self._snapshot: Snapshot | None = None
         self._neuron_key: tuple[int, int] | None = None
         self._stale = False  # a snapshot arrived while the panel was hidden
-        self._boundary_clock = QElapsedTimer()
+        # While playing, the boundary draws at most once per PLAYING_FRAME_MS of the
+        # controller's frame clock.
+        self._boundary_frames = Throttle(lambda: self._controller.clock, PLAYING_FRAME_MS / 1000)
         self._image_rect: QRectF | None = None
         self._caption_state: tuple | None = None
         self._toggle_state: tuple | None = None
@@ -671,16 +673,12 @@ class DataPanel(QWidget):
         self._snapshot = snapshot
         if not self.isVisible():
             self._stale = True  # drawn when the panel is shown
-        elif (
-            snapshot.playing
-            and self._boundary_clock.isValid()
-            and (self._boundary_clock.elapsed() < PLAYING_FRAME_MS)
-        ):
+        elif snapshot.playing and not self._boundary_frames.due():
             # While playing, the boundary needs no more than ~15 frames a second; the time
             # goes to training.  The next snapshot (or the pause) draws the latest state.
             self._stale = True
         else:
-            self._boundary_clock.start()
+            self._boundary_frames.mark()
             self._draw_snapshot()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name

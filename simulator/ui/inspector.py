@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import re
 
-from PySide6.QtCore import QElapsedTimer, QSignalBlocker, Qt, QTimer, Signal
+from PySide6.QtCore import QSignalBlocker, Qt, Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (
     QDockWidget,
@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import inspection as _ins
+from simulator.app.frame_timer import FrameTimer
 from simulator.app.inspection import fmt
 from simulator.app.training import Snapshot, TrainingController
 
@@ -82,10 +83,9 @@ class InspectorDock(QDockWidget):
         self._sample: int | None = None
         self._facts = None
         self._stale = False
-        self._clock = QElapsedTimer()
-        self._timer = QTimer(self)
-        self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self._on_timer)
+        self._frames = FrameTimer(
+            lambda: controller.clock, PLAYING_INTERVAL_MS / 1000, self.refresh, parent=self
+        )
 
         body = QWidget(self)
         layout = QVBoxLayout(body)
@@ -177,10 +177,10 @@ class InspectorDock(QDockWidget):
             self._stale = True
         elif not snapshot.playing:
             self.refresh()  # paused: exact, now
-        elif not self._clock.isValid() or self._clock.elapsed() >= PLAYING_INTERVAL_MS:
+        elif self._frames.due():
             self.refresh()
-        elif not self._timer.isActive():
-            self._timer.start(max(1, PLAYING_INTERVAL_MS - self._clock.elapsed()))
+        else:
+            self._frames.request()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -188,14 +188,10 @@ class InspectorDock(QDockWidget):
             self.refresh()
 
     # ----------------------------------------------------------------- drawing
-    def _on_timer(self) -> None:
-        self.refresh()
-
     def refresh(self) -> None:
         """Recompute and redraw the facts of the selection from the trainer now."""
         self._stale = False
-        self._timer.stop()
-        self._clock.start()
+        self._frames.drawn()
         trainer = self.controller.shown_trainer  # the rewound step's, while rewound
         n_train = trainer.X_train.shape[0]
         with QSignalBlocker(self.sample_spin):

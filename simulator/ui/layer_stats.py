@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app.frame_timer import FrameTimer
 from simulator.app.training import Snapshot, TrainingController
 from simulator.ui import thumbnails
 from simulator.ui.plots import MIN_FRAME_MS, layer_names
@@ -174,10 +175,9 @@ class LayerStatsPlot(QWidget):
         self.document = controller.document
         self._snapshot: Snapshot | None = None
         self._drawn: Snapshot | None = None
-        self._last_frame = QElapsedTimer()
-        self._frame_timer = QTimer(self)
-        self._frame_timer.setSingleShot(True)
-        self._frame_timer.timeout.connect(self.refresh)
+        self._frames = FrameTimer(
+            lambda: controller.clock, MIN_FRAME_MS / 1000, self.refresh, parent=self
+        )
 
         self.layer_combo = QComboBox()
         self.layer_combo.setToolTip("The weight layer whose weights and gradients are shown")
@@ -255,10 +255,8 @@ class LayerStatsPlot(QWidget):
         self._schedule()
 
     def _schedule(self) -> None:
-        if not self.isVisible() or self._frame_timer.isActive():
-            return
-        elapsed = self._last_frame.elapsed() if self._last_frame.isValid() else MIN_FRAME_MS
-        self._frame_timer.start(max(0, MIN_FRAME_MS - elapsed))
+        if self.isVisible():
+            self._frames.request()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
@@ -278,8 +276,7 @@ class LayerStatsPlot(QWidget):
 
     def refresh(self) -> None:
         """Draw the latest snapshot now."""
-        self._frame_timer.stop()
-        self._last_frame.start()
+        self._frames.drawn()
         snap = self._snapshot
         if snap is None:
             return

@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QEvent, QObject, QSettings, QSignalBlocker, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QSettings, QSignalBlocker, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app.frame_timer import FrameTimer
 from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
 from simulator.ui.timeline import Timeline
@@ -1116,10 +1117,9 @@ class PlotsPanel(QWidget):
         self.controller = controller
         self.document = controller.document
         self._settings = QSettings()
-        self._last_frame = QElapsedTimer()
-        self._frame_timer = QTimer(self)
-        self._frame_timer.setSingleShot(True)
-        self._frame_timer.timeout.connect(self.refresh)
+        self._frames = FrameTimer(
+            lambda: controller.clock, MIN_FRAME_MS / 1000, self.refresh, parent=self
+        )
         self._full = set()  # pages that must redraw from scratch when next shown
 
         self.loss = LossPlot()
@@ -1206,8 +1206,7 @@ class PlotsPanel(QWidget):
     # ----------------------------------------------------------------- drawing
     def refresh(self, hidden_too: bool = False) -> None:
         """Draw the history's new rows now (pages out of sight only with ``hidden_too``)."""
-        self._frame_timer.stop()
-        self._last_frame.start()
+        self._frames.drawn()
         history = self.controller.history
         for page in (self.loss, self.gradient_flow):
             if hidden_too or page.isVisible():
@@ -1215,10 +1214,7 @@ class PlotsPanel(QWidget):
                 self._full.discard(page)
 
     def _schedule(self, *_args) -> None:
-        if self._frame_timer.isActive():
-            return
-        elapsed = self._last_frame.elapsed() if self._last_frame.isValid() else MIN_FRAME_MS
-        self._frame_timer.start(max(0, MIN_FRAME_MS - elapsed))
+        self._frames.request()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -184,12 +184,13 @@ def test_a_big_layer_is_sampled_with_its_largest_gradients_and_says_so(monkeypat
     assert [(e.layer, e.index) for e in report.failures] == [(0, (r, c))]
 
 
-def test_the_digits_example_is_checked_whole_within_a_second():
+def test_the_digits_example_is_checked_whole():
+    # Every one of its 2,410 parameters (how long it takes: bench_gradient_check.py).
     trainer = load_example("digits").build_trainer()
     trainer.run(steps=20)
     report = check_gradients(trainer)
     assert report.passed and report.checked + report.kinks == report.trainable == 2410
-    assert report.seconds < 2.0  # measured ~0.25 s
+    assert report.seconds > 0 and f"{report.seconds:.2f} s" in report.details()
 
 
 def test_a_big_batch_is_checked_on_a_seeded_subset_and_says_so():

@@ -4,9 +4,17 @@ import math
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QTimer
 
+from simulator.app.clock import ManualClock
 from simulator.app.document import Document
-from simulator.app.training import Snapshot, TrainingController
+from simulator.app.training import (
+    MAX_STEPS_PER_TICK,
+    SNAPSHOT_INTERVAL_S,
+    STEP_BUDGET_MS,
+    Snapshot,
+    TrainingController,
+)
 
 
 @pytest.fixture
@@ -137,12 +145,89 @@ def test_structural_edit_keeps_training_going(ctl, doc):
     assert ctl.trainer.net is doc.network and doc.network.sizes == [2, 8, 1]
 
 
-def test_slow_speed_is_paced(ctl, qtbot):
+def test_slow_speed_is_paced_by_the_clock(ctl, qtbot):
+    clock = ManualClock()
+    ctl.clock = clock
     ctl.set_speed(20)
     ctl.play()
-    qtbot.wait(400)
+    clock.advance(0.4)  # 0.4 s at 20 steps/s: 8 steps are due
+    qtbot.waitUntil(lambda: ctl.step_count == 8)
+    # The loop goes on ticking, but with the clock standing still no more steps are due.
+    reads = clock.reads
+    qtbot.waitUntil(lambda: clock.reads >= reads + 20)
+    assert ctl.step_count == 8 and ctl.playing
+    clock.advance(0.1)
+    qtbot.waitUntil(lambda: ctl.step_count == 10)
+    ctl.set_speed(5)  # a new speed counts from now
+    clock.advance(0.4)
+    qtbot.waitUntil(lambda: ctl.step_count == 12)
+    reads = clock.reads
+    qtbot.waitUntil(lambda: clock.reads >= reads + 20)
     ctl.pause()
-    assert 3 <= ctl.step_count <= 12
+    assert ctl.step_count == 12
+
+
+def test_full_speed_with_a_standing_clock_still_yields_to_the_event_loop(ctl, qtbot):
+    # A clock that does not move (a test's, or a coarse one) must not hold the loop: a tick
+    # trains at most MAX_STEPS_PER_TICK steps, then the event loop runs.
+    ctl.clock = ManualClock()
+    snaps = []
+    ctl.snapshot_ready.connect(snaps.append)
+    seen = []  # the step count each time the event loop gets round to a 0 ms timer
+    probe = QTimer()
+    probe.timeout.connect(lambda: seen.append(ctl.step_count))
+    probe.start(0)
+    ctl.play()
+    qtbot.waitUntil(lambda: ctl.step_count >= 3 * MAX_STEPS_PER_TICK, timeout=30_000)
+    ctl.pause()
+    probe.stop()
+    assert len(set(seen)) >= 3  # the loop ran between the ticks…
+    assert max(np.diff(seen)) <= 2 * MAX_STEPS_PER_TICK  # … after at most a tick or two
+    # One frame when playing began; none after, as the clock never reached the next one.
+    assert [s.playing for s in snaps] == [True, False]
+
+
+def test_frames_follow_the_clock_while_playing(ctl, qtbot):
+    clock = ManualClock(tick=0.0005)  # every reading moves it 0.5 ms: time = work done
+    ctl.clock = clock
+    snaps = []
+    ctl.snapshot_ready.connect(snaps.append)
+    start = clock.time
+    ctl.play()
+    qtbot.waitUntil(lambda: clock.time - start >= 1.0, timeout=60_000)
+    ctl.pause()
+    elapsed = clock.time - start
+    playing = [s for s in snaps if s.playing]
+    # A frame is due every SNAPSHOT_INTERVAL_S; a tick (at most STEP_BUDGET_MS) may end late.
+    most = elapsed / SNAPSHOT_INTERVAL_S + 1
+    least = elapsed / (SNAPSHOT_INTERVAL_S + 2 * STEP_BUDGET_MS / 1000) - 1
+    assert least <= len(playing) <= most
+    assert [s.step for s in playing] == sorted(s.step for s in playing)
+    assert snaps[-1].step == ctl.step_count and not snaps[-1].playing
+
+
+def test_a_data_switch_shows_the_new_datas_figures_at_once(ctl, doc):
+    for _ in range(20):
+        ctl.step()
+    xor = ctl.snapshot()
+    snaps = []
+    ctl.snapshot_ready.connect(snaps.append)
+    doc.set_dataset("digits")
+    assert snaps, "the switch sends a snapshot"
+    expected = ctl.trainer.evaluate()
+    for snap in (snaps[-1], ctl.snapshot()):
+        for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
+            assert getattr(snap, key) == expected[key] != getattr(xor, key)
+        assert math.isnan(snap.batch_loss)  # no batch of the new data has run yet
+    # Until training evaluates again (at the end of the epoch), the figures stay these.
+    ctl.step()
+    assert ctl.snapshot().train_loss == expected["train_loss"]
+    assert ctl.snapshot().batch_loss == ctl.history.last("batch_loss")
+    while not math.isfinite(ctl.history.last("train_loss")):
+        ctl.step()
+    snap = ctl.snapshot()
+    assert snap.batch_loss == ctl.history.last("batch_loss")
+    assert snap.train_loss == ctl.history.last_finite("train_loss")
 
 
 def test_snapshot_carries_the_network_over_the_input_plane(ctl, doc):

@@ -124,7 +124,7 @@ def menu_pick(qtbot, *path: str):
                 )
                 if depth < len(path) - 1:
                     sub = action.menu()
-                    qtbot.waitUntil(sub.isVisible, timeout=2000)
+                    qtbot.waitUntil(sub.isVisible, timeout=10_000)
                     menu = sub
         except Exception as exc:  # fail the test, never hang in the menu's loop
             seen.append(exc)
@@ -467,14 +467,14 @@ def test_refused_edit_shows_a_message_and_changes_nothing(make_canvas, qtbot):
     doc.add_layer(2, 1)
     canvas = make_canvas(doc)
     before, steps = structure(doc.network), doc.undo_stack.count()
-    with qtbot.waitSignal(canvas.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(canvas.message, timeout=10_000) as blocker:
         click_button(qtbot, canvas, "remove_neuron", 2)
     assert "at least one neuron" in blocker.args[0]
     assert canvas.notice.isVisible() and "at least one neuron" in canvas.notice.text()
     assert structure(doc.network) == before and doc.undo_stack.count() == steps
     # Delete on an input neuron: the inputs follow the features
     click(qtbot, canvas, canvas.neuron_item(0, 0))
-    with qtbot.waitSignal(canvas.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(canvas.message, timeout=10_000) as blocker:
         qtbot.keyClick(canvas, Qt.Key.Key_Delete)
     assert "input" in blocker.args[0]
     assert structure(doc.network) == before
@@ -482,15 +482,15 @@ def test_refused_edit_shows_a_message_and_changes_nothing(make_canvas, qtbot):
 
 def test_selection_is_reported(make_canvas, qtbot):
     canvas = make_canvas()
-    with qtbot.waitSignal(canvas.selection_changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(canvas.selection_changed, timeout=10_000) as blocker:
         click(qtbot, canvas, canvas.connection_item(0, 1, 2))
     assert blocker.args[0] == SelectedConnection(0, 1, 2, "x2 → h1_3")
-    with qtbot.waitSignal(canvas.selection_changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(canvas.selection_changed, timeout=10_000) as blocker:
         click(qtbot, canvas, canvas.neuron_item(1, 4))
     assert blocker.args[0] == SelectedNeuron(1, 4, "h1_5")
     canvas.document.set_bias(0, 4, 1.0)  # values change: the selection stays
     assert canvas.neuron_item(1, 4).isSelected() and canvas.selection().index == 4
-    with qtbot.waitSignal(canvas.selection_changed, timeout=1000) as blocker:
+    with qtbot.waitSignal(canvas.selection_changed, timeout=10_000) as blocker:
         qtbot.mouseClick(canvas.viewport(), Qt.MouseButton.LeftButton, pos=empty_point(canvas))
     assert blocker.args[0] is None
 

@@ -3,8 +3,6 @@ playing, the legend and the per-neuron maps.  Real widgets; assertions on the sc
 
 from __future__ import annotations
 
-import statistics
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -42,13 +40,13 @@ def rig(qtbot):
 
 def run_phase(qtbot, controller, expected: str):
     """Step one phase; returns the snapshot it produced."""
-    with qtbot.waitSignal(controller.snapshot_ready, timeout=2000) as blocker:
+    with qtbot.waitSignal(controller.snapshot_ready, timeout=10_000) as blocker:
         assert controller.step_phase() == expected
     return blocker.args[0]
 
 
 def settle(qtbot, canvas):
-    qtbot.waitUntil(lambda: not canvas.is_animating(), timeout=3000)
+    qtbot.waitUntil(lambda: not canvas.is_animating(), timeout=10_000)
 
 
 def hue(item) -> int:
@@ -182,7 +180,7 @@ def test_update_shows_the_change_then_settles_to_the_new_weights(rig, qtbot):
         assert item.value == pytest.approx(float(snap.updates[item.layer - 1][1][item.index]))
 
     weights = [w for w, _ in snap.weights]
-    qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=3000)
+    qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=10_000)
     for item in items:
         assert item.value == weights[item.layer][item.source, item.target]
         assert item.toolTip().startswith("w = ")
@@ -202,7 +200,7 @@ def test_a_new_snapshot_ends_a_running_animation_at_once(rig, qtbot):
     assert canvas.connection_item(0, 0, 0).value == pytest.approx(snap.updates[0][0][0, 0])
     assert not any(it.glow() for it in canvas.connection_items() + canvas.neuron_items())
     controller.step()  # a whole step: Δw, then the weights; the pending settle ends now
-    qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=3000)
+    qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=10_000)
 
 
 def test_play_then_pause_in_gradients_mode_shows_gradients(rig, qtbot):
@@ -258,7 +256,7 @@ def test_legend_says_what_each_phase_and_mode_shows(rig, qtbot):
     run_phase(qtbot, controller, "update")
     texts.append(canvas.legend_text())
     assert "Δw" in texts[-1] and "Δb" in texts[-1] and "Next: Forward" in texts[-1]
-    qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=3000)
+    qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=10_000)
     texts.append(canvas.legend_text())
     assert "after the update" in texts[-1]
     canvas.set_mode("gradients")
@@ -285,7 +283,7 @@ def test_reset_and_structural_edits_show_the_weights(rig, qtbot):
     assert canvas.showing() == "weights"
     assert len(canvas.neuron_items()) == 12
     new = canvas.neuron_item(1, 8)
-    qtbot.waitUntil(lambda: new.map_image() is not None, timeout=2000)
+    qtbot.waitUntil(lambda: new.map_image() is not None, timeout=10_000)
     for item in canvas.connection_items():
         assert item.value == doc.network.layers[item.layer].weights[item.source, item.target]
 
@@ -324,15 +322,36 @@ def test_hovering_a_neuron_reports_it(rig, qtbot):
     item = canvas.neuron_item(1, 2)
     on_map = canvas.mapFromScene(item.mapToScene(item.map_rect().center()))
     viewport = canvas.viewport()
-    with qtbot.waitSignal(canvas.neuron_hovered, timeout=2000) as blocker:
+    with qtbot.waitSignal(canvas.neuron_hovered, timeout=10_000) as blocker:
         qtbot.mouseMove(viewport, on_map)
     assert blocker.args == [(1, 2)]
-    with qtbot.waitSignal(canvas.neuron_hovered, timeout=2000) as blocker:
+    with qtbot.waitSignal(canvas.neuron_hovered, timeout=10_000) as blocker:
         qtbot.mouseMove(viewport, QPoint(3, 3))
     assert blocker.args == [None]
 
 
-def test_digits_has_no_maps_and_draws_fast(rig, qtbot):
+def playing_frames_restyle_in_place(canvas, controller):
+    """Frames while playing change the drawn items' values, never the items themselves (a
+    rebuild per frame is what made playing slow); what they cost is measured by
+    tests/benchmarks/bench_canvas.py, not here."""
+    items = canvas.scene().items()
+    before = [it.value for it in canvas.connection_items()]
+    for _ in range(3):
+        controller.step()
+    playing = replace(controller.snapshot(), playing=True)
+    for _ in range(5):
+        controller.snapshot_ready.emit(playing)
+    QApplication.processEvents()
+    assert canvas.scene().items() == items
+    after = [it.value for it in canvas.connection_items()]
+    assert after != before and np.isfinite(after).all()
+    assert canvas.showing() == "weights"
+    weights = playing.weights
+    for item in canvas.connection_items()[:20]:
+        assert item.value == weights[item.layer][0][item.source, item.target]
+
+
+def test_digits_has_no_maps_and_its_frames_restyle_in_place(rig, qtbot):
     canvas, controller, doc = rig(Document(load_example("digits")))
     assert not any(it.has_map_slot() for it in canvas.neuron_items())
     assert "Maps" not in canvas.legend_text()
@@ -343,28 +362,15 @@ def test_digits_has_no_maps_and_draws_fast(rig, qtbot):
     settle(qtbot, canvas)
     item = canvas.connection_item(1, 31, 9)
     assert item.value == pytest.approx(snap.gradients[1][0][31, 9])
-    # a frame while playing: restyling the drawn items only
-    playing = replace(controller.snapshot(), playing=True)
-    times = []
-    for _ in range(15):
-        start = time.perf_counter()
-        controller.snapshot_ready.emit(playing)
-        times.append(time.perf_counter() - start)
-    QApplication.processEvents()
-    assert statistics.median(times) < 0.015
+    # A frame while playing restyles the drawn items only (its time: bench_canvas.py).
+    playing_frames_restyle_in_place(canvas, controller)
 
 
-def test_a_snapshot_frame_on_xor_with_maps_is_cheap(rig, qtbot):
+def test_a_snapshot_frame_on_xor_with_maps_restyles_in_place(rig, qtbot):
     canvas, controller, doc = rig()
     for _ in range(5):
         controller.step()
-    playing = replace(controller.snapshot(), playing=True)
-    times = []
-    for _ in range(15):
-        start = time.perf_counter()
-        controller.snapshot_ready.emit(playing)
-        times.append(time.perf_counter() - start)
-    assert statistics.median(times) < 0.015
+    playing_frames_restyle_in_place(canvas, controller)
     assert all(it.map_image() is not None for it in canvas.neuron_items())
     assert np.isfinite([it.value for it in canvas.connection_items()]).all()
 

@@ -88,7 +88,7 @@ def test_toggling_a_feature_adds_an_input_neuron(qtbot, panel, doc):
 
 def test_the_last_feature_cannot_be_switched_off(qtbot, panel, doc):
     qtbot.mouseClick(panel.feature_buttons["x2"], Qt.MouseButton.LeftButton)
-    with qtbot.waitSignal(panel.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.message, timeout=10_000) as blocker:
         qtbot.mouseClick(panel.feature_buttons["x1"], Qt.MouseButton.LeftButton)
     assert "at least one" in blocker.args[0]
     assert doc.project.data.features == ["x1"]
@@ -220,7 +220,7 @@ def click_sample(qtbot, panel, index: int):
 
 def test_clicking_a_training_point_selects_it_and_rings_it(qtbot, panel, doc):
     index = isolated_sample(panel)
-    with qtbot.waitSignal(panel.sample_selected, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.sample_selected, timeout=10_000) as blocker:
         click_sample(qtbot, panel, index)
     assert blocker.args == [index] and panel.selected_sample == index
     assert panel.selection_item.isVisible()
@@ -229,13 +229,13 @@ def test_clicking_a_training_point_selects_it_and_rings_it(qtbot, panel, doc):
     x, y = doc.data.raw_train[index]
     assert panel.sample_point(index) == (x, y)
     # A click on the empty plane clears the choice; picking from code rings without a click.
-    with qtbot.waitSignal(panel.sample_selected, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.sample_selected, timeout=10_000) as blocker:
         click_plot(qtbot, panel, 5.9, -5.9)
     assert blocker.args == [-1] and panel.selected_sample is None
     assert not panel.selection_item.isVisible()
     panel.select_sample(3)
     assert panel.selection_item.isVisible() and panel.selected_sample == 3
     # New data: the old index names another sample, so the choice goes.
-    with qtbot.waitSignal(panel.sample_selected, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.sample_selected, timeout=10_000) as blocker:
         click_thumbnail(qtbot, panel, "circle")
     assert blocker.args == [-1] and not panel.selection_item.isVisible()

@@ -30,7 +30,7 @@ def corrupt(monkeypatch, layer, kind, index, amount=1e-3):
 def dialog_of(qtbot, window):
     dialog = window.findChild(gc.GradientCheckDialog)
     assert dialog is not None
-    qtbot.waitUntil(dialog.isVisible, timeout=2000)
+    qtbot.waitUntil(dialog.isVisible, timeout=10_000)
     return dialog
 
 
@@ -102,7 +102,7 @@ def test_a_perturbed_gradient_is_red_counted_and_marked_until_the_dialog_closes(
     # Close with the dialog's own button: the marks go with it.
     close = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Close)
     qtbot.mouseClick(close, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=2000)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=10_000)
     assert canvas.marked_items() == []
 
 

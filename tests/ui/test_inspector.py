@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
+from simulator.app.clock import ManualClock
 from simulator.app.inspection import fmt
 from simulator.ui import inspector as inspector_module
 from simulator.ui.canvas import SelectedConnection, SelectedNeuron
@@ -23,7 +24,7 @@ def window(main_window):
 def dock(window, qtbot):
     dock = window.inspector  # installed by the window
     dock.raise_()
-    qtbot.waitUntil(dock.isVisible, timeout=2000)
+    qtbot.waitUntil(dock.isVisible, timeout=10_000)
     return dock
 
 
@@ -74,7 +75,7 @@ def test_a_clicked_neuron_and_a_sample_from_the_data_plot(window, dock, qtbot):
     window.training_toolbar.step_action.trigger()
     trainer = window.controller.trainer
     index = isolated_sample(panel)
-    with qtbot.waitSignal(panel.sample_selected, timeout=1000):
+    with qtbot.waitSignal(panel.sample_selected, timeout=10_000):
         click_sample(qtbot, panel, index)
     assert dock.sample == index and dock.sample_spin.value() == index
     facts = dock.facts
@@ -112,17 +113,25 @@ def test_while_playing_it_updates_at_most_five_times_a_second(window, qtbot, mon
         original(self)
 
     monkeypatch.setattr(inspector_module.InspectorDock, "refresh", counting)
+    clock = ManualClock(tick=0.0005)  # every reading moves it 0.5 ms: time = work done
+    window.controller.clock = clock
     dock = window.inspector  # installed by the window
     dock.raise_()
     click(qtbot, window.canvas, window.canvas.connection_item(0, 1, 2))
     calls.clear()
+    start = clock.time
     window.training_toolbar.play_action.trigger()
-    qtbot.wait(1000)
-    assert 2 <= len(calls) <= 7
-    assert dock.facts.has_gradients and calls[-1] > 0
+    qtbot.waitUntil(lambda: clock.time - start >= 1.0, timeout=60_000)
+    elapsed = clock.time - start
     window.training_toolbar.play_action.trigger()  # pause: one exact refresh
     assert calls[-1] == window.controller.step_count
+    playing = calls[:-1]
+    interval = inspector_module.PLAYING_INTERVAL_MS / 1000
+    # At most one refresh per interval of the clock; one at least every interval and a frame.
+    assert elapsed / (interval + 0.05) - 1 <= len(playing) <= elapsed / interval + 1
+    assert playing[-1] > 0
     facts = dock.facts
+    assert facts.has_gradients
     assert facts.grad == window.controller.trainer.grads.weights[0][1, 2]
     assert (
         facts.optimizer.applied

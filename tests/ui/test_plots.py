@@ -45,7 +45,7 @@ def shown(item):
 
 
 def wait_drawn(qtbot, item, rows):
-    qtbot.waitUntil(lambda: len(shown(item)[0]) == rows, timeout=3000)
+    qtbot.waitUntil(lambda: len(shown(item)[0]) == rows, timeout=10_000)
 
 
 def wait_data(qtbot, item, x, y):
@@ -57,7 +57,7 @@ def wait_data(qtbot, item, x, y):
         got_x, got_y = item.getData()
         return got_x is not None and np.array_equal(got_x, x) and np.array_equal(got_y, y)
 
-    qtbot.waitUntil(same, timeout=3000)
+    qtbot.waitUntil(same, timeout=10_000)
 
 
 def finite_rows(history, name, x="step"):

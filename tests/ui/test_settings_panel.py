@@ -37,7 +37,7 @@ def shown_parameters(panel):
 def wait_for_parameters(qtbot, panel, name):
     """New editors appear once Qt's layout has run (a queued show), as on screen."""
     expected = set(optimizers.OPTIMIZERS[name].HYPERPARAMETERS)
-    qtbot.waitUntil(lambda: shown_parameters(panel) == expected, timeout=2000)
+    qtbot.waitUntil(lambda: shown_parameters(panel) == expected, timeout=10_000)
 
 
 def test_starts_with_the_documents_settings(panel, doc):
@@ -73,7 +73,7 @@ def test_sgd_momentum_and_the_nesterov_rule(qtbot, panel, doc):
     wait_for_parameters(qtbot, panel, "SGD")
     assert doc.learning_rate() == pytest.approx(0.05)  # kept across the switch
 
-    with qtbot.waitSignal(panel.message, timeout=1000) as blocker:
+    with qtbot.waitSignal(panel.message, timeout=10_000) as blocker:
         qtbot.mouseClick(panel.optimizer_editors["nesterov"], Qt.MouseButton.LeftButton)
     assert "Nesterov" in blocker.args[0]
     assert not panel.optimizer_editors["nesterov"].isChecked()

@@ -43,7 +43,7 @@ def connection_values(canvas) -> list[float]:
 
 def settled_values(qtbot, canvas) -> list[float]:
     """The connections once a step's update has settled to the new weights."""
-    qtbot.waitUntil(lambda: not canvas.is_animating(), timeout=3000)
+    qtbot.waitUntil(lambda: not canvas.is_animating(), timeout=10_000)
     return connection_values(canvas)
 
 
@@ -72,8 +72,8 @@ def test_scrubbing_shows_the_weights_a_run_stopped_there_draws(rig, qtbot):
     slider.setFocus()
     press(qtbot, slider, Qt.Key.Key_Home)
     press(qtbot, slider, Qt.Key.Key_Right, 25)
-    qtbot.waitUntil(lambda: controller.viewed_step == 25, timeout=3000)
-    qtbot.waitUntil(lambda: connection_values(canvas) == want, timeout=3000)
+    qtbot.waitUntil(lambda: controller.viewed_step == 25, timeout=10_000)
+    qtbot.waitUntil(lambda: connection_values(canvas) == want, timeout=10_000)
     assert connection_values(canvas) != live
     assert "Viewing step 25 of 60" in timeline.label.text()
     assert timeline.resume_button.isEnabled() and timeline.now_button.isEnabled()
@@ -96,7 +96,7 @@ def test_resume_from_here_continues_from_the_viewed_step_and_undo_returns(rig, q
     slider = panel.timeline.slider
     slider.setFocus()
     press(qtbot, slider, Qt.Key.Key_Left, 17)
-    qtbot.waitUntil(lambda: controller.viewed_step == 33, timeout=3000)
+    qtbot.waitUntil(lambda: controller.viewed_step == 33, timeout=10_000)
     qtbot.mouseClick(panel.timeline.resume_button, Qt.MouseButton.LeftButton)
     assert controller.viewed_step is None and controller.step_count == 33
     assert slider.maximum() == 33 and not panel.timeline.resume_button.isEnabled()

@@ -86,3 +86,21 @@ def test_train_menu_lists_the_training_actions(window):
     for name in ("Play", "Step", "Forward", "Backward", "Update", "Reset"):
         assert name in texts
     assert window.training_toolbar.play_action.shortcut().toString() == "Space"
+
+
+def test_the_status_bar_shows_the_new_datas_figures_right_after_a_data_switch(window, qtbot):
+    from tests.ui.test_data_panel import click_thumbnail
+
+    for _ in range(40):
+        window.controller.step()
+    xor_status = window._training_status.text()
+    window.data_dock.show()
+    window.data_dock.raise_()
+    click_thumbnail(qtbot, window.data_panel, "digits")
+    assert window.document.project.data.dataset == "digits"
+    figures = window.controller.trainer.evaluate()  # the network on the digits, now
+    status = window._training_status.text()
+    assert status != xor_status
+    assert f"train loss {figures['train_loss']:.4g}" in status
+    assert f"test loss {figures['test_loss']:.4g}" in status
+    assert f"accuracy {figures['test_accuracy']:.1%}" in status

@@ -1,0 +1,71 @@
+"""The frame clock, the Throttle and the FrameTimer that views draw by."""
+
+from simulator.app.clock import Clock, ManualClock, Throttle
+from simulator.app.frame_timer import FrameTimer
+
+
+def test_the_default_clock_moves_forward():
+    clock = Clock()
+    a = clock.now()
+    b = clock.now()
+    assert b >= a
+
+
+def test_a_manual_clock_moves_only_when_told_and_counts_readings():
+    clock = ManualClock(start=5.0)
+    assert clock.now() == clock.now() == 5.0 and clock.reads == 2
+    clock.advance(0.25)
+    assert clock.now() == 5.25
+    ticking = ManualClock(tick=0.001)
+    assert [round(ticking.now(), 6) for _ in range(3)] == [0.001, 0.002, 0.003]
+
+
+def test_a_throttle_allows_one_action_per_interval_of_its_clock():
+    clock = ManualClock()
+    throttle = Throttle(lambda: clock, 0.1)
+    assert throttle.due() and throttle.wait_ms() == 0  # nothing done yet
+    throttle.mark()
+    assert not throttle.due() and throttle.wait_ms() == 100
+    clock.advance(0.0999)
+    assert not throttle.due() and throttle.wait_ms() == 1  # never 0 while not due
+    clock.advance(0.0001)
+    assert throttle.due() and throttle.wait_ms() == 0
+    throttle.mark()
+    throttle.reset()
+    assert throttle.due()
+
+
+def test_the_throttle_reads_whichever_clock_its_owner_has_now():
+    owner = type("Owner", (), {})()
+    owner.clock = ManualClock()
+    throttle = Throttle(lambda: owner.clock, 1.0)
+    throttle.mark()
+    owner.clock = ManualClock(start=10.0)
+    assert throttle.due()
+
+
+def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
+    clock = ManualClock()
+    draws = []
+    timer = None
+
+    def draw():
+        draws.append(clock.time)
+        timer.drawn()
+
+    timer = FrameTimer(lambda: clock, 0.1, draw)
+    timer.request()  # due at once: drawn at the event loop's next turn
+    qtbot.waitUntil(lambda: len(draws) == 1)
+    for _ in range(5):  # many requests within the interval: none drawn while not due …
+        timer.request()
+    assert timer.pending()
+    reads = clock.reads
+    qtbot.waitUntil(lambda: clock.reads >= reads + 3)  # … however long real time goes on
+    assert len(draws) == 1 and timer.pending()
+    clock.advance(0.1)
+    timer.request()  # due now: drawn at once, not when the earlier wait ends
+    qtbot.waitUntil(lambda: len(draws) == 2)
+    assert draws == [0.0, 0.1] and not timer.pending()
+    timer.request()
+    timer.cancel()
+    assert not timer.pending()
