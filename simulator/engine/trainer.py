@@ -178,6 +178,38 @@ class History:
         self._norms[row] = grad_norms
         self._n += 1
 
+    def extend(self, grad_norms: np.ndarray, **columns) -> None:
+        """Adds ``len(grad_norms)`` rows at once, as many :meth:`append` calls would (the same
+        compactions at the same rows).  grad_norms (k, L); each column an array (k,) or a
+        number; columns not given are NaN."""
+        unknown = set(columns) - set(self.SCALARS)
+        if unknown:
+            raise KeyError(f"no history column {sorted(unknown)[0]!r}")
+        grad_norms = np.asarray(grad_norms, dtype=float)
+        if grad_norms.shape[1] != self._norms.shape[1]:
+            self._set_width(grad_norms.shape[1])
+        total = grad_norms.shape[0]
+        done = 0
+        while done < total:
+            k = total - done
+            if self._n == len(self._norms):
+                if len(self._norms) < self.max_rows:
+                    self._resize(min(2 * len(self._norms), self.max_rows))
+                else:
+                    self._compact()
+                    k = 1  # a coarsening that comes due waits for the next row, as in append
+            elif self._coarsen_due:
+                self._coarsen()
+            start = self._n
+            k = min(k, len(self._norms) - start)
+            for name, col in self._cols.items():
+                value = columns.get(name, math.nan)
+                col[start : start + k] = value[done : done + k] if np.ndim(value) else value
+            self._norms[start : start + k] = grad_norms[done : done + k]
+            self._n += k
+            self._blank_to = max(self._blank_to, self._n)
+            done += k
+
     def set_last(self, **values: float) -> None:
         for name, value in values.items():
             self._cols[name][self._n - 1] = value
