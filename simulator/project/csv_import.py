@@ -16,8 +16,16 @@ empty cells neither add nor remove columns (a short row is padded with missing v
 where the first row is empty too), and trailing columns empty in every row are dropped.  The
 first row is a header when one of its cells is text while every other cell of that column is a
 number; otherwise the columns are named "column 1", "column 2", ...  Repeated or empty header
-names are made unique ("age (2)", "column 3").  With semicolons or tabs between cells a number
-may use a decimal comma ("1,5").
+names are made unique ("age (2)", "column 3"); a name longer than a project holds
+(:data:`MAX_NAME`, 200 characters) is shortened to fit, ending in "…", and
+:attr:`CsvTable.shortened` keeps its length in the file, for a note.  With semicolons or tabs
+between cells a number may use a decimal comma ("1,5").
+
+Memory stays bounded whatever the file holds: the delimiter is guessed from the first 64 KB,
+and each record's separators are counted before ``csv`` splits it into strings, so a row of
+millions of cells is refused (:data:`MAX_SEPARATORS`) without being built; the row, column and
+cell limits are checked as the rows arrive.  Column lookups go through a dictionary, so a table
+of 10,000 columns costs time in proportion to its cells.
 
 A column is *numeric* when every cell is a finite number, and *mostly numeric* when at least
 80 % are (:data:`MOSTLY_NUMERIC`): a dialog offers both as features, and
@@ -33,7 +41,9 @@ take raw values.  :class:`ImportInfo` reports what was done.
 
 Every problem is a :class:`ProjectError` whose message starts with the file name and, where it
 applies, names the row as a text editor or spreadsheet numbers it (the header is row 1) and the
-column by its name: ``data.csv: row 12, column 'age': 'abc' is not a number``.
+column by its name: ``data.csv: row 12, column 'age': 'abc' is not a number``.  Whatever
+:func:`build_inline_data` accepts fits a project file that loads again: the names and labels
+are within the project's limits and the data's JSON within ``files.MAX_FILE_BYTES``.
 """
 
 from __future__ import annotations
@@ -41,6 +51,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
+import json
 import math
 import os
 import re
@@ -50,11 +61,12 @@ from pathlib import Path
 import numpy as np
 
 from simulator.engine import datasets as _datasets
-from simulator.project.files import MAX_FILE_BYTES, ProjectError, read_bytes
+from simulator.project.files import MAX_FILE_BYTES, ProjectError, dumps, read_bytes
 from simulator.project.project import (
     DEFAULT_TEST_RATIO,
     INLINE,
     MAX_LAYER_SIZE,
+    MAX_NAME,
     MAX_SEED,
     DataSpec,
     Standardization,
@@ -70,14 +82,26 @@ MAX_VALUES = 2_000_000
 MIN_ROWS = 4  # enough for the train/test split to leave rows on both sides
 MOSTLY_NUMERIC = 0.8  # share of finite numbers that makes a column worth offering as a feature
 LARGE_TARGET = 100.0  # a regression target reaching this far makes the MSE loss large
-MAX_LABEL_LENGTH = 200  # the project file's limit for a class name
+MAX_LABEL_LENGTH = MAX_NAME  # the project file's limit for a class name
+# Separators in one record (quoted ones included) before csv splits it: each cell becomes a
+# Python string of 50 bytes or more, so this bounds a record at about 10 MB.  Generous, so
+# that trailing separators and quoted text with commas in it stay readable.
+MAX_SEPARATORS = 200_000
+# Room in a project file for all but the data (network, settings, a description).
+PROJECT_RESERVE_BYTES = 1024 * 1024
+_FLOAT_CHARS = 26  # the longest float64 repr (24 characters) and its ", " in a JSON list
 DELIMITERS = ("\t", ";", ",")  # in order of preference (see _sniff_delimiter)
 _SNIFF_ROWS = 50
+_SNIFF_CHARS = 64 * 1024  # the delimiter is guessed from the lines in this much text
+_CHUNK_CHARS = 64 * 1024  # text cut into lines at a time (see _LineFeed)
 _DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab"}
 
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
 _NONFINITE = re.compile(r"[+-]?(?:nan|inf|infinity)", re.IGNORECASE)
 _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
+_LINE_END = re.compile(r"\r\n?|\n")  # where io.StringIO(newline="") ends a line
+_EMPTY_LINES = ("\n", "\r\n", "\r")
+_LINE_END_BYTES = re.compile(rb"\r\n?|\n")
 
 
 # --------------------------------------------------------------------------- the table
@@ -88,7 +112,8 @@ class CsvTable:
     """A CSV file's cells as text, one list per data row (the header is not in ``rows``).
 
     ``row_numbers[i]`` is the line on which ``rows[i]`` starts, counting from 1 with the header
-    (what a text editor or spreadsheet shows); error messages use it.
+    (what a text editor or spreadsheet shows); error messages use it.  ``shortened`` maps each
+    column name shortened to MAX_NAME characters to the length of the file's header cell.
     """
 
     path: Path
@@ -97,7 +122,10 @@ class CsvTable:
     header: bool
     delimiter: str
     row_numbers: list[int]
+    shortened: dict[str, int] = field(default_factory=dict)
     _scans: dict = field(default_factory=dict, init=False, repr=False)
+    _positions: dict = field(default_factory=dict, init=False, repr=False)
+    _positions_of: list | None = field(default=None, init=False, repr=False)
 
     def __repr__(self) -> str:
         return (
@@ -115,12 +143,19 @@ class CsvTable:
 
     def index(self, column: str) -> int:
         """The position of ``column``; a ProjectError lists the columns if there is none."""
-        try:
-            return self.columns.index(column)
-        except ValueError:
-            known = ", ".join(repr(c) for c in self.columns[:20])
+        if self._positions_of is not self.columns:
+            # A dictionary, not list.index: a dialog looks up each of 10,000 columns.
+            self._positions = {}
+            for j, name in enumerate(self.columns):
+                self._positions.setdefault(name, j)
+            self._positions_of = self.columns
+        j = self._positions.get(column) if isinstance(column, str) else None
+        if j is None:
+            known = ", ".join(_show(c) for c in self.columns[:20])
             more = ", ..." if len(self.columns) > 20 else ""
-            raise self._error(f"there is no column {column!r} (columns: {known}{more})") from None
+            shown = _show(column) if isinstance(column, str) else repr(column)
+            raise self._error(f"there is no column {shown} (columns: {known}{more})")
+        return j
 
     def cells(self, column: str) -> list[str]:
         """The cells of ``column``, one per data row."""
@@ -198,11 +233,13 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
 
     Raises ProjectError naming the file (and the row, where one is at fault) for a missing,
     unreadable or oversized file, text that is not UTF-8, an empty file, rows of different
-    lengths, fewer than 2 columns, or more than MAX_ROWS data rows, MAX_COLUMNS columns or
-    MAX_CELLS cells.
+    lengths, fewer than 2 columns, a cell longer than ``csv.field_size_limit()``, or more than
+    MAX_ROWS data rows, MAX_COLUMNS columns, MAX_SEPARATORS separators in a row or MAX_CELLS
+    cells.  Nothing else escapes, whatever the bytes.
     """
     data = read_bytes(path, limit_bytes)
     text = _decode(data, path)
+    del data  # the text alone from here on: a large file is not held twice
     if not text.strip():
         raise ProjectError(f"{path}: the file is empty")
     delimiter = _sniff_delimiter(text)
@@ -210,8 +247,6 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
     if not records:
         raise ProjectError(f"{path}: the file is empty (only separators, no values)")
     width = len(records[0])
-    if width > MAX_COLUMNS:
-        raise ProjectError(f"{path}: {width:,} columns; at most {MAX_COLUMNS:,} can be imported")
     named = _significant(records[0])
     header = _has_header(records, delimiter != ",")
     # A quote opened in the first row and never closed swallows the rows after it.
@@ -245,15 +280,16 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
         raise ProjectError(
             f"{path}: more than {MAX_ROWS:,} data rows; at most {MAX_ROWS:,} can be imported"
         )
+    shortened: dict[str, int] = {}
     if header:
-        columns = _unique_names(records[0])
+        columns = _unique_names(records[0], shortened)
         rows, numbers = records[1:], numbers[1:]
         if not rows:
             raise ProjectError(f"{path}: the file has a header but no data rows{open_quote}")
     else:
         columns = [f"column {j + 1}" for j in range(width)]
         rows = records
-    return CsvTable(Path(path), columns, rows, header, delimiter, numbers)
+    return CsvTable(Path(path), columns, rows, header, delimiter, numbers, shortened)
 
 
 def _decode(data: bytes, path) -> str:
@@ -266,7 +302,7 @@ def _decode(data: bytes, path) -> str:
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
+        line = len(_LINE_END_BYTES.findall(data, 0, exc.start)) + 1
         raise ProjectError(
             f"{path}: not UTF-8 text (row {line:,}, byte {exc.start:,}); save it as UTF-8"
         ) from None
@@ -279,10 +315,17 @@ def _reader(text: str, delimiter: str):
 def _sniff_delimiter(text: str) -> str:
     """The delimiter that splits the first lines into the same number (>= 2) of cells.
 
-    Tabs and semicolons are preferred to commas, which also appear inside numbers written with
-    a decimal comma; when no delimiter is consistent, the one most rows agree with wins (the
-    row-length check then names the row that differs).
+    Only the lines within the first _SNIFF_CHARS characters are read (all of them if the first
+    line is longer), so a row of millions of cells costs nothing here.  Tabs and semicolons are
+    preferred to commas, which also appear inside numbers written with a decimal comma; when
+    no delimiter is consistent, the one most rows agree with wins (the row-length check then
+    names the row that differs).
     """
+    if len(text) > _SNIFF_CHARS:
+        text = text[:_SNIFF_CHARS]
+        last = max(text.rfind("\n"), text.rfind("\r"))
+        if last > 0:
+            text = text[: last + 1]  # whole lines only
     best, best_score = ",", (-1, -1)
     for rank, delimiter in enumerate(DELIMITERS):
         try:
@@ -300,17 +343,104 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+class _RowTooLong(Exception):
+    """A record with more than MAX_SEPARATORS separators (raised before csv splits it)."""
+
+
+class _LineFeed:
+    """The lines of ``text`` for ``csv.reader``, counted before the reader sees them.
+
+    ``csv.reader`` turns a whole record into a list of strings before anyone can look at it:
+    a row of 12 million cells would take gigabytes.  The feed counts the delimiters in the
+    lines of the record being read and raises _RowTooLong past MAX_SEPARATORS instead.  Lines
+    end as ``io.StringIO(newline="")`` ends them (\\n, \\r\\n or a lone \\r) and are cut from
+    the text a chunk at a time (StringIO holds 4 bytes a character).  Between records (the
+    reader asks for a line after :meth:`next_record`) a run of lines holding nothing but
+    separators and spaces is skipped in one step, counted: 60 million such lines (a
+    spreadsheet's empty rows) take a second, not half a minute.
+    """
+
+    def __init__(self, text: str, delimiter: str):
+        self.text, self.delimiter = text, delimiter
+        self.record_line = 1  # the line the record being read starts on
+        self.record_start = 0  # and its offset in the text
+        self.read_to = 0  # the offset after the last line handed out
+        self._between = True
+        # Lines of separators and spaces (the reader's records of empty cells); the class of
+        # single characters keeps the match in C, in constant memory, however long the run.
+        self._blank_lines = re.compile(f"[{re.escape(delimiter)} \t\r\n]*[\r\n]")
+
+    def next_record(self) -> None:
+        """The reader has returned a record; the next line it asks for starts another."""
+        self._between = True
+
+    def quoted(self) -> bool:
+        """Whether the record being read holds a quote (in the lines read so far)."""
+        return self.text.find('"', self.record_start, self.read_to) >= 0
+
+    def __iter__(self):
+        # Locals, not attributes, in the loop: it runs once a line.
+        text, delimiter, most = self.text, self.delimiter, MAX_SEPARATORS
+        pos, end, lines, separators = 0, len(text), 0, 0
+        blank_lines = self._blank_lines.match
+        while pos < end:
+            if self._between and (blank := blank_lines(text, pos)) is not None:
+                a, pos = blank.span()
+                lines += text.count("\n", a, pos) + text.count("\r", a, pos)
+                lines -= text.count("\r\n", a, pos)
+                continue
+            stop = _LINE_END.search(text, min(pos + _CHUNK_CHARS, end))
+            stop = end if stop is None else stop.end()
+            fast = stop - pos <= 2 * _CHUNK_CHARS and (
+                separators + text.count(delimiter, pos, stop) <= most
+            )
+            chunk = io.StringIO(text[pos:stop], newline="") if fast else _lines(text, pos, stop)
+            for line in chunk:
+                if self._between:
+                    if line in _EMPTY_LINES:
+                        break  # a run of empty lines: skipped above, at once
+                    self._between = False
+                    self.record_line, self.record_start = lines + 1, pos
+                    separators = 0
+                separators += line.count(delimiter)
+                pos += len(line)
+                self.read_to = pos
+                if separators > most:
+                    raise _RowTooLong
+                lines += 1
+                yield line
+
+
+def _lines(text: str, pos: int, stop: int):
+    """The lines of ``text[pos:stop]``, one slice at a time."""
+    while pos < stop:
+        end = _LINE_END.search(text, pos, stop)
+        end = stop if end is None else end.end()
+        yield text[pos:end]
+        pos = end
+
+
 def _read_records(text: str, delimiter: str, path) -> tuple[list[list[str]], list[int]]:
-    """Non-blank rows of stripped cells, and the line each starts on."""
+    """Non-blank rows of stripped cells, and the line each starts on.
+
+    The limits are checked as the rows arrive: MAX_SEPARATORS before a record is split,
+    MAX_COLUMNS on the first row, MAX_CELLS and MAX_ROWS on the running totals.
+    """
     records, numbers = [], []
-    reader = _reader(text, delimiter)
-    line = total = 0
+    feed = _LineFeed(text, delimiter)
+    reader = csv.reader(feed, delimiter=delimiter)
+    total = 0
     try:
         for cells in reader:
-            start, line = line + 1, reader.line_num
+            start = feed.record_line
+            feed.next_record()
             cells = [cell.strip() for cell in cells]
             if not any(cells):
                 continue
+            if not records and len(cells) > MAX_COLUMNS:
+                raise ProjectError(
+                    f"{path}: {len(cells):,} columns; at most {MAX_COLUMNS:,} can be imported"
+                )
             total += len(cells)
             if total > MAX_CELLS:
                 raise ProjectError(
@@ -321,9 +451,24 @@ def _read_records(text: str, delimiter: str, path) -> tuple[list[list[str]], lis
             numbers.append(start)
             if len(records) > MAX_ROWS + 1:  # the header and MAX_ROWS rows, and one too many
                 break
+    except _RowTooLong:
+        name = _DELIMITER_NAMES[delimiter]
+        raise ProjectError(
+            f"{path}: row {feed.record_line:,} is too long: more than {MAX_SEPARATORS:,} "
+            f"{name}s; at most {MAX_COLUMNS:,} columns can be imported{_quote_hint(feed)}"
+        ) from None
     except csv.Error as exc:
-        raise ProjectError(f"{path}: row {line + 1:,}: cannot read it: {exc}") from None
+        problem = f"cannot read it: {exc}"
+        if "field larger than field limit" in str(exc):
+            problem = f"a cell is longer than {csv.field_size_limit():,} characters"
+        raise ProjectError(
+            f"{path}: row {feed.record_line:,}: {problem}{_quote_hint(feed)}"
+        ) from None
     return records, numbers
+
+
+def _quote_hint(feed: _LineFeed) -> str:
+    return " (is a quote opened on this row never closed?)" if feed.quoted() else ""
 
 
 def _has_header(records: list[list[str]], decimal_comma: bool) -> bool:
@@ -351,18 +496,35 @@ def _significant(cells: list[str]) -> int:
     return n
 
 
-def _unique_names(cells: list[str]) -> list[str]:
+def _unique_names(cells: list[str], shortened: dict[str, int]) -> list[str]:
+    """The header's cells as column names: unique, none empty, none over MAX_NAME characters.
+
+    Changes ``shortened``: each name cut to fit maps to its cell's length.
+    """
     names: list[str] = []
     taken: set[str] = set()
+    tried: dict[str, int] = {}  # the next number to try after a name: linear, not quadratic
     for j, cell in enumerate(cells):
-        name = cell or f"column {j + 1}"
-        k = 2
-        while name in taken:
-            name = f"{cell or f'column {j + 1}'} ({k})"
-            k += 1
+        stem = cell or f"column {j + 1}"
+        name = _fit(stem, "")
+        if name in taken:
+            k = tried.get(stem, 2)
+            while (name := _fit(stem, f" ({k})")) in taken:
+                k += 1
+            tried[stem] = k + 1
+        if len(stem) > MAX_NAME:
+            shortened[name] = len(stem)
         taken.add(name)
         names.append(name)
     return names
+
+
+def _fit(stem: str, suffix: str) -> str:
+    """``stem + suffix`` within MAX_NAME characters: a long stem is cut and ends in "…"."""
+    room = MAX_NAME - len(suffix)
+    if len(stem) > room:
+        stem = stem[: room - 1] + "…"
+    return stem + suffix
 
 
 def _number(cell: str, decimal_comma: bool = False) -> float | None:
@@ -438,7 +600,8 @@ def build_inline_data(
         raise table._error("choose at least one feature column")
     for name in [*features, target]:
         table.index(name)
-    repeated = next((name for name in features if features.count(name) > 1), None)
+    seen: set[str] = set()
+    repeated = next((name for name in features if name in seen or seen.add(name)), None)
     if repeated is not None:
         raise table._error(f"column {repeated!r} is chosen twice as a feature")
     if target in features:
@@ -478,6 +641,12 @@ def build_inline_data(
     for name in constant_names:
         what = "centred to 0, not scaled" if standardize else "it carries no information"
         notes.append(f"Column {name!r} has the same value in every row: {what}.")
+    for name in [*features, target]:
+        if name in table.shortened:
+            notes.append(
+                f"The name of column {table.index(name) + 1} has {table.shortened[name]:,} "
+                f"characters; a project keeps {MAX_NAME}: it is shortened to {_show(name)}."
+            )
     warnings = _target_warnings(y, target) if task == "regression" else []
     stats = None
     if standardize:
@@ -497,6 +666,7 @@ def build_inline_data(
         target_name=target,
         standardization=stats,
     )
+    _check_file_size(table, spec)
     info = ImportInfo(
         n_rows=n,
         feature_columns=tuple(features),
@@ -512,6 +682,27 @@ def build_inline_data(
         warnings=tuple(warnings),
     )
     return spec, info
+
+
+def _check_file_size(table: CsvTable, spec: DataSpec) -> None:
+    """Raises ProjectError if ``spec`` would make a project file too large to open again.
+
+    A bound from the counts (every number written in full, every name as JSON) settles
+    nearly every table at no cost; only near the limit is the data written out and measured.
+    """
+    budget = MAX_FILE_BYTES - PROJECT_RESERVE_BYTES
+    n, d = spec.X.shape
+    names = [*(spec.feature_names or ()), spec.target_name or "", *(spec.class_names or ())]
+    bound = _FLOAT_CHARS * (n * (d + 1) + 2 * d) + 16 * n + 4096
+    bound += sum(len(json.dumps(name, ensure_ascii=False).encode()) + 2 for name in names)
+    if bound <= budget:
+        return
+    size = len(dumps({"data": spec.to_dict()}).encode("utf-8"))
+    if size > budget:
+        raise table._error(
+            f"the data takes {size / 2**20:.1f} MB in a project file, which holds "
+            f"{budget / 2**20:.1f} MB of data at most (choose fewer columns or rows)"
+        )
 
 
 def _target_warnings(y: np.ndarray, target: str) -> list[str]:
