@@ -43,9 +43,9 @@ _MIN_ROWS = 64
 # a compaction pass takes R/_CHUNK rows into it.
 _KEEP_EXACT, _ENVELOPE, _CHUNK = 2, 8, 16
 _EVALUATIONS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
-# Rows made NaN ahead of the appends at a time: buffers are allocated empty and written a
+# Bytes made NaN ahead of the appends at a time: buffers are allocated empty and written a
 # block at a time, so growing them costs only the copy of the filled rows.
-_BLANK_BLOCK = 4096
+_BLANK_BYTES = 256 * 1024
 
 
 class History:
@@ -112,6 +112,7 @@ class History:
         self._cols = {name: np.empty(capacity) for name in self.SCALARS}
         self._norms = np.empty((capacity, n_layers))
         self._blank_to = 0  # rows [len, _blank_to) are NaN; later ones not yet written
+        self._set_capacity(capacity)
 
     # ----------------------------------------------------------------- reading
     def __len__(self) -> int:
@@ -163,11 +164,8 @@ class History:
         """Adds a row (columns not given are NaN); may compact older rows first."""
         if grad_norms.shape[0] != self._norms.shape[1]:  # the network was restructured
             self._set_width(grad_norms.shape[0])
-        if self._n == len(self._norms):
-            if len(self._norms) < self.max_rows:
-                self._resize(min(2 * len(self._norms), self.max_rows))
-            else:
-                self._compact()
+        if self._n >= self._room_at:
+            self._make_room()
         elif self._coarsen_due:
             self._coarsen()
         row = self._n
@@ -191,17 +189,14 @@ class History:
         total = grad_norms.shape[0]
         done = 0
         while done < total:
-            k = total - done
-            if self._n == len(self._norms):
-                if len(self._norms) < self.max_rows:
-                    self._resize(min(2 * len(self._norms), self.max_rows))
-                else:
-                    self._compact()
-                    k = 1  # a coarsening that comes due waits for the next row, as in append
-            elif self._coarsen_due:
-                self._coarsen()
+            if self._n >= self._room_at:  # a row at a time from here, as append does
+                self._make_room()
+                k = 1
+            else:
+                if self._coarsen_due:
+                    self._coarsen()
+                k = min(total - done, self._room_at - self._n)
             start = self._n
-            k = min(k, len(self._norms) - start)
             for name, col in self._cols.items():
                 value = columns.get(name, math.nan)
                 col[start : start + k] = value[done : done + k] if np.ndim(value) else value
@@ -226,7 +221,7 @@ class History:
     def copy(self) -> History:
         """An independent copy of the filled rows (with room to grow), compaction included."""
         new = History(self._norms.shape[1], max(1024, self._n), self.budget_bytes)
-        new._resize(max(len(new._norms), self._n))
+        new._resize(max(new._capacity, self._n))
         for name, col in self._cols.items():
             new._cols[name][: self._n] = col[: self._n]
         new._norms[: self._n] = self._norms[: self._n]
@@ -272,7 +267,7 @@ class History:
                 norms = arr
         width = n_layers if norms is None else norms.shape[1]
         hist = cls(width, max(1024, n), budget_bytes)
-        hist._resize(max(len(hist._norms), n), limit=False)
+        hist._resize(max(hist._capacity, n), limit=False)
         for name, col in cols.items():
             hist._cols[name][:n] = col
         hist._norms[:n] = np.nan if norms is None else norms
@@ -282,7 +277,7 @@ class History:
             hist._exact_from = int(gaps[-1]) + 1
         if n > hist.max_rows:
             hist._fit(hist.max_rows)
-        hist._resize(min(len(hist._norms), hist.max_rows))
+        hist._resize(min(hist._capacity, hist.max_rows))
         hist.revision = 0
         return hist
 
@@ -290,25 +285,54 @@ class History:
     def _max_rows_for(self, width: int) -> int:
         return max(_MIN_ROWS, self.budget_bytes // (8 * (len(self.SCALARS) + width)))
 
+    def _set_capacity(self, capacity: int) -> None:
+        # Every buffer holds ``capacity`` rows or more; room is made from row _room_at on.
+        self._capacity = capacity
+        self._room_at = capacity - capacity // 4 if capacity < self.max_rows else capacity
+
+    def _buffers(self) -> list[tuple[str | None, np.ndarray]]:
+        return [(None, self._norms), *self._cols.items()]
+
+    def _regrow(self, name: str | None, capacity: int) -> None:
+        # One buffer with ``capacity`` rows, holding the filled ones.
+        old = self._norms if name is None else self._cols[name]
+        new = np.empty((capacity, *old.shape[1:]))
+        new[: self._n] = old[: self._n]
+        if name is None:
+            self._norms = new
+        else:
+            self._cols[name] = new
+        self._blank_to = min(self._blank_to, self._n)
+
+    def _make_room(self) -> None:
+        """Before a row is added at ``_room_at`` or later: while the budget allows more rows,
+        the buffers double one at a time, a row apart (all that are left when no row is
+        free), so no append copies more than one column; once it does not, a full history
+        compacts its older rows (see the class docstring)."""
+        if self._capacity >= self.max_rows:
+            if self._n >= self._capacity:
+                self._compact()
+            return
+        target = min(2 * self._capacity, self.max_rows)
+        short = [name for name, buffer in self._buffers() if len(buffer) < target]
+        for name in short if self._n >= self._capacity else short[:1]:
+            self._regrow(name, target)
+        if len(short) <= 1 or self._n >= self._capacity:
+            self._set_capacity(target)
+
     def _resize(self, capacity: int, limit: bool = True) -> None:
-        # New buffers of ``capacity`` rows (>= the filled ones) holding the filled rows.
+        # Every buffer with ``capacity`` rows (>= the filled ones) holding the filled rows.
         if limit:
             capacity = min(capacity, self.max_rows)
         capacity = max(capacity, self._n, 1)
-        if capacity == len(self._norms):
-            return
-        n = self._n
-        for name, col in self._cols.items():
-            new = np.empty(capacity)
-            new[:n] = col[:n]
-            self._cols[name] = new
-        norms = np.empty((capacity, self._norms.shape[1]))
-        norms[:n] = self._norms[:n]
-        self._norms = norms
-        self._blank_to = n
+        for name, buffer in self._buffers():
+            if len(buffer) != capacity:
+                self._regrow(name, capacity)
+        self._set_capacity(capacity)
 
     def _blank_ahead(self, start: int) -> None:
-        stop = min(start + _BLANK_BLOCK, len(self._norms))
+        rows = _BLANK_BYTES // (8 * (len(self.SCALARS) + self._norms.shape[1]))
+        stop = min(start + max(rows, 16), self._capacity)
         for col in self._cols.values():
             col[start:stop] = np.nan
         self._norms[start:stop] = np.nan
@@ -320,13 +344,15 @@ class History:
         rows = self._max_rows_for(width)
         if self._n >= rows:
             self._fit(rows)
-        self._resize(min(len(self._norms), rows), limit=False)
+        capacity = min(self._capacity, rows)
+        self._resize(capacity, limit=False)
         n, k = self._n, min(width, self._norms.shape[1])
-        norms = np.empty((len(self._norms), width))
+        norms = np.empty((capacity, width))
         norms[:n, :k] = self._norms[:n, :k]
         norms[:n, k:] = np.nan
         norms[n : self._blank_to] = np.nan
         self._norms = norms
+        self._set_capacity(capacity)  # max_rows changed with the width
         self.revision += 1
 
     def _clear_rows(self, start: int, stop: int) -> None:

@@ -148,7 +148,29 @@ def test_before_the_budget_fills_the_columns_are_the_rows_appended():
     assert history.revision == 0 and history.full_resolution_start == 0
     assert history.bucket_steps == 0
     assert history.rows_through(500) == 500 and history.rows_through(0.5) == 0
-    assert history.nbytes == 1024 * 8 * 11  # doubled from 4 rows, no further
+    # Doubled from 4 rows (the buffers one at a time over the last quarter before full).
+    assert 1024 * 8 * 11 <= history.nbytes <= 2048 * 8 * 11
+
+
+def test_growing_copies_one_column_per_append():
+    # Doubling copies every filled row; one buffer at a time, a row apart, no append copies
+    # more than one column's rows (the stall of a doubling, spread over the appends).
+    history = History(2, capacity=1024)
+    values, norms = rows_of(1, 100_000)
+    names = (*History.SCALARS, "grad_norms")
+    buffers = [history.column(name).base for name in names]
+    grown = 0
+    for i in range(100_000):
+        history.append(norms[i], step=values["step"][i], batch_loss=values["batch_loss"][i])
+        now = [history.column(name).base for name in names]
+        changed = sum(a is not b for a, b in zip(now, buffers))
+        assert changed <= 1
+        grown += changed
+        buffers = now
+    # 1,024 -> 262,144 rows: eight doublings of each buffer, the last begun at 3/4 of 131,072.
+    assert grown == 8 * len(names)
+    assert_same(history.column("batch_loss"), values["batch_loss"])
+    assert np.isnan(history.column("test_loss")).all()
 
 
 def test_extend_is_append_row_by_row():
