@@ -1,4 +1,9 @@
-"""A training history as CSV: one row per step, empty cells where a value was not measured."""
+"""A training history as CSV: one row per history row, empty cells where a value was not measured.
+
+A row is a step; after a long run the History keeps its older steps as an envelope (each
+bucket's lowest and highest batch loss and its last evaluation: see
+:class:`~simulator.engine.trainer.History`), so the steps of those rows are not consecutive.
+"""
 
 from __future__ import annotations
 
