@@ -58,9 +58,10 @@ class History:
     Memory.  The columns start at ``capacity`` rows and double as they fill, up to
     ``max_rows = budget_bytes // (8 · (9 + L))`` rows (R), never beyond; a doubling begins
     when a quarter of the rows is left and takes one buffer (a column, or grad_norms) per
-    append, so no append copies more than one.  When the budget's rows are full, the oldest R/16 rows still kept as appended are *compacted* into the envelope in
-    one vectorised pass: grouped into buckets of ``bucket_steps`` steps (a power of two;
-    a row's bucket is floor(step / bucket_steps)), each bucket keeps only
+    append, so no append copies more than one.  When the budget's rows are full, the oldest
+    R/16 rows still kept as appended are *compacted* into the envelope in one vectorised
+    pass: grouped into buckets of ``bucket_steps`` steps (a power of two; a row's bucket is
+    floor(step / bucket_steps)), each bucket keeps only
 
     * the row of its smallest and the row of its largest batch_loss (so the band of the loss
       over the whole run, every peak and dip, survives),
