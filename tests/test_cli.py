@@ -220,6 +220,49 @@ def test_missing_file_exits_2(tmp_path):
     assert not (tmp_path / "w.npz").exists()
 
 
+def test_a_huge_number_in_a_project_exits_2_with_one_line(tmp_path):
+    # A 401-digit integer (valid JSON) raised OverflowError: exit 1 and a traceback.
+    doc = load_example("xor").to_dict()
+    doc["optimizer"]["params"]["lr"] = 10**400
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(doc))
+    assert_usage_error(
+        run_cli("train", str(path)), str(path), "optimizer.params.lr", "a 401-digit number"
+    )
+
+
+def _malformed_projects() -> dict[str, bytes]:
+    doc = load_example("xor").to_dict()
+    cases = {
+        "huge lr": {**doc, "optimizer": {"name": "SGD", "params": {"lr": 10**400}}},
+        "huge noise": {**doc, "data": {**doc["data"], "noise": -(10**400)}},
+        "huge seed": {**doc, "seed": 10**400},
+        "lone surrogate": {**doc, "name": "\ud800"},
+        "surrogate key": {**doc, "training": {**doc["training"], "\udfff": 1}},
+        "weights": {**doc, "weights": [{"weights": [[10**400] * 8] * 2, "bias": [0] * 8}]},
+    }
+    files = {name: json.dumps(value).encode() for name, value in cases.items()}
+    files["deep"] = b"[" * 100_000
+    files["digits"] = b'{"seed": 1' + b"0" * 5000 + b"}"
+    files["binary"] = bytes(range(256))
+    return files
+
+
+@pytest.mark.parametrize("command", ["train", "export"])
+def test_malformed_projects_exit_2_with_one_line(command, tmp_path, capsys):
+    # In this process, so that many files take little time; main() returns the status.
+    for name, data in _malformed_projects().items():
+        path = tmp_path / f"{name}.json"
+        path.write_bytes(data)
+        out_file = str(tmp_path / "w.npz")
+        args = [str(path), "--steps", "1", "-q"] if command == "train" else [str(path), out_file]
+        assert cli.main([command, *args]) == 2, name
+        out, err = capsys.readouterr()
+        assert out == "" and err.count("\n") == 1, (name, err)
+        assert err.startswith(f"backprop-lab: error: {path}: "), (name, err)
+        err.encode("utf-8")  # printable anywhere: no lone surrogate in the message
+
+
 def test_export_of_a_broken_project_exits_2(tmp_path):
     path = tmp_path / "broken.json"
     path.write_text('{"format": "backprop-lab-project"')

@@ -55,7 +55,11 @@ def read_bytes(path: str | os.PathLike, limit: int | None = None) -> bytes:
             size = os.fstat(f.fileno()).st_size
             if size > limit:
                 raise ProjectError(f"{path}: the file is too large ({_sizes(size, limit)})")
-            data = f.read(limit + 1)  # the size may change between fstat and read
+            # The size may change between fstat and read; reading at most limit + 1 bytes
+            # tells.  (read(n) allocates n bytes first: ask only for what the file holds.)
+            data = f.read(size + 1 if size else limit + 1)
+            if size and len(data) > size:
+                data += f.read(limit + 1 - len(data))
     except FileNotFoundError:
         raise ProjectError(f"{path}: no such file") from None
     except IsADirectoryError:

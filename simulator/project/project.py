@@ -974,7 +974,10 @@ def _parse_weights(obj: object, path: str, spec: NetworkSpec) -> list:
             f.raw("weights", required=True), f.where("weights"), (sizes[i], sizes[i + 1])
         )
         b = v.number_vector(f.raw("bias", required=True), f.where("bias"), length=sizes[i + 1])
-        out.append((w.reshape(sizes[i], sizes[i + 1]), b))
+        w = w.reshape(sizes[i], sizes[i + 1])
+        for values, key in ((w, "weights"), (b, "bias")):  # float32 holds less than float64
+            v.in_dtype(values, spec.dtype, f.where(key))
+        out.append((w, b))
     return out
 
 

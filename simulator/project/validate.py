@@ -253,3 +253,17 @@ def layer_sizes(value: object, path: str) -> list[int]:
             "are allowed",
         )
     return sizes
+
+
+def in_dtype(values: np.ndarray, dtype, path: str) -> np.ndarray:
+    """Finite ``values`` as a new array of ``dtype``, refusing any that ``dtype`` cannot hold
+    (1e300 overflows float32 to infinity); the message names the first one's position."""
+    with np.errstate(over="ignore"):
+        out = np.array(values, dtype=dtype, order="C")
+    bad = ~np.isfinite(out)
+    if bad.any():
+        index = tuple(int(k) for k in np.argwhere(bad)[0])
+        where = path + "".join(f"[{k}]" for k in index)
+        value = number_text(float(values[index]))
+        raise fail(where, f"{value} is beyond the range of {np.dtype(dtype).name}")
+    return out

@@ -279,21 +279,27 @@ def load_weights(path: str | os.PathLike) -> tuple[dict, list[LayerArrays]]:
 
     Arrays come back in the architecture's dtype (masks bool).  Every shape, value and name is
     checked; problems raise a ProjectError starting with the path (and naming the tensor or
-    field).  ``.npz`` files are read with ``allow_pickle=False``; every file is read whole, at
-    most ``files.MAX_FILE_BYTES`` long.
+    field).  Every file is read whole, at most ``files.MAX_FILE_BYTES`` long; an ``.npz``
+    member's sizes are checked before it is decompressed, and nothing is ever unpickled.
     """
-    ext = _extension(path, LOADABLE_WEIGHT_EXTENSIONS, "load")
-    data = read_bytes(path)
+    _extension(path, LOADABLE_WEIGHT_EXTENSIONS, "load")
+    return parse_weights(read_bytes(path), path)
+
+
+def parse_weights(data: bytes, name: str | os.PathLike) -> tuple[dict, list[LayerArrays]]:
+    """:func:`load_weights` of a file's contents ``data``; ``name``'s extension picks the format
+    and messages start with ``name``."""
+    ext = _extension(name, LOADABLE_WEIGHT_EXTENSIONS, "load")
     try:
         if ext == ".json":
-            return _from_json(parse_json(data, str(path)))
+            return _from_json(parse_json(data, str(name)))
         if ext == ".safetensors":
             return _from_safetensors(data)
         return _from_npz(data)
     except ProjectError as exc:
         message = str(exc)
-        if not message.startswith(str(path)):
-            message = f"{path}: {message}"
+        if not message.startswith(str(name)):
+            message = f"{name}: {message}"
         raise ProjectError(message) from None
 
 
@@ -370,9 +376,9 @@ def _from_json(doc: object):
             f"{WEIGHTS_VERSION}",
         )
     arch = _check_architecture(f.raw("architecture"), "architecture")
-    sizes, dtype = arch["sizes"], np.dtype(arch["dtype"])
+    sizes = arch["sizes"]
     layers = f.array("layers", length=len(sizes) - 1)
-    out = []
+    arrays = {}
     for i, layer in enumerate(layers):
         where = v.join("layers", i)
         lf = v.Fields(layer, where, ("weights", "bias", "mask"))
@@ -387,8 +393,8 @@ def _from_json(doc: object):
             row = v.array(row, v.join(lf.where("mask"), r), length=shape[1])
             for c, flag in enumerate(row):
                 mask[r, c] = v.boolean(flag, v.join(v.join(lf.where("mask"), r), c))
-        out.append((w.astype(dtype), b.astype(dtype), mask))
-    return arch, out
+        arrays |= {f"layers.{i}.weights": w, f"layers.{i}.bias": b, f"layers.{i}.mask": mask}
+    return arch, _layer_arrays(arch, arrays, lambda i, part: f"layers[{i}].{part}")
 
 
 def _from_npz(data: bytes):
@@ -525,6 +531,8 @@ def _npy_header(stream, name: str) -> tuple[tuple, bool, np.dtype, int]:
         )
     except _NPY_HEADER_ERRORS as exc:
         raise ProjectError(f"{name}: not a .npy array ({' '.join(str(exc).split())})") from None
+    if not all(type(n) is int and n >= 0 for n in shape):  # NumPy lets (True,) through
+        raise ProjectError(f"{name}: not a .npy array (its shape is {shape!r})")
     return shape, fortran_order, dtype, len(fmt.MAGIC_PREFIX) + 2 + width + length
 
 
@@ -572,18 +580,21 @@ def _shape_text(shape: tuple) -> str:
     return f"({', '.join(dims)}{',' if len(dims) == 1 else ''})"
 
 
-def _layer_arrays(arch: dict, arrays: dict[str, np.ndarray]) -> list[LayerArrays]:
-    """Every layer's (weights, bias, mask), checked tensors of the right shapes and types,
-    as new arrays in the architecture's dtype (masks bool)."""
+def _layer_arrays(arch: dict, arrays: dict[str, np.ndarray], label=None) -> list[LayerArrays]:
+    """Every layer's (weights, bias, mask) from tensors of the right shapes and types, as new
+    arrays in the architecture's dtype (masks bool); ``label(i, part)`` names one in messages
+    (default ``layers.{i}.{part}``, the tensor's name)."""
+    label = label or (lambda i, part: f"layers.{i}.{part}")
     dtype = np.dtype(arch["dtype"])
     out = []
     for i in range(len(arch["sizes"]) - 1):
         w, b, mask = (arrays[f"layers.{i}.{part}"] for part in ("weights", "bias", "mask"))
         for part, values in (("weights", w), ("bias", b)):
             if not np.isfinite(values).all():
-                raise ProjectError(f"layers.{i}.{part}: holds NaN or infinite values")
+                raise ProjectError(f"{label(i, part)}: holds NaN or infinite values")
+        w, b = (v.in_dtype(x, dtype, label(i, part)) for x, part in ((w, "weights"), (b, "bias")))
         # A bool byte other than 0 or 1 is True, as a new array (not a view of the file).
-        out.append((w.astype(dtype), b.astype(dtype), mask.view(np.uint8) != 0))
+        out.append((w, b, np.ascontiguousarray(mask).view(np.uint8) != 0))
     return out
 
 
