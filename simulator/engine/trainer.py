@@ -72,12 +72,12 @@ class History:
 
     Kept rows are otherwise real records (their step, epoch, lr, penalty, evaluations), and
     the later rows move down after them.  ``bucket_steps`` is first chosen so that the whole
-    run so far would fit in R/8 rows (32 steps for a long run); once the envelope takes more
-    than R/8 rows, the next append *coarsens* it: one pass over the envelope alone, with the
+    run so far would fit in R/8 rows (32 steps for a 2-layer network); once the envelope
+    holds more than R/8 rows, the next append *coarsens* it: one pass over it alone, with the
     smallest power of two (at least double) that leaves it at most R/16.  Buckets nest (a
     coarser one is a union of finer ones, and min of minima, max of maxima are its own), so
     the old part keeps an even resolution over the whole run.  No append does more than one
-    pass; a pass reads at most R/8 + R/16 rows and moves the newer ones down, and passes come
+    pass; a pass reads about R/8 rows at most and moves the newer ones down, and passes come
     ~R/18 appends apart or more (O(1) amortised per append; tests/benchmarks/bench_history.py
     measures them).  The newest R/2 rows at least are always kept as appended.
 
@@ -370,7 +370,7 @@ class History:
         newest = n - rows // _KEEP_EXACT  # rows from here on stay as appended
         chunk = max(rows // _CHUNK, 1)
         steps = self._cols["step"]
-        if not self._bucket:  # the first time: buckets that would fit the run so far in R/4
+        if not self._bucket:  # the first time: buckets that would fit the run so far in R/8
             self._bucket = _fit_bucket(_span(steps[:n]), rows // _ENVELOPE, 1)
         start = e
         if e:  # the envelope's last bucket takes the chunk's rows of its steps in
@@ -384,13 +384,14 @@ class History:
         self._coarsen_due = self._exact_from > rows // _ENVELOPE
 
     def _coarsen(self) -> None:
-        """The envelope in buckets at least twice as wide, at most R/8 rows."""
+        """The envelope in buckets at least twice as wide, in at most R/16 rows."""
         self._coarsen_due = False
         if self._exact_from > 1:
             self._thin(0, self._exact_from, room=self.max_rows // (2 * _ENVELOPE))
 
     def _fit(self, rows: int) -> None:
-        """Compacts all but the newest rows // 2 into at most rows // _ENVELOPE (one pass)."""
+        """Compacts all but the newest rows / _KEEP_EXACT rows into at most rows / _ENVELOPE
+        (one pass over them all: for a restructured network or a loaded history)."""
         self._thin(0, self._n - rows // _KEEP_EXACT, room=rows // _ENVELOPE)
 
     def _thin(self, start: int, stop: int, room: int | None = None) -> None:
