@@ -53,18 +53,21 @@ class Throttle:
         self._clock = clock
         self.interval = float(interval)
         self._last: float | None = None
+        self._marked_on: Clock | None = None  # a time read on another clock says nothing
 
     def mark(self) -> None:
-        self._last = self._clock().now()
+        clock = self._clock()
+        self._last, self._marked_on = clock.now(), clock
 
     def reset(self) -> None:
         """Forget the last action: the next one is due at once."""
         self._last = None
 
     def _remaining(self) -> float:
-        if self._last is None:
+        clock = self._clock()
+        if self._last is None or clock is not self._marked_on:
             return 0.0
-        return self._last + self.interval - self._clock().now()
+        return self._last + self.interval - clock.now()
 
     def due(self) -> bool:
         return self._remaining() <= 0.0

@@ -37,11 +37,15 @@ def test_a_throttle_allows_one_action_per_interval_of_its_clock():
 
 def test_the_throttle_reads_whichever_clock_its_owner_has_now():
     owner = type("Owner", (), {})()
-    owner.clock = ManualClock()
+    owner.clock = ManualClock(start=100.0)
     throttle = Throttle(lambda: owner.clock, 1.0)
     throttle.mark()
-    owner.clock = ManualClock(start=10.0)
+    assert not throttle.due()
+    # A time read on the old clock says nothing about the new one (which may stand earlier).
+    owner.clock = ManualClock(start=0.0)
     assert throttle.due()
+    throttle.mark()
+    assert not throttle.due()
 
 
 def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
