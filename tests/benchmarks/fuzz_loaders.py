@@ -436,7 +436,7 @@ def mutate_npy(rng: random.Random, payload: bytes) -> bytes:
         return _npy(values.astype(new_dtype), fortran=rng.random() < 0.5)
     if op == 1 and dtype.kind in "fb" and data:
         out = bytearray(data)
-        if dtype.kind == "f" and dtype.itemsize == 8:
+        if dtype.kind == "f" and dtype.itemsize == 8 and len(out) >= 8:
             at = rng.randrange(len(out) // 8) * 8
             out[at : at + 8] = struct.pack("<d", rng.choice((math.nan, math.inf, -math.inf)))
         else:

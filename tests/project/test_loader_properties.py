@@ -17,6 +17,7 @@ seed, which the script replays (``--replay NAME:SEED``).
 
 import random
 
+import pytest
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
 
@@ -32,31 +33,10 @@ CASES = settings(
 SEEDS = st.integers(min_value=0, max_value=2**63 - 1)
 
 
-def check(loader: str, seed: int) -> None:
+@pytest.mark.parametrize("loader", list(fuzz_loaders.LOADERS))
+@CASES
+@given(seed=SEEDS)
+def test_loader_gives_something_usable_or_project_error(loader, seed):
     note(f"replay: python tests/benchmarks/fuzz_loaders.py --replay {loader}:{seed}")
     # run_case returns "loaded" or "refused" (ProjectError) and lets anything else escape.
     event(fuzz_loaders.run_case(loader, random.Random(seed)))
-
-
-@CASES
-@given(seed=SEEDS)
-def test_project_files_load_usable_or_raise_project_error(seed):
-    check("project", seed)
-
-
-@CASES
-@given(seed=SEEDS)
-def test_json_weights_load_usable_or_raise_project_error(seed):
-    check("weights.json", seed)
-
-
-@CASES
-@given(seed=SEEDS)
-def test_npz_weights_load_usable_or_raise_project_error(seed):
-    check("weights.npz", seed)
-
-
-@CASES
-@given(seed=SEEDS)
-def test_safetensors_weights_load_usable_or_raise_project_error(seed):
-    check("weights.safetensors", seed)
