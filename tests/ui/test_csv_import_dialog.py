@@ -370,3 +370,65 @@ def test_two_columns_keep_the_feature_buttons_and_name_them_in_tooltips(
     assert window.document.data.input_labels == ["area", "age", "area²"]
     assert {"area", "age", "area²", "p(1)"} <= canvas_texts(window)
     assert "(area →, age ↑)" in window.canvas.legend_text()
+
+
+def _look(dialog, column: int) -> tuple[str, bool, bool, bool]:
+    """(header tooltip, header bold, cells tinted, cells grey) of a preview column."""
+    header = dialog.preview.horizontalHeaderItem(column)
+    cell = dialog.preview.item(0, column)
+    muted = dialog.palette().color(dialog.palette().ColorRole.PlaceholderText)
+    tinted = cell.background().style() != Qt.NoBrush
+    grey = cell.foreground().style() != Qt.NoBrush and cell.foreground().color() == muted
+    return header.toolTip(), header.font().bold(), tinted, grey
+
+
+def test_the_preview_follows_each_choice_column_by_column(window, answers, qtbot, tmp_path):
+    dialog = open_dialog(window, answers, qtbot, iris_like(tmp_path / "iris.csv"))
+    assert _look(dialog, 0) == ("sepal length: feature", False, False, False)
+    assert _look(dialog, 4) == ("species: target", True, True, False)
+    toggle_feature(qtbot, dialog, "sepal width")
+    assert _look(dialog, 1) == ("sepal width: unused", False, False, True)
+    toggle_feature(qtbot, dialog, "sepal width")
+    assert _look(dialog, 1) == ("sepal width: feature", False, False, False)
+    choose(qtbot, dialog.target_combo, "petal width")
+    assert _look(dialog, 3) == ("petal width: target", True, True, False)
+    assert _look(dialog, 4) == ("species: unused", False, False, True)  # text: not a feature
+    # A file read afresh starts from its own choices.
+    dialog.load(iris_like(tmp_path / "iris2.csv"))
+    assert _look(dialog, 3) == ("petal width: feature", False, False, False)
+    assert _look(dialog, 4) == ("species: target", True, True, False)
+
+
+def test_a_wide_file_is_previewed_and_imported(window, answers, qtbot, tmp_path):
+    n = csv_import_dialog.FIT_COLUMNS + 100  # too many to fit each to its contents
+    header = ",".join(f"c{j}" for j in range(n)) + ",label"
+    rows = [",".join(str((i * j) % 5) for j in range(n)) + f",{'ab'[i % 2]}" for i in range(8)]
+    dialog = open_dialog(
+        window, answers, qtbot, write(tmp_path / "wide.csv", "\n".join([header, *rows]))
+    )
+    assert dialog.preview.columnCount() == n + 1 and len(dialog.features()) == n
+    toggle_feature(qtbot, dialog, "c7")
+    assert _look(dialog, 7) == ("c7: unused", False, False, True)
+    assert dialog.ok_button.isEnabled()
+    qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    assert window.document.network.sizes[0] == n - 1
+
+
+def test_long_column_names_are_shortened_and_the_summary_says_so(window, answers, qtbot, tmp_path):
+    question = "How many hours a week do you spend reading, on paper or on a screen? " * 4
+    rows = [f'id,"{question}",label'] + [
+        f"{k},{k % 4},{'yes' if k % 2 else 'no'}" for k in range(8)
+    ]
+    dialog = open_dialog(window, answers, qtbot, write(tmp_path / "survey.csv", "\n".join(rows)))
+    name = dialog.features()[1]
+    assert len(name) == 200 and name.endswith("…") and question.startswith(name[:-1])
+    summary = dialog.summary_label.text()
+    assert (
+        "The name of column 2 has 275 characters; a project keeps 200: it is shortened" in summary
+    )
+    qtbot.mouseClick(dialog.ok_button, Qt.LeftButton)
+    path = tmp_path / "survey.json"
+    window.document.save(path)
+    reopened = Document()
+    reopened.open(path)
+    assert reopened.project.data.feature_names == ["id", name]
