@@ -9,14 +9,25 @@ With a standardising :class:`~simulator.project.weights.Preprocessing` the scrip
 ``INPUT_NAMES``, ``INPUT_MEANS`` and ``INPUT_STDS`` and the model's first module is
 ``Standardize``, which computes ``(x - INPUT_MEANS) / INPUT_STDS``: ``build_model()`` takes
 the raw values of the data file's columns.
+
+The script and its ``.npz`` are two files written one after the other, so a export stopped
+between them (or a ``.npz`` replaced by hand) can leave a script beside weights of another
+network.  The script therefore holds ``ARCHITECTURE``, the ``.npz``'s ``architecture`` as it
+was exported with it, and ``build_model()`` first calls ``check_weights()``, which compares
+the two (before torch is needed) and raises a RuntimeError naming the first entry that
+differs: sizes, activations, biases, loss, dtype or the inputs' names and standardisation.
+Weights retrained for the same network still load, so a ``.npz`` exported again on its own
+keeps working; anything else asks for the script to be exported again.
 """
 
 from __future__ import annotations
 
+import json
+
 from simulator.engine import activations as _act
 from simulator.engine import losses as _losses
 from simulator.engine.network import Network
-from simulator.project.weights import Preprocessing, layer_summary
+from simulator.project.weights import Preprocessing, architecture, layer_summary
 
 TORCH_MODULES = {
     "linear": "nn.Identity()",
@@ -46,6 +57,7 @@ or import it and call build_model().  Further training in PyTorch does not keep 
 connections at zero.{inputs_doc}
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -56,8 +68,15 @@ WEIGHTS = Path(__file__).resolve().with_name({weights_literal})
 DTYPE = {torch_dtype}
 {constants}
 
+# The network this script builds, as its .npz describes it (see check_weights).
+ARCHITECTURE = {{
+{architecture}
+}}
+{check}
+
 def build_model() -> nn.Sequential:
     """The network with its trained weights, in evaluation mode."""
+    check_weights()
     model = nn.Sequential(
 {modules}
     ).to(DTYPE)
@@ -77,6 +96,34 @@ if __name__ == "__main__":
     x = torch.zeros(1, {n_inputs}, dtype=DTYPE)
     with torch.no_grad():
         print("prediction for a zero input:", model(x)[0].tolist())
+'''
+
+
+_CHECK = '''
+
+def check_weights(path: Path = WEIGHTS) -> None:
+    """Refuse weights exported for another network than this script builds.
+
+    The script and its .npz are written one after the other: an export stopped between the
+    two, or a .npz replaced by hand, can leave weights this model would load wrongly or not
+    at all.  Weights retrained for the same network pass.
+    """
+    with np.load(path, allow_pickle=False) as archive:
+        found = json.loads(str(archive["architecture"]))
+    extra = [key for key in found if key.startswith("input_") and key not in ARCHITECTURE]
+    for key in [*ARCHITECTURE, *extra]:
+        theirs, ours = found.get(key), ARCHITECTURE.get(key)
+        if theirs != ours:
+            raise RuntimeError(
+                f"{path.name} holds weights for another network than "
+                f"{Path(__file__).name} builds: {key} {_brief(theirs)} there, "
+                f"{_brief(ours)} here. Export the PyTorch script again: it writes both files."
+            )
+
+
+def _brief(value) -> str:
+    text = "(none)" if value is None else repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 '''
 
 
@@ -106,6 +153,12 @@ def torch_script_source(
     modules = []
     constants = ""
     inputs_doc = ""
+    # The constants already in the script stand for themselves: one copy of 10,000 means.
+    names = {"input_names": "INPUT_NAMES", "input_means": "INPUT_MEANS", "input_stds": "INPUT_STDS"}
+    arch = "\n".join(
+        f"    {json.dumps(key)}: {names[key] if key in names else _literal(value)},"
+        for key, value in architecture(net, preprocessing).items()
+    )
     if preprocessing is not None and preprocessing.names is not None:
         constants += f"INPUT_NAMES = {list(preprocessing.names)!r}\n"
         listed = ", ".join(preprocessing.names)
@@ -148,6 +201,18 @@ def torch_script_source(
         torch_dtype=TORCH_DTYPES[net.dtype.name],
         modules="\n".join(modules),
         constants=constants,
+        architecture=arch,
+        check=_CHECK,
         inputs_doc=inputs_doc,
         n_inputs=net.sizes[0],
     )
+
+
+def _literal(value) -> str:
+    """``value`` (names, numbers, booleans and lists of them) as Python source, strings in
+    double quotes like the rest of the script."""
+    if isinstance(value, list):
+        return "[" + ", ".join(_literal(v) for v in value) + "]"
+    if isinstance(value, str):
+        return json.dumps(value)  # an activation, loss or dtype name: a Python literal too
+    return repr(value)

@@ -1,16 +1,22 @@
-"""PyTorch script export: a readable script plus its .npz; run with torch where it is installed."""
+"""PyTorch script export: a readable script plus its .npz; run with torch where it is installed.
+
+The script's check of its .npz needs no torch: :func:`check_weights_of` runs the statements of
+the generated source that do not mention torch, so it is tested here either way.
+"""
 
 import ast
 import runpy
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from simulator.engine import Network
 from simulator.engine.activations import ACTIVATIONS
-from simulator.project import export_weights, load_weights
+from simulator.project import Preprocessing, export_weights, load_weights
+from simulator.project import weights as weights_module
 from simulator.project.torch_script import TORCH_MODULES
 
 REMOVED = [(0, 1, 2), (0, 2, 0), (1, 0, 0), (2, 3, 1)]
@@ -180,3 +186,122 @@ def test_torch_model_with_preprocessing_takes_raw_inputs(tmp_path):
     with torch.no_grad():
         got = model(torch.from_numpy(raw)).numpy()
     np.testing.assert_allclose(got, net.predict(pre.apply(raw)), rtol=1e-9, atol=1e-9)
+
+
+# --------------------------------------------------------------------------- script and .npz
+
+
+def check_weights_of(script: Path):
+    """The generated ``check_weights`` of ``script``, from its statements that need no torch."""
+    tree = ast.parse(script.read_text(encoding="utf-8"))
+    keep = []
+    for node in tree.body:
+        names = {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+        modules = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+        if isinstance(node, ast.ImportFrom):
+            modules = [node.module or ""]
+        if names & {"torch", "nn"} or any(m.split(".")[0] == "torch" for m in modules):
+            continue
+        keep.append(node)
+    namespace = {"__file__": str(script), "__name__": "exported"}
+    exec(compile(ast.Module(body=keep, type_ignores=[]), str(script), "exec"), namespace)
+    assert "ARCHITECTURE" in namespace
+    return namespace["check_weights"]
+
+
+def stopped_after_the_npz(monkeypatch, net, path, **kwargs):
+    """Export ``net`` as ``path`` but stop (as a kill would) before the script is written."""
+
+    def killed(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    with monkeypatch.context() as patch:
+        patch.setattr(weights_module, "write_text_atomic", killed)
+        with pytest.raises(KeyboardInterrupt):
+            export_weights(net, path, **kwargs)
+
+
+def test_build_model_checks_the_weights_before_anything_else(tmp_path):
+    export_weights(make_net("tanh", "sigmoid"), tmp_path / "model.py")
+    source = (tmp_path / "model.py").read_text()
+    body = source.split("def build_model() -> nn.Sequential:\n")[1].splitlines()
+    assert body[1] == "    check_weights()"  # after the docstring, before any torch
+    assert "ARCHITECTURE = {\n" in source and '    "sizes": [3, 6, 5, 2],\n' in source
+    check_weights_of(tmp_path / "model.py")()  # its own .npz passes
+
+
+def test_weights_retrained_for_the_same_network_still_load(tmp_path, monkeypatch):
+    net = make_net("relu", "linear")
+    export_weights(net, tmp_path / "model.py")
+    net.set_weights([(w + 1.0, b - 1.0) for w, b in net.get_weights()])
+    stopped_after_the_npz(monkeypatch, net, tmp_path / "model.py")
+    assert load_weights(tmp_path / "model.npz")[1][0][0][0, 0] == net.layers[0].weights[0, 0]
+    check_weights_of(tmp_path / "model.py")()  # the old script, the new weights: the same net
+    export_weights(net, tmp_path / "model.npz")  # a plain .npz export beside it: the same
+    check_weights_of(tmp_path / "model.py")()
+
+
+def test_a_script_left_beside_weights_of_another_network_refuses_them(tmp_path, monkeypatch):
+    export_weights(make_net("tanh", "sigmoid"), tmp_path / "model.py")
+    old_npz = (tmp_path / "model.npz").read_bytes()
+    other = Network([3, 8, 2], ["tanh", "sigmoid"], "mse", seed=1)
+    stopped_after_the_npz(monkeypatch, other, tmp_path / "model.py")
+    check = check_weights_of(tmp_path / "model.py")
+    with pytest.raises(RuntimeError) as info:
+        check()
+    assert str(info.value) == (
+        "model.npz holds weights for another network than model.py builds: sizes [3, 8, 2] "
+        "there, [3, 6, 5, 2] here. Export the PyTorch script again: it writes both files."
+    )
+    # The other way round: a new script beside the old .npz.
+    export_weights(other, tmp_path / "model.py")
+    (tmp_path / "model.npz").write_bytes(old_npz)
+    with pytest.raises(RuntimeError, match=r"sizes \[3, 6, 5, 2\] there, \[3, 8, 2\] here"):
+        check_weights_of(tmp_path / "model.py")()
+    # Exported again, the pair agrees.
+    export_weights(other, tmp_path / "model.py")
+    check_weights_of(tmp_path / "model.py")()
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"hidden": "relu"}, "activations ['relu', 'relu', 'sigmoid'] there, ['tanh', 'tanh', "),
+        ({"use_bias": [True, False, True]}, "use_bias [True, False, True] there, [True, True,"),
+        ({"dtype": "float32"}, "dtype 'float32' there, 'float64' here"),
+        ({"loss": "bce"}, "loss 'bce' there, 'mse' here"),
+        ({"means": (0.0, 0.0, 1.0)}, "input_means [0.0, 0.0, 1.0] there, [0.0, 0.0, 0.0] here"),
+        ({"names": ("a", "b", "d")}, "input_names ['a', 'b', 'd'] there, ['a', 'b', 'c'] here"),
+        ({"preprocessing": None}, "input_names (none) there, ['a', 'b', 'c'] here"),
+    ],
+)
+def test_the_refusal_names_what_differs(tmp_path, monkeypatch, change, message):
+    def network(hidden="tanh", means=(0.0, 0.0, 0.0), names=("a", "b", "c"), **kwargs):
+        pre = kwargs.pop("preprocessing", Preprocessing(names, means, (1.0, 2.0, 3.0)))
+        return make_net(hidden, "sigmoid", **kwargs), pre
+
+    net, pre = network()
+    export_weights(net, tmp_path / "model.py", preprocessing=pre)
+    net, pre = network(**change)
+    stopped_after_the_npz(monkeypatch, net, tmp_path / "model.py", preprocessing=pre)
+    with pytest.raises(RuntimeError) as info:
+        check_weights_of(tmp_path / "model.py")()
+    assert message in str(info.value)
+
+
+def test_a_script_without_preprocessing_refuses_weights_with_it(tmp_path, monkeypatch):
+    net = make_net("tanh", "sigmoid")
+    export_weights(net, tmp_path / "model.py")
+    pre = Preprocessing(None, (1.0, 2.0, 3.0), (1.0, 1.0, 1.0))
+    stopped_after_the_npz(monkeypatch, net, tmp_path / "model.py", preprocessing=pre)
+    with pytest.raises(RuntimeError, match=r"input_means \[1.0, 2.0, 3.0\] there, \(none\) here"):
+        check_weights_of(tmp_path / "model.py")()
+
+
+def test_torch_build_model_refuses_weights_of_another_network(tmp_path, monkeypatch):
+    pytest.importorskip("torch")
+    export_weights(make_net("tanh", "sigmoid"), tmp_path / "model.py")
+    other = Network([3, 8, 2], ["tanh", "sigmoid"], "mse", seed=1)
+    stopped_after_the_npz(monkeypatch, other, tmp_path / "model.py")
+    with pytest.raises(RuntimeError, match="Export the PyTorch script again"):
+        runpy.run_path(str(tmp_path / "model.py"))["build_model"]()
