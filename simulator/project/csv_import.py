@@ -594,7 +594,7 @@ def build_inline_data(
     column of the first problem.
     """
     if task not in _datasets.KINDS:
-        raise ProjectError(f"unknown task {task!r} (known: {', '.join(_datasets.KINDS)})")
+        raise table._error(f"unknown task {task!r} (known: {', '.join(_datasets.KINDS)})")
     features = list(features)
     if not features:
         raise table._error("choose at least one feature column")

@@ -10,7 +10,7 @@ With a standardising :class:`~simulator.project.weights.Preprocessing` the scrip
 ``Standardize``, which computes ``(x - INPUT_MEANS) / INPUT_STDS``: ``build_model()`` takes
 the raw values of the data file's columns.
 
-The script and its ``.npz`` are two files written one after the other, so a export stopped
+The script and its ``.npz`` are two files written one after the other, so an export stopped
 between them (or a ``.npz`` replaced by hand) can leave a script beside weights of another
 network.  The script therefore holds ``ARCHITECTURE``, the ``.npz``'s ``architecture`` as it
 was exported with it, and ``build_model()`` first calls ``check_weights()``, which compares
