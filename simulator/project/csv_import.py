@@ -102,6 +102,7 @@ _DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+(?:[eE][+-]?\d+)?")
 _LINE_END = re.compile(r"\r\n?|\n")  # where io.StringIO(newline="") ends a line
 _EMPTY_LINES = ("\n", "\r\n", "\r")
 _LINE_END_BYTES = re.compile(rb"\r\n?|\n")
+_VISIBLE = re.compile(r"\S")
 
 
 # --------------------------------------------------------------------------- the table
@@ -240,7 +241,7 @@ def read_csv_table(path: str | os.PathLike, limit_bytes: int = MAX_CSV_BYTES) ->
     data = read_bytes(path, limit_bytes)
     text = _decode(data, path)
     del data  # the text alone from here on: a large file is not held twice
-    if not text.strip():
+    if _VISIBLE.search(text) is None:  # not text.strip(), which copies the whole text
         raise ProjectError(f"{path}: the file is empty")
     delimiter = _sniff_delimiter(text)
     records, numbers = _read_records(text, delimiter, path)
