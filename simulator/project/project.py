@@ -640,7 +640,9 @@ def _parse_project(d: object) -> Project:
     if version != VERSION:
         newer = " (written by a newer Backprop Lab)" if version > VERSION else ""
         raise v.fail(
-            "version", f"unknown version {version}{newer}; this program reads version {VERSION}"
+            "version",
+            f"unknown version {v.number_text(version)}{newer}; this program reads version "
+            f"{VERSION}",
         )
     name = top.string("name", "Untitled", max_len=1000)
     description = top.string("description", "", max_len=MAX_TEXT)

@@ -161,6 +161,8 @@ def _weights_doc(tmp_path, **kwargs) -> dict:
         ("project", "weights.1.weights.3.0", "must be a finite number, not a 401-digit"),
         ("project", "history.batch_loss.0", "must be a finite number, not a 401-digit"),
         ("project", "step_count", "must be at most 1,000,000,000, got a 401-digit number"),
+        ("project", "version", "unknown version a 401-digit number (written by a newer"),
+        ("project", "format", "expected 'backprop-lab-project', got a 401-digit number"),
         ("weights", "architecture.sizes.1", "must be at most 10,000, got a 401-digit number"),
         ("weights", "layers.0.bias.2", "must be a finite number, not a 401-digit number"),
         ("weights", "layers.1.weights.0.0", "must be a finite number, not a 401-digit"),
