@@ -433,6 +433,11 @@ class TrainingController(QObject):
                 setattr(snap, key, float(finite[-1]))
             elif fresh is not None:
                 setattr(snap, key, fresh[1][key])
+        own = trainer.history
+        if trainer is not self.trainer and len(own) and own.last("step") == trainer.step_count:
+            # A replayed step has its own row: the live history may keep only an envelope of
+            # steps that old, whose last row at or before the step is another step's.
+            snap.batch_loss = own.last("batch_loss")
         trace = trainer.trace
         if trace is not None and len(trace.layers) == len(net.layers):
             snap.inputs = trace.layers[0].input.copy()
@@ -542,7 +547,7 @@ class TrainingController(QObject):
         if self._rewound is not None and self._rewound.step == step:
             return self._rewound.snapshot
         fork, checkpoint = state_at(self.trainer, self._store, step)
-        rows = checkpoint.history_length if checkpoint is not None else len(self.history)
+        rows = self.history.rows_through(step) if checkpoint is not None else len(self.history)
         snap = self._snapshot_of(fork, rows, None, updates=True)
         snap.rewound, snap.live_step, snap.phase = True, last, "forward"
         self._rewound = _Rewound(step, checkpoint, snap, fork)

@@ -351,10 +351,12 @@ class LessonsPanel(QWidget):
             self._finish_training()
 
     def _finish_training(self) -> None:
-        index, start, _step = self._training
+        index, _row, step = self._training
         self._training = None
         page = self.lesson.pages[index]
-        norms = self.controller.history.column("grad_norms")[start : start + page.train_steps]
+        history = self.controller.history
+        start = history.rows_through(step)  # rows move down when older ones are compacted
+        norms = history.column("grad_norms")[start : start + page.train_steps]
         self._remember_state()
         done = content.trained_page(self.lesson, index, norms.copy())
         self._replace_page(index, done)

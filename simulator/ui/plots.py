@@ -514,6 +514,7 @@ class _Page(QWidget):
     def __init__(self, readout_tip: str, log_tip: str, parent: QWidget | None = None):
         super().__init__(parent)
         self._history = None
+        self._revision = None  # the history's revision drawn (it changes when rows are rewritten)
         self._rows = _Rows()
         self._clip = True  # clip-to-view, which needs x sorted
         self._hover_row: int | None = None
@@ -652,7 +653,13 @@ class _Page(QWidget):
                 if widget not in self._fixed_y:
                     widget.enableAutoRange(y=True)
             self._follow_x = True
+        elif history.revision != self._revision:
+            # Older rows were compacted (or rewritten) since the last frame: read the history
+            # afresh, keeping the view as the user left it.
+            self._rows.reset()
+            self._reset_tracks()
         self._history = history
+        self._revision = history.revision
         x = self._rows.update(history)
         if self._clip != self._rows.monotonic:
             self._clip = self._rows.monotonic

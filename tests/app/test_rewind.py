@@ -231,3 +231,27 @@ def test_a_refused_edit_keeps_training_the_documents_network(make):
     before = doc.network.get_weights()[0][0].copy()
     train(ctl, 3)
     assert not np.array_equal(before, doc.network.get_weights()[0][0])
+
+
+def test_rewinding_after_the_history_compacted_shows_that_steps_loss(make):
+    from simulator.engine.trainer import History
+
+    (controller, _), (reference, _) = make(), make()
+    controller.trainer.history = History(2, budget_bytes=24 * 1024)
+    controller.history_changed.emit()
+    train(controller, 1200)
+    train(reference, 1200)
+    history = controller.history
+    assert history.full_resolution_start > 0  # the older rows are an envelope now
+    want = reference.history.column("batch_loss")
+    for step in (97, 203, 1150):
+        snap = controller.rewind_to(step)
+        assert snap.step == step
+        assert snap.batch_loss == want[step - 1], step
+    controller.rewind_to(203)
+    assert controller.resume_from_here()
+    assert controller.history.last("step") <= 203
+    assert controller.history.rows_through(203) == len(controller.history)
+    train(controller, 20)
+    assert controller.history.last("step") == 223
+    np.testing.assert_array_equal(controller.history.column("batch_loss")[-20:], want[203:223])

@@ -452,3 +452,21 @@ def test_x_follows_the_data_until_the_user_zooms_and_auto_brings_it_back(qtbot, 
     view.enableAutoRange()
     qtbot.waitUntil(lambda: view.viewRange()[0][1] > 60)
     assert not view.autoRangeEnabled()[0]  # followed by hand, not by pyqtgraph's auto-range
+
+
+@pytest.mark.parametrize("per_frame", [30, 400])
+def test_plots_follow_a_history_that_compacts_its_older_rows(qtbot, panel, controller, per_frame):
+    rng = np.random.default_rng(0)
+    history = History(2, budget_bytes=48 * 1024)  # 558 rows, then the oldest are compacted
+    controller.trainer.history = history
+    controller.history_changed.emit()
+    panel.refresh()
+    for _ in range(20):
+        synthetic_rows(history, per_frame, rng)
+        panel.refresh(hidden_too=True)
+        x, y = shown(panel.loss.curves["batch_loss"])
+        np.testing.assert_array_equal(x, history.column("step"))
+        np.testing.assert_array_equal(y, history.column("batch_loss"))
+        _gx, gy = shown(panel.gradient_flow.curves[0])
+        np.testing.assert_array_equal(gy, history.column("grad_norms")[:, 0])
+    assert history.full_resolution_start > 0
