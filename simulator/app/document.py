@@ -138,6 +138,8 @@ class Document(QObject):
         self._project: Project
         self._network: Network
         self._path: Path | None = None
+        self._saved_training: Project | None = None
+        self._replacing = False
         self._set_project(project or load_example(DEFAULT_EXAMPLE), path)
 
     # ----------------------------------------------------------------- reading
@@ -167,6 +169,19 @@ class Document(QObject):
     @property
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean()
+
+    @property
+    def saved_training(self) -> Project | None:
+        """The project as opened when it held trained weights (its step count, history and
+        trainer state): the training controller resumes that run.  None for an untrained one."""
+        return self._saved_training
+
+    @property
+    def is_replacing(self) -> bool:
+        """True while New/Open announces the new project (project_replaced, then
+        network_changed, data_changed and settings_changed): handlers of the later signals
+        need not redo what project_replaced did."""
+        return self._replacing
 
     @property
     def display_name(self) -> str:
@@ -209,12 +224,16 @@ class Document(QObject):
     def open_project(self, project: Project, path: str | Path | None = None) -> None:
         self._set_project(project, path)
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write the project (with weights) to ``path`` or its own path, atomically."""
+    def save(self, path: str | Path | None = None, project: Project | None = None) -> Path:
+        """Write the project (with weights) to ``path`` or its own path, atomically.
+
+        ``project``: what to write (the training controller's capture of the run, with its
+        history and trainer state); by default :meth:`to_project`.
+        """
         target = Path(path) if path is not None else self._path
         if target is None:
             raise ValueError("the project has no file yet: choose one with Save As")
-        self.to_project().save(target)
+        (project if project is not None else self.to_project()).save(target)
         if target != self._path:
             self._path = target
             self.path_changed.emit(target)
@@ -223,16 +242,21 @@ class Document(QObject):
 
     def _set_project(self, project: Project, path: str | Path | None) -> None:
         network = project.build_network()
-        self._project = project.replace(weights=None, history=None, step_count=0)
+        self._saved_training = project if project.weights is not None else None
+        self._project = project.without_weights()
         self._network = network
         self._data = None
         self._path = Path(path) if path is not None else None
         self.undo_stack.clear()
         self.path_changed.emit(self._path)
-        self.project_replaced.emit()
-        self.network_changed.emit()
-        self.data_changed.emit()
-        self.settings_changed.emit()
+        self._replacing = True
+        try:
+            self.project_replaced.emit()
+            self.network_changed.emit()
+            self.data_changed.emit()
+            self.settings_changed.emit()
+        finally:
+            self._replacing = False
         self.modified_changed.emit(False)
 
     def _on_clean_changed(self, clean: bool) -> None:

@@ -162,7 +162,7 @@ class TrainingController(QObject):
         # (step, figures): the full-set losses and accuracies evaluated when the data or the
         # network last changed; snapshots show them until training evaluates again.
         self._fresh: tuple[int, dict[str, float]] | None = None
-        self.trainer = self._build_trainer()
+        self.trainer = self._build_trainer(resume=document.saved_training)
         self._evaluate_afresh()
         self._store = CheckpointStore(REWIND_BUDGET)
         self._record_interval = 1
@@ -229,9 +229,10 @@ class TrainingController(QObject):
         """Why rewinding stops at the first step of :meth:`rewind_range` ("the data changed")."""
         return self._segment
 
-    def _build_trainer(self, keep: Trainer | None = None) -> Trainer:
+    def _build_trainer(self, keep: Trainer | None = None, resume=None) -> Trainer:
         doc = self.document
-        trainer = doc.project.build_trainer(net=doc.network, data=doc.data)
+        # ``resume``: a saved project whose run goes on (its step count, history and state).
+        trainer = (resume or doc.project).build_trainer(net=doc.network, data=doc.data)
         if keep is not None:
             # Same run: the optimizer keeps its state (entries whose shape changed start
             # afresh); step count, epochs and history go on.
@@ -305,9 +306,10 @@ class TrainingController(QObject):
         self.document.reset_weights()  # undoable; rebuilds the trainer through network_changed
         self._start_afresh("the weights were reset")
 
-    def _start_afresh(self, reason: str) -> None:
-        """A new trainer on the document's network: step 0, empty history, new checkpoints."""
-        self.trainer = self._build_trainer()
+    def _start_afresh(self, reason: str, resume=None) -> None:
+        """A new trainer on the document's network: step 0, empty history, new checkpoints
+        (or, with ``resume``, a saved project's run from its last step)."""
+        self.trainer = self._build_trainer(resume=resume)
         self._shown = None
         self._evaluate_afresh()
         self._new_segment(reason)
@@ -639,6 +641,8 @@ class TrainingController(QObject):
     def _on_network_changed(self) -> None:
         # An edit (or undo/redo) may have replaced the network: train the document's network,
         # keeping the step count and history; the step under way starts over.
+        if self.document.is_replacing:
+            return  # a new project: _on_project_replaced built its trainer
         self._drop_rewind(
             "Back to the latest step: edits apply to the live network "
             "(Resume from here first to edit an earlier step)"
@@ -651,6 +655,8 @@ class TrainingController(QObject):
             self._emit_snapshot()
 
     def _on_data_changed(self) -> None:
+        if self.document.is_replacing:
+            return
         self._drop_rewind("Back to the latest step: the data changed")
         self.trainer = self._build_trainer(keep=self.trainer)
         self._shown = None
@@ -670,6 +676,10 @@ class TrainingController(QObject):
         self._resume_if_rewound()
 
     def _on_settings_changed(self) -> None:
+        if self.document.is_replacing:
+            # The last of a new project's signals: every view now fits its network and data.
+            self._emit_snapshot()
+            return
         # A setting changed while an earlier step is shown: train from that step with it.
         self._resume_if_rewound()
         self._drop_rewind(None)
@@ -702,7 +712,12 @@ class TrainingController(QObject):
         self._stop_playing()
         self._drop_rewind(None)
         self._resume_commands.clear()
-        self._start_afresh("the project was opened")
+        self._start_afresh("the project was opened", resume=self.document.saved_training)
+
+    def project_to_save(self):
+        """The open project with the live run: weights, step count, history and the trainer's
+        state, so that reopening it trains on exactly as if it had never stopped."""
+        return self.document.project.capture(self.trainer)
 
     def shutdown(self) -> None:
         """Stop the timer (the window is closing)."""

@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: Path) -> bool:
         try:
-            saved = self.document.save(path)
+            saved = self.document.save(path, self.controller.project_to_save())
         except (OSError, ValueError) as exc:
             show_error(self, "Could not save project", f"{path}: {exc}")
             return False
