@@ -4,7 +4,8 @@ Every activation maps a pre-activation ``z`` of shape (n, units) to ``a = f(z)``
 shape and dtype.  ``backward(z, a, grad)`` turns dL/da into dL/dz.  Element-wise activations
 also expose ``derivative(z, a)`` = f'(z); softmax mixes a row's units, so it has only the
 Jacobian-vector product.  Derivatives at kinks are the ones PyTorch's autograd takes
-(relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1, softplus linear above 20).
+(relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1, softplus linear above 20); ``kink`` says
+where an activation has one (where f' or f'' jumps), so a finite difference can avoid it.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-_GELU_K = float(np.sqrt(2.0 / np.pi))
-_GELU_C = 0.044715
+GELU_K = float(np.sqrt(2.0 / np.pi))  # GELU (tanh): ½ z (1 + tanh(GELU_K (z + GELU_C z³)))
+GELU_C = 0.044715
+_GELU_K, _GELU_C = GELU_K, GELU_C  # the names they had before they were public
 LEAKY_SLOPE = 0.01
 ELU_ALPHA = 1.0
 SOFTPLUS_THRESHOLD = 20.0
@@ -50,13 +52,13 @@ def _softplus_derivative(z, a):
 
 
 def _gelu(z):
-    return 0.5 * z * (1.0 + np.tanh(_GELU_K * (z + _GELU_C * z * z * z)))
+    return 0.5 * z * (1.0 + np.tanh(GELU_K * (z + GELU_C * z * z * z)))
 
 
 def _gelu_derivative(z, a):
     # PyTorch's GeluBackward with approximate="tanh".
-    t = np.tanh(_GELU_K * (z + _GELU_C * z * z * z))
-    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_K * (1.0 + 3.0 * _GELU_C * z * z)
+    t = np.tanh(GELU_K * (z + GELU_C * z * z * z))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * GELU_C * z * z)
 
 
 def _silu_derivative(z, a):
@@ -71,7 +73,11 @@ def _softmax_backward(z, a, grad):
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation: its value, derivative and the formulas the inspector prints."""
+    """One activation: its value, derivative and the formulas the inspector prints.
+
+    ``kink`` is the z where f' or f'' jumps (relu, leaky_relu, elu: 0; softplus: its threshold
+    20), None for an activation smooth everywhere.
+    """
 
     name: str
     title: str
@@ -81,6 +87,7 @@ class Activation:
     derivative: Callable[[np.ndarray, np.ndarray], np.ndarray] | None
     elementwise: bool = True
     jvp: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None
+    kink: float | None = None
 
     def backward(self, z: np.ndarray, a: np.ndarray, grad: np.ndarray) -> np.ndarray:
         """dL/dz from dL/da = ``grad``; all arrays (n, units)."""
@@ -123,6 +130,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "f'(z) = 1 if z > 0 else 0",
             lambda z: np.maximum(z, 0.0),
             lambda z, a: (z > 0).astype(z.dtype),
+            kink=0.0,
         ),
         Activation(
             "leaky_relu",
@@ -131,6 +139,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "f'(z) = 1 if z > 0 else 0.01",
             lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
             lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype, copy=False),
+            kink=0.0,
         ),
         Activation(
             "elu",
@@ -141,6 +150,7 @@ ACTIVATIONS: dict[str, Activation] = {
             lambda z, a: np.where(z > 0, 1.0, ELU_ALPHA * np.exp(np.minimum(z, 0.0))).astype(
                 z.dtype, copy=False
             ),
+            kink=0.0,  # f'' jumps from e⁰ = 1 to 0
         ),
         Activation(
             "gelu",
@@ -157,6 +167,7 @@ ACTIVATIONS: dict[str, Activation] = {
             "f'(z) = 1 / (1 + e^-z)  (z above 20: 1)",
             _softplus,
             _softplus_derivative,
+            kink=SOFTPLUS_THRESHOLD,
         ),
         Activation(
             "silu",

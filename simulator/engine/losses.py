@@ -2,7 +2,8 @@
 
 A loss compares the network's output ``a`` (n, K) with targets ``y`` (n, K) (cross_entropy
 also takes class indices (n,)).  ``output_delta`` returns the loss and dL/dz of the output
-layer, which is what backpropagation starts from.
+layer, which is what backpropagation starts from; ``output_backward`` also keeps dL/da, and
+``output_gradient`` gives dL/da alone, for an inspector that explains the step.
 
 How the two classification losses read the output layer (PyTorch's conventions):
 
@@ -40,11 +41,12 @@ _BCE_EPS = 1e-12
 
 @dataclass(frozen=True)
 class LossInfo:
-    """Formula text for the inspector and lessons."""
+    """Formula text for the inspector and lessons: the loss and one sample's dℓ/da."""
 
     name: str
     title: str
     formula: str
+    gradient_formula: str = ""
 
 
 FORMULAS = {
@@ -55,6 +57,17 @@ FORMULAS = {
     "bce": "L = −mean [y ln p + (1 − y) ln(1 − p)]",
     "cross_entropy": "L = −(1/n) Σ_i Σ_k y_ik ln p_ik",
 }
+# One sample's dℓ/da for output a and target y, before the mean's 1/K (bce, cross_entropy:
+# on a logit output; bce on probabilities is BCE_PROBABILITY_GRADIENT).
+GRADIENT_FORMULAS = {
+    "mse": "2(a − y)",
+    "half_mse": "(a − y)",
+    "mae": "sign(a − y)",
+    "huber": "clip(a − y, −1, 1)",
+    "bce": "(σ(a) − y)",
+    "cross_entropy": "(softmax(a) − y)",
+}
+BCE_PROBABILITY_GRADIENT = "(a − y) / (a(1 − a))"
 
 
 def check(name: str) -> str:
@@ -65,7 +78,14 @@ def check(name: str) -> str:
 
 
 def info(name: str) -> LossInfo:
-    return LossInfo(check(name), TITLES[name], FORMULAS[name])
+    return LossInfo(check(name), TITLES[name], FORMULAS[name], GRADIENT_FORMULAS[name])
+
+
+def gradient_formula(loss: str, activation: str) -> str:
+    """One sample's dℓ/da as text, as ``loss`` reads an output of ``activation`` (not fused)."""
+    if loss == "bce" and activation == "softmax":
+        return BCE_PROBABILITY_GRADIENT
+    return GRADIENT_FORMULAS[check(loss)]
 
 
 def reads_logits(loss: str, activation: str) -> bool:
@@ -186,28 +206,75 @@ def _bce_probabilities(p, y, count):
     return value, grad
 
 
+def output_gradient(loss: str, activation: str, a: np.ndarray, y: np.ndarray):
+    """Loss L and dL/da of the output layer's values ``a`` as ``loss`` reads them.
+
+    ``a``, ``y``: (n, K), y shaped by :func:`prepare_targets`; returns (float, (n, K)).
+    bce on a softmax output reads probabilities (BCELoss: L = −mean[y ln a + (1 − y) ln(1 − a)],
+    dL/da = (a − y) / (a(1 − a)) / (nK), log clamped at −100 and the denominator at 1e-12 like
+    PyTorch); every other pair that is not fused is :func:`value_and_grad`.  A fused pair
+    (:func:`is_fused`) has no dL/da of its own: ValueError.
+    """
+    if is_fused(loss, activation):
+        raise ValueError(f"{loss} on a {activation} output is fused: dL/dz comes from z directly")
+    if loss == "bce" and activation == "softmax":
+        return _bce_probabilities(a, y, a.size)
+    return value_and_grad(loss, a, y)
+
+
+def output_backward(
+    loss: str, activation: _act.Activation, z: np.ndarray, a: np.ndarray, y: np.ndarray
+) -> tuple[float, np.ndarray | None, np.ndarray]:
+    """Loss, dL/da (None for a fused pair) and dL/dz of the output layer.
+
+    Parameters
+    ----------
+    z, a : (n, K) pre-activation and activation of the output layer.
+    y : (n, K) targets, already shaped by :func:`prepare_targets`.
+
+    dL/dz = f'(z) ⊙ dL/da (softmax: its Jacobian-vector product); for a fused pair it is
+    computed from z at once: σ(z) − y over nK for bce on sigmoid, softmax(z) − y over n for
+    cross_entropy on softmax.
+    """
+    name = activation.name
+    if loss == "bce" and name == "sigmoid":
+        value, delta = _bce_sigmoid_value_and_grad(z, a, y, z.size)
+        return value, None, delta
+    if loss == "cross_entropy" and name == "softmax":
+        per_row, grad = _nll_logits(z, y)
+        n = z.shape[0]
+        return float(per_row.sum()) / n, None, grad * (1.0 / n)
+    value, grad_a = output_gradient(loss, name, a, y)
+    return value, grad_a, activation.backward(z, a, grad_a)
+
+
 def output_delta(
     loss: str, activation: _act.Activation, z: np.ndarray, a: np.ndarray, y: np.ndarray
 ) -> tuple[float, np.ndarray]:
-    """Loss and dL/dz of the output layer.
+    """Loss and dL/dz of the output layer: :func:`output_backward` without dL/da.
 
     Parameters
     ----------
     z, a : (n, K) pre-activation and activation of the output layer.
     y : (n, K) targets, already shaped by :func:`prepare_targets`.
     """
-    name = activation.name
-    if loss == "bce" and name == "sigmoid":
-        return _bce_sigmoid_value_and_grad(z, a, y, z.size)
-    if loss == "cross_entropy" and name == "softmax":
-        per_row, grad = _nll_logits(z, y)
-        n = z.shape[0]
-        return float(per_row.sum()) / n, grad * (1.0 / n)
-    if loss == "bce" and name == "softmax":
-        value, grad_a = _bce_probabilities(a, y, a.size)
-    else:
-        value, grad_a = value_and_grad(loss, a, y)
-    return value, activation.backward(z, a, grad_a)
+    value, _, delta = output_backward(loss, activation, z, a, y)
+    return value, delta
+
+
+def kink_sides(loss: str, a: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Which side of its loss's kinks each output is on, or None for a smooth loss.
+
+    mae's derivative jumps where a = y (returns a > y), huber's second derivative where
+    |a − y| = HUBER_DELTA (returns −1, 0 or 1 per entry); ``a``, ``y`` (n, K).  A finite
+    difference whose steps change this pattern is not the derivative.
+    """
+    if loss == "mae":
+        return a > y
+    if loss == "huber":
+        d = a - y
+        return (d > HUBER_DELTA).view(np.int8) - (d < -HUBER_DELTA)
+    return None
 
 
 def output_value(loss: str, activation: str, z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:

@@ -107,12 +107,12 @@ def _softplus(g: _GraphBuilder, z: str, out: str, p: str) -> None:
 
 def _gelu(g: _GraphBuilder, z: str, out: str, p: str) -> None:
     # ½ z (1 + tanh(k (z + c z³))), k = √(2/π), c = 0.044715, in the engine's order of operations.
-    c = g.const("gelu.c", _act._GELU_C)
+    c = g.const("gelu.c", _act.GELU_C)
     cz = g.op("Mul", [c, z], p + "cz")
     cz2 = g.op("Mul", [cz, z], p + "cz2")
     cz3 = g.op("Mul", [cz2, z], p + "cz3")
     inner = g.op("Add", [z, cz3], p + "inner")
-    scaled = g.op("Mul", [g.const("gelu.k", _act._GELU_K), inner], p + "scaled")
+    scaled = g.op("Mul", [g.const("gelu.k", _act.GELU_K), inner], p + "scaled")
     t = g.op("Tanh", [scaled], p + "tanh")
     onep = g.op("Add", [g.const("one", 1.0), t], p + "one_plus_tanh")
     half_z = g.op("Mul", [g.const("half", 0.5), z], p + "half_z")

@@ -1,0 +1,205 @@
+"""Backpropagation explained: the passes with every intermediate value kept.
+
+``Network.forward`` and ``Network.backward`` are the passes training runs.  This module writes
+the same arithmetic in the forms that the tools explaining a step need, so that the inspector,
+the gradient check and the lessons ask the engine instead of re-deriving it:
+
+* :func:`forward` runs the forward pass with the dropout multipliers *given* (not drawn), from
+  any weight layer on, so a gradient check differentiates exactly the function a step did;
+* :func:`explain` runs the backward pass of a batch, or of some of its rows (one row: that
+  sample's own loss ℓ_s), keeping per layer z, a, the dropout multiplier, dL/da, f'(z) and δ,
+  and dL/dx of the inputs; :meth:`Explanation.weight_gradient_terms` splits dL/dW[r, c] into
+  its per-sample terms and its penalty terms;
+* :func:`penalty` and :func:`penalty_terms` give the L1/L2 penalty and its gradient.
+
+Notation as in network.py, for a batch of n rows (x_0 = the inputs):
+    z_i = x_i W_i + b_i,   a_i = f_i(z_i),   x_{i+1} = a_i ⊙ keep_i
+    dL/da_i = (δ_{i+1} W_{i+1}ᵀ) ⊙ keep_i,   δ_i = dL/dz_i = f_i'(z_i) ⊙ dL/da_i   (softmax: J_iᵀ)
+    dL/dW_i = x_iᵀ δ_i ⊙ mask_i + λ₂ W_i + λ₁ sign W_i,   dL/db_i = Σ_s δ_i^s
+The output layer's δ comes from the loss (``losses.output_backward``); the loss is a mean, so
+the deltas of a batch carry its 1/n.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from simulator.engine import activations as _act
+from simulator.engine import losses as _losses
+from simulator.engine.network import LayerTrace
+
+
+def penalty(w, l1: float, l2: float) -> float:
+    """The penalty of weights ``w`` (an array of any shape, or one number).
+
+    penalty = λ₁ Σ|w| + ½ λ₂ Σ w²  (``l1`` = λ₁, ``l2`` = λ₂; biases carry none).
+    """
+    w = np.asarray(w)
+    total = 0.0
+    if l2:
+        total += 0.5 * l2 * float(np.vdot(w, w))
+    if l1:
+        total += l1 * float(np.abs(w).sum())
+    return total
+
+
+def penalty_terms(w, l1: float, l2: float) -> tuple:
+    """The penalty's gradient at ``w`` as its two terms (λ₂ w, λ₁ sign w), shaped like ``w``."""
+    return l2 * w, l1 * np.sign(w)
+
+
+def forward(
+    net, x: np.ndarray, keeps: Sequence | None = None, start: int = 0, z: np.ndarray | None = None
+) -> list[LayerTrace]:
+    """The forward pass of ``net`` from weight layer ``start`` on, with fixed dropout multipliers.
+
+    ``x`` (n, fan_in of layer ``start``) is what that layer receives; ``z`` (n, its fan_out), if
+    given, replaces its pre-activation (x is then only recorded as its input).  ``keeps`` has one
+    entry per weight layer of the network: None (no dropout) or the (n, fan_out) inverted-dropout
+    multiplier applied to that layer's output.  Returns one LayerTrace per layer from ``start``.
+    """
+    layers = net.layers
+    traces = []
+    for j in range(start, len(layers)):
+        layer = layers[j]
+        if j != start or z is None:
+            z = np.dot(x, layer.weights)
+            if layer.use_bias:
+                z += layer.bias
+        a = _act.get(layer.activation).forward(z)
+        keep = None if keeps is None else keeps[j]
+        traces.append(LayerTrace(x, z, a, keep))
+        x = a if keep is None else a * keep
+    return traces
+
+
+@dataclass(frozen=True)
+class LayerExplanation:
+    """One weight layer's numbers in a backward pass, one row per sample.
+
+    ``input`` (n, fan_in): what the layer received (the previous output after dropout);
+    ``z``, ``a`` (n, fan_out); ``keep``: the dropout multiplier on ``a`` or None; ``dl_da``:
+    dL/da (None at a fused output, where the loss gives δ at once); ``fprime``: f'(z) (None for
+    softmax, which mixes its units); ``delta``: dL/dz.  ``weights`` (fan_in, fan_out) and
+    ``mask`` are copies of the layer's at the time.
+    """
+
+    input: np.ndarray
+    z: np.ndarray
+    a: np.ndarray
+    keep: np.ndarray | None
+    dl_da: np.ndarray | None
+    fprime: np.ndarray | None
+    delta: np.ndarray
+    weights: np.ndarray
+    mask: np.ndarray
+
+    def __repr__(self) -> str:
+        return f"LayerExplanation(z{self.z.shape}, weights{self.weights.shape})"
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """What :func:`explain` found: the loss of the rows, each layer's numbers, dL/dx.
+
+    ``loss`` is the data loss L of the explained rows (a mean over them: for one row, that
+    sample's own ℓ_s); ``fused`` says whether the output's δ came from the loss at once;
+    ``dl_dx`` (n, sizes[0]) is dL/d(inputs); ``l1``, ``l2`` the network's penalty rates.
+    """
+
+    loss: float
+    layers: tuple[LayerExplanation, ...]
+    dl_dx: np.ndarray
+    fused: bool
+    l1: float
+    l2: float
+
+    def __getitem__(self, i: int) -> LayerExplanation:
+        return self.layers[i]
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def backward_terms(self, i: int, r: int) -> np.ndarray:
+        """(n, fan_out) the terms W_i[r, k] δ_i[:, k] that carry layer ``i``'s δ back to its
+        input r: their sum over k (times the previous layer's keep) is dL/da of that input."""
+        layer = self.layers[i]
+        return layer.weights[r] * layer.delta
+
+    def weight_gradient_terms(self, i: int, r: int, c: int) -> tuple[np.ndarray, float, float]:
+        """dL/dW_i[r, c] in its parts: ((n,) data terms δ_c^s x_r^s, λ₂ w, λ₁ sign w).
+
+        The data terms sum to the data part of the gradient (the deltas carry 1/n); all parts
+        are 0 for a removed connection.  Before any gradient clipping.
+        """
+        layer = self.layers[i]
+        if not layer.mask[r, c]:
+            return np.zeros(layer.delta.shape[0], layer.delta.dtype), 0.0, 0.0
+        terms = layer.delta[:, c] * layer.input[:, r]
+        l2_term, l1_term = penalty_terms(float(layer.weights[r, c]), self.l1, self.l2)
+        return terms, float(l2_term), float(l1_term)
+
+    def __repr__(self) -> str:
+        n = self.dl_dx.shape[0]
+        return f"Explanation({len(self.layers)} layers, n={n}, loss={self.loss:.6g})"
+
+
+def explain(net, trace, Y, rows: Sequence[int] | None = None) -> Explanation:
+    """The backward pass of ``trace`` against targets ``Y``, with every intermediate value.
+
+    ``trace``: a forward pass of ``net`` (``Network.forward`` or :func:`forward`'s layers) over
+    n rows, dropout multipliers included; ``Y``: the targets of those n rows, in any form
+    ``net.targets`` takes.  ``rows`` picks some of them: the loss is then theirs alone (one row:
+    that sample's own loss ℓ_s, whose deltas do not carry the batch's 1/n).  The arithmetic is
+    ``Network.backward``'s, in the network's dtype; nothing is changed.
+    """
+    layers = list(trace.layers if hasattr(trace, "layers") else trace)
+    y = net.targets(Y)
+    if y.shape[0] != layers[-1].a.shape[0]:
+        raise ValueError(f"{y.shape[0]} targets for {layers[-1].a.shape[0]} samples")
+    if rows is not None:
+        rows = np.atleast_1d(np.asarray(rows, dtype=np.intp))
+        y = y[rows]
+        layers = [
+            LayerTrace(
+                lt.input[rows], lt.z[rows], lt.a[rows], None if lt.keep is None else lt.keep[rows]
+            )
+            for lt in layers
+        ]
+    fns = [_act.get(layer.activation) for layer in net.layers]
+    n_layers = len(net.layers)
+    out = layers[-1]
+    loss, dl_da, delta = _losses.output_backward(net.loss, fns[-1], out.z, out.a, y)
+    dl_das: list = [None] * n_layers
+    deltas: list = [None] * n_layers
+    dl_das[-1] = dl_da
+    for i in range(n_layers - 1, -1, -1):
+        deltas[i] = delta
+        g = np.dot(delta, net.layers[i].weights.T)
+        if i == 0:
+            dl_dx = g
+            break
+        prev = layers[i - 1]
+        if prev.keep is not None:
+            g = g * prev.keep
+        dl_das[i - 1] = g
+        delta = fns[i - 1].backward(prev.z, prev.a, g)
+    explained = tuple(
+        LayerExplanation(
+            lt.input,
+            lt.z,
+            lt.a,
+            lt.keep,
+            dl_das[i],
+            fn.derivative(lt.z, lt.a) if fn.elementwise else None,
+            deltas[i],
+            layer.weights.copy(),
+            layer.mask.copy(),
+        )  # fmt: skip
+        for i, (lt, fn, layer) in enumerate(zip(layers, fns, net.layers))
+    )
+    fused = _losses.is_fused(net.loss, fns[-1].name)
+    return Explanation(loss, explained, dl_dx, fused, net.l1, net.l2)
