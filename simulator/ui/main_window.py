@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator import __version__
+from simulator.app import recovery
 from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
 from simulator.engine import datasets as _datasets
@@ -75,6 +76,22 @@ def show_error(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.critical(parent, title, text)
 
 
+def ask_restore(parent: QWidget, what: str) -> str:
+    """After a crash: "restore", "discard" or "later" for the unsaved work ``what``."""
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Question)
+    box.setWindowTitle("Restore unsaved work?")
+    box.setText("Backprop Lab did not close normally last time.")
+    box.setInformativeText(f"Restore the unsaved work on {what}?")
+    restore = box.addButton("Restore", QMessageBox.AcceptRole)
+    discard = box.addButton("Discard", QMessageBox.DestructiveRole)
+    box.addButton("Not Now", QMessageBox.RejectRole)
+    box.setDefaultButton(restore)
+    box.exec()
+    clicked = box.clickedButton()
+    return "restore" if clicked is restore else "discard" if clicked is discard else "later"
+
+
 def divergence_box(parent: QWidget, text: str) -> QMessageBox:
     """A non-blocking notice offering to restore the last good weights."""
     box = QMessageBox(QMessageBox.Warning, "Training diverged", text, QMessageBox.NoButton, parent)
@@ -112,7 +129,12 @@ SHORTCUTS = [
 class MainWindow(QMainWindow):
     """One window, one open Document."""
 
-    def __init__(self, document: Document | None = None, settings: QSettings | None = None):
+    def __init__(
+        self,
+        document: Document | None = None,
+        settings: QSettings | None = None,
+        recovery_folder: Path | None = None,
+    ):
         super().__init__()
         self.document = document or Document()
         self.settings = settings or QSettings()
@@ -154,6 +176,11 @@ class MainWindow(QMainWindow):
         self.controller.diverged.connect(self._on_diverged)
         self.controller.message.connect(self.show_message)
         self._divergence_box: QMessageBox | None = None
+        # Unsaved work goes to a recovery file every 2 minutes (removed on a normal exit).
+        self.recovery = recovery.RecoveryWriter(
+            self.document, self.controller.project_to_save, recovery_folder, parent=self
+        )
+        self.recovery.failed.connect(self.show_message)
 
         self._training_status = QLabel()
         self.statusBar().addPermanentWidget(self._training_status)
@@ -497,10 +524,32 @@ class MainWindow(QMainWindow):
         self.controller.pause()
         if self.maybe_save():
             self.controller.shutdown()
+            self.recovery.stop()
             self._save_layout()
             event.accept()
         else:
             event.ignore()
+
+    def offer_recoveries(self) -> bool:
+        """After a crash: offer to restore the unsaved work each recovery file holds (the
+        newest first); True if one was restored (it opens modified, under its own file name)."""
+        for found in recovery.find_recoveries(self.recovery.folder):
+            answer = ask_restore(self, found.describe())
+            if answer == "discard":
+                found.discard()
+            elif answer == "restore":
+                try:
+                    project = found.load()
+                except ProjectError as exc:
+                    show_error(self, "Could not restore the unsaved work", str(exc))
+                    continue
+                self.document.open_project(project, found.original)
+                self.document.undo_stack.resetClean()  # restored work is not saved yet
+                found.discard()
+                self.recovery.write_now()  # ours now: kept safe if this run crashes too
+                self.show_message(f"Restored {found.describe()}")
+                return True
+        return False
 
     # ----------------------------------------------------------------- help
     def show_about(self) -> None:
@@ -545,8 +594,12 @@ def run_app(path: str | None = None) -> int:
     app.setApplicationVersion(__version__)
     window = MainWindow()
     window.show()
-    if path is not None:
-        # After the window is up, so a bad file's dialog has a parent and the default example
-        # stays open behind it.
-        QTimer.singleShot(0, lambda: window._open(path))
+
+    def start() -> None:
+        # After the window is up, so a dialog has a parent and the default example stays open
+        # behind it.  Work left by a crash comes first; restoring it skips ``path``.
+        if not window.offer_recoveries() and path is not None:
+            window._open(path)
+
+    QTimer.singleShot(0, start)
     return app.exec()

@@ -5,8 +5,12 @@ from simulator.app.document import Document
 
 
 @pytest.fixture(autouse=True)
-def isolated_settings(tmp_path, qapp):
-    """QSettings in a throw-away folder, so tests never touch (or depend on) the user's."""
+def isolated_settings(tmp_path, qapp, monkeypatch):
+    """QSettings and recovery files in a throw-away folder, so tests never touch (or depend
+    on) the user's."""
+    from simulator.app import recovery
+
+    monkeypatch.setattr(recovery, "default_folder", lambda: tmp_path / "recovery")
     QSettings.setDefaultFormat(QSettings.IniFormat)
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "settings"))
     qapp.setOrganizationName("BackpropLabTests")
