@@ -29,7 +29,8 @@ def test_a_broken_contract_is_caught(tmp_path):
     copy = tmp_path / "simulator"
     shutil.copytree(ROOT / "simulator", copy, ignore=shutil.ignore_patterns("__pycache__"))
     engine = copy / "engine" / "network.py"
-    engine.write_text("import PySide6.QtCore  # a view's import in the engine\n" + engine.read_text())
+    qt = "import PySide6.QtCore  # a view's import in the engine\n"
+    engine.write_text(qt + engine.read_text())
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
     script = textwrap.dedent(
         f"""
