@@ -547,7 +547,7 @@ class MainWindow(QMainWindow):
                 self.document.undo_stack.resetClean()  # restored work is not saved yet
                 found.discard()
                 self.recovery.write_now()  # ours now: kept safe if this run crashes too
-                self.show_message(f"Restored {found.describe()}")
+                self.show_message(f"Restored the unsaved work on {found.name}")
                 return True
         return False
 
