@@ -18,10 +18,13 @@ Where the numbers come from (``Step``):
       dL/db = (1/n) Σ_s δ_j^s       = the batch mean of δ.
 
 * A selected sample's forward and backward values: for a sample in the batch, its row of the
-  batch's forward pass (its dropout mask included) and a backward pass of its own loss from those
-  values, run with the engine's loss and activation functions; a sample outside the batch gets a
-  forward pass of its own with the step's weights and dropout off (it did not shape this step's
-  gradient, and the facts say so).
+  batch's forward pass (its dropout mask included) and the engine's backward pass of its own loss
+  from those values (``engine.backprop.explain`` of that row); a sample outside the batch gets the
+  engine's forward pass of its own with the step's weights and dropout off (it did not shape this
+  step's gradient, and the facts say so).
+* Every value of the chain rule (dL/da, f′(z), δ, the terms of a sum, dL/dw's parts) is the
+  engine's: ``engine.backprop.explain`` runs the backward pass keeping them, on a copy of the
+  network holding the step's weights (``Step.used_net``).  This module picks and formats them.
 
 Indices: a neuron is (k, j) with k the canvas column (0: the inputs, k ≥ 1: weight layer k − 1's
 outputs); a connection is (i, r, c): weight layer i, from neuron r of column i to neuron c of
@@ -36,19 +39,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from simulator.engine import activations as _act
+from simulator.engine import backprop as _backprop
 from simulator.engine import losses as _losses
 
 MAX_SAMPLE_TERMS = 6  # the batch sum Σ_s δ^s a^s lists this many terms, then "…"
-
-# What each loss gives as dℓ/da for one sample, a the output (K units) and y the target.
-_LOSS_GRADIENT_TEXT = {
-    "mse": "2(a − y)",
-    "half_mse": "(a − y)",
-    "mae": "sign(a − y)",
-    "huber": "clip(a − y, −1, 1)",
-    "bce": "(σ(a) − y)",  # bce on a logit output
-    "cross_entropy": "(softmax(a) − y)",  # cross-entropy on a logit output
-}
 
 
 # ----------------------------------------------------------------------------- formatting
@@ -226,8 +220,10 @@ class Step:
     targets: np.ndarray | None  # (n, K) of the batch
     grads: object | None
     n: int
-    _raw: list | None = field(default=None, repr=False)
-    _norm: float | None = field(default=None, repr=False)
+    _used: object | None = field(default=None, repr=False)
+    _backward: object | None = field(default=None, repr=False)
+    _batch: object | None = field(default=None, repr=False)
+    _samples: dict = field(default_factory=dict, repr=False)
 
     @classmethod
     def from_trainer(cls, trainer) -> Step:
@@ -266,36 +262,53 @@ class Step:
         rows = np.flatnonzero(self.batch_index == sample)
         return int(rows[0]) if rows.size else None
 
-    # -- gradients as the engine formed them, before clipping -----------------------------
+    # -- the engine's numbers for the weights the step used --------------------------------
+    @property
+    def used_net(self):
+        """A copy of the network holding the weights this step used (the trainer's network
+        moves on; the copy stays with this snapshot)."""
+        if self._used is None:
+            self._used = self.net.copy()
+            self._used.set_weights(self.weights)
+        return self._used
+
+    def batch_explanation(self):
+        """The engine's backward pass of the batch with every intermediate value
+        (``engine.backprop.Explanation``; its deltas carry the batch mean's 1/n)."""
+        if self._batch is None:
+            self._batch = _backprop.explain(self.used_net, self.trace, self.targets)
+        return self._batch
+
+    def sample_explanation(self, sample: int):
+        """(the engine's Explanation of training sample ``sample``'s own loss ℓ_s, whether it
+        is in the batch): its row of the batch's forward pass, or a forward pass of its own with
+        the step's weights and dropout off."""
+        if sample not in self._samples:
+            net = self.used_net
+            row = self.row_of(sample)
+            if row is not None:
+                explained = _backprop.explain(net, self.trace, self.targets, rows=[row])
+            else:
+                picked = slice(sample, sample + 1)
+                trace = net.forward(self.trainer.X_train[picked], training=False)
+                explained = _backprop.explain(net, trace, self.trainer.Y_train[picked])
+            self._samples[sample] = (explained, row is not None)
+        return self._samples[sample]
+
     def raw_gradients(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per weight layer (dL/dW, dL/db) before clipping: the backward pass's arithmetic on
-        the step's deltas, inputs and weights (the engine's own arrays may be clipped since)."""
-        if self._raw is None:
-            net = self.net
-            raw = []
-            for i, layer in enumerate(net.layers):
-                delta = self.grads.deltas[i]
-                w = self.weights[i][0]
-                gw = np.dot(self.trace.layers[i].input.T, delta)
-                if not layer.mask.all():
-                    gw *= layer.mask
-                if net.l2:
-                    gw += net.l2 * w
-                if net.l1:
-                    gw += net.l1 * np.sign(w)
-                gb = delta.sum(axis=0) if layer.use_bias else np.zeros_like(layer.bias)
-                raw.append((gw, gb))
-            self._raw = raw
-        return self._raw
+        """Per weight layer (dL/dW, dL/db) before clipping: the engine's backward pass of the
+        step's trace at the step's weights (the trainer's own arrays may be clipped since)."""
+        grads = self._unclipped()
+        return list(zip(grads.weights, grads.bias))
+
+    def _unclipped(self):
+        if self._backward is None:
+            self._backward = self.used_net.backward(self.trace, self.targets)
+        return self._backward
 
     def global_norm(self) -> float:
         """The global L2 norm of the unclipped gradients (what clip_norm measures)."""
-        if self._norm is None:
-            total = sum(
-                float(np.vdot(w, w)) + float(np.vdot(b, b)) for w, b in self.raw_gradients()
-            )
-            self._norm = math.sqrt(total)
-        return self._norm
+        return self._unclipped().global_norm()
 
     def clip(self) -> tuple[float | None, float | None, bool]:
         """(global norm, factor, pending): the factor is None when no clipping scales the
@@ -330,71 +343,6 @@ def _weights_before_update(trainer, current: list) -> list:
             )
         )
     return before
-
-
-# ----------------------------------------------------------------------------- one sample
-@dataclass
-class _Pass:
-    """One sample's forward values (per weight layer) and its own backward pass."""
-
-    inputs: list  # (fan_in,) what each weight layer received
-    z: list
-    a: list
-    keep: list  # (fan_out,) or None
-    dl_da: list | None = None  # dℓ/da per weight layer's outputs (None for the output layer)
-    delta: list | None = None
-    in_batch: bool = False
-
-
-def _sample_pass(step: Step, sample: int, with_backward: bool) -> _Pass:
-    net = step.net
-    row = step.row_of(sample)
-    if row is not None:
-        layers = step.trace.layers
-        result = _Pass(
-            [lt.input[row] for lt in layers],
-            [lt.z[row] for lt in layers],
-            [lt.a[row] for lt in layers],
-            [None if lt.keep is None else lt.keep[row] for lt in layers],
-            in_batch=True,
-        )
-    else:
-        x = np.asarray(step.trainer.X_train[sample], dtype=net.dtype)
-        inputs, zs, acts = [], [], []
-        for (w, b), layer in zip(step.weights, net.layers):
-            z = np.dot(x, w)
-            if layer.use_bias:
-                z = z + b
-            a = _act.get(layer.activation).forward(z.reshape(1, -1))[0]
-            inputs.append(x)
-            zs.append(z)
-            acts.append(a)
-            x = a
-        result = _Pass(inputs, zs, acts, [None] * len(zs))
-    if with_backward:
-        y = net.targets(step.trainer.Y_train[sample : sample + 1])
-        last = net.layers[-1]
-        fn = _act.get(last.activation)
-        _, delta = _losses.output_delta(
-            net.loss, fn, result.z[-1].reshape(1, -1), result.a[-1].reshape(1, -1), y
-        )
-        n_layers = len(net.layers)
-        deltas: list = [None] * n_layers
-        dl_da: list = [None] * n_layers
-        for i in range(n_layers - 1, -1, -1):
-            deltas[i] = delta[0]
-            if i:
-                g = np.dot(delta, step.weights[i][0].T)
-                if result.keep[i - 1] is not None:
-                    g = g * result.keep[i - 1]
-                dl_da[i - 1] = g[0]
-                prev = net.layers[i - 1]
-                delta = _act.get(prev.activation).backward(
-                    result.z[i - 1].reshape(1, -1), result.a[i - 1].reshape(1, -1), g
-                )
-        result.delta = deltas
-        result.dl_da = dl_da
-    return result
 
 
 # ----------------------------------------------------------------------------- neurons
@@ -455,23 +403,24 @@ def inspect_neuron(
         return NeuronFacts(z=None, a=None, keep=None, notes=tuple(notes), **base)
     if sample is None:
         return _neuron_mean(step, i, j, base, notes)
-    p = _sample_pass(step, sample, step.has_gradients)
-    if not p.in_batch and step.stage != "none":
+    ex, in_batch = step.sample_explanation(sample)
+    if not in_batch and step.stage != "none":
         notes.append(_outside_note(sample))
-    z, a = float(p.z[i][j]), float(p.a[i][j])
-    keep = None if p.keep[i] is None else float(p.keep[i][j])
+    layer_ex = ex.layers[i]
+    z, a = float(layer_ex.z[0, j]), float(layer_ex.a[0, j])
+    keep = None if layer_ex.keep is None else float(layer_ex.keep[0, j])
     values = dict(z=z, a=a, keep=keep)
-    if fn.elementwise:
-        values["fprime"] = float(fn.derivative(p.z[i][j : j + 1], p.a[i][j : j + 1])[0])
-    if p.delta is None:
+    if layer_ex.fprime is not None:
+        values["fprime"] = float(layer_ex.fprime[0, j])
+    if not step.has_gradients:
         return NeuronFacts(notes=tuple(notes), **values, **base)
-    delta = float(p.delta[i][j])
+    delta = float(layer_ex.delta[0, j])
     values["delta"] = delta
     if is_output:
-        values.update(_output_delta_facts(step, sample, p, j, fn))
+        values.update(_output_delta_facts(step, sample, ex, j))
     else:
-        terms = _terms(step, i, j, p.delta[i + 1])
-        dl_da = float(p.dl_da[i][j])
+        terms = _terms(ex, i, j)
+        dl_da = float(layer_ex.dl_da[0, j])
         values.update(terms=terms, dl_da=dl_da)
         total = " + ".join(f"{factor(t.w)} × {factor(t.delta)}" for t in terms)
         if keep is None:
@@ -485,7 +434,7 @@ def inspect_neuron(
                 f"δ = dℓ/da · f′(z) = {factor(dl_da)} × {factor(values['fprime'])} = {fmt(delta)}"
             )
         else:
-            values.update(_softmax_rule(p.a[i], p.dl_da[i], j, delta))
+            values.update(_softmax_rule(layer_ex.a[0], layer_ex.dl_da[0], j, delta))
     return NeuronFacts(notes=tuple(notes), **values, **base)
 
 
@@ -518,11 +467,12 @@ def _input_neuron(step: Step, j: int, sample: int | None, name: str) -> NeuronFa
     if sample is not None:
         a = float(step.trainer.X_train[sample, j])
         if step.has_gradients:
-            dl_da = float(_sample_pass(step, sample, True).delta[0] @ step.weights[0][0][j])
+            dl_da = float(step.sample_explanation(sample)[0].dl_dx[0, j])
     elif step.trace is not None:
         a = float(step.trace.layers[0].input[:, j].mean())
         if step.has_gradients:
-            dl_da = float((step.grads.deltas[0] @ step.weights[0][0][j]).sum())
+            # The batch's dL/dx carries 1/n: its sum is the mean of the per-sample dℓ/dx.
+            dl_da = float(step.batch_explanation().dl_dx[:, j].sum())
     return NeuronFacts(
         k=0, index=j, name=name, sample=sample, is_input=True, is_output=False,
         activation="", activation_title="Input", formula="a = x", derivative_formula="",
@@ -532,14 +482,12 @@ def _input_neuron(step: Step, j: int, sample: int | None, name: str) -> NeuronFa
 
 
 def _neuron_mean(step: Step, i: int, j: int, base: dict, notes: list) -> NeuronFacts:
-    lt = step.trace.layers[i]
-    fn = _act.get(step.net.layers[i].activation)
-    z = lt.z[:, j]
-    values = dict(z=float(z.mean()), a=float(lt.a[:, j].mean()), keep=None)
+    lt = step.batch_explanation().layers[i]
+    values = dict(z=float(lt.z[:, j].mean()), a=float(lt.a[:, j].mean()), keep=None)
     if lt.keep is not None:
         values["keep"] = float(lt.keep[:, j].mean())
-    if fn.elementwise:
-        values["fprime"] = float(fn.derivative(z, lt.a[:, j]).mean())
+    if lt.fprime is not None:
+        values["fprime"] = float(lt.fprime[:, j].mean())
     if step.has_gradients:
         n = step.n
         deltas = step.grads.deltas
@@ -549,10 +497,7 @@ def _neuron_mean(step: Step, i: int, j: int, base: dict, notes: list) -> NeuronF
         values["delta_kind"] = "mean"
         values["delta_rule"] = f"mean δ = (1/n) Σ_s δ^s over the n = {n} samples = {fmt(delta)}"
         if i + 1 < len(deltas):
-            g = np.dot(deltas[i + 1], step.weights[i + 1][0][j])
-            if lt.keep is not None:
-                g = g * lt.keep[:, j]
-            values["dl_da"] = float(g.sum())
+            values["dl_da"] = float(lt.dl_da[:, j].sum())
         notes.append(
             "Batch means: mean δ is not (mean dℓ/da) · (mean f′(z)) — the chain rule holds "
             "per sample (pick one to see it)."
@@ -560,26 +505,29 @@ def _neuron_mean(step: Step, i: int, j: int, base: dict, notes: list) -> NeuronF
     return NeuronFacts(notes=tuple(notes), **values, **base)
 
 
-def _terms(step: Step, i: int, j: int, next_delta: np.ndarray) -> tuple[Term, ...]:
-    """The terms w_jk δ_k that carry δ back into neuron j of weight layer i's outputs."""
-    w_row = step.weights[i + 1][0][j]
+def _terms(ex, i: int, j: int) -> tuple[Term, ...]:
+    """The terms w_jk δ_k that carry δ back into neuron j of weight layer i's outputs, from
+    the engine's explanation of one sample."""
+    nxt = ex.layers[i + 1]
+    products = ex.backward_terms(i + 1, j)[0]
     return tuple(
-        Term(k, float(w_row[k]), float(next_delta[k]), float(w_row[k] * next_delta[k]))
-        for k in range(w_row.shape[0])
+        Term(k, float(nxt.weights[j, k]), float(nxt.delta[0, k]), float(products[k]))
+        for k in range(products.shape[0])
     )
 
 
-def _output_delta_facts(step: Step, sample: int, p: _Pass, j: int, fn) -> dict:
+def _output_delta_facts(step: Step, sample: int, ex, j: int) -> dict:
     net = step.net
     loss = net.loss
-    z, a = p.z[-1], p.a[-1]
-    y_row = net.targets(step.trainer.Y_train[sample : sample + 1])
-    y = float(y_row[0, j])
-    delta = float(p.delta[-1][j])
+    out_ex = ex.layers[-1]
+    a = out_ex.a[0]
+    fn = _act.get(net.layers[-1].activation)
+    y = float(net.targets(step.trainer.Y_train[sample : sample + 1])[0, j])
+    delta = float(out_ex.delta[0, j])
     units = a.shape[0]
     per_k = f"/{units}" if units > 1 and loss != "cross_entropy" else ""
     out = {"target": y}
-    if _losses.is_fused(loss, fn.name):
+    if ex.fused:
         if loss == "bce":
             out["delta_kind"] = "fused_bce"
             out["delta_rule"] = (
@@ -593,18 +541,13 @@ def _output_delta_facts(step: Step, sample: int, p: _Pass, j: int, fn) -> dict:
                 "  (softmax with cross-entropy, fused: the Jacobian cancels)"
             )
         return out
-    # dℓ/da from the loss alone: the output delta through a linear output (the same loss code).
-    if loss == "bce" and fn.name == "softmax":
-        _, grad_a = _losses._bce_probabilities(a.reshape(1, -1), y_row, units)
-        text = "(a − y) / (a(1 − a))"
-    else:
-        _, grad_a = _losses.value_and_grad(loss, a.reshape(1, -1), y_row)
-        text = _LOSS_GRADIENT_TEXT[loss]
-    g = grad_a[0]
+    # dℓ/da from the loss alone (the engine's, as the loss reads this output).
+    g = out_ex.dl_da[0]
+    text = _losses.gradient_formula(loss, fn.name)
     out["dl_da"] = float(g[j])
     out["dl_da_rule"] = f"dℓ/da = {text}{per_k} = {fmt(float(g[j]))}"
-    if fn.elementwise:
-        fprime = float(fn.derivative(z[j : j + 1], a[j : j + 1])[0])
+    if out_ex.fprime is not None:
+        fprime = float(out_ex.fprime[0, j])
         out["delta_kind"] = "chain"
         out["delta_rule"] = (
             f"δ = dℓ/da · f′(z) = {factor(float(g[j]))} × {factor(fprime)} = {fmt(delta)}"
@@ -656,36 +599,36 @@ def inspect_connection(
     if target is None:
         return ConnectionFacts(a_source=None, target=None, notes=tuple(notes), **base)
     if sample is not None:
-        p = _sample_pass(step, sample, False)
-        a_source = float(p.inputs[i][r])
+        a_source = float(step.sample_explanation(sample)[0].layers[i].input[0, r])
     else:
         a_source = float(step.trace.layers[i].input[:, r].mean())
     if not step.has_gradients:
         return ConnectionFacts(a_source=a_source, target=target, notes=tuple(notes), **base)
     values: dict = {}
-    lt = step.trace.layers[i]
     n = step.n
-    # Per-sample deltas δ^s = n · the engine's (which carry the batch mean's 1/n).
-    deltas = step.grads.deltas[i][:, c] * n
-    inputs = lt.input[:, r]
-    products = deltas * inputs
+    batch = step.batch_explanation()
+    data_grad, l2_term, l1_term = batch.weight_gradient(i, r, c)
+    terms = batch.weight_terms(i, r, c)
+    # Per sample, δ^s = n · the engine's batch delta (which carries the batch mean's 1/n).
+    deltas = batch.layers[i].delta[:, c] * n
+    inputs = batch.layers[i].input[:, r]
+    products = terms * n
     values["sample_terms"] = tuple(
         SampleTerm(int(step.batch_index[s]), float(deltas[s]), float(inputs[s]), float(products[s]))
         for s in range(min(n, MAX_SAMPLE_TERMS))
     )
-    data_grad = 0.0 if removed else float(np.dot(step.grads.deltas[i][:, c], inputs))
     values["data_grad"] = data_grad
-    if sample is not None and target.delta is not None:
-        values["product"] = target.delta * a_source
+    if sample is not None and not removed:
+        # That sample's own term δ_j^s a_i^s (of its own loss ℓ_s: no 1/n).
+        values["product"] = float(step.sample_explanation(sample)[0].weight_terms(i, r, c)[0])
         values["share"] = values["product"] / n if step.row_of(sample) is not None else 0.0
     raw = data_grad
-    if not removed:
-        if net.l2:
-            values["l2_term"] = net.l2 * w
-            raw += values["l2_term"]
-        if net.l1:
-            values["l1_term"] = net.l1 * float(np.sign(w))
-            raw += values["l1_term"]
+    if net.l2:
+        values["l2_term"] = l2_term
+        raw += l2_term
+    if net.l1:
+        values["l1_term"] = l1_term
+        raw += l1_term
     values["raw_grad"] = raw
     norm, coef, pending = step.clip()
     values.update(

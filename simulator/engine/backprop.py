@@ -8,8 +8,8 @@ the gradient check and the lessons ask the engine instead of re-deriving it:
   any weight layer on, so a gradient check differentiates exactly the function a step did;
 * :func:`explain` runs the backward pass of a batch, or of some of its rows (one row: that
   sample's own loss ℓ_s), keeping per layer z, a, the dropout multiplier, dL/da, f'(z) and δ,
-  and dL/dx of the inputs; :meth:`Explanation.weight_gradient_terms` splits dL/dW[r, c] into
-  its per-sample terms and its penalty terms;
+  and dL/dx of the inputs; :meth:`Explanation.weight_gradient` splits dL/dW[r, c] into its data
+  and penalty parts, :meth:`Explanation.weight_terms` the data part into one term per sample;
 * :func:`penalty` and :func:`penalty_terms` give the L1/L2 penalty and its gradient.
 
 Notation as in network.py, for a batch of n rows (x_0 = the inputs):
@@ -129,18 +129,28 @@ class Explanation:
         layer = self.layers[i]
         return layer.weights[r] * layer.delta
 
-    def weight_gradient_terms(self, i: int, r: int, c: int) -> tuple[np.ndarray, float, float]:
-        """dL/dW_i[r, c] in its parts: ((n,) data terms δ_c^s x_r^s, λ₂ w, λ₁ sign w).
+    def weight_terms(self, i: int, r: int, c: int) -> np.ndarray:
+        """(n,) the per-sample terms δ_i[s, c] x_i[s, r] of dL/dW_i[r, c]'s data part (the
+        deltas carry the batch's 1/n); zeros for a removed connection."""
+        layer = self.layers[i]
+        if not layer.mask[r, c]:
+            return np.zeros(layer.delta.shape[0], layer.delta.dtype)
+        return layer.delta[:, c] * layer.input[:, r]
 
-        The data terms sum to the data part of the gradient (the deltas carry 1/n); all parts
-        are 0 for a removed connection.  Before any gradient clipping.
+    def weight_gradient(self, i: int, r: int, c: int) -> tuple[float, float, float]:
+        """dL/dW_i[r, c] before any clipping, in its three parts (their sum, in this order,
+        is ``Network.backward``'s):
+
+            data = Σ_s x_i[s, r] δ_i[s, c]   (column r of x_iᵀ δ_i),   λ₂ w,   λ₁ sign w
+
+        all 0 for a removed connection (its weight is held at 0).
         """
         layer = self.layers[i]
         if not layer.mask[r, c]:
-            return np.zeros(layer.delta.shape[0], layer.delta.dtype), 0.0, 0.0
-        terms = layer.delta[:, c] * layer.input[:, r]
+            return 0.0, 0.0, 0.0
+        data = float(np.dot(layer.delta[:, c], layer.input[:, r]))
         l2_term, l1_term = penalty_terms(float(layer.weights[r, c]), self.l1, self.l2)
-        return terms, float(l2_term), float(l1_term)
+        return data, float(l2_term), float(l1_term)
 
     def __repr__(self) -> str:
         n = self.dl_dx.shape[0]
