@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.engine import backprop
 from simulator.engine.network import Network
 
 LESSON_MARKS = "lesson"  # the canvas owner name of the lessons' marks
@@ -163,7 +164,9 @@ class WorkedExample:
 
     ``w``: the weights by name; ``z``/``a``: pre-activation and activation by neuron name
     ("h1", "h2", "o"); ``E``: the engine's loss; ``grads``: the engine's dE/dw by weight name;
-    ``lr``: the learning rate η of plain SGD.
+    ``lr``: the learning rate η of plain SGD.  From the engine's explanation of the backward
+    pass: ``dE_do`` = o − y, ``slopes`` σ′(z) = a(1 − a) by neuron name, ``delta_o`` =
+    (o − y)·o(1 − o), dE/dz of the output neuron.
     """
 
     x: float
@@ -174,23 +177,19 @@ class WorkedExample:
     a: dict
     E: float
     grads: dict
-
-    @property
-    def delta_o(self) -> float:
-        """(o − y)·o(1 − o): dE/dz of the output neuron."""
-        o = self.a["o"]
-        return (o - self.y) * o * (1.0 - o)
+    dE_do: float
+    slopes: dict
+    delta_o: float
 
     def factors(self, name: str) -> list[tuple[str, str, float, tuple]]:
         """The chain-rule factors of dE/d``name``: (symbol, slope of, value, canvas item the
         value comes from: a neuron (k, j) or a connection (i, r, c))."""
-        o, y = self.a["o"], self.y
         j = name[-1]
         h = self.a["h" + j]
         hj = _sub("h" + j)
         head = [
-            ("(<i>o</i> − <i>y</i>)", "∂E/∂o: output − target", o - y, O),
-            ("<i>o</i>(1 − <i>o</i>)", "∂o/∂z<sub>o</sub>: σ′ at o", o * (1.0 - o), O),
+            ("(<i>o</i> − <i>y</i>)", "∂E/∂o: output − target", self.dE_do, O),
+            ("<i>o</i>(1 − <i>o</i>)", "∂o/∂z<sub>o</sub>: σ′ at o", self.slopes["o"], O),
         ]
         if name.startswith("w2"):
             return [*head, (hj, f"∂z<sub>o</sub>/∂w<sub>2{j}</sub>", h, HIDDEN[j])]
@@ -200,7 +199,7 @@ class WorkedExample:
             (
                 f"{hj}(1 − {hj})",
                 f"∂h<sub>{j}</sub>/∂z<sub>{j}</sub>: σ′ at h<sub>{j}</sub>",
-                h * (1.0 - h),
+                self.slopes["h" + j],
                 HIDDEN[j],
             ),
             ("<i>x</i>", f"∂z<sub>{j}</sub>/∂w<sub>1{j}</sub>", self.x, X),
@@ -235,9 +234,11 @@ def work_example(net: Network, X: np.ndarray, Y: np.ndarray, lr: float) -> Worke
         )
     trace = net.forward(X, training=False)
     grads = net.backward(trace, Y)
+    explained = backprop.explain(net, trace, Y)
     (w1, _), (w2, _) = net.get_weights()
     g1, g2 = grads.weights
     hidden, out = trace.layers
+    slope_h, slope_o = (layer.fprime for layer in explained.layers)
     return WorkedExample(
         x=float(trace.input[0, 0]),
         y=float(net.targets(Y)[0, 0]),
@@ -257,6 +258,9 @@ def work_example(net: Network, X: np.ndarray, Y: np.ndarray, lr: float) -> Worke
             "w21": float(g2[0, 0]),
             "w22": float(g2[1, 0]),
         },
+        dE_do=float(explained.layers[-1].dl_da[0, 0]),
+        slopes={"h1": float(slope_h[0, 0]), "h2": float(slope_h[0, 1]), "o": float(slope_o[0, 0])},
+        delta_o=float(explained.layers[-1].delta[0, 0]),
     )
 
 
@@ -349,9 +353,9 @@ def _error_page(ex: WorkedExample) -> Page:
         + "<p>Backpropagation now asks, for every weight <i>w</i>: how fast does <i>E</i> "
         "change when <i>w</i> changes? The chain rule answers it as a product of local "
         "slopes along the path from <i>w</i> to <i>E</i>. Its first factor is the same for "
-        f"every weight: ∂<i>E</i>/∂<i>o</i> = <i>o</i> − <i>y</i> = <b>{fmt(o - ex.y)}</b>.</p>"
+        f"every weight: ∂<i>E</i>/∂<i>o</i> = <i>o</i> − <i>y</i> = <b>{fmt(ex.dE_do)}</b>.</p>"
     )
-    return Page("The error E", text, (O,), (), {"o": o, "y": ex.y, "E": ex.E, "o-y": o - ex.y})
+    return Page("The error E", text, (O,), (), {"o": o, "y": ex.y, "E": ex.E, "o-y": ex.dE_do})
 
 
 def _factor_rows(ex: WorkedExample, name: str) -> tuple[str, dict]:
