@@ -2,15 +2,19 @@
 
 Views listen to its signals and change it only through its methods.  Every change is a
 QUndoCommand on ``undo_stack``, so every edit can be undone and marks the document modified.
-A command stores the document's state before and after the edit (the project's settings and a
-copy of the engine network), which keeps undo exact for every kind of edit, trained weights
-included.
+A command holds the project's settings before and after the edit (swapped whole) and, for the
+network, the edit's inverse as a list of small ops (:class:`_NetworkOp`) applied to the live
+network: undoing "add a neuron" removes that neuron and keeps every weight that training has
+changed since.  Each op, applied, returns the op that takes it back, holding what it removed
+or overwrote, so Redo re-applies the edit with the values the network had when it was undone.
 """
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -27,7 +31,7 @@ from simulator.engine import initializers as _initializers
 from simulator.engine import losses as _losses
 from simulator.engine import optimizers as _optimizers
 from simulator.engine import schedules as _schedules
-from simulator.engine.network import Network
+from simulator.engine.network import Layer, Network
 from simulator.project import DEFAULT_EXAMPLE, Project, ProjectData, load_example
 from simulator.project import weights as _weights
 from simulator.project.project import DataSpec
@@ -47,21 +51,294 @@ TASK_DEFAULTS = {
 NETWORK, DATA, SETTINGS = "network", "data", "settings"
 
 
+class _NetworkOp:
+    """One invertible change to a network.
+
+    ``apply(net)`` makes the change on ``net`` (the live network) and returns the op that takes
+    it back, holding copies of what the change removed or overwrote as they were at that moment
+    (trained values included).  Ops with a ``key`` set one thing outright (an attribute, or
+    every weight): when commands merge, the oldest such op of a key is the one Undo needs.
+    """
+
+    key: object = None
+
+    def apply(self, net: Network) -> _NetworkOp:
+        raise NotImplementedError
+
+
 @dataclasses.dataclass
-class _State:
-    project: Project  # settings; its weights are not used (the network holds them)
-    network: Network
+class _NeuronParams:
+    """A neuron's own parameters: its incoming column of weight layer k-1 (weights, mask) and
+    bias, and its outgoing row of weight layer k (weights, mask); None where it has no such
+    side (inputs have no incoming side, outputs no outgoing one)."""
+
+    w_in: np.ndarray | None
+    m_in: np.ndarray | None
+    b_in: float
+    w_out: np.ndarray | None
+    m_out: np.ndarray | None
+
+    @classmethod
+    def of(cls, net: Network, k: int, j: int) -> _NeuronParams:
+        w_in = m_in = w_out = m_out = None
+        b_in = 0.0
+        if k > 0:
+            layer = net.layers[k - 1]
+            w_in, m_in, b_in = layer.weights[:, j].copy(), layer.mask[:, j].copy(), layer.bias[j]
+        if k < len(net.layers):
+            layer = net.layers[k]
+            w_out, m_out = layer.weights[j].copy(), layer.mask[j].copy()
+        return cls(w_in, m_in, b_in, w_out, m_out)
+
+
+class _InsertNeuron(_NetworkOp):
+    """Put a neuron at index ``j`` of neuron layer ``k``: fresh weights from the engine's
+    initialiser (``params`` None: the user's "add neuron") or the given ones (undoing a
+    removal, redoing an addition)."""
+
+    def __init__(self, k: int, j: int | None = None, params: _NeuronParams | None = None):
+        self.k, self.j, self.params = k, j, params
+
+    def apply(self, net: Network) -> _NetworkOp:
+        k, p = self.k, self.params
+        if p is None:
+            return _RemoveNeuron(k, net.add_neuron(k, self.j))
+        # The engine's add_neuron draws new weights; these go back as they were.
+        j = self.j
+        if k > 0:
+            layer = net.layers[k - 1]
+            layer.weights = np.insert(layer.weights, j, p.w_in, axis=1)
+            layer.bias = np.insert(layer.bias, j, p.b_in)
+            layer.mask = np.insert(layer.mask, j, p.m_in, axis=1)
+        if k < len(net.layers):
+            layer = net.layers[k]
+            layer.weights = np.insert(layer.weights, j, p.w_out, axis=0)
+            layer.mask = np.insert(layer.mask, j, p.m_out, axis=0)
+        return _RemoveNeuron(k, j)
+
+
+class _RemoveNeuron(_NetworkOp):
+    def __init__(self, k: int, j: int):
+        self.k, self.j = k, j
+
+    def apply(self, net: Network) -> _NetworkOp:
+        params = _NeuronParams.of(net, self.k, self.j)
+        net.remove_neuron(self.k, self.j)
+        return _InsertNeuron(self.k, self.j, params)
+
+
+@dataclasses.dataclass
+class _LayerParams:
+    """Everything of one weight layer (the arrays copied)."""
+
+    weights: np.ndarray
+    bias: np.ndarray
+    mask: np.ndarray
+    activation: str
+    use_bias: bool
+    dropout: float
+
+    @classmethod
+    def of(cls, layer: Layer) -> _LayerParams:
+        return cls(
+            layer.weights.copy(),
+            layer.bias.copy(),
+            layer.mask.copy(),
+            layer.activation,
+            layer.use_bias,
+            layer.dropout,
+        )
+
+    def build(self) -> Layer:
+        return Layer(
+            self.weights.copy(),
+            self.bias.copy(),
+            self.activation,
+            self.mask.copy(),
+            self.use_bias,
+            self.dropout,
+        )
+
+
+class _InsertLayer(_NetworkOp):
+    """Put a hidden layer at neuron layer ``k``: weight layer k-1 (the direct connection
+    k-1 -> k) becomes the new layer's outgoing side, and its incoming side goes in before it.
+
+    ``saved`` None: the user's "add layer", new weights from the engine; else (incoming layer,
+    outgoing weights, outgoing mask) as they were when the layer was removed.  The direct
+    connection matrix this replaces is what the returned op puts back.
+    """
+
+    def __init__(
+        self,
+        k: int,
+        size: int = 0,
+        activation: str = "",
+        saved: tuple[_LayerParams, np.ndarray, np.ndarray] | None = None,
+    ):
+        self.k, self.size, self.activation, self.saved = k, size, activation, saved
+
+    def apply(self, net: Network) -> _NetworkOp:
+        k = self.k
+        direct = net.layers[k - 1]
+        replaced = (direct.weights.copy(), direct.mask.copy())
+        if self.saved is None:
+            net.insert_layer(k, self.size, self.activation)
+        else:
+            incoming, w_out, m_out = self.saved
+            direct.weights, direct.mask = w_out.copy(), m_out.copy()
+            net.layers.insert(k - 1, incoming.build())
+        return _RemoveLayer(k, replaced)
+
+
+class _RemoveLayer(_NetworkOp):
+    """Take hidden neuron layer ``k`` out: its incoming and outgoing sides merge into one
+    connection k-1 -> k+1 that keeps the outgoing side's bias, activation and switches (they
+    belong to neuron layer k+1), with new weights from the engine (``merged`` None: the user's
+    "remove layer") or the given (weights, mask) (undoing an insertion: the connection as it
+    was before the layer went in)."""
+
+    def __init__(self, k: int, merged: tuple[np.ndarray, np.ndarray] | None = None):
+        self.k, self.merged = k, merged
+
+    def apply(self, net: Network) -> _NetworkOp:
+        k = self.k
+        incoming, outgoing = net.layers[k - 1], net.layers[k]
+        saved = (_LayerParams.of(incoming), outgoing.weights.copy(), outgoing.mask.copy())
+        if self.merged is None:
+            net.remove_layer(k)
+        else:
+            outgoing.weights, outgoing.mask = (a.copy() for a in self.merged)
+            del net.layers[k - 1]
+        return _InsertLayer(k, saved=saved)
+
+
+class _SetConnection(_NetworkOp):
+    """Remove or restore connection r -> c of weight layer ``i``; a restored one takes
+    ``weight`` (None: a fresh draw, the user's "restore connection")."""
+
+    def __init__(self, i: int, r: int, c: int, enabled: bool, weight: float | None = None):
+        self.i, self.r, self.c, self.enabled, self.weight = i, r, c, enabled, weight
+
+    def apply(self, net: Network) -> _NetworkOp:
+        layer = net.layers[self.i]
+        was = bool(layer.mask[self.r, self.c]), float(layer.weights[self.r, self.c])
+        net.set_connection(self.i, self.r, self.c, self.enabled, self.weight)
+        return _SetConnection(self.i, self.r, self.c, *was)
+
+
+class _SetParameter(_NetworkOp):
+    """One weight (``index`` (r, c)) or bias (``index`` (j,)) of weight layer ``i``."""
+
+    def __init__(self, i: int, index: tuple[int, ...], value: float):
+        self.i, self.index, self.value = i, index, value
+
+    def apply(self, net: Network) -> _NetworkOp:
+        layer = net.layers[self.i]
+        if len(self.index) == 2:
+            old = float(layer.weights[self.index])
+            net.set_weight(self.i, *self.index, self.value)
+        else:
+            old = float(layer.bias[self.index])
+            net.set_bias(self.i, *self.index, self.value)
+        return _SetParameter(self.i, self.index, old)
+
+
+class _SetUseBias(_NetworkOp):
+    """Weight layer ``i``'s bias switch.  Switching off zeroes the bias, so the op that
+    switches it back on holds the values it had (``bias``)."""
+
+    def __init__(self, i: int, on: bool, bias: np.ndarray | None = None):
+        self.i, self.on, self.bias = i, on, bias
+
+    def apply(self, net: Network) -> _NetworkOp:
+        layer = net.layers[self.i]
+        was = _SetUseBias(self.i, layer.use_bias, layer.bias.copy())
+        net.set_use_bias(self.i, self.on)
+        if self.on and self.bias is not None:
+            layer.bias[...] = self.bias
+        return was
+
+
+class _SetNetworkAttribute(_NetworkOp):
+    """A network setting: loss, l1, l2, seed, init, init_params (weights untouched)."""
+
+    def __init__(self, name: str, value):
+        self.name, self.value = name, value
+        self.key = ("network", name)
+
+    def apply(self, net: Network) -> _NetworkOp:
+        old = copy.copy(getattr(net, self.name))
+        setattr(net, self.name, copy.copy(self.value))
+        return _SetNetworkAttribute(self.name, old)
+
+
+class _SetLayerAttribute(_NetworkOp):
+    """Weight layer ``i``'s activation or dropout rate (weights untouched)."""
+
+    def __init__(self, i: int, name: str, value):
+        self.i, self.name, self.value = i, name, value
+        self.key = ("layer", i, name)
+
+    def apply(self, net: Network) -> _NetworkOp:
+        layer = net.layers[self.i]
+        old = getattr(layer, self.name)
+        setattr(layer, self.name, self.value)
+        return _SetLayerAttribute(self.i, self.name, old)
+
+
+class _ReplaceWeights(_NetworkOp):
+    """Edits that replace every weight by design (reset, re-initialise, a new seed, load
+    weights) are undone by a snapshot: Undo gives back every weight, bias and mask from before
+    the edit.  Training since the edit started from the new weights, so none of it maps back
+    onto the old ones; the structure is the same on both sides, so nothing else changes.
+
+    ``change(net)`` replaces the weights; the returned op puts the snapshot back.
+    """
+
+    key = "weights"
+
+    def __init__(self, change: Callable[[Network], None]):
+        self.change = change
+
+    def apply(self, net: Network) -> _NetworkOp:
+        saved = [(la.weights.copy(), la.bias.copy(), la.mask.copy()) for la in net.layers]
+        self.change(net)
+        return _ReplaceWeights(functools.partial(_weights.apply_weights, layers=saved))
+
+
+def _apply_ops(ops: list[_NetworkOp], net: Network) -> list[_NetworkOp]:
+    """Apply ``ops`` in order; returns the ops that take them back, in the order to apply."""
+    inverse = [op.apply(net) for op in ops]
+    inverse.reverse()
+    return inverse
+
+
+def _merge_ops(later: list[_NetworkOp], earlier: list[_NetworkOp]) -> list[_NetworkOp]:
+    """The undo ops of two merged commands: ``later``'s (undone first), then ``earlier``'s.
+
+    When every op sets one keyed thing outright (dragging the seed or L2 spin box), a later
+    op whose key the earlier command also restores is dropped, so a long merge holds one
+    snapshot, not one per value passed through.
+    """
+    if all(op.key is not None for op in (*later, *earlier)):
+        keys = {op.key for op in earlier}
+        later = [op for op in later if op.key not in keys]
+    return later + earlier
 
 
 class _EditCommand(QUndoCommand):
-    """Swaps the document between two stored states."""
+    """One edit: the project's settings before and after it (swapped whole) and the ops that
+    take its network changes back on the live network (:class:`_NetworkOp`); undoing them
+    gives the ops that redo it, holding the values the network had at the undo."""
 
     def __init__(
         self,
         doc: Document,
         text: str,
-        before: _State,
-        after: _State,
+        before: Project,
+        after: Project,
+        undo_ops: list[_NetworkOp],
         kinds: set,
         merge_key: str | None,
     ):
@@ -69,6 +346,8 @@ class _EditCommand(QUndoCommand):
         self._doc = doc
         self._before = before
         self._after = after
+        self._undo_ops = undo_ops
+        self._redo_ops: list[_NetworkOp] = []
         self._kinds = kinds
         self._merge_key = merge_key
         self._skip_first_redo = True  # the edit is already applied when pushed
@@ -80,6 +359,7 @@ class _EditCommand(QUndoCommand):
         if not isinstance(other, _EditCommand) or other._merge_key != self._merge_key:
             return False
         self._after = other._after
+        self._undo_ops = _merge_ops(other._undo_ops, self._undo_ops)
         self._kinds |= other._kinds
         return True
 
@@ -87,10 +367,12 @@ class _EditCommand(QUndoCommand):
         if self._skip_first_redo:
             self._skip_first_redo = False
             return
-        self._doc._restore(self._after, self._kinds)
+        self._undo_ops = self._doc._apply_command(self._after, self._redo_ops, self._kinds)
+        self._redo_ops = []
 
     def undo(self) -> None:
-        self._doc._restore(self._before, self._kinds)
+        self._redo_ops = self._doc._apply_command(self._before, self._undo_ops, self._kinds)
+        self._undo_ops = []
 
 
 def _same_network(a: Network, b: Network) -> bool:
@@ -140,6 +422,7 @@ class Document(QObject):
         self._path: Path | None = None
         self._saved_training: Project | None = None
         self._replacing = False
+        self._undo_ops: list[_NetworkOp] | None = None  # while an edit runs: its undo ops
         self._set_project(project or load_example(DEFAULT_EXAMPLE), path)
 
     # ----------------------------------------------------------------- reading
@@ -263,16 +546,15 @@ class Document(QObject):
         self.modified_changed.emit(not clean)
 
     # ----------------------------------------------------------------- the edit machinery
-    def _snapshot(self) -> _State:
-        return _State(copy.deepcopy(self._project), self._network.copy())
-
-    def _restore(self, state: _State, kinds: set) -> None:
-        self._project = copy.deepcopy(state.project)
-        if NETWORK in kinds or DATA in kinds:
-            self._network = state.network.copy()
-        # else: the edit never touched the network (optimizer, learning rate, schedule, batch,
-        # clipping): the live network, which training goes on changing, stays as it is.
+    def _apply_command(self, project: Project, ops: list[_NetworkOp], kinds: set) -> list:
+        """Undo or redo: the stored settings come back whole; ``ops`` change the live network
+        (an edit that never touched it, such as the optimizer or the noise, has none: the
+        network training goes on changing stays as it is).  Returns the ops that take this
+        back."""
+        self._project = copy.deepcopy(project)
+        inverse = _apply_ops(ops, self._network)
         self._emit(kinds)
+        return inverse
 
     def _emit(self, kinds: set) -> None:
         if NETWORK in kinds:
@@ -282,32 +564,48 @@ class Document(QObject):
         if SETTINGS in kinds:
             self.settings_changed.emit()
 
+    def _change_network(self, op: _NetworkOp) -> None:
+        """Changes the live network by ``op``, as part of the edit under way (:meth:`_edit`
+        keeps the op that takes it back for Undo)."""
+        if self._undo_ops is None:
+            raise RuntimeError("the network changes only inside an undoable edit")
+        self._undo_ops.append(op.apply(self._network))
+
     def _edit(
         self, text: str, change: Callable[[], None], kinds: set, merge_key: str | None = None
     ) -> None:
         """Run ``change`` on the live project/network as one undoable command.
 
-        If ``change`` raises, the document is left exactly as it was and the error propagates
-        (the views show its message).
+        ``change`` changes the network only through :meth:`_change_network`.  If it raises,
+        the document is left exactly as it was and the error propagates (the views show its
+        message).
         """
         self.about_to_edit.emit()
         live = self._network
-        before = self._snapshot()
+        before = copy.deepcopy(self._project)
+        before_network = live.copy()
+        self._undo_ops = []
         try:
             change()
             self._sync_project_network()
         except Exception:
-            self._project = before.project
-            if not _same_network(live, before.network):
-                # The refused change had begun on the network: the copy taken before it
-                # becomes the document's network, and the views (and training) are told.
-                self._network = before.network
+            self._project = before
+            with contextlib.suppress(Exception):  # if this fails too, the copy below stands in
+                _apply_ops(self._undo_ops[::-1], live)  # take back what had begun
+            if not _same_network(live, before_network):
+                # The refused change left the network other than it was: the copy taken
+                # before it becomes the document's network, and the views (and training)
+                # are told.
+                self._network = before_network
                 self.network_changed.emit()
-            else:
-                self._network = live  # untouched: training goes on with the same object
             raise
-        after = self._snapshot()
-        self.undo_stack.push(_EditCommand(self, text, before, after, set(kinds), merge_key))
+        finally:
+            undo_ops, self._undo_ops = self._undo_ops, None
+        undo_ops.reverse()
+        after = copy.deepcopy(self._project)
+        self.undo_stack.push(
+            _EditCommand(self, text, before, after, undo_ops, set(kinds), merge_key)
+        )
         self._emit(kinds)
 
     def _sync_project_network(self) -> None:
@@ -367,14 +665,14 @@ class Document(QObject):
         _activations.get(activation)
         self._edit(
             "Add layer",
-            lambda: self._network.insert_layer(k, size, activation),
+            lambda: self._change_network(_InsertLayer(k, size, activation)),
             {NETWORK},
         )
 
     def remove_layer(self, k: int) -> None:
         """Remove hidden neuron layer ``k``."""
         self._check_hidden(k)
-        self._edit("Remove layer", lambda: self._network.remove_layer(k), {NETWORK})
+        self._edit("Remove layer", lambda: self._change_network(_RemoveLayer(k)), {NETWORK})
 
     def _check_size(self, size: int) -> None:
         if not 1 <= size <= MAX_NEURONS:
@@ -384,7 +682,7 @@ class Document(QObject):
         """Add a neuron to hidden layer ``k`` (inputs follow the features, outputs the data)."""
         self._check_editable_column(k)
         self._check_size(self._network.sizes[k] + 1)
-        self._edit("Add neuron", lambda: self._network.add_neuron(k, index), {NETWORK})
+        self._edit("Add neuron", lambda: self._change_network(_InsertNeuron(k, index)), {NETWORK})
 
     def remove_neuron(self, k: int, index: int | None = None) -> None:
         """Remove neuron ``index`` (default: the last) of hidden layer ``k``."""
@@ -393,7 +691,9 @@ class Document(QObject):
         if size <= 1:
             raise ValueError("a layer needs at least one neuron: remove the layer instead")
         index = size - 1 if index is None else int(index)
-        self._edit("Remove neuron", lambda: self._network.remove_neuron(k, index), {NETWORK})
+        self._edit(
+            "Remove neuron", lambda: self._change_network(_RemoveNeuron(k, index)), {NETWORK}
+        )
 
     def _check_editable_column(self, k: int) -> None:
         if k == 0:
@@ -407,7 +707,8 @@ class Document(QObject):
         if bool(self._network.layers[i].mask[r, c]) == bool(enabled):
             return
         text = "Restore connection" if enabled else "Remove connection"
-        self._edit(text, lambda: self._network.set_connection(i, r, c, enabled), {NETWORK})
+        op = _SetConnection(i, r, c, bool(enabled))
+        self._edit(text, lambda: self._change_network(op), {NETWORK})
 
     def restore_all_connections(self, i: int) -> None:
         layer = self._network.layers[i]
@@ -417,7 +718,7 @@ class Document(QObject):
 
         def change():
             for r, c in removed:
-                self._network.set_connection(i, int(r), int(c), True)
+                self._change_network(_SetConnection(i, int(r), int(c), True))
 
         self._edit("Restore all connections", change, {NETWORK})
 
@@ -426,19 +727,22 @@ class Document(QObject):
         _activations.get(name)
         if self._network.layers[i].activation == name:
             return
-        self._edit(f"Activation {name}", lambda: self._network.set_activation(i, name), {NETWORK})
+        op = _SetLayerAttribute(i, "activation", name)
+        self._edit(f"Activation {name}", lambda: self._change_network(op), {NETWORK})
 
     def set_use_bias(self, i: int, on: bool) -> None:
         if self._network.layers[i].use_bias == bool(on):
             return
         text = "Bias on" if on else "Bias off"
-        self._edit(text, lambda: self._network.set_use_bias(i, bool(on)), {NETWORK})
+        self._edit(text, lambda: self._change_network(_SetUseBias(i, bool(on))), {NETWORK})
 
     def set_weight(self, i: int, r: int, c: int, value: float) -> None:
-        self._edit("Set weight", lambda: self._network.set_weight(i, r, c, value), {NETWORK})
+        op = _SetParameter(i, (r, c), value)
+        self._edit("Set weight", lambda: self._change_network(op), {NETWORK})
 
     def set_bias(self, i: int, j: int, value: float) -> None:
-        self._edit("Set bias", lambda: self._network.set_bias(i, j, value), {NETWORK})
+        op = _SetParameter(i, (j,), value)
+        self._edit("Set bias", lambda: self._change_network(op), {NETWORK})
 
     # ----------------------------------------------------------------- data
     def set_dataset(self, name: str) -> None:
@@ -521,11 +825,11 @@ class Document(QObject):
             current = list(old.features)
             for feature in spec.features:
                 if feature not in current:
-                    net.add_neuron(0)
+                    self._change_network(_InsertNeuron(0))
                     current.append(feature)
             for idx in reversed(range(len(current))):
                 if current[idx] not in spec.features:
-                    net.remove_neuron(0, idx)
+                    self._change_network(_RemoveNeuron(0, idx))
                     del current[idx]
             spec = dataclasses.replace(spec, features=current)
         else:
@@ -535,8 +839,8 @@ class Document(QObject):
         task = spec.task
         if task != old_task:
             activation, loss = TASK_DEFAULTS[task]
-            net.set_activation(len(net.layers) - 1, activation)
-            net.loss = loss
+            self._change_network(_SetLayerAttribute(len(net.layers) - 1, "activation", activation))
+            self._change_network(_SetNetworkAttribute("loss", loss))
         self._project = dataclasses.replace(self._project, data=spec, loss=net.loss)
 
     def import_data(self, spec: DataSpec, label: str = "data") -> None:
@@ -560,9 +864,9 @@ class Document(QObject):
     def _resize_column(self, k: int, size: int) -> None:
         net = self._network
         while net.sizes[k] < size:
-            net.add_neuron(k)
+            self._change_network(_InsertNeuron(k))
         while net.sizes[k] > size:
-            net.remove_neuron(k, net.sizes[k] - 1)
+            self._change_network(_RemoveNeuron(k, net.sizes[k] - 1))
 
     # ----------------------------------------------------------------- settings
     def set_loss(self, loss: str) -> None:
@@ -570,10 +874,8 @@ class Document(QObject):
         if loss == self._network.loss:
             return
 
-        def change():
-            self._network.loss = loss
-
-        self._edit(f"Loss {loss}", change, {SETTINGS, NETWORK})
+        op = _SetNetworkAttribute("loss", loss)
+        self._edit(f"Loss {loss}", lambda: self._change_network(op), {SETTINGS, NETWORK})
 
     def set_optimizer(self, name: str) -> None:
         """Switch optimizer, keeping the learning rate; its other parameters start at defaults."""
@@ -640,10 +942,10 @@ class Document(QObject):
         if getattr(self._network, key) == rate:
             return
 
-        def change():
-            setattr(self._network, key, rate)
-
-        self._edit(f"{key.upper()} rate", change, {SETTINGS, NETWORK}, merge_key=key)
+        op = _SetNetworkAttribute(key, rate)
+        self._edit(
+            f"{key.upper()} rate", lambda: self._change_network(op), {SETTINGS, NETWORK}, key
+        )
 
     def set_clip_norm(self, max_norm: float | None) -> None:
         if max_norm is not None and not (math.isfinite(max_norm) and max_norm > 0):
@@ -665,13 +967,13 @@ class Document(QObject):
         rate = float(rate)
         if not 0 <= rate < 1:
             raise ValueError("dropout must be in [0, 1)")
-        layers = self._network.layers[:-1]
-        if all(layer.dropout == rate for layer in layers):
+        hidden = range(len(self._network.layers) - 1)
+        if all(self._network.layers[i].dropout == rate for i in hidden):
             return
 
         def change():
-            for layer in layers:
-                layer.dropout = rate
+            for i in hidden:
+                self._change_network(_SetLayerAttribute(i, "dropout", rate))
 
         self._edit("Dropout", change, {SETTINGS, NETWORK}, merge_key="dropout")
 
@@ -680,9 +982,9 @@ class Document(QObject):
         full = _initializers.check(name, params)
 
         def change():
-            self._network.init = name
-            self._network.init_params = full
-            self._network.reinitialize()
+            self._change_network(_SetNetworkAttribute("init", name))
+            self._change_network(_SetNetworkAttribute("init_params", full))
+            self._change_network(_ReplaceWeights(Network.reinitialize))
 
         self._edit(f"Initialiser {name}", change, {SETTINGS, NETWORK})
 
@@ -696,8 +998,8 @@ class Document(QObject):
 
         def change():
             self._project = self._project.replace(seed=seed)
-            self._network.seed = seed
-            self._network.reinitialize()
+            self._change_network(_SetNetworkAttribute("seed", seed))
+            self._change_network(_ReplaceWeights(Network.reinitialize))
 
         self._edit("Seed", change, {SETTINGS, NETWORK, DATA}, merge_key="seed")
 
@@ -712,13 +1014,13 @@ class Document(QObject):
         problem = weights_mismatch(self._network, layers)
         if problem is not None:
             raise ValueError(problem)
-        self._edit(
-            f"Load {label}", lambda: _weights.apply_weights(self._network, layers), {NETWORK}
-        )
+        op = _ReplaceWeights(functools.partial(_weights.apply_weights, layers=layers))
+        self._edit(f"Load {label}", lambda: self._change_network(op), {NETWORK})
 
     def reset_weights(self) -> None:
         """Fresh initial weights from the seed (undoable)."""
-        self._edit("Reset weights", self._network.reinitialize, {NETWORK})
+        op = _ReplaceWeights(Network.reinitialize)
+        self._edit("Reset weights", lambda: self._change_network(op), {NETWORK})
 
 
 def import_description(spec: DataSpec, source: str) -> str:
