@@ -36,6 +36,10 @@ GRID_SIZE = 48  # the input plane is sampled on GRID_SIZE x GRID_SIZE points (ma
 CURVE_POINTS = 200  # 1-D data: the fitted curve's points
 PLANE = 6.0  # generated 2-D data lie in [-PLANE, PLANE]²
 SNAPSHOT_INTERVAL_S = 1 / 36  # a frame every ~28 ms asked: >= 30 drawn per second
+# When drawing a frame (the views' slots and the paint that follows) takes longer, frames come
+# further apart, so training keeps at least 1 / FRAME_SHARE_LIMIT of the time: on a busy
+# machine a 50 ms frame left the loop 1 ms per frame (a few steps a second).
+FRAME_SHARE_LIMIT = 2.0
 SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, None)  # steps per second; None = as fast as possible
 REWIND_BUDGET = 64 * 1024 * 1024  # bytes of checkpoints kept for rewinding
 # A checkpoint every max(1, steps since the segment began * RECORD_SPREAD / capacity) steps,
@@ -156,6 +160,8 @@ class TrainingController(QObject):
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_tick)
         self._last_snapshot = -math.inf
+        self._frame_cost = 0.0  # seconds a frame took, from its emission to the next tick (EMA)
+        self._framed = False  # the last tick ended with a frame
         self._rate_window: list[tuple[float, int]] = []
         self._play_start = (0.0, 0)  # (clock time, step count) when playing began
         self._shown: str | None = None
@@ -188,6 +194,7 @@ class TrainingController(QObject):
         self._clock = clock
         # Times read from the old clock mean nothing on the new one.
         self._last_snapshot = -math.inf
+        self._frame_cost, self._framed = 0.0, False
         now = clock.now()
         self._play_start = (now, self.trainer.step_count)
         self._rate_window = [(now, self.trainer.step_count)]
@@ -250,6 +257,7 @@ class TrainingController(QObject):
             self.message.emit("Training diverged: restore the last good weights or reset first")
             return
         self._playing = True
+        self._framed = False
         now = self.clock.now()
         self._play_start = (now, self.trainer.step_count)
         self._rate_window = [(now, self.trainer.step_count)]
@@ -341,9 +349,14 @@ class TrainingController(QObject):
         trainer = self.trainer
         now = self.clock.now
         start = now()
+        if self._framed:
+            cost = start - self._last_snapshot
+            self._frame_cost = cost if not self._frame_cost else 0.7 * self._frame_cost + 0.3 * cost
+            self._framed = False
         # Train until the tick's budget is used or the next frame is due, whichever is first,
         # so frames come at a steady rate and the event loop is never held long.
-        frame_due = self._last_snapshot + SNAPSHOT_INTERVAL_S
+        interval = max(SNAPSHOT_INTERVAL_S, FRAME_SHARE_LIMIT * self._frame_cost)
+        frame_due = self._last_snapshot + interval
         deadline = min(start + STEP_BUDGET_MS / 1000, max(frame_due, start + 0.001))
         if self.speed is None:
             due = MAX_STEPS_PER_TICK
@@ -364,6 +377,7 @@ class TrainingController(QObject):
             return
         if now() >= frame_due:
             self._after_steps()
+            self._framed = True
         if self._playing:
             # Slow speeds wait for their next step; full speed yields to the event loop at once.
             wait = 0 if self.speed is None else max(1, int(1000 / self.speed / 4))

@@ -9,6 +9,7 @@ from PySide6.QtCore import QTimer
 from simulator.app.clock import ManualClock
 from simulator.app.document import Document
 from simulator.app.training import (
+    FRAME_SHARE_LIMIT,
     MAX_STEPS_PER_TICK,
     SNAPSHOT_INTERVAL_S,
     STEP_BUDGET_MS,
@@ -204,6 +205,26 @@ def test_frames_follow_the_clock_while_playing(ctl, qtbot):
     assert least <= len(playing) <= most
     assert [s.step for s in playing] == sorted(s.step for s in playing)
     assert snaps[-1].step == ctl.step_count and not snaps[-1].playing
+
+
+def test_slow_frames_come_further_apart_so_training_keeps_half_the_time(ctl, qtbot):
+    clock = ManualClock(tick=0.0005)  # a step reads it once: 0.5 ms of training each
+    ctl.clock = clock
+    frames = []
+
+    def slow_view(snap):  # a view that takes 50 ms of the clock to draw each frame
+        frames.append(snap)
+        clock.advance(0.05)
+
+    ctl.snapshot_ready.connect(slow_view)
+    start, steps = clock.time, ctl.step_count
+    ctl.play()
+    qtbot.waitUntil(lambda: clock.time - start >= 3.0, timeout=60_000)
+    ctl.pause()
+    elapsed = clock.time - start
+    training = (ctl.step_count - steps) * clock.tick
+    assert training >= 0.4 * elapsed  # it was 1 ms a frame: 2 %
+    assert len(frames) >= elapsed / (FRAME_SHARE_LIMIT * 0.06 + 0.01) - 2  # still framing
 
 
 def test_a_data_switch_shows_the_new_datas_figures_at_once(ctl, doc):
