@@ -5,7 +5,7 @@ run, dense for recent steps and thinned for older ones, never holding more than 
 budget.  :func:`state_at` gives the exact state at *any* step the store covers: it restores the
 nearest checkpoint at or before that step into a fork of the trainer (never the live one) and
 replays the steps in between, which is deterministic because the checkpoint holds the batch
-order, the batch and dropout RNGs and the optimizer's state.
+order, the batch and dropout RNGs and the optimizer's state (a ``Trainer.state_dict``).
 
 Thinning.  When an added checkpoint takes the store over budget, checkpoints are dropped until
 it is at most ``slack`` of the budget, lowest score first, where a checkpoint's score is
@@ -27,11 +27,11 @@ it grows in proportion to the run: ×10 steps, ×10 replay.
 from __future__ import annotations
 
 import bisect
-import copy
 import dataclasses
 
 import numpy as np
 
+from simulator.engine import state as _state
 from simulator.engine.trainer import Checkpoint, Trainer
 
 DEFAULT_BUDGET = 64 * 1024 * 1024
@@ -201,12 +201,13 @@ def state_at(trainer: Trainer, store: CheckpointStore, step: int, trace: bool = 
 
 def save_network(net) -> tuple[list, dict]:
     """A copy of ``net``'s weights and its dropout RNG's state (for :func:`load_network`)."""
-    return net.get_weights(), copy.deepcopy(net._dropout_rng.bit_generator.state)
+    return net.get_weights(), net.rng_state()
 
 
 def load_network(net, saved: tuple[list, dict]) -> None:
-    """Changes ``net``'s weights and dropout RNG back to ``saved`` (same shapes, else
-    ValueError and nothing changes)."""
+    """Changes ``net``'s weights and dropout RNG back to ``saved`` (same shapes and a valid
+    RNG state, else ValueError and nothing changes)."""
     weights, rng_state = saved
+    rng_state = _state.rng_state(rng_state, "dropout_rng")  # checked before anything changes
     net.set_weights(weights)
-    net._dropout_rng.bit_generator.state = copy.deepcopy(rng_state)
+    net.set_rng_state(rng_state)

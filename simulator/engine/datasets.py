@@ -40,6 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from simulator.engine import losses as _losses
+from simulator.engine import state as _state
 from simulator.resources_path import resource
 
 KINDS = ("binary", "multiclass", "regression")
@@ -606,6 +607,9 @@ class BatchIterator:
         Completed epochs.
     step_in_epoch : int
         Batches already drawn in the current epoch (0 right after an epoch completes).
+
+    ``state_dict()`` / ``load_state_dict()`` give and take the position, the epoch's order and
+    the random stream as plain data: a loaded iterator draws the same batches from there on.
     """
 
     def __init__(self, n: int, batch_size: int | None = None, seed: int = 0):
@@ -651,6 +655,68 @@ class BatchIterator:
         return batch
 
     __next__ = next
+
+    def state_dict(self) -> dict:
+        """The iterator as plain data (a new dict)::
+
+            {"n": 160, "batch_size": 10, "seed": 0, "epoch": 3, "step_in_epoch": 7,
+             "order": (n,) int array,             # this epoch's permutation
+             "rng": {"bit_generator": "PCG64", "state": {"state": ..., "inc": ...},
+                     "has_uint32": 0, "uinteger": 0}}
+
+        ``order`` is read-only and never changed in place (each epoch draws a new array), so
+        it is shared, not copied.
+        """
+        return {
+            "n": self.n,
+            "batch_size": self.batch_size,
+            "seed": self.seed,
+            "epoch": self.epoch,
+            "step_in_epoch": self.step_in_epoch,
+            "order": self._order,
+            "rng": self._rng.bit_generator.state,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Changes the position, order, seed and random stream to ``state`` (as
+        :meth:`state_dict` gives it, or with a list for ``order``).
+
+        ``n`` and ``batch_size`` must be this iterator's; ``order`` a permutation of
+        ``range(n)``.  Raises ValueError naming the key ("batches.order: ..."), and nothing
+        changes then.
+        """
+        key = "batches"
+        d = _state.mapping(
+            state, key, ("n", "batch_size", "seed", "epoch", "step_in_epoch", "order", "rng")
+        )
+        for name, mine in (("n", self.n), ("batch_size", self.batch_size)):
+            given = _state.integer(d[name], _state.join(key, name), 1)
+            if given != mine:
+                raise _state.fail(
+                    _state.join(key, name), f"the state has {given:,}; this iterator {mine:,}"
+                )
+        seed = _state.integer(d["seed"], _state.join(key, "seed"), 0, _state.RNG_WORD - 1)
+        epoch = _state.integer(d["epoch"], _state.join(key, "epoch"))
+        step = _state.integer(
+            d["step_in_epoch"], _state.join(key, "step_in_epoch"), 0, self.batches_per_epoch - 1
+        )
+        order = self._read_order(d["order"], _state.join(key, "order"))
+        rng = _state.rng_state(d["rng"], _state.join(key, "rng"))
+        self._rng.bit_generator.state = rng
+        self.seed, self.epoch, self.step_in_epoch, self._order = seed, epoch, step, order
+
+    def _read_order(self, value: object, key: str) -> np.ndarray:
+        if isinstance(value, np.ndarray) and not value.flags.writeable:
+            order = value  # read-only: shared, as state_dict gives it
+            if order.dtype.kind not in "iu" or order.shape != (self.n,):
+                order = _state.array(order, key, (self.n,), whole=True, fits="the data's")
+        else:
+            order = _state.array(value, key, (self.n,), whole=True, fits="the data's")
+        if order.min() < 0 or order.max() >= self.n:
+            raise _state.fail(key, f"must hold indices 0 to {self.n - 1:,}")
+        if np.count_nonzero(np.bincount(order, minlength=self.n)) != self.n:
+            raise _state.fail(key, f"must hold each index 0 to {self.n - 1:,} once")
+        return order if not order.flags.writeable else _frozen(order)
 
     def __iter__(self) -> BatchIterator:
         return self

@@ -22,6 +22,7 @@ import numpy as np
 from simulator.engine import activations as _act
 from simulator.engine import initializers as _init
 from simulator.engine import losses as _losses
+from simulator.engine import state as _state
 
 DTYPES = ("float64", "float32")
 
@@ -477,6 +478,18 @@ class Network:
             w = _init.initial_weights(self.init, rng, layer.fan_in, layer.fan_out, self.init_params)
             layer.weights = (w * layer.mask).astype(self.dtype)
             layer.bias = np.zeros(layer.fan_out, dtype=self.dtype)
+
+    def rng_state(self) -> dict:
+        """The dropout RNG's bit-generator state: a new dict of plain ints and strings
+        (``{"bit_generator": "PCG64", "state": {"state": s, "inc": i}, "has_uint32": 0,
+        "uinteger": 0}``), what :meth:`set_rng_state` takes back."""
+        return self._dropout_rng.bit_generator.state
+
+    def set_rng_state(self, state: dict) -> None:
+        """Changes the dropout RNG to ``state`` (as :meth:`rng_state` gives it): the masks drawn
+        next are those drawn after that state.  Raises ValueError naming the key
+        ("dropout_rng.state.inc: ...") for a malformed state, and nothing changes then."""
+        _state.set_rng_state(self._dropout_rng, state, "dropout_rng")
 
     def all_finite(self) -> bool:
         return all(

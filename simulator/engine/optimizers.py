@@ -22,6 +22,10 @@ state entries evolve as for a zero gradient, like a pruned parameter in PyTorch.
 Hyper-parameters are plain attributes, checked and stored as Python floats/bools when set, and
 read at each step, so ``opt.lr = 0.01`` takes effect at the next step.  Parameters are updated
 in place and keep their dtype (float32 stays float32).
+
+``state_dict()`` / ``load_state_dict(state, net)`` (PyTorch's names) give and take the whole
+optimizer as plain data (see :meth:`Optimizer.state_dict`): a copy loaded into a new optimizer
+of the same class makes the same updates, bit for bit.
 """
 
 from __future__ import annotations
@@ -33,6 +37,8 @@ from collections.abc import Callable
 from typing import ClassVar
 
 import numpy as np
+
+from simulator.engine import state as _state
 
 _KINDS = ("weights", "bias")
 
@@ -151,6 +157,10 @@ class Optimizer:
     name: ClassVar[str] = "Optimizer"
     HYPERPARAMETERS: ClassVar[tuple[str, ...]] = ()
     _CHECKS: ClassVar[dict[str, Callable]] = {}
+    # A parameter's state: the keys it holds from its first step on, and those made only when
+    # a setting needs them (momentum turned on mid-run, say).
+    STATE_KEYS: ClassVar[tuple[str, ...]] = ()
+    OPTIONAL_STATE_KEYS: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -222,6 +232,117 @@ class Optimizer:
         """Forget all state (moments, buffers, step counts and last updates)."""
         self._slots.clear()
 
+    def state_dict(self, net=None) -> dict:
+        """The optimizer as plain data (a new dict; arrays copied)::
+
+            {"name": "Adam",
+             "hyperparameters": {"lr": 0.001, "betas": [0.9, 0.999], ...},
+             "steps": 137,                       # steps taken (last_update's bookkeeping)
+             "state": {"layers": [               # by layer index; {} for a layer without state
+                 {"weights": {"step": 137.0, "exp_avg": (fan_in, fan_out), ...},
+                  "bias": {"step": 137.0, "exp_avg": (fan_out,), ...}},
+                 ...]}}
+
+        Each parameter's dict holds the keys of :meth:`state_for` (PyTorch's names).  With
+        ``net``, only the entries that fit its parameters now are given: after an edit, a
+        reshaped layer's old state (which the next step would replace) is left out.
+        """
+        layers: list[dict] = []
+        for (layer, kind), slot in self._slots.items():
+            if net is not None and not _fits(net, layer, kind, slot):
+                continue
+            layers.extend({} for _ in range(layer + 1 - len(layers)))
+            layers[layer][kind] = {
+                k: v.copy() if isinstance(v, np.ndarray) else v for k, v in slot.state.items()
+            }
+        hyper = self.hyperparameters()
+        return {
+            "name": self.name,
+            "hyperparameters": {k: list(v) if type(v) is tuple else v for k, v in hyper.items()},
+            "steps": self._steps,
+            "state": {"layers": layers},
+        }
+
+    def load_state_dict(self, state: dict, net=None) -> None:
+        """Changes this optimizer to ``state`` (as :meth:`state_dict` gives it, or its
+        JSON-compatible form with lists for arrays): hyper-parameters, step count and every
+        parameter's state, copied in; entries not in ``state`` are forgotten.
+
+        With ``net``, each entry must fit the parameter it belongs to (its shape; values are
+        cast to its dtype).  Raises ValueError naming the key at fault
+        ("optimizer.state.layers.0.weights.exp_avg: shape (3, 8) does not fit the layer's
+        (2, 8)"): a wrong name, hyper-parameter, type or shape, a value that is not finite, a
+        negative step, a missing or unknown entry.  Nothing changes then.
+        """
+        d = _state.mapping(state, "optimizer", ("name", "hyperparameters", "steps", "state"))
+        if d["name"] != self.name:
+            raise _state.fail(
+                "optimizer.name", f"the state is of {_state.show(d['name'])}, not {self.name}"
+            )
+        hyper = self._read_hyperparameters(d["hyperparameters"])
+        steps = _state.integer(d["steps"], "optimizer.steps")
+        where = "optimizer.state.layers"
+        layers = _state.mapping(d["state"], "optimizer.state", ("layers",))["layers"]
+        if not isinstance(layers, list):
+            raise _state.fail(where, f"must be a list, not {_state.show(layers)}")
+        if net is not None and len(layers) > len(net.layers):
+            raise _state.fail(
+                where, f"holds {len(layers)} layers; the network has {len(net.layers)}"
+            )
+        slots = {}
+        for i, entry in enumerate(layers):
+            entry = _state.mapping(entry, _state.join(where, i), optional=_KINDS)
+            for kind, values in entry.items():
+                key = f"{where}.{i}.{kind}"
+                param = None
+                if net is not None:
+                    if kind == "bias" and not net.layers[i].use_bias:
+                        raise _state.fail(key, "the layer has no bias")
+                    param = getattr(net.layers[i], kind)
+                slot = self._read_slot(values, key, param)
+                if slot is not None:
+                    slots[(i, kind)] = slot
+        for name, value in hyper.items():
+            object.__setattr__(self, name, value)
+        self._steps = steps
+        self._slots = slots
+
+    def _read_hyperparameters(self, given: object) -> dict:
+        where = "optimizer.hyperparameters"
+        given = _state.mapping(given, where, self.HYPERPARAMETERS)
+        hyper = {}
+        for name in self.HYPERPARAMETERS:
+            try:
+                hyper[name] = self._CHECKS[name](given[name])
+            except ValueError as exc:
+                raise _state.fail(_state.join(where, name), str(exc)) from None
+        if hyper != self.hyperparameters():
+            try:
+                type(self)(**hyper)  # the checks of several hyper-parameters together
+            except ValueError as exc:
+                raise _state.fail(where, str(exc)) from None
+        return hyper
+
+    def _read_slot(self, values: object, key: str, param) -> _Slot | None:
+        """One parameter's checked state as a slot (None: no state and no parameter to size
+        a slot: the first step makes the same one)."""
+        values = _state.mapping(values, key, self.STATE_KEYS, self.OPTIONAL_STATE_KEYS)
+        shape, dtype = (None, None) if param is None else (param.shape, param.dtype)
+        checked = {}
+        for name, value in values.items():
+            where = _state.join(key, name)
+            if name == "step":
+                checked[name] = _state.number(value, where, low=0.0, whole=True)
+                continue
+            arr = _state.array(value, where, shape, dtype)
+            shape, dtype = arr.shape, arr.dtype  # without a network: the first array's
+            checked[name] = arr
+        if param is None:
+            if shape is None:
+                return None
+            param = np.empty(shape, dtype)
+        return _Slot(param, checked)
+
     # -- stepping ------------------------------------------------------------------------
     def step(self, net, grads) -> None:
         """Update every layer's ``weights`` and ``bias`` in place, from ``grads``.
@@ -278,6 +399,14 @@ class Optimizer:
         raise NotImplementedError
 
 
+def _fits(net, layer: int, kind: str, slot: _Slot) -> bool:
+    """Whether ``slot`` of (layer, kind) belongs to ``net``'s parameter as it is now."""
+    if layer >= len(net.layers) or (kind == "bias" and not net.layers[layer].use_bias):
+        return False
+    param = getattr(net.layers[layer], kind)
+    return slot.shape == param.shape and slot.dtype == param.dtype
+
+
 def _check_kind(kind: str) -> str:
     if kind not in _KINDS:
         raise ValueError(f"kind must be 'weights' or 'bias', not {kind!r}")
@@ -302,6 +431,7 @@ class SGD(Optimizer):
 
     name = "SGD"
     HYPERPARAMETERS = ("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
+    OPTIONAL_STATE_KEYS = ("momentum_buffer",)
     _CHECKS = {
         "lr": _non_negative("learning rate"),
         "momentum": _non_negative("momentum value"),
@@ -379,6 +509,7 @@ class Adagrad(Optimizer):
     """
 
     name = "Adagrad"
+    STATE_KEYS = ("step", "sum")
     HYPERPARAMETERS = (
         "lr",
         "lr_decay",
@@ -453,6 +584,8 @@ class RMSprop(Optimizer):
 
     name = "RMSprop"
     HYPERPARAMETERS = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    STATE_KEYS = ("step", "square_avg")
+    OPTIONAL_STATE_KEYS = ("momentum_buffer", "grad_avg")
     _CHECKS = {
         "lr": _non_negative("learning rate"),
         "alpha": _non_negative("alpha value"),
@@ -543,6 +676,8 @@ class Adam(Optimizer):
 
     name = "Adam"
     HYPERPARAMETERS = ("lr", "betas", "eps", "weight_decay", "amsgrad", "maximize")
+    STATE_KEYS = ("step", "exp_avg", "exp_avg_sq")
+    OPTIONAL_STATE_KEYS = ("max_exp_avg_sq",)
     _CHECKS = {
         "lr": _non_negative("learning rate"),
         "betas": _betas,

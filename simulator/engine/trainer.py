@@ -14,15 +14,16 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import math
 from collections.abc import Callable
 
 import numpy as np
 
 from simulator.engine import schedules as _schedules
+from simulator.engine import state as _state
 from simulator.engine.datasets import BatchIterator
 from simulator.engine.network import Gradients, Network, Trace
-from simulator.engine.optimizers import _Slot as opt_slot
 
 PHASES = ("forward", "backward", "update")
 
@@ -243,14 +244,30 @@ class History:
         ]
         return out
 
+    def compaction_state(self) -> dict:
+        """How far compaction has gone, as plain data: ``{"budget_bytes", "bucket_steps",
+        "full_resolution_start", "coarsen_due"}``; with :meth:`as_dict`'s rows, ``from_dict``
+        rebuilds a history that compacts on exactly as this one would."""
+        return {
+            "budget_bytes": self.budget_bytes,
+            "bucket_steps": self._bucket,
+            "full_resolution_start": self._exact_from,
+            "coarsen_due": self._coarsen_due,
+        }
+
     @classmethod
     def from_dict(
-        cls, data: dict[str, list], n_layers: int, budget_bytes: int = HISTORY_BUDGET
+        cls,
+        data: dict[str, list],
+        n_layers: int,
+        budget_bytes: int = HISTORY_BUDGET,
+        compaction: dict | None = None,
     ) -> History:
         """The History of ``as_dict()``'s lists; compacted at once if it exceeds the budget.
 
         A compacted history's part kept as appended is taken to start after the last gap
-        between steps (its rows' steps follow one another).
+        between steps (its rows' steps follow one another), unless ``compaction`` (what
+        :meth:`compaction_state` gave; its ``budget_bytes`` is ignored here) says where.
         """
         n = len(data.get("step", []))
         cols = {}
@@ -275,7 +292,11 @@ class History:
         hist._norms[:n] = np.nan if norms is None else norms
         hist._n = n
         gaps = np.flatnonzero(np.diff(cols["step"]) != 1)
-        if gaps.size:
+        if compaction is not None:
+            hist._exact_from = min(int(compaction["full_resolution_start"]), n)
+            hist._bucket = int(compaction["bucket_steps"])
+            hist._coarsen_due = bool(compaction["coarsen_due"])
+        elif gaps.size:
             hist._exact_from = int(gaps[-1]) + 1
         if n > hist.max_rows:
             hist._fit(hist.max_rows)
@@ -516,7 +537,7 @@ def _quiet_floats(phase):
     return run
 
 
-# Python objects around the arrays (array headers, state dicts, RNG states, tuples): a fixed
+# Python objects around the arrays (array headers, state dicts, RNG states, lists): a fixed
 # allowance per checkpoint, measured with tracemalloc (XOR 2-8-1 with Adam: 4.4 KB beyond
 # the arrays' data), so the budget holds for what the process really keeps.
 _CHECKPOINT_OVERHEAD = 4608
@@ -526,55 +547,45 @@ _CHECKPOINT_OVERHEAD = 4608
 class Checkpoint:
     """Everything a Trainer needs to go on bit-exactly from the end of step ``step``.
 
-    Taken by :meth:`Trainer.checkpoint` between whole steps.  ``weights`` and ``last_good``
-    are lists of (W (fan_in, fan_out), b (fan_out,)) copies; ``optimizer_state`` maps
-    (layer, "weights" | "bias") to a copy of that parameter's state dict; ``batch_order`` is
-    the epoch's (read-only, shared) permutation, ``batch_rng`` / ``dropout_rng`` the bit
-    generators' states.  The architecture (sizes, masks, activations), the data and the
-    settings are not stored: a checkpoint goes back into a trainer of the same network, data
-    and settings.  ``history_length`` is the number of history rows at that step when the
+    Taken by :meth:`Trainer.checkpoint` between whole steps: ``state`` is
+    ``Trainer.state_dict(history=False)`` (arrays copied; the batch order, read-only, shared).
+    ``weights`` (a list of (W (fan_in, fan_out), b (fan_out,))) and ``dropout_rng`` (the dropout
+    RNG's bit-generator state) read it.  The architecture (sizes, masks, activations), the data
+    and the settings are not stored: a checkpoint goes back into a trainer of the same network,
+    data and settings.  ``history_length`` is the number of history rows at that step when the
     checkpoint was taken; rows move once older ones are compacted (see :class:`History`), so
     :meth:`Trainer.restore` finds that step's rows with ``History.rows_through(step)``.
     """
 
     step: int
     history_length: int
-    epoch_base: float
-    epoch_base_step: int
-    weights: list
-    last_good: list | None
-    optimizer_name: str
-    optimizer_lr: float
-    optimizer_steps: int
-    optimizer_state: dict
-    batch_size: int
-    batch_epoch: int
-    batch_step_in_epoch: int
-    batch_order: np.ndarray
-    batch_rng: dict
-    dropout_rng: dict
+    state: dict
 
     @property
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        return [(layer["weights"], layer["bias"]) for layer in self.state["weights"]]
+
+    @property
+    def dropout_rng(self) -> dict:
+        return self.state["dropout_rng"]
+
+    @functools.cached_property
     def nbytes(self) -> int:
         """Memory held: every array (the shared batch order counted too) plus an allowance."""
-        total = _CHECKPOINT_OVERHEAD + self.batch_order.nbytes
-        for pairs in (self.weights, self.last_good or ()):
-            total += sum(w.nbytes + b.nbytes for w, b in pairs)
-        for state in self.optimizer_state.values():
-            total += sum(v.nbytes for v in state.values() if isinstance(v, np.ndarray))
+        # The arrays' places in the state, read directly: a generic walk costs as much as
+        # taking the checkpoint.
+        state = self.state
+        total = _CHECKPOINT_OVERHEAD + state["batches"]["order"].nbytes
+        for layers in (state["weights"], state["last_good"] or ()):
+            for layer in layers:
+                total += layer["weights"].nbytes + layer["bias"].nbytes
+        for layer in state["optimizer"]["state"]["layers"]:
+            for values in layer.values():
+                total += sum(v.nbytes for v in values.values() if type(v) is np.ndarray)
         return total
 
     def __repr__(self) -> str:
         return f"Checkpoint(step {self.step}, {self.nbytes:,} bytes)"
-
-
-def _fits(net: Network, key: tuple, slot) -> bool:
-    """Whether optimizer state ``slot`` of (layer, kind) ``key`` belongs to ``net`` as it is."""
-    layer, kind = key
-    if layer >= len(net.layers):
-        return False
-    param = getattr(net.layers[layer], kind)
-    return slot.shape == param.shape and slot.dtype == param.dtype
 
 
 class Trainer:
@@ -642,6 +653,9 @@ class Trainer:
         self.grads: Gradients | None = None
         self.last_good: list | None = None
         self.record_evaluations = True  # False: no full-set evaluations (a replay needs none)
+        # (batches, dropout RNG) states before forward_phase() drew its batch: the state of a
+        # trainer in the middle of a step is that of the last whole step.
+        self._step_start: tuple[dict, dict] | None = None
 
     # ----------------------------------------------------------------- settings
     @property
@@ -684,6 +698,7 @@ class Trainer:
     def forward_phase(self) -> Trace:
         """Draw the next mini-batch and run the forward pass (dropout on)."""
         self._check_phase("forward")
+        self._step_start = (self.batches.state_dict(), self.net.rng_state())
         return self._forward()
 
     @_quiet_floats
@@ -813,6 +828,119 @@ class Trainer:
             self.history.set_last(**values)
         return values
 
+    # ----------------------------------------------------------------- state
+    _STATE_KEYS = (
+        "step_count",
+        "epoch_base",
+        "epoch_base_step",
+        "base_lr",
+        "weights",
+        "last_good",
+        "optimizer",
+        "batches",
+        "dropout_rng",
+        "diverged",
+        "diverged_at_step",
+    )
+    _HISTORY_KEYS = ("history", "history_compaction")
+
+    def state_dict(self, history: bool = True) -> dict:
+        """Everything that decides what the next steps do, as plain data (a new dict)::
+
+            {"step_count": 137, "epoch_base": 0.0, "epoch_base_step": 0,
+             "base_lr": 0.03,                    # the schedule's lr₀
+             "weights": [{"weights": W, "bias": b}, ...],
+             "last_good": [...] or None,         # the weights before the last update
+             "optimizer": optimizer.state_dict(net),
+             "batches": batches.state_dict(),
+             "dropout_rng": net.rng_state(),
+             "diverged": None or the message, "diverged_at_step": None or a step,
+             "history": history.as_dict(),                   # with ``history``
+             "history_compaction": history.compaction_state()}
+
+        The epoch count (and so the schedule's position) is ``epoch_base`` + (step_count −
+        epoch_base_step) / batches per epoch.  Arrays are copies, except the batch order
+        (read-only, shared).  In the middle of a step (after :meth:`forward_phase`) this is
+        the state at the end of the last whole step: a trainer loaded from it draws the same
+        batch again.  :func:`simulator.engine.state.to_plain` makes it JSON-compatible.
+        """
+        net = self.net
+        if self.phase == "forward" or self.diverged:
+            batches, dropout = self.batches.state_dict(), net.rng_state()
+        elif self._step_start is not None:
+            batches, dropout = self._step_start
+        else:
+            raise RuntimeError("the state is taken between whole steps")
+        good = self.last_good
+        state = {
+            "step_count": self.step_count,
+            "epoch_base": float(self._epoch_base),
+            "epoch_base_step": self._epoch_base_step,
+            "base_lr": float(self.base_lr),
+            "weights": [{"weights": w, "bias": b} for w, b in net.get_weights()],
+            "last_good": (
+                [{"weights": w.copy(), "bias": b.copy()} for w, b in good]
+                if good is not None and _fits_network(good, net)
+                else None
+            ),
+            "optimizer": self.optimizer.state_dict(net),
+            "batches": batches,
+            "dropout_rng": dropout,
+            "diverged": self.diverged,
+            "diverged_at_step": self.diverged_at_step,
+        }
+        if history:
+            state["history"] = self.history.as_dict()
+            state["history_compaction"] = self.history.compaction_state()
+        return state
+
+    def load_state_dict(self, state: dict) -> None:
+        """Changes this trainer, its network's weights and dropout RNG, optimizer and batch
+        iterator to ``state`` (as :meth:`state_dict` gives it, or its JSON-compatible form):
+        training then goes on exactly as it did from there.  Without "history" the history is
+        left as it is.  The step under way, if any, is dropped.
+
+        The trainer must train the same architecture, optimizer class, data size and batch
+        size.  Raises ValueError naming the key at fault ("optimizer.state.layers.0.weights.
+        exp_avg: shape (3, 8) does not fit the layer's (2, 8)"); nothing changes then.
+        """
+        d = _state.mapping(state, "", self._STATE_KEYS, self._HISTORY_KEYS)
+        net = self.net
+        step_count = _state.integer(d["step_count"], "step_count")
+        epoch_base = _state.number(d["epoch_base"], "epoch_base", low=0.0)
+        epoch_base_step = _state.integer(d["epoch_base_step"], "epoch_base_step", 0, step_count)
+        base_lr = _state.number(d["base_lr"], "base_lr", low=0.0)
+        weights = _read_layers(d["weights"], "weights", net)
+        last_good = None
+        if d["last_good"] is not None:
+            last_good = _read_layers(d["last_good"], "last_good", net)
+        diverged = _state.optional_text(d["diverged"], "diverged")
+        diverged_at = _state.optional_integer(d["diverged_at_step"], "diverged_at_step")
+        dropout = _state.rng_state(d["dropout_rng"], "dropout_rng")
+        history = None
+        if "history" in d:
+            history = _read_history(d["history"], d.get("history_compaction"), len(net.layers))
+        # The last two checks change what they check: the first is undone if the second fails.
+        batches = self.batches.state_dict()
+        self.batches.load_state_dict(d["batches"])
+        try:
+            self.optimizer.load_state_dict(d["optimizer"], net)
+        except ValueError:
+            self.batches.load_state_dict(batches)
+            raise
+        net.set_weights(weights)
+        net.set_rng_state(dropout)
+        if history is not None:
+            self.history = history
+        self.step_count = step_count
+        self._epoch_base, self._epoch_base_step = epoch_base, epoch_base_step
+        self.base_lr = base_lr
+        self.last_good = last_good
+        self.diverged, self.diverged_at_step = diverged, diverged_at
+        self.phase = "forward"
+        self.batch_index = self.trace = self.grads = None
+        self._step_start = None
+
     # ----------------------------------------------------------------- checkpoints
     def checkpoint(self) -> Checkpoint:
         """A copy of the state after the last whole step (see :class:`Checkpoint`).
@@ -822,33 +950,7 @@ class Trainer:
         """
         if self.phase != "forward" or self.diverged:
             raise RuntimeError("checkpoints are taken between whole steps of a healthy run")
-        opt = self.optimizer
-        batches = self.batches
-        return Checkpoint(
-            step=self.step_count,
-            history_length=len(self.history),
-            epoch_base=self._epoch_base,
-            epoch_base_step=self._epoch_base_step,
-            weights=self.net.get_weights(),
-            last_good=None if self.last_good is None else _copy_pairs(self.last_good),
-            optimizer_name=opt.name,
-            optimizer_lr=opt.lr,
-            optimizer_steps=opt._steps,
-            # Only the state that fits the network now: after an edit, a reshaped layer's old
-            # state waits to be replaced at the next step and must not come back on restore.
-            optimizer_state={
-                key: _copy_state(slot.state)
-                for key, slot in opt._slots.items()
-                if _fits(self.net, key, slot)
-            },
-            batch_size=batches.batch_size,
-            batch_epoch=batches.epoch,
-            batch_step_in_epoch=batches.step_in_epoch,
-            batch_order=batches._order,  # read-only and replaced (not shuffled) each epoch
-            # ``bit_generator.state`` builds a fresh dict of ints at each read: no copy needed.
-            batch_rng=batches._rng.bit_generator.state,
-            dropout_rng=self.net._dropout_rng.bit_generator.state,
-        )
+        return Checkpoint(self.step_count, len(self.history), self.state_dict(history=False))
 
     def restore(self, checkpoint: Checkpoint) -> None:
         """Changes this trainer and its network back to ``checkpoint``: weights, optimizer state,
@@ -858,36 +960,8 @@ class Trainer:
         The trainer must train the network, data and settings the checkpoint was taken on
         (ValueError for other shapes, batch sizes or optimizers).
         """
-        cp = checkpoint
-        net, opt, batches = self.net, self.optimizer, self.batches
-        if opt.name != cp.optimizer_name:
-            raise ValueError(f"the checkpoint is of {cp.optimizer_name}, not {opt.name}")
-        if batches.batch_size != cp.batch_size:
-            raise ValueError("the checkpoint was taken with another batch size")
-        net.set_weights(cp.weights)  # checks the shapes
-        for (layer, kind), state in cp.optimizer_state.items():
-            if layer >= len(net.layers):
-                raise ValueError("the checkpoint has optimizer state for a missing layer")
-            param = getattr(net.layers[layer], kind)
-            slot = opt_slot(param, _copy_state(state))
-            opt._slots[(layer, kind)] = slot
-        for key in [key for key in opt._slots if key not in cp.optimizer_state]:
-            del opt._slots[key]
-        opt._steps = cp.optimizer_steps
-        opt.lr = cp.optimizer_lr
-        batches.epoch = cp.batch_epoch
-        batches.step_in_epoch = cp.batch_step_in_epoch
-        batches._order = cp.batch_order
-        batches._rng.bit_generator.state = cp.batch_rng  # read, not kept
-        net._dropout_rng.bit_generator.state = cp.dropout_rng
-        self.step_count = cp.step
-        self._epoch_base, self._epoch_base_step = cp.epoch_base, cp.epoch_base_step
-        self.last_good = None if cp.last_good is None else _copy_pairs(cp.last_good)
-        self.history.truncate(self.history.rows_through(cp.step))
-        self.phase = "forward"
-        self.diverged = None
-        self.diverged_at_step = None
-        self.batch_index = self.trace = self.grads = None
+        self.load_state_dict(checkpoint.state)
+        self.history.truncate(self.history.rows_through(checkpoint.step))
 
     def fork(self, net: Network | None = None, history: bool = True) -> Trainer:
         """An independent trainer on the same data and settings (the data arrays are shared,
@@ -900,14 +974,15 @@ class Trainer:
         new = copy.copy(self)
         if net is None:
             new.net = self.net.copy()
-            rng = np.random.default_rng()
-            rng.bit_generator.state = copy.deepcopy(self.net._dropout_rng.bit_generator.state)
-            new.net._dropout_rng = rng
+            new.net.set_rng_state(self.net.rng_state())
         else:
             new.net = net
-        new.optimizer = copy.deepcopy(self.optimizer)
-        new.schedule = copy.deepcopy(self.schedule)
-        new.batches = copy.deepcopy(self.batches)
+        opt = self.optimizer
+        new.optimizer = type(opt)(**opt.hyperparameters())
+        new.optimizer.load_state_dict(opt.state_dict(new.net), new.net)
+        batches = self.batches
+        new.batches = BatchIterator(batches.n, batches.batch_size, batches.seed)
+        new.batches.load_state_dict(batches.state_dict())
         new.history = (
             self.history.copy()
             if history
@@ -960,8 +1035,87 @@ def _copy_pairs(pairs) -> list:
     return [(w.copy(), b.copy()) for w, b in pairs]
 
 
-def _copy_state(state: dict) -> dict:
-    return {k: v.copy() if isinstance(v, np.ndarray) else v for k, v in state.items()}
+def _fits_network(pairs: list, net: Network) -> bool:
+    return len(pairs) == len(net.layers) and all(
+        w.shape == la.weights.shape and b.shape == la.bias.shape
+        for (w, b), la in zip(pairs, net.layers)
+    )
+
+
+def _read_layers(value: object, key: str, net: Network) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Checked [{"weights": W, "bias": b}, ...] of ``net``'s shapes, in its dtype."""
+    if not isinstance(value, list):
+        raise _state.fail(key, f"must be a list, not {_state.show(value)}")
+    if len(value) != len(net.layers):
+        raise _state.fail(key, f"holds {len(value)} layers; the network has {len(net.layers)}")
+    out = []
+    for i, (entry, layer) in enumerate(zip(value, net.layers)):
+        where = _state.join(key, i)
+        entry = _state.mapping(entry, where, ("weights", "bias"))
+        out.append(
+            tuple(
+                _state.array(entry[kind], _state.join(where, kind), param.shape, net.dtype)
+                for kind, param in (("weights", layer.weights), ("bias", layer.bias))
+            )
+        )
+    return out
+
+
+def _read_history(value: object, compaction: object, n_layers: int) -> History:
+    """A History from checked ``as_dict()`` columns and ``compaction_state()``."""
+    key = "history"
+    d = _state.mapping(value, key, ("step",), (*History.SCALARS[1:], "grad_norms"))
+    steps = d["step"]
+    if not isinstance(steps, list):
+        raise _state.fail(_state.join(key, "step"), f"must be a list, not {_state.show(steps)}")
+    n = len(steps)
+    columns = {}
+    for name in History.SCALARS:
+        if name in d:
+            columns[name] = _history_column(d[name], _state.join(key, name), n)
+    rows = d.get("grad_norms", [])
+    if not isinstance(rows, list) or (rows and len(rows) != n):
+        raise _state.fail(_state.join(key, "grad_norms"), f"must be a list of {n} rows")
+    width = len(rows[0]) if rows and isinstance(rows[0], list) else None
+    norms = [
+        _history_column(row, _state.join(_state.join(key, "grad_norms"), j), width)
+        for j, row in enumerate(rows)
+    ]
+    columns["grad_norms"] = norms
+    budget, layout = HISTORY_BUDGET, None
+    if compaction is not None:
+        where = "history_compaction"
+        c = _state.mapping(
+            compaction,
+            where,
+            ("budget_bytes", "bucket_steps", "full_resolution_start", "coarsen_due"),
+        )
+        budget = _state.integer(c["budget_bytes"], _state.join(where, "budget_bytes"), 1)
+        layout = {
+            "bucket_steps": _state.integer(c["bucket_steps"], _state.join(where, "bucket_steps")),
+            "full_resolution_start": _state.integer(
+                c["full_resolution_start"], _state.join(where, "full_resolution_start"), 0, n
+            ),
+            "coarsen_due": _state.flag(c["coarsen_due"], _state.join(where, "coarsen_due")),
+        }
+    return History.from_dict(columns, n_layers, budget, layout)
+
+
+def _history_column(value: object, key: str, length: int | None) -> list:
+    """A list of ``length`` numbers or None (NaN), checked as History.from_dict takes it."""
+    if not isinstance(value, list) or (length is not None and len(value) != length):
+        size = "" if length is None else f" of {length} values"
+        raise _state.fail(key, f"must be a list{size}, not {_state.show(value)}")
+    kinds = set(map(type, value)) - {int, float, type(None)}
+    if kinds:
+        raise _state.fail(key, f"must hold numbers or None, not {kinds.pop().__name__}")
+    try:
+        col = np.array(value, dtype=float)
+    except OverflowError:
+        raise _state.fail(key, "holds a whole number beyond float64's range") from None
+    if np.isinf(col).any():
+        raise _state.fail(key, "holds an infinite number")
+    return value
 
 
 def _finite_sum(weights, biases, loss: float) -> bool:

@@ -32,12 +32,15 @@ def assert_same_state(a: Trainer, b: Trainer):
     for la, lb in zip(a.net.layers, b.net.layers):
         assert np.array_equal(la.weights, lb.weights)
         assert np.array_equal(la.bias, lb.bias)
-    assert a.optimizer._slots.keys() == b.optimizer._slots.keys()
-    for key in a.optimizer._slots:
-        sa, sb = a.optimizer.state_for(*key), b.optimizer.state_for(*key)
-        assert sa.keys() == sb.keys()
-        for name in sa:
-            assert np.array_equal(sa[name], sb[name]), (key, name)
+    layers_a = a.optimizer.state_dict()["state"]["layers"]
+    layers_b = b.optimizer.state_dict()["state"]["layers"]
+    assert [layer.keys() for layer in layers_a] == [layer.keys() for layer in layers_b]
+    for i, layer in enumerate(layers_a):
+        for kind, sa in layer.items():
+            sb = layers_b[i][kind]
+            assert sa.keys() == sb.keys()
+            for name in sa:
+                assert np.array_equal(sa[name], sb[name]), (i, kind, name)
     assert a.step_count == b.step_count and a.epoch == b.epoch
     assert a.batches.epoch == b.batches.epoch
     assert a.batches.step_in_epoch == b.batches.step_in_epoch
