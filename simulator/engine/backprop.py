@@ -138,8 +138,8 @@ class Explanation:
         return layer.delta[:, c] * layer.input[:, r]
 
     def weight_gradient(self, i: int, r: int, c: int) -> tuple[float, float, float]:
-        """dL/dW_i[r, c] before any clipping, in its three parts (their sum, in this order,
-        is ``Network.backward``'s):
+        """dL/dW_i[r, c] before any clipping, in its three parts (added in this order, they
+        are ``Network.backward``'s dL/dW_i[r, c] up to the rounding of its matrix product):
 
             data = Σ_s x_i[s, r] δ_i[s, c]   (column r of x_iᵀ δ_i),   λ₂ w,   λ₁ sign w
 
