@@ -3,9 +3,14 @@
     backprop-lab                      open the window on the default example
     backprop-lab PROJECT.json         open the window on a project
     backprop-lab train PROJECT.json [--epochs N | --steps N] [--seed S] [--save OUT.json]
-                                      [--export WEIGHTS] [--history OUT.csv] [--fresh] [--quiet]
+                                      [--export WEIGHTS] [--history OUT.csv] [--restart] [--quiet]
     backprop-lab export PROJECT.json WEIGHTS
                                       write a saved project's weights without training
+
+``train`` of a project saved after training goes on from its last step: N more steps (or
+epochs), bit for bit as if the run had never stopped (a version 2 file holds the optimizer's
+state, the batch order and the random streams; a version 1 file resumes its weights with a
+fresh optimizer).  ``--restart`` starts from the seed's initial weights instead.
 
 WEIGHTS' extension picks the format: .npz, .json, .safetensors, .onnx, or .py (a PyTorch
 script, with a .npz of the same name beside it).  ``export`` of a project without trained
@@ -82,7 +87,11 @@ def _seed(text: str) -> int:
 def train_parser() -> argparse.ArgumentParser:
     p = _Parser(
         prog=f"{PROG} train",
-        description="Train a project headless and print the final losses and accuracies.",
+        description=(
+            "Train a project headless and print the final losses and accuracies.  A project "
+            "saved after training goes on from where it stopped, exactly as if it had never "
+            "stopped: --steps and --epochs count the steps or epochs to train from there."
+        ),
     )
     p.add_argument("project", help="the project file (.json)")
     length = p.add_mutually_exclusive_group()
@@ -90,19 +99,34 @@ def train_parser() -> argparse.ArgumentParser:
         "--epochs",
         type=_positive_float,
         metavar="N",
-        help="train N epochs (default: the project's length, else 100 epochs)",
+        help=(
+            "train N more epochs, i.e. N × batches-per-epoch steps from the project's step "
+            "(default: the project's length, else 100 epochs)"
+        ),
     )
-    length.add_argument("--steps", type=_positive_int, metavar="N", help="train N steps")
+    length.add_argument(
+        "--steps",
+        type=_positive_int,
+        metavar="N",
+        help="train N more steps from the project's step",
+    )
     p.add_argument(
         "--seed",
         type=_seed,
         metavar="S",
-        help="override the project's seed (initial weights, data and batch order)",
+        help=(
+            "override the project's seed (initial weights, data and batch order); a saved run "
+            "keeps its weights but restarts its optimizer state and batch order (add "
+            "--restart for a new run)"
+        ),
     )
     p.add_argument(
         "--save",
         metavar="OUT.json",
-        help="write the trained project (weights and history) to OUT.json",
+        help=(
+            "write the trained project to OUT.json: weights, history and trainer state, so "
+            "that training it again goes on exactly"
+        ),
     )
     p.add_argument(
         "--export",
@@ -115,9 +139,14 @@ def train_parser() -> argparse.ArgumentParser:
         help="write the training history (one row per step) as CSV",
     )
     p.add_argument(
+        "--restart",
         "--fresh",
+        dest="restart",
         action="store_true",
-        help="ignore weights stored in the project: start from the seed's weights",
+        help=(
+            "start over from the seed's initial weights at step 0, ignoring the weights, "
+            "trainer state and history stored in the project (--fresh: the same)"
+        ),
     )
     p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
     return p
@@ -211,7 +240,7 @@ def _train(argv: list[str]) -> int:
     _check_output(opts.history, "--history")
     try:
         project = Project.load(opts.project)
-        if opts.fresh:
+        if opts.restart:
             project = project.without_weights()
         if opts.seed is not None:
             project = project.with_seed(opts.seed)
@@ -229,6 +258,7 @@ def _train(argv: list[str]) -> int:
             epochs = epochs or project.training.epochs or DEFAULT_EPOCHS
             steps = math.ceil(epochs * trainer.batches.batches_per_epoch)
     progress = None if opts.quiet else Progress(steps, trainer, sys.stderr)
+    first_step = trainer.step_count
     start = time.perf_counter()
     try:
         # Divergence is detected and reported by the trainer; NumPy's overflow warnings
@@ -247,7 +277,7 @@ def _train(argv: list[str]) -> int:
         print(f"{PROG}: training diverged: {trainer.diverged}", file=sys.stderr)
         return EXIT_FAILED
 
-    _report(project, trainer, elapsed)
+    _report(project, trainer, first_step, elapsed)
     try:
         if opts.save is not None:
             project.capture(trainer).save(opts.save)
@@ -292,10 +322,14 @@ def _percent(x: float) -> str:
     return f"{100 * x:.2f}%"
 
 
-def _report(project, trainer, elapsed: float) -> None:
+def _report(project, trainer, first_step: int, elapsed: float) -> None:
     """The final losses and accuracies, on stdout."""
     values = trainer.evaluate()
-    print(f"{project.name}: {trainer.step_count} steps, epoch {trainer.epoch:.2f}, {elapsed:.2f} s")
+    steps = f"{trainer.step_count} steps"
+    if first_step:  # a saved run went on
+        done = trainer.step_count - first_step
+        steps = f"{done} steps from step {first_step} to {trainer.step_count}"
+    print(f"{project.name}: {steps}, epoch {trainer.epoch:.2f}, {elapsed:.2f} s")
     for part in ("train", "test"):
         loss = values[f"{part}_loss"]
         if math.isnan(loss):

@@ -21,6 +21,8 @@ from simulator.project import (
     load_weights,
 )
 from simulator.resources_path import resource
+from tests.engine.test_state import OPTIMIZERS
+from tests.project.test_state_files import small_project
 
 REPO = Path(__file__).resolve().parents[1]
 XOR = str(resource("examples", "xor.json"))
@@ -104,6 +106,66 @@ def test_save_then_reload_and_continue(tmp_path):
     assert Project.load(out).step_count == 50
     fresh = run_cli("train", str(out), "--steps", "40", "--fresh", "-q", "--seed", "0")
     assert final_values(fresh.stdout) == reported
+
+
+def saved_weights(path: Path) -> list[np.ndarray]:
+    """Every weight and bias array of a saved project, as the file holds them."""
+    layers = json.loads(path.read_text(encoding="utf-8"))["weights"]
+    return [np.array(layer[kind]) for layer in layers for kind in ("weights", "bias")]
+
+
+def test_a_saved_run_goes_on_exactly_as_one_run(tmp_path):
+    # The issue's case: spiral (Adam) 137 steps, saved, 50 more = 187 in one run.
+    spiral = str(resource("examples", "spiral.json"))
+    half, more, whole = (tmp_path / f"{name}.json" for name in ("half", "more", "whole"))
+    first = run_cli("train", spiral, "--steps", "137", "--save", str(half), "-q")
+    assert first.returncode == 0, first.stderr
+    resumed = run_cli("train", str(half), "--steps", "50", "--save", str(more), "-q")
+    assert resumed.returncode == 0, resumed.stderr
+    assert resumed.stdout.startswith("Spiral: 50 steps from step 137 to 187, epoch ")
+    once = run_cli("train", spiral, "--steps", "187", "--save", str(whole), "-q")
+    assert once.returncode == 0, once.stderr
+    for a, b in zip(saved_weights(more), saved_weights(whole), strict=True):
+        assert a.tobytes() == b.tobytes()
+    assert Project.load(more) == Project.load(whole)
+    assert final_values(resumed.stdout) == final_values(once.stdout)
+
+
+@pytest.mark.parametrize("batch", [None, 8, 1], ids=["full", "mini-batch", "stochastic"])
+@pytest.mark.parametrize("optimizer", list(OPTIMIZERS))
+def test_train_save_and_train_on_equals_one_run(optimizer, batch, tmp_path, capsys):
+    # In this process (main() returns the status): k steps, saved, m more == k + m at once.
+    project = tmp_path / "p.json"
+    small_project(optimizer, batch).save(project)
+    half, more, whole = (str(tmp_path / f"{name}.json") for name in ("half", "more", "whole"))
+    npz = tmp_path / "more.npz"
+    assert cli.main(["train", str(project), "--steps", "13", "--save", half, "-q"]) == 0
+    assert cli.main(["train", half, "--steps", "11", "--save", more, "--export", str(npz)]) == 0
+    assert cli.main(["train", str(project), "--steps", "24", "--save", whole, "-q"]) == 0
+    out = capsys.readouterr().out
+    assert ": 11 steps from step 13 to 24, epoch " in out
+    expected = saved_weights(Path(whole))
+    for a, b in zip(saved_weights(Path(more)), expected, strict=True):
+        assert a.tobytes() == b.tobytes()
+    with np.load(npz, allow_pickle=False) as archive:
+        for i, (w, b) in enumerate(zip(expected[::2], expected[1::2])):
+            assert archive[f"layers.{i}.weights"].tobytes() == w.tobytes()
+            assert archive[f"layers.{i}.bias"].tobytes() == b.tobytes()
+    assert Project.load(more) == Project.load(whole)
+
+
+def test_epochs_of_a_saved_run_are_more_epochs_and_restart_starts_over(tmp_path, capsys):
+    half, more = str(tmp_path / "half.json"), str(tmp_path / "more.json")
+    assert cli.main(["train", XOR, "--steps", "20", "--save", half, "-q"]) == 0
+    assert cli.main(["train", half, "--epochs", "2", "--save", more, "-q"]) == 0
+    assert Project.load(more).step_count == 20 + 2 * 16  # XOR: 16 batches an epoch
+    assert cli.main(["train", more, "--steps", "5", "--restart", "--save", more, "-q"]) == 0
+    restarted = Project.load(more)
+    assert restarted.step_count == 5 and len(restarted.history["step"]) == 5
+    fresh = str(tmp_path / "fresh.json")
+    assert cli.main(["train", XOR, "--steps", "5", "--save", fresh, "-q"]) == 0
+    assert restarted == Project.load(fresh)
+    capsys.readouterr()
 
 
 @pytest.mark.parametrize("ext", WEIGHT_EXTENSIONS)

@@ -161,6 +161,8 @@ class Optimizer:
     # a setting needs them (momentum turned on mid-run, say).
     STATE_KEYS: ClassVar[tuple[str, ...]] = ()
     OPTIONAL_STATE_KEYS: ClassVar[tuple[str, ...]] = ()
+    # The keys of state_dict().
+    STATE_DICT_KEYS: ClassVar[tuple[str, ...]] = ("name", "hyperparameters", "steps", "state")
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -274,7 +276,7 @@ class Optimizer:
         (2, 8)"): a wrong name, hyper-parameter, type or shape, a value that is not finite, a
         negative step, a missing or unknown entry.  Nothing changes then.
         """
-        d = _state.mapping(state, "optimizer", ("name", "hyperparameters", "steps", "state"))
+        d = _state.mapping(state, "optimizer", self.STATE_DICT_KEYS)
         if d["name"] != self.name:
             raise _state.fail(
                 "optimizer.name", f"the state is of {_state.show(d['name'])}, not {self.name}"

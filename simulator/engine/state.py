@@ -251,12 +251,20 @@ def rng_state(value: object, key: str, bit_generator: str = "PCG64") -> dict:
     return {
         "bit_generator": bit_generator,
         "state": {
-            "state": integer(inner["state"], join(where, "state"), 0, RNG_WORD - 1),
-            "inc": integer(inner["inc"], join(where, "inc"), 0, RNG_WORD - 1),
+            "state": _word(inner["state"], join(where, "state"), 128),
+            "inc": _word(inner["inc"], join(where, "inc"), 128),
         },
         "has_uint32": integer(d["has_uint32"], join(key, "has_uint32"), 0, 1),
-        "uinteger": integer(d["uinteger"], join(key, "uinteger"), 0, 2**32 - 1),
+        "uinteger": _word(d["uinteger"], join(key, "uinteger"), 32),
     }
+
+
+def _word(value: object, key: str, bits: int) -> int:
+    """A whole number of ``bits`` bits: in [0, 2**bits)."""
+    value = integer(value, key, 0, high=2**bits - 1) if type(value) is not int else value
+    if not 0 <= value < 2**bits:
+        raise fail(key, f"must be a whole number from 0 to 2**{bits} - 1, got {show(value)}")
+    return value
 
 
 def set_rng_state(rng: np.random.Generator, value: object, key: str) -> None:

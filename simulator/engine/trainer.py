@@ -829,7 +829,8 @@ class Trainer:
         return values
 
     # ----------------------------------------------------------------- state
-    _STATE_KEYS = (
+    # The keys of state_dict(): always there, and those of the history (history=True).
+    STATE_KEYS = (
         "step_count",
         "epoch_base",
         "epoch_base_step",
@@ -842,7 +843,7 @@ class Trainer:
         "diverged",
         "diverged_at_step",
     )
-    _HISTORY_KEYS = ("history", "history_compaction")
+    HISTORY_STATE_KEYS = ("history", "history_compaction")
 
     def state_dict(self, history: bool = True) -> dict:
         """Everything that decides what the next steps do, as plain data (a new dict)::
@@ -904,7 +905,7 @@ class Trainer:
         size.  Raises ValueError naming the key at fault ("optimizer.state.layers.0.weights.
         exp_avg: shape (3, 8) does not fit the layer's (2, 8)"); nothing changes then.
         """
-        d = _state.mapping(state, "", self._STATE_KEYS, self._HISTORY_KEYS)
+        d = _state.mapping(state, "", self.STATE_KEYS, self.HISTORY_STATE_KEYS)
         net = self.net
         step_count = _state.integer(d["step_count"], "step_count")
         epoch_base = _state.number(d["epoch_base"], "epoch_base", low=0.0)

@@ -1,6 +1,6 @@
 """The project file: one JSON document describing a network, its data and how it trains.
 
-    {"format": "backprop-lab-project", "version": 1,
+    {"format": "backprop-lab-project", "version": 2,
      "name": "XOR", "description": "...",
      "network": {"sizes": [2, 4, 1], "activations": ["tanh", "sigmoid"], "use_bias": [true, true],
                  "dropout": [0.0, 0.0], "removed": [[0, 1, 3]], "init": "xavier_uniform",
@@ -15,7 +15,31 @@
      "seed": 0,
      "weights": [{"weights": [[...], ...], "bias": [...]}, ...],     (optional)
      "history": {"step": [...], ...},                                  (optional)
-     "step_count": 0}
+     "step_count": 0,
+     "trainer": {...}}                                      (optional, with the weights)
+
+``trainer`` holds the rest of a run's state, so that training goes on exactly as if it had
+never stopped: ``Trainer.state_dict()`` without what the project holds already (the weights,
+history, step count, the optimizer's hyper-parameters and the base learning rate)::
+
+    "trainer": {"epoch_base": 0.0, "epoch_base_step": 0,
+                "last_good": [{"weights": [[...]], "bias": [...]}, ...] or null,
+                "optimizer": {"name": "Adam", "steps": 137, "state": {"layers": [
+                    {"weights": {"step": 137.0, "exp_avg": [[...]], "exp_avg_sq": [[...]]},
+                     "bias": {...}}, ...]}},
+                "batches": {"n": 160, "batch_size": 10, "seed": 0, "epoch": 8,
+                            "step_in_epoch": 5, "order": [...],
+                            "rng": {"bit_generator": "PCG64",
+                                    "state": {"state": <128-bit int>, "inc": <128-bit int>},
+                                    "has_uint32": 0, "uinteger": 0}},
+                "dropout_rng": {...as batches.rng...},
+                "diverged": null, "diverged_at_step": null,
+                "history_compaction": {"budget_bytes": ..., "bucket_steps": 0,
+                                       "full_resolution_start": 0, "coarsen_due": false}}
+
+Arrays are exact numbers (float64 ``repr``).  Version 1 files (no ``trainer``) still load:
+training then resumes from their weights with a fresh optimizer state; they are saved as
+version 2.
 
 ``data`` may instead hold the samples themselves (``"dataset": "inline"``, with ``X``, ``y`` and
 ``kind``; optionally ``class_names``, the CSV column names ``feature_names`` (one per column of
@@ -42,6 +66,7 @@ from simulator.engine import losses as _losses
 from simulator.engine import optimizers as _optimizers
 from simulator.engine import schedules as _schedules
 from simulator.engine.network import DTYPES, Network
+from simulator.engine.state import to_plain
 from simulator.engine.trainer import History, Trainer
 from simulator.project import validate as v
 from simulator.project.files import ProjectError, dumps, read_json, write_text_atomic
@@ -50,7 +75,8 @@ from simulator.project.weights import Preprocessing
 from simulator.resources_path import resource
 
 FORMAT = "backprop-lab-project"
-VERSION = 1
+VERSION = 2
+READS_VERSIONS = (1, 2)
 INLINE = "inline"
 DEFAULT_EXAMPLE = "xor"
 DEFAULT_TEST_RATIO = 0.2
@@ -286,8 +312,9 @@ class Project:
     """One project file's contents.  Build engine objects with the ``build_*`` methods.
 
     ``weights`` is None (train from the seed's initial weights) or one (weights, bias) pair of
-    float64 arrays per layer; ``history`` is None or ``History.as_dict()``.
-    Two projects are equal when their :meth:`to_dict` are.
+    float64 arrays per layer; ``history`` is None or ``History.as_dict()``; ``trainer_state``
+    is None or, with the weights, the rest of the run's state (the file's ``trainer``, with
+    arrays: see the module docstring).  Two projects are equal when their :meth:`to_dict` are.
     """
 
     name: str
@@ -302,6 +329,7 @@ class Project:
     weights: list[tuple[np.ndarray, np.ndarray]] | None = None
     history: dict | None = None
     step_count: int = 0
+    trainer_state: dict | None = None
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Project):
@@ -311,6 +339,8 @@ class Project:
     def __repr__(self) -> str:
         arch = "-".join(map(str, self.network.sizes))
         trained = f", trained {self.step_count} steps" if self.weights is not None else ""
+        if trained and self.trainer_state is not None:
+            trained += " (resumable)"
         return f"Project({self.name!r}, {arch}, {self.data.dataset}{trained})"
 
     # ----------------------------------------------------------------- dict / file
@@ -334,6 +364,8 @@ class Project:
         if self.history is not None:
             out["history"] = {k: list(col) for k, col in self.history.items()}
         out["step_count"] = self.step_count
+        if self.weights is not None and self.trainer_state is not None:
+            out["trainer"] = to_plain(self.trainer_state)
         return out
 
     @classmethod
@@ -366,11 +398,15 @@ class Project:
         return Project.from_dict(dataclasses.replace(self, **changes).to_dict())
 
     def with_seed(self, seed: int) -> Project:
-        """A copy whose seed (network init, data and batch order) is ``seed``."""
+        """A copy whose seed (network init, data and batch order) is ``seed``.
+
+        Trained weights, history and step count stay; the trainer state goes (its batch order
+        and random streams belong to the old seed): training resumes with a fresh optimizer.
+        """
         data = self.data
         if data.seed is not None:
             data = dataclasses.replace(data, seed=seed)
-        return self.replace(seed=seed, data=data)
+        return self.replace(seed=seed, data=data, trainer_state=None)
 
     # ----------------------------------------------------------------- builders
     @property
@@ -493,9 +529,24 @@ class Project:
     def build_trainer(self, net: Network | None = None, data: ProjectData | None = None):
         """A Trainer on ``net`` (default: :meth:`build_network`) and this project's data.
 
-        A trained project resumes its step count and history (the optimizer state and the
-        batch order start afresh: they are not stored).
+        A trained project with its trainer state (version 2, :meth:`capture`) loads the whole
+        run into it (the weights into ``net`` too): training goes on bit for bit as the run
+        that was saved.  ValueError if ``net`` or ``data`` do not fit that state (another
+        architecture or data size).  Trained weights without a trainer state (version 1)
+        resume their step count and history with a fresh optimizer state and batch order.
         """
+        trainer = self._fresh_trainer(net, data)
+        if self.weights is not None:
+            if self.trainer_state is not None:
+                trainer.load_state_dict(self._engine_state(self.trainer_state, trainer))
+            else:
+                trainer.step_count = self.step_count
+                if self.history is not None:
+                    trainer.history = History.from_dict(self.history, len(trainer.net.layers))
+        return trainer
+
+    def _fresh_trainer(self, net: Network | None, data: ProjectData | None) -> Trainer:
+        """A Trainer of this project's settings at step 0 (on ``net``'s weights as they are)."""
         net = self.build_network() if net is None else net
         data = self.build_data() if data is None else data
         t = self.training
@@ -513,19 +564,33 @@ class Project:
             eval_every=t.eval_every,
             seed=self.seed,
         )
-        if self.weights is not None:
-            trainer.step_count = self.step_count
-            if self.history is not None:
-                trainer.history = History.from_dict(self.history, len(net.layers))
         return trainer
+
+    def _engine_state(self, trainer_state: dict, trainer: Trainer) -> dict:
+        """``Trainer.state_dict()``'s whole dict: the file's ``trainer`` plus what the project
+        holds (weights, history, step count) or builds (hyper-parameters, base lr)."""
+        state = dict(trainer_state)
+        state["optimizer"] = {
+            **trainer_state["optimizer"],
+            "hyperparameters": trainer.optimizer.hyperparameters(),
+        }
+        state["step_count"] = self.step_count
+        state["base_lr"] = trainer.base_lr
+        state["weights"] = [{"weights": w, "bias": b} for w, b in self.weights]
+        state["history"] = self.history if self.history is not None else {"step": []}
+        return state
 
     # ----------------------------------------------------------------- storing results
     def with_weights(self, net: Network, history=None, step_count: int = 0) -> Project:
         """A copy holding ``net``'s architecture, loss, L1/L2 and weights (float64 values).
 
         ``history`` (a History or its dict) and ``step_count`` describe the training so far;
-        without a history the copy has none.
+        without a history the copy has none.  No trainer state: training from the copy starts
+        a fresh optimizer (:meth:`capture` keeps the whole run).
         """
+        return self._holding(net, history, step_count)
+
+    def _holding(self, net: Network, history, step_count: int, **changes) -> Project:
         layers = net.layers
         spec = NetworkSpec(
             sizes=list(net.sizes),
@@ -542,7 +607,7 @@ class Project:
         weights = [(la.weights.astype(np.float64), la.bias.astype(np.float64)) for la in layers]
         if history is not None and not isinstance(history, dict):
             history = history.as_dict()
-        training = dataclasses.replace(self.training, l1=net.l1, l2=net.l2)
+        training = dataclasses.replace(changes.pop("training", self.training), l1=net.l1, l2=net.l2)
         return self.replace(
             network=spec,
             loss=net.loss,
@@ -550,15 +615,57 @@ class Project:
             weights=weights,
             history=history,
             step_count=int(step_count),
+            trainer_state=changes.pop("trainer_state", None),
+            **changes,
         )
 
-    def capture(self, trainer) -> Project:
-        """A copy holding ``trainer``'s network weights, history and step count."""
-        return self.with_weights(trainer.net, trainer.history, trainer.step_count)
+    def capture(self, trainer: Trainer) -> Project:
+        """A copy holding ``trainer``'s whole run: its network's weights, history, step count
+        and trainer state (optimizer state, batch order and position, random streams, epochs),
+        and the settings it trains with (optimizer, learning rate, schedule, batch size,
+        clipping, evaluation interval).  ``build_trainer()`` of the copy, or of the file it
+        saves, trains on bit for bit as ``trainer`` would.  In the middle of a step it holds
+        the state at the end of the last whole step.
+        """
+        schedule = self.schedule
+        if trainer.schedule != self.build_schedule():
+            schedule = ScheduleSpec(trainer.schedule.name, trainer.schedule.params())
+        training = dataclasses.replace(
+            self.training,
+            batch_size=trainer.batch_size,
+            clip_norm=trainer.clip_norm,
+            eval_every=trainer.eval_every,
+        )
+        return self._holding(
+            trainer.net,
+            trainer.history,
+            trainer.step_count,
+            trainer_state=_trainer_fields(trainer),
+            optimizer=self._optimizer_spec_of(trainer),
+            schedule=schedule,
+            training=training,
+        )
+
+    def _optimizer_spec_of(self, trainer: Trainer) -> OptimizerSpec:
+        """This project's optimizer spec, changed where ``trainer``'s optimizer (or base lr)
+        differs from it: only those parameters are written."""
+        opt = trainer.optimizer
+        values = {**opt.hyperparameters(), "lr": trainer.base_lr}
+        params = dict(self.optimizer.params) if opt.name == self.optimizer.name else {}
+        current = {**type(opt).defaults(), **params}
+        for key, value in values.items():
+            if _plain(current.get(key)) != _plain(value):
+                params[key] = _plain(value)
+        return OptimizerSpec(opt.name, params)
 
     def without_weights(self) -> Project:
-        """A copy that trains from the seed's initial weights (no weights, history or steps)."""
-        return self.replace(weights=None, history=None, step_count=0)
+        """A copy that trains from the seed's initial weights (no weights, history, steps or
+        trainer state)."""
+        return self.replace(weights=None, history=None, step_count=0, trainer_state=None)
+
+
+def _plain(value):
+    return list(value) if isinstance(value, (tuple, list)) else value
 
 
 def load_example(name: str) -> Project:
@@ -625,7 +732,20 @@ _TOP = (
     "weights",
     "history",
     "step_count",
+    "trainer",
 )
+# The file's "trainer": Trainer.state_dict() without what the project holds or builds (the
+# weights, history, step count, base lr and the optimizer's hyper-parameters).
+_TRAINER_FIELDS = tuple(
+    key
+    for key in (*Trainer.STATE_KEYS, *Trainer.HISTORY_STATE_KEYS)
+    if key not in ("weights", "history", "step_count", "base_lr")
+)
+_TRAINER_OPTIMIZER_FIELDS = tuple(
+    key for key in _optimizers.Optimizer.STATE_DICT_KEYS if key != "hyperparameters"
+)
+# Random generators' states hold 128-bit whole numbers; the engine checks them.
+_RNG_FIELDS = ("trainer.batches.rng", "trainer.dropout_rng")
 
 
 def _parse_project(d: object) -> Project:
@@ -637,12 +757,12 @@ def _parse_project(d: object) -> Project:
     version = top.raw("version", required=True)
     if type(version) is not int:
         raise v.fail("version", f"must be a whole number, not {v.describe(version)}")
-    if version != VERSION:
+    if version not in READS_VERSIONS:
         newer = " (written by a newer Backprop Lab)" if version > VERSION else ""
         raise v.fail(
             "version",
-            f"unknown version {v.number_text(version)}{newer}; this program reads version "
-            f"{VERSION}",
+            f"unknown version {v.number_text(version)}{newer}; this program reads versions "
+            f"{' and '.join(map(str, READS_VERSIONS))}",
         )
     name = top.string("name", "Untitled", max_len=1000)
     description = top.string("description", "", max_len=MAX_TEXT)
@@ -660,7 +780,12 @@ def _parse_project(d: object) -> Project:
     if top.raw("history", None) is not None:
         history = _parse_history(top.raw("history"), "history")
     step_count = top.integer("step_count", 0, low=0, high=MAX_STEPS)
-    return Project(
+    trainer = top.raw("trainer", None)
+    if trainer is not None and version == 1:
+        raise v.fail("trainer", "a version 1 file holds no trainer state (version 2 does)")
+    if trainer is not None and weights is None:
+        raise v.fail("trainer", "a trainer state needs the weights it trained (weights is missing)")
+    project = Project(
         name=name,
         description=description,
         network=network,
@@ -674,6 +799,35 @@ def _parse_project(d: object) -> Project:
         history=history,
         step_count=step_count,
     )
+    if trainer is not None:
+        project.trainer_state = _parse_trainer(trainer, project)
+    return project
+
+
+def _parse_trainer(obj: object, project: Project) -> dict:
+    """The file's trainer state, checked by loading it into a trainer of ``project``; the
+    engine's ValueError (which names the key) becomes a ProjectError under ``trainer``."""
+    f = v.Fields(obj, "trainer", _TRAINER_FIELDS)
+    for key in _TRAINER_FIELDS:
+        f.raw(key, required=True)
+    v.Fields(f.raw("optimizer"), f.where("optimizer"), _TRAINER_OPTIMIZER_FIELDS)
+    # The engine names the state's keys (trainer.optimizer.state.layers.0...): so do these.
+    v.finite_numbers(obj, "trainer", exempt=_RNG_FIELDS, dotted=True)
+    trainer = project._fresh_trainer(None, None)
+    try:
+        trainer.load_state_dict(project._engine_state(obj, trainer))
+    except ValueError as exc:
+        raise ProjectError(f"trainer.{exc}") from None
+    return _trainer_fields(trainer)
+
+
+def _trainer_fields(trainer: Trainer) -> dict:
+    """What a file's ``trainer`` holds of ``trainer``'s state (arrays, not yet lists)."""
+    state = trainer.state_dict(history=False)
+    kept = {key: state[key] for key in _TRAINER_FIELDS if key in state}
+    kept["optimizer"] = {key: state["optimizer"][key] for key in _TRAINER_OPTIMIZER_FIELDS}
+    kept["history_compaction"] = trainer.history.compaction_state()
+    return kept
 
 
 def _parse_network(obj: object, path: str, data: DataSpec, loss: str) -> NetworkSpec:

@@ -267,3 +267,48 @@ def in_dtype(values: np.ndarray, dtype, path: str) -> np.ndarray:
         value = number_text(float(values[index]))
         raise fail(where, f"{value} is beyond the range of {np.dtype(dtype).name}")
     return out
+
+
+def finite_numbers(
+    value: object, path: str, *, exempt: Iterable[str] = (), dotted: bool = False
+) -> None:
+    """Refuses anywhere in the JSON object or array ``value`` what no number field takes: a
+    number that is not finite, a whole number beyond float64's range, a string UTF-8 cannot
+    encode.  The subtrees at the ``exempt`` paths are left to their own checks (a random
+    generator's state holds 128-bit whole numbers).  For data whose layout another checker
+    knows (the engine's ``load_state_dict``): it then sees only numbers it can hold.
+    ``dotted``: array positions are named as the engine names them (``layers.0``), not
+    ``layers[0]``."""
+    inside = _dotted if dotted else field_path
+    skip = set(exempt)
+    stack: list[tuple[str, object]] = [(path, value)]
+    while stack:
+        where, node = stack.pop()
+        if where in skip:
+            continue
+        if isinstance(node, dict):
+            for key in node:
+                problem = utf8_problem(key) if isinstance(key, str) else "is not a string"
+                if problem:  # named by its object: the key itself cannot be printed everywhere
+                    raise fail(where, f"a key {problem}")
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, item in items:
+            kind = type(item)
+            if kind is float:
+                if not math.isfinite(item):
+                    raise fail(
+                        inside(where, key), f"must be a finite number, not {_nonfinite(item)}"
+                    )
+            elif kind is int:
+                if item.bit_length() >= 1024:  # float() of it may overflow: number() says so
+                    number(item, inside(where, key))
+            elif kind is str:
+                problem = utf8_problem(item)
+                if problem:
+                    raise fail(inside(where, key), problem)
+            elif kind is dict or kind is list:
+                stack.append((inside(where, key), item))
+
+
+def _dotted(path: str, key: str | int) -> str:
+    return f"{path}.{key}" if path else str(key)

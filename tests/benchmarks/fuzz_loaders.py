@@ -8,13 +8,13 @@ Runs N cases (default 100,000), case i on loader i mod len(LOADERS) with the see
 prints per loader how many files loaded (and proved usable), were refused with ProjectError, or
 raised anything else, with the tracebacks of the first K others and how to replay each.
 
-Every case starts from a valid file and mutates it: the shipped examples (also trained, with
-weights and history, and two projects with inline data), and the weights exported from them in
-.json, .npz and .safetensors.  Mutations replace values with huge numbers, NaN, lone
-surrogates, wrong types or deep nesting, delete, add and duplicate keys, and flip, insert or cut
-bytes; in .npz archives they also rewrite .npy headers, zip flags, compression methods and
-declared sizes, swap, drop or add members; in .safetensors files the header's types, shapes and
-offsets.
+Every case starts from a valid file and mutates it: the shipped examples (also trained: two
+version 2 files with weights, history and trainer state; and two projects with inline data),
+and the weights exported from them in .json, .npz and .safetensors.  Mutations replace values
+with huge numbers, NaN, lone surrogates, wrong types or deep nesting, delete, add and duplicate
+keys, and flip, insert or cut bytes; in .npz archives they also rewrite .npy headers, zip
+flags, compression methods and declared sizes, swap, drop or add members; in .safetensors files
+the header's types, shapes and offsets.
 
 ``LOADERS`` maps a loader's name to ``Loader(mutate, load)``: ``mutate(rng)`` returns a file's
 contents from a ``random.Random``; ``load(data)`` loads them (from memory: the loaders' work
@@ -305,14 +305,31 @@ def _inline_docs() -> list[dict]:
     return [binary, regression]
 
 
+def _resumable_doc() -> dict:
+    """A version 2 file whose trainer state has more in it than XOR's: SGD with momentum,
+    dropout, mini-batches of 7, float32, an evaluation every 5 steps, saved mid-step."""
+    doc = load_example("circle").to_dict()
+    doc["optimizer"] = {"name": "SGD", "params": {"lr": 0.1, "momentum": 0.9}}
+    doc["network"].update(dropout=[0.2, 0.0], dtype="float32")
+    doc["training"].update(batch_size=7, eval_every=5)
+    doc["data"].update(n_samples=30)
+    project = Project.from_dict(doc)
+    trainer = project.build_trainer()
+    trainer.run(steps=9)
+    trainer.forward_phase()
+    return project.capture(trainer).to_dict()
+
+
 @functools.cache
 def project_docs() -> tuple[dict, ...]:
-    """Valid project documents: every shipped example, XOR trained (weights, history), inline."""
+    """Valid project documents: every shipped example, XOR trained (weights, history and the
+    trainer state of a version 2 file), another version 2 file, inline data."""
     docs = [Project.load(path).to_dict() for path in sorted(example_paths())]
     xor = load_example("xor")
     trainer = xor.build_trainer()
     trainer.run(steps=12)
     docs.append(xor.capture(trainer).to_dict())
+    docs.append(_resumable_doc())
     docs.extend(Project.from_dict(doc).to_dict() for doc in _inline_docs())
     return tuple(docs)
 
@@ -660,9 +677,10 @@ def mutate_safetensors(rng: random.Random, data: bytes) -> bytes:
 
 def load_project(data: bytes) -> Project:
     """Project.load's work on a file's contents (parse_json, from_dict); a loaded project must
-    build a trainer, and its saved text (to_json, encoded as UTF-8) must read back the same."""
+    build a trainer that trains (its saved run, if any, loaded into it), and its saved text
+    (to_json, encoded as UTF-8) must read back the same."""
     project = Project.from_dict(parse_json(data, "project.json"))
-    project.build_trainer()
+    project.build_trainer().run(steps=2)
     saved = project.to_json().encode("utf-8")
     if Project.from_dict(parse_json(saved, "saved.json")) != project:
         raise AssertionError("the saved project reads back differently")
@@ -709,8 +727,21 @@ def _from(files: Callable[[], tuple], mutate: Callable[[random.Random, object], 
     return lambda rng: mutate(rng, rng.choice(files()))
 
 
+@functools.cache
+def resumable_docs() -> tuple[dict, ...]:
+    """The version 2 project documents with a trainer state."""
+    return tuple(doc for doc in project_docs() if "trainer" in doc)
+
+
+def mutate_trainer_state(rng: random.Random, doc: dict) -> bytes:
+    """A project file whose trainer state alone is mutated (every mutation lands in it)."""
+    doc = {**doc, "trainer": mutate_doc(rng, doc["trainer"])}
+    return encode(doc).encode("utf-8")
+
+
 LOADERS: dict[str, Loader] = {
     "project": Loader(_from(project_docs, mutate_json_file), load_project),
+    "project.trainer": Loader(_from(resumable_docs, mutate_trainer_state), load_project),
     "weights.json": Loader(
         _from(weight_docs, mutate_json_file),
         _load_weights_as(".json"),

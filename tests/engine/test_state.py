@@ -251,18 +251,24 @@ def _state():
     return through_json(t.state_dict())
 
 
+def at(state, path: str) -> tuple[object, object]:
+    """(container, key) of the dotted ``path`` in a plain state: "optimizer.state.layers.0"."""
+    *keys, last = path.split(".")
+    node = state
+    for key in keys:
+        node = node[int(key)] if isinstance(node, list) else node[key]
+    return node, int(last) if isinstance(node, list) else last
+
+
 def _set(path: str, value):
+    """A change of a state: the value at ``path`` becomes ``value`` (``...``: deleted)."""
+
     def change(state):
-        *keys, last = path.split(".")
-        node = state
-        for key in keys:
-            node = node[int(key)] if isinstance(node, list) else node[key]
-        if isinstance(node, list):
-            node[int(last)] = value
-        elif value is ...:
-            del node[last]
+        node, key = at(state, path)
+        if value is ...:
+            del node[key]
         else:
-            node[last] = value
+            node[key] = value
         return state
 
     return change
@@ -384,7 +390,7 @@ MALFORMED = [
     (
         "RNG state too large",
         _set("batches.rng.state.state", 2**128),
-        "batches.rng.state.state: must be at most",
+        "batches.rng.state.state: must be a whole number from 0 to 2**128 - 1",
     ),
     (
         "RNG of another kind",
