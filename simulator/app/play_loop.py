@@ -1,0 +1,153 @@
+"""The play loop: training steps on the GUI thread without freezing the window.
+
+A single-shot 0 ms timer trains steps until its time budget (``STEP_BUDGET_MS``) is used or
+the next frame is due, then yields to the event loop; frames come every
+``SNAPSHOT_INTERVAL_S`` of the frame clock, further apart when drawing them takes long.  At a
+set speed (steps per second) the loop trains only the steps that are due.  Nothing sleeps.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+from PySide6.QtCore import QObject, QTimer
+
+from simulator.app.clock import Clock
+from simulator.engine.trainer import Trainer
+
+STEP_BUDGET_MS = 8.0
+# A tick trains at most this many steps even if its clock has not reached the budget (a clock
+# that stands still, as a test's may, or a coarse one): the event loop is never held long.
+MAX_STEPS_PER_TICK = 512
+SNAPSHOT_INTERVAL_S = 1 / 36  # a frame every ~28 ms asked: >= 30 drawn per second
+# When drawing a frame (the views' slots and the paint that follows) takes longer, frames come
+# further apart, so training keeps at least 1 / FRAME_SHARE_LIMIT of the time: on a busy
+# machine a 50 ms frame left the loop 1 ms per frame (a few steps a second).
+FRAME_SHARE_LIMIT = 2.0
+SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, None)  # steps per second; None = as fast as possible
+
+
+class PlayLoop(QObject):
+    """Trains ``trainer()`` while playing, calling ``record()`` after every step.
+
+    After a tick's steps it calls ``trained(frame)``: ``frame`` is True when a frame is due
+    (or training diverged), and then the owner sends one, calling :meth:`frame_sent`.  Time is
+    read from ``clock()`` (the owner's frame clock, which a test may replace: then call
+    :meth:`clock_changed`).
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], Clock],
+        trainer: Callable[[], Trainer],
+        record: Callable[[], None],
+        trained: Callable[[bool], None],
+        parent: QObject | None = None,
+    ):
+        super().__init__(parent)
+        self._clock = clock
+        self._trainer = trainer
+        self._record = record
+        self._trained = trained
+        self.speed: int | None = None  # steps per second; None = as fast as possible
+        self._playing = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._on_tick)
+        self._last_frame = -math.inf  # clock time of the last frame sent
+        self._frame_cost = 0.0  # seconds a frame took, from its emission to the next tick (EMA)
+        self._framed = False  # the last tick ended with a frame
+        self._rate_window: list[tuple[float, int]] = []
+        self._play_start = (0.0, 0)  # (clock time, step count) when playing (at this speed) began
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    def start(self) -> None:
+        """Start playing: the first tick runs at the event loop's next turn."""
+        self._playing = True
+        self._framed = False
+        self._restart_pacing()
+        self._timer.start(0)
+
+    def stop(self) -> bool:
+        """Stop playing; True if it was playing."""
+        was_playing = self._playing
+        self._playing = False
+        self._timer.stop()
+        return was_playing
+
+    def set_speed(self, steps_per_second: int | None) -> None:
+        """Steps per second while playing (None: as fast as the machine goes)."""
+        self.speed = steps_per_second
+        if self._playing:
+            self._play_start = (self._clock().now(), self._trainer().step_count)
+
+    def clock_changed(self) -> None:
+        """The owner's clock was replaced: times read from the old one mean nothing now."""
+        self._last_frame = -math.inf
+        self._frame_cost, self._framed = 0.0, False
+        self._restart_pacing()
+
+    def frame_sent(self) -> None:
+        """A frame went out now (the next is due an interval later)."""
+        self._last_frame = self._clock().now()
+
+    def steps_per_second(self) -> float:
+        """Steps per second over about the last second of playing (0 when paused)."""
+        if not self._playing:
+            return 0.0
+        now = self._clock().now()
+        step_count = self._trainer().step_count
+        self._rate_window.append((now, step_count))
+        while len(self._rate_window) > 2 and now - self._rate_window[0][0] > 1.0:
+            self._rate_window.pop(0)
+        t0, s0 = self._rate_window[0]
+        return (step_count - s0) / (now - t0) if now > t0 else 0.0
+
+    def _restart_pacing(self) -> None:
+        now = self._clock().now()
+        step_count = self._trainer().step_count
+        self._play_start = (now, step_count)
+        self._rate_window = [(now, step_count)]
+
+    def _on_tick(self) -> None:
+        if not self._playing:
+            return
+        trainer = self._trainer()
+        now = self._clock().now
+        start = now()
+        if self._framed:
+            cost = start - self._last_frame
+            self._frame_cost = cost if not self._frame_cost else 0.7 * self._frame_cost + 0.3 * cost
+            self._framed = False
+        # Train until the tick's budget is used or the next frame is due, whichever is first,
+        # so frames come at a steady rate and the event loop is never held long.
+        interval = max(SNAPSHOT_INTERVAL_S, FRAME_SHARE_LIMIT * self._frame_cost)
+        frame_due = self._last_frame + interval
+        deadline = min(start + STEP_BUDGET_MS / 1000, max(frame_due, start + 0.001))
+        if self.speed is None:
+            due = MAX_STEPS_PER_TICK
+        else:
+            due = int((start - self._play_start[0]) * self.speed) - (
+                trainer.step_count - self._play_start[1]
+            )
+            due = min(due, MAX_STEPS_PER_TICK)
+        record = self._record
+        while due > 0 and now() < deadline and not trainer.diverged:
+            trainer.step()
+            record()
+            due -= 1
+        if trainer.diverged:
+            self._trained(True)  # the owner stops the loop and says why
+            return
+        frame = now() >= frame_due
+        self._trained(frame)
+        if frame:
+            self._framed = True
+        if self._playing:
+            # Slow speeds wait for their next step; full speed yields to the event loop at once.
+            wait = 0 if self.speed is None else max(1, int(1000 / self.speed / 4))
+            self._timer.start(min(wait, 250))
