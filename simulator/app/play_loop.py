@@ -31,10 +31,10 @@ SPEEDS = (1, 2, 5, 10, 30, 100, 300, 1000, None)  # steps per second; None = as 
 class PlayLoop(QObject):
     """Trains ``trainer()`` while playing, calling ``record()`` after every step.
 
-    After a tick's steps it calls ``trained(frame)``: ``frame`` is True when a frame is due
-    (or training diverged), and then the owner sends one, calling :meth:`frame_sent`.  Time is
-    read from ``clock()`` (the owner's frame clock, which a test may replace: then call
-    :meth:`clock_changed`).
+    After a tick's steps it calls ``trained()``, then ``frame()`` when a frame is due or
+    training diverged: the owner sends one (calling :meth:`frame_sent`) or stops the loop.
+    Time is read from ``clock()`` (the owner's frame clock, which a test may replace: then
+    call :meth:`clock_changed`).
     """
 
     def __init__(
@@ -42,7 +42,8 @@ class PlayLoop(QObject):
         clock: Callable[[], Clock],
         trainer: Callable[[], Trainer],
         record: Callable[[], None],
-        trained: Callable[[bool], None],
+        trained: Callable[[], None],
+        frame: Callable[[], None],
         parent: QObject | None = None,
     ):
         super().__init__(parent)
@@ -50,6 +51,7 @@ class PlayLoop(QObject):
         self._trainer = trainer
         self._record = record
         self._trained = trained
+        self._frame = frame
         self.speed: int | None = None  # steps per second; None = as fast as possible
         self._playing = False
         self._timer = QTimer(self)
@@ -140,12 +142,12 @@ class PlayLoop(QObject):
             trainer.step()
             record()
             due -= 1
+        self._trained()
         if trainer.diverged:
-            self._trained(True)  # the owner stops the loop and says why
+            self._frame()  # the owner stops the loop and says why
             return
-        frame = now() >= frame_due
-        self._trained(frame)
-        if frame:
+        if now() >= frame_due:
+            self._frame()
             self._framed = True
         if self._playing:
             # Slow speeds wait for their next step; full speed yields to the event loop at once.

@@ -97,6 +97,7 @@ class TrainingController(QObject):
             trainer=lambda: self.trainer,
             record=self.rewind.record,
             trained=self._on_trained,
+            frame=self._after_steps,
             parent=self,
         )
         self.rewind.record()
@@ -266,13 +267,10 @@ class TrainingController(QObject):
         return True
 
     # ----------------------------------------------------------------- frames
-    def _on_trained(self, frame: bool) -> None:
-        # The play loop trained a tick's steps; ``frame``: one is due (or training diverged).
+    def _on_trained(self) -> None:
+        # The play loop trained a tick's steps (then calls _after_steps if a frame is due).
         self.frames.shown = "update"
-        if frame:
-            self._after_steps()
-        else:
-            self._mark_trained()
+        self._mark_trained()
 
     def _after_steps(self) -> None:
         self._mark_trained()
