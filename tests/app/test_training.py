@@ -273,3 +273,47 @@ def test_snapshot_curve_for_1d_regression_and_none_for_digits(ctl, doc):
     np.testing.assert_allclose(snap.grid_output, doc.network.predict(snap.grid_x), rtol=1e-12)
     doc.set_dataset("digits")
     assert ctl.snapshot().grid_output is None
+
+
+OPTIMIZERS = [
+    ("SGD", {"momentum": 0.9, "nesterov": True}),
+    ("Adagrad", {}),
+    ("RMSprop", {"momentum": 0.5, "centered": True}),
+    ("Adam", {"amsgrad": True}),
+    ("AdamW", {}),
+]
+
+
+@pytest.mark.parametrize("batch", [None, 10, 1], ids=["full", "mini", "stochastic"])
+@pytest.mark.parametrize("name,params", OPTIMIZERS, ids=[o[0] for o in OPTIMIZERS])
+def test_save_reopen_and_train_on_equals_a_run_that_never_stopped(tmp_path, name, params, batch):
+    def configured() -> Document:
+        doc = Document()
+        doc.set_optimizer(name)
+        for key, value in params.items():
+            doc.set_optimizer_param(key, value)
+        doc.set_batch_size(batch)
+        doc.set_dropout(0.1)
+        return doc
+
+    first = TrainingController(configured())
+    for _ in range(23):
+        first.step()
+    first.document.save(tmp_path / "run.json", first.project_to_save())
+    first.shutdown()
+    reopened = Document()
+    reopened.open(tmp_path / "run.json")
+    again = TrainingController(reopened)
+    assert again.step_count == 23 and len(again.history) == 23
+    for _ in range(17):
+        again.step()
+    whole = TrainingController(configured())
+    for _ in range(40):
+        whole.step()
+    for mine, theirs in zip(again.trainer.net.layers, whole.trainer.net.layers):
+        np.testing.assert_array_equal(mine.weights, theirs.weights)
+        np.testing.assert_array_equal(mine.bias, theirs.bias)
+    for key in ("batch_loss", "lr", "train_loss"):
+        np.testing.assert_array_equal(again.history.column(key), whole.history.column(key))
+    again.shutdown()
+    whole.shutdown()

@@ -217,3 +217,44 @@ def test_tall_screen_puts_the_plots_under_the_canvas(qtbot, monkeypatch):
     assert win.dockWidgetArea(win.plots_dock) == Qt.BottomDockWidgetArea
     assert not win.tabifiedDockWidgets(win.plots_dock)
     assert win.plots_dock.geometry().top() >= win.canvas.geometry().bottom()
+
+
+@pytest.mark.parametrize("example", ["xor", "spiral"])
+def test_a_trained_project_saves_and_reopens_where_it_stopped(
+    window, qtbot, tmp_path, answers, example
+):
+    from simulator.app.document import Document
+    from simulator.app.training import TrainingController
+    from simulator.project import load_example
+
+    window.document.open_project(load_example(example))
+    for _ in range(37):
+        window.controller.step()
+    answers["save_path"] = str(tmp_path / "half.json")
+    qtbot.keyClick(window, Qt.Key_S, Qt.ControlModifier)
+    saved = json.loads((tmp_path / "half.json").read_text())
+    assert saved["step_count"] == 37 and len(saved["history"]["step"]) == 37
+    losses = window.controller.history.column("batch_loss").copy()
+    qtbot.keyClick(window, Qt.Key_N, Qt.ControlModifier)
+    assert window.controller.step_count == 0
+    answers["open_path"] = str(tmp_path / "half.json")
+    qtbot.keyClick(window, Qt.Key_O, Qt.ControlModifier)
+    ctl = window.controller
+    # The run is back: its step, its loss curve, and the timeline starts at the reopened step.
+    assert ctl.step_count == 37 and f"step {37:,}" in window._training_status.text()
+    assert (ctl.history.column("batch_loss") == losses).all()
+    window.plots_panel.refresh(hidden_too=True)
+    x, y = window.plots_panel.loss.curves["batch_loss"].getData()
+    assert len(y) == 37 and (y == losses).all()
+    assert ctl.rewind_range() == (37, 37)
+    assert not window.isWindowModified()
+    # Training on equals a run that never stopped, bit for bit.
+    for _ in range(25):
+        ctl.step()
+    twin = TrainingController(Document(load_example(example)))
+    for _ in range(62):
+        twin.step()
+    for mine, theirs in zip(ctl.trainer.net.layers, twin.trainer.net.layers):
+        assert (mine.weights == theirs.weights).all() and (mine.bias == theirs.bias).all()
+    assert (ctl.history.column("batch_loss") == twin.history.column("batch_loss")).all()
+    twin.shutdown()
