@@ -18,10 +18,10 @@ age: a store of N checkpoints over a run of H steps keeps gaps ≈ age · ln(H)/
 to show a step costs at most a small fraction of how far back it is.
 
 Worst case (tests/benchmarks/bench_rewind.py, 64 MB, the app's recording policy, 100,000
-steps): XOR (2-8-1, Adam, ~4 KB a checkpoint) holds ~11,000 checkpoints, the largest gap is
-26 steps, a rewind replays in ~3 ms; digits (64-32-10, SGD, ~51 KB) holds ~1,250, the largest
-gap is ~310 steps, ~45 ms.  The largest gap is the newest one (the recording interval), and
-it grows in proportion to the run: ×10 steps, ×10 replay.
+steps): XOR (2-8-1, Adam, ~9 KB a checkpoint) holds ~4,100 checkpoints, the largest gap is
+55 steps; digits (64-32-10, SGD, ~56 KB) holds ~1,090, the largest gap is ~340 steps (a
+rewind replays them in ~8 / ~40 ms on a busy 2-core machine).  The largest gap is the newest
+one (the recording interval), and it grows in proportion to the run: ×10 steps, ×10 replay.
 """
 
 from __future__ import annotations
