@@ -1018,7 +1018,8 @@ class Trainer:
     def restore_last_good(self) -> None:
         """Changes the network back to the weights before the last update, and forgets the
         optimizer's state (its moments saw the diverging gradients)."""
-        if self.last_good is not None and len(self.last_good) == len(self.net.layers):
+        # After a structural edit the last good weights are of the old shapes: keep the net's.
+        if self.last_good is not None and _fits_network(self.last_good, self.net):
             self.net.set_weights(self.last_good)
         self.optimizer.reset()
 

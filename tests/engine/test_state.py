@@ -190,6 +190,17 @@ def test_a_diverged_state_stays_diverged_and_goes_on_alike():
     assert_same_run(a, b)
 
 
+def test_divergence_right_after_an_edit_keeps_the_edited_weights():
+    # last_good holds the old shapes until the next update: it cannot come back (it raised).
+    t = make_trainer("sgd")
+    t.run(steps=3)
+    t.net.add_neuron(1)
+    t.net.layers[1].weights[:] = 1e308
+    t.step()
+    assert t.diverged and t.net.sizes == [2, 6, 4, 1]
+    assert t.state_dict()["last_good"] is None  # not of this network's shapes
+
+
 def test_state_dict_is_a_copy_and_loading_copies_in():
     t = make_trainer("adam")
     t.run(steps=5)
