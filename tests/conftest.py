@@ -4,7 +4,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("PYQTGRAPH_QT_LIB", "PySide6")
 
-import pytest  # noqa: E402
+import pytest
 
 # Every TrainingController a test makes reads a ManualClock that moves 0.5 ms at each reading:
 # how many steps a tick trains, when frames are due and how often views redraw then follow

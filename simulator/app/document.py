@@ -352,7 +352,7 @@ class _EditCommand(QUndoCommand):
         self._merge_key = merge_key
         self._skip_first_redo = True  # the edit is already applied when pushed
 
-    def id(self) -> int:  # noqa: A003 - Qt's name
+    def id(self) -> int:
         return -1 if self._merge_key is None else hash(self._merge_key) & 0x7FFFFFFF
 
     def mergeWith(self, other: QUndoCommand) -> bool:  # noqa: N802 - Qt's name

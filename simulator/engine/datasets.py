@@ -654,7 +654,7 @@ class BatchIterator:
                 self._order = self._new_order()
         return batch
 
-    __next__ = next
+    __next__ = next  # noqa: A003 - the iterator protocol names it; next() is public API
 
     def state_dict(self) -> dict:
         """The iterator as plain data (a new dict)::

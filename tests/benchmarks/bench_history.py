@@ -33,10 +33,10 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app runs (cli._run_gui)
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-import numpy as np  # noqa: E402
+import numpy as np
 
-from simulator.engine.trainer import HISTORY_BUDGET, History  # noqa: E402
-from simulator.project import load_example  # noqa: E402
+from simulator.engine.trainer import HISTORY_BUDGET, History
+from simulator.project import load_example
 
 SAMPLE_STEPS = 2000  # trained for realistic rows, then repeated along the run
 EVALUATIONS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")

@@ -30,8 +30,8 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as the app runs (cli._run_gui)
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from simulator.engine.checkpoints import CheckpointStore, state_at  # noqa: E402
-from simulator.project import load_example  # noqa: E402
+from simulator.engine.checkpoints import CheckpointStore, state_at
+from simulator.project import load_example
 
 REWIND_BUDGET = 64 * 1024 * 1024  # simulator.app.training.REWIND_BUDGET (no Qt import here)
 RECORD_SPREAD = 4

@@ -802,7 +802,7 @@ def main(argv: list[str] | None = None) -> int:
         name, seed = names[i % len(names)], opts.seed + i
         try:
             outcome = run_case(name, random.Random(seed))
-        except Exception as exc:  # counting them is the point
+        except Exception as exc:  # noqa: BLE001 - counting them is the point
             outcome = f"other: {type(exc).__name__}"
             if len(failures) < opts.show:
                 failures.append((name, seed, traceback.format_exc()))

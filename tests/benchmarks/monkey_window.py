@@ -81,22 +81,22 @@ app.setApplicationName("BackpropLabMonkey")
 
 
 from simulator.engine import activations as _acts
-from simulator.engine import datasets as _datasets  # noqa: E402
+from simulator.engine import datasets as _datasets
 from simulator.engine import initializers as _inits
 from simulator.engine import losses as _losses
 from simulator.engine import optimizers as _opts
-from simulator.engine import schedules as _scheds  # noqa: E402
+from simulator.engine import schedules as _scheds
 from simulator.project import (
     ProjectError,
     build_inline_data,
     export_weights,
     load_example,
     read_csv_table,
-)  # noqa: E402
-from simulator.resources_path import example_paths  # noqa: E402
-from simulator.ui import canvas as canvas_mod  # noqa: E402
-from simulator.ui import csv_import_dialog, export_actions, import_actions  # noqa: E402
-from simulator.ui import main_window as mw  # noqa: E402
+)
+from simulator.resources_path import example_paths
+from simulator.ui import canvas as canvas_mod
+from simulator.ui import csv_import_dialog, export_actions, import_actions
+from simulator.ui import main_window as mw
 
 rng = np.random.default_rng(SEED)
 ERRORS_SHOWN: list[str] = []

@@ -126,7 +126,7 @@ def menu_pick(qtbot, *path: str):
                     sub = action.menu()
                     qtbot.waitUntil(sub.isVisible, timeout=10_000)
                     menu = sub
-        except Exception as exc:  # fail the test, never hang in the menu's loop
+        except Exception as exc:  # noqa: BLE001 - fail the test, never hang in the menu's loop
             seen.append(exc)
             for widget in (QApplication.activePopupWidget(), menu):
                 if widget is not None:
