@@ -60,6 +60,7 @@ class PlayLoop(QObject):
         self._last_frame = -math.inf  # clock time of the last frame sent
         self._frame_cost = 0.0  # seconds a frame took, from its emission to the next tick (EMA)
         self._framed = False  # the last tick ended with a frame
+        self._wait = 0.0  # seconds the timer was asked to wait before this tick
         self._rate_window: list[tuple[float, int]] = []
         self._play_start = (0.0, 0)  # (clock time, step count) when playing (at this speed) began
 
@@ -71,6 +72,7 @@ class PlayLoop(QObject):
         """Start playing: the first tick runs at the event loop's next turn."""
         self._playing = True
         self._framed = False
+        self._wait = 0.0
         self._restart_pacing()
         self._timer.start(0)
 
@@ -122,7 +124,9 @@ class PlayLoop(QObject):
         now = self._clock().now
         start = now()
         if self._framed:
-            cost = start - self._last_frame
+            # What drawing took: the time since the frame went out, less the timer's own wait
+            # (at a slow speed the loop sleeps between ticks: that is not the frame's cost).
+            cost = max(0.0, start - self._last_frame - self._wait)
             self._frame_cost = cost if not self._frame_cost else 0.7 * self._frame_cost + 0.3 * cost
             self._framed = False
         # Train until the tick's budget is used or the next frame is due, whichever is first,
@@ -151,5 +155,6 @@ class PlayLoop(QObject):
             self._framed = True
         if self._playing:
             # Slow speeds wait for their next step; full speed yields to the event loop at once.
-            wait = 0 if self.speed is None else max(1, int(1000 / self.speed / 4))
-            self._timer.start(min(wait, 250))
+            wait = 0 if self.speed is None else min(max(1, int(1000 / self.speed / 4)), 250)
+            self._wait = wait / 1000
+            self._timer.start(wait)

@@ -317,3 +317,19 @@ def test_save_reopen_and_train_on_equals_a_run_that_never_stopped(tmp_path, name
         np.testing.assert_array_equal(again.history.column(key), whole.history.column(key))
     again.shutdown()
     whole.shutdown()
+
+
+def test_at_a_slow_speed_the_timers_wait_is_not_counted_as_drawing(ctl, qtbot):
+    # At 1 step/s the loop sleeps 250 ms between ticks; frames still come every tick.
+    clock = ManualClock()
+    ctl.clock = clock
+    frames = []
+    ctl.snapshot_ready.connect(frames.append)
+    ctl.set_speed(1)
+    ctl.play()
+    for i in range(6):
+        count = len(frames)
+        clock.advance(0.25)  # what the timer's wait takes on the clock
+        qtbot.waitUntil(lambda count=count: len(frames) == count + 1, timeout=10_000)
+    ctl.pause()
+    assert ctl.step_count == 1  # 1.5 s at 1 step/s: the first step is due at 1 s
