@@ -327,7 +327,7 @@ def test_at_a_slow_speed_the_timers_wait_is_not_counted_as_drawing(ctl, qtbot):
     ctl.snapshot_ready.connect(frames.append)
     ctl.set_speed(1)
     ctl.play()
-    for i in range(6):
+    for _ in range(6):
         count = len(frames)
         clock.advance(0.25)  # what the timer's wait takes on the clock
         qtbot.waitUntil(lambda count=count: len(frames) == count + 1, timeout=10_000)
