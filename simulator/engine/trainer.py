@@ -263,7 +263,8 @@ class History:
         budget_bytes: int = HISTORY_BUDGET,
         compaction: dict | None = None,
     ) -> History:
-        """The History of ``as_dict()``'s lists; compacted at once if it exceeds the budget.
+        """The History of ``as_dict()``'s lists, or of float64 arrays with NaN for None (as
+        :meth:`column` gives them); compacted at once if it exceeds the budget.
 
         A compacted history's part kept as appended is taken to start after the last gap
         between steps (its rows' steps follow one another), unless ``compaction`` (what
@@ -272,16 +273,19 @@ class History:
         n = len(data.get("step", []))
         cols = {}
         for name in cls.SCALARS:
-            col = np.array(
-                [math.nan if v is None else v for v in data.get(name, [None] * n)], dtype=float
-            )
+            col = data.get(name, [None] * n)
+            if not isinstance(col, np.ndarray):
+                col = [math.nan if v is None else v for v in col]
+            col = np.asarray(col, dtype=float)
             if col.shape != (n,):
                 raise ValueError(f"history column {name!r} has {col.shape[0]} values, not {n}")
             cols[name] = col
         norms = None
         rows = data.get("grad_norms", [])
         if n and len(rows) == n:
-            arr = np.array([[math.nan if v is None else v for v in row] for row in rows], float)
+            if not isinstance(rows, np.ndarray):
+                rows = [[math.nan if v is None else v for v in row] for row in rows]
+            arr = np.asarray(rows, dtype=float)
             if arr.ndim == 2:
                 norms = arr
         width = n_layers if norms is None else norms.shape[1]

@@ -14,7 +14,7 @@
               "features": ["x1", "x2"], "seed": null},
      "seed": 0,
      "weights": [{"weights": [[...], ...], "bias": [...]}, ...],     (optional)
-     "history": {"step": [...], ...},                                  (optional)
+     "history": {"step": {"dtype": "float64", "shape": [n], "base64": "..."}, ...},  (optional)
      "step_count": 0,
      "trainer": {...}}                                      (optional, with the weights)
 
@@ -41,6 +41,24 @@ Arrays are exact numbers (float64 ``repr``).  Version 1 files (no ``trainer``) s
 training then resumes from their weights with a fresh optimizer state; they are saved as
 version 2.
 
+``history`` holds one entry per column of :class:`~simulator.engine.trainer.History`: ``step``
+(required), ``epoch``, ``batch_loss``, ``penalty``, ``lr``, ``train_loss``, ``test_loss``,
+``train_accuracy``, ``test_accuracy`` (n values each, one per row; a missing column is all NaN)
+and ``grad_norms`` (n rows of L layers' gradient norms, or none).  A column is written as its
+float64 bytes, little-endian (IEEE 754 binary64, as NumPy's ``'<f8'``), base64-encoded
+(RFC 4648 with padding, no line breaks)::
+
+    "history": {"step":       {"dtype": "float64", "shape": [n],    "base64": "AAAAAAAA8D8..."},
+                ...,
+                "grad_norms": {"dtype": "float64", "shape": [n, L], "base64": "..."}}
+
+NaN (no value at that row: evaluations between evaluation steps) is stored as NaN, bit for bit;
+an infinity is refused.  ``dtype`` is always "float64"; ``shape`` is [n] for the scalar columns
+and [n, L] (rows first, C order) for ``grad_norms``, whose n may also be 0 (no norms).  A reader
+checks the shape against the base64 text's length before decoding it.  Files written before
+(version 1, and the first version 2 files) hold each column as a JSON array instead (NaN as
+null, ``grad_norms`` an array of rows); both forms load, and a column may use either.
+
 ``data`` may instead hold the samples themselves (``"dataset": "inline"``, with ``X``, ``y`` and
 ``kind``; optionally ``class_names``, the CSV column names ``feature_names`` (one per column of
 ``X``) and ``target_name``, and ``standardization``: ``{"means": [...], "stds": [...]}``, one per
@@ -53,7 +71,10 @@ starts with the field's path; :meth:`Project.load` prefixes the file name.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import math
 import os
 from dataclasses import dataclass, field
 
@@ -312,9 +333,11 @@ class Project:
     """One project file's contents.  Build engine objects with the ``build_*`` methods.
 
     ``weights`` is None (train from the seed's initial weights) or one (weights, bias) pair of
-    float64 arrays per layer; ``history`` is None or ``History.as_dict()``; ``trainer_state``
-    is None or, with the weights, the rest of the run's state (the file's ``trainer``, with
-    arrays: see the module docstring).  Two projects are equal when their :meth:`to_dict` are.
+    float64 arrays per layer; ``history`` is None or the history's columns (float64 arrays,
+    NaN where a row has no value: ``{"step": (n,), ..., "grad_norms": (n, L) or (0, 0)}``;
+    ``History.as_dict()``'s lists are accepted too); ``trainer_state`` is None or, with the
+    weights, the rest of the run's state (the file's ``trainer``, with arrays: see the module
+    docstring).  Two projects are equal when their :meth:`to_dict` are.
     """
 
     name: str
@@ -362,7 +385,7 @@ class Project:
         if self.weights is not None:
             out["weights"] = [{"weights": w.tolist(), "bias": b.tolist()} for w, b in self.weights]
         if self.history is not None:
-            out["history"] = {k: list(col) for k, col in self.history.items()}
+            out["history"] = {k: _encode_column(k, col) for k, col in self.history.items()}
         out["step_count"] = self.step_count
         if self.weights is not None and self.trainer_state is not None:
             out["trainer"] = to_plain(self.trainer_state)
@@ -539,6 +562,7 @@ class Project:
         if self.weights is not None:
             if self.trainer_state is not None:
                 trainer.load_state_dict(self._engine_state(self.trainer_state, trainer))
+                trainer.history = self._run_history(self.trainer_state, trainer)
             else:
                 trainer.step_count = self.step_count
                 if self.history is not None:
@@ -567,9 +591,9 @@ class Project:
         return trainer
 
     def _engine_state(self, trainer_state: dict, trainer: Trainer) -> dict:
-        """``Trainer.state_dict()``'s whole dict: the file's ``trainer`` plus what the project
-        holds (weights, history, step count) or builds (hyper-parameters, base lr)."""
-        state = dict(trainer_state)
+        """``Trainer.state_dict()``'s dict without the history: the file's ``trainer`` plus
+        what the project holds (weights, step count) or builds (hyper-parameters, base lr)."""
+        state = {k: val for k, val in trainer_state.items() if k not in Trainer.HISTORY_STATE_KEYS}
         state["optimizer"] = {
             **trainer_state["optimizer"],
             "hyperparameters": trainer.optimizer.hyperparameters(),
@@ -577,8 +601,15 @@ class Project:
         state["step_count"] = self.step_count
         state["base_lr"] = trainer.base_lr
         state["weights"] = [{"weights": w, "bias": b} for w, b in self.weights]
-        state["history"] = self.history if self.history is not None else {"step": []}
         return state
+
+    def _run_history(self, trainer_state: dict, trainer: Trainer) -> History:
+        """The History of this project's columns, compacting on as ``trainer_state``'s
+        ``history_compaction`` says (the engine's list form would take seconds to build)."""
+        layout = dict(trainer_state["history_compaction"])
+        budget = layout.pop("budget_bytes")
+        columns = self.history if self.history is not None else {"step": np.zeros(0)}
+        return History.from_dict(columns, len(trainer.net.layers), budget, layout)
 
     # ----------------------------------------------------------------- storing results
     def with_weights(self, net: Network, history=None, step_count: int = 0) -> Project:
@@ -605,8 +636,8 @@ class Project:
             dtype=net.dtype.name,
         )
         weights = [(la.weights.astype(np.float64), la.bias.astype(np.float64)) for la in layers]
-        if history is not None and not isinstance(history, dict):
-            history = history.as_dict()
+        if history is not None and not isinstance(history, dict):  # views: replace() copies
+            history = {name: history.column(name) for name in (*History.SCALARS, "grad_norms")}
         training = dataclasses.replace(changes.pop("training", self.training), l1=net.l1, l2=net.l2)
         return self.replace(
             network=spec,
@@ -813,12 +844,27 @@ def _parse_trainer(obj: object, project: Project) -> dict:
     v.Fields(f.raw("optimizer"), f.where("optimizer"), _TRAINER_OPTIMIZER_FIELDS)
     # The engine names the state's keys (trainer.optimizer.state.layers.0...): so do these.
     v.finite_numbers(obj, "trainer", exempt=_RNG_FIELDS, dotted=True)
+    rows = 0 if project.history is None else len(project.history["step"])
+    layout = _parse_compaction(f.raw("history_compaction"), f.where("history_compaction"), rows)
     trainer = project._fresh_trainer(None, None)
     try:
         trainer.load_state_dict(project._engine_state(obj, trainer))
+        trainer.history = project._run_history({"history_compaction": layout}, trainer)
     except ValueError as exc:
         raise ProjectError(f"trainer.{exc}") from None
     return _trainer_fields(trainer)
+
+
+def _parse_compaction(obj: object, path: str, rows: int) -> dict:
+    """``History.compaction_state()`` as a file holds it, for a history of ``rows`` rows."""
+    keys = ("budget_bytes", "bucket_steps", "full_resolution_start", "coarsen_due")
+    f = v.Fields(obj, path, keys)
+    return {
+        "budget_bytes": f.integer("budget_bytes", low=1, high=MAX_SEED),
+        "bucket_steps": f.integer("bucket_steps", low=0, high=MAX_SEED),
+        "full_resolution_start": f.integer("full_resolution_start", low=0, high=rows),
+        "coarsen_due": f.boolean("coarsen_due"),
+    }
 
 
 def _trainer_fields(trainer: Trainer) -> dict:
@@ -1138,25 +1184,102 @@ def _parse_weights(obj: object, path: str, spec: NetworkSpec) -> list:
 
 
 def _parse_history(obj: object, path: str) -> dict:
+    """The history's columns as float64 arrays (NaN for null), from either form of each column
+    (see the module docstring)."""
     f = v.Fields(obj, path, (*History.SCALARS, "grad_norms"))
-    steps = f.array("step")
-    n = len(steps)
-    out = {}
-    for name in History.SCALARS:
-        column = f.array(name, [None] * n, length=n)
-        out[name] = [_finite_or_null(x, v.join(f.where(name), j)) for j, x in enumerate(column)]
-    norms = f.array("grad_norms", [])
-    if norms and len(norms) != n:
-        raise v.fail(f.where("grad_norms"), f"must have {n} rows (one per step), has {len(norms)}")
+    step = _history_column(f.raw("step", required=True), f.where("step"), None)
+    n = len(step)
+    out = {"step": step}
+    for name in History.SCALARS[1:]:
+        if f.has(name):
+            out[name] = _history_column(f.raw(name), f.where(name), n)
+        else:
+            out[name] = np.full(n, np.nan)
+    out["grad_norms"] = _history_norms(f.raw("grad_norms", []), f.where("grad_norms"), n)
+    return out
+
+
+def _history_column(obj: object, path: str, rows: int | None) -> np.ndarray:
+    """One scalar column, (rows,) (None: any length): an encoded object or an array of numbers
+    and nulls."""
+    if isinstance(obj, dict):
+        return _decode_column(obj, path, rows, None)
+    column = v.array(obj, path, length=rows)
+    values = [_finite_or_null(x, v.join(path, j)) for j, x in enumerate(column)]
+    return np.array(values, dtype=np.float64).reshape(len(values))
+
+
+def _history_norms(obj: object, path: str, rows: int) -> np.ndarray:
+    """grad_norms, (rows, L) or (0, L) when there are none."""
+    if isinstance(obj, dict):
+        return _decode_column(obj, path, rows, v.MAX_LAYERS)
+    norms = v.array(obj, path)
+    if norms and len(norms) != rows:
+        raise v.fail(path, f"must have {rows} rows (one per step), has {len(norms)}")
     width = None
-    rows = []
+    out = []
     for j, row in enumerate(norms):
-        where = v.join(f.where("grad_norms"), j)
+        where = v.join(path, j)
         v.array(row, where, length=width)
         width = len(row)
-        rows.append([_finite_or_null(x, v.join(where, k)) for k, x in enumerate(row)])
-    out["grad_norms"] = rows
-    return out
+        out.append([_finite_or_null(x, v.join(where, k)) for k, x in enumerate(row)])
+    return np.array(out, dtype=np.float64).reshape(len(out), width or 0)
+
+
+COLUMN_DTYPE = "float64"  # little-endian IEEE 754 binary64, NumPy's "<f8"
+
+
+def _encode_column(name: str, values) -> dict:
+    """A history column as the file writes it: its float64 bytes, base64-encoded."""
+    arr = np.asarray(values, dtype=np.float64)  # as_dict()'s None becomes NaN
+    if name == "grad_norms" and arr.ndim != 2:
+        arr = arr.reshape(len(arr), -1) if arr.size else np.zeros((0, 0))
+    text = base64.b64encode(arr.astype("<f8", copy=False).tobytes()).decode("ascii")
+    return {"dtype": COLUMN_DTYPE, "shape": list(arr.shape), "base64": text}
+
+
+def _decode_column(obj: dict, path: str, rows: int | None, width: int | None) -> np.ndarray:
+    """An encoded column: (rows,) when ``width`` is None, else (rows or 0, L <= width).
+
+    Every size is checked before anything is decoded: the shape against ``rows``, the base64
+    text's length against the shape (so a declared size allocates nothing it does not hold)."""
+    f = v.Fields(obj, path, ("dtype", "shape", "base64"))
+    f.string("dtype", choices=(COLUMN_DTYPE,), what="dtype")
+    where = f.where("shape")
+    dims = f.array("shape", length=1 if width is None else 2)
+    highs = (MAX_STEPS,) if width is None else (MAX_STEPS, width)
+    shape = tuple(v.integer(d, v.join(where, k), low=0, high=highs[k]) for k, d in enumerate(dims))
+    if rows is not None and shape[0] != rows and not (width is not None and shape[0] == 0):
+        raise v.fail(where, f"declares {shape[0]:,} rows, but the history has {rows:,} steps")
+    text = f.raw("base64", required=True)
+    where = f.where("base64")
+    if not isinstance(text, str):
+        raise v.fail(where, f"must be a string, not {v.describe(text)}")
+    if len(text) % 4:
+        raise v.fail(where, f"is not base64: {len(text):,} characters, not a multiple of 4")
+    size = len(text) // 4 * 3 - (text[-2:] == "==") - (text[-1:] == "=")
+    if size % 8:
+        raise v.fail(where, f"holds {size:,} bytes, not a whole number of float64 values")
+    if size != 8 * math.prod(shape):
+        raise v.fail(
+            where,
+            f"holds {size // 8:,} float64 values, but the shape {list(shape)} takes "
+            f"{math.prod(shape):,}",
+        )
+    try:
+        data = base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):  # a character outside base64's alphabet
+        raise v.fail(where, "is not valid base64") from None
+    if len(data) != size:  # padding inside the text
+        raise v.fail(where, "is not valid base64")
+    values = np.frombuffer(data, dtype="<f8").astype(np.float64).reshape(shape)
+    bad = np.isinf(values)
+    if bad.any():
+        index = tuple(int(k) for k in np.argwhere(bad)[0])
+        at = path + "".join(f"[{k}]" for k in index)
+        sign = "" if values[index] > 0 else "-"
+        raise v.fail(at, f"must be a finite number or NaN (null), not {sign}Infinity")
+    return values
 
 
 def _finite_or_null(x: object, path: str) -> float | None:

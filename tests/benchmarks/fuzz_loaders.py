@@ -9,10 +9,13 @@ prints per loader how many files loaded (and proved usable), were refused with P
 raised anything else, with the tracebacks of the first K others and how to replay each.
 
 Every case starts from a valid file and mutates it: the shipped examples (also trained: two
-version 2 files with weights, history and trainer state; and two projects with inline data),
+version 2 files with weights, history (base64 columns) and trainer state, and one whose history
+is in the earlier list form; and two projects with inline data),
 and the weights exported from them in .json, .npz and .safetensors.  Mutations replace values
 with huge numbers, NaN, lone surrogates, wrong types or deep nesting, delete, add and duplicate
-keys, and flip, insert or cut bytes; in .npz archives they also rewrite .npy headers, zip
+keys, and flip, insert or cut bytes; a quarter of the trained projects' cases change a history
+column's base64 text (characters, padding, length, infinities in its bytes), dtype or shape;
+in .npz archives they also rewrite .npy headers, zip
 flags, compression methods and declared sizes, swap, drop or add members; in .safetensors files
 the header's types, shapes and offsets.
 
@@ -27,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import base64
 import copy
 import functools
 import io
@@ -320,15 +324,27 @@ def _resumable_doc() -> dict:
     return project.capture(trainer).to_dict()
 
 
+def list_form_history(doc: dict) -> dict:
+    """``doc`` with its history's columns as JSON arrays (NaN as null), as version 1 files and
+    the first version 2 files held them (a new dict; the rest is shared)."""
+    columns = {}
+    for name, column in doc["history"].items():
+        values = np.frombuffer(base64.b64decode(column["base64"]), "<f8").reshape(column["shape"])
+        columns[name] = np.where(np.isnan(values), None, values).tolist()
+    return {**doc, "history": columns}
+
+
 @functools.cache
 def project_docs() -> tuple[dict, ...]:
     """Valid project documents: every shipped example, XOR trained (weights, history and the
-    trainer state of a version 2 file), another version 2 file, inline data."""
+    trainer state of a version 2 file; and its history in the list form), another version 2
+    file, inline data."""
     docs = [Project.load(path).to_dict() for path in sorted(example_paths())]
     xor = load_example("xor")
     trainer = xor.build_trainer()
     trainer.run(steps=12)
     docs.append(xor.capture(trainer).to_dict())
+    docs.append(list_form_history(docs[-1]))
     docs.append(_resumable_doc())
     docs.extend(Project.from_dict(doc).to_dict() for doc in _inline_docs())
     return tuple(docs)
@@ -672,6 +688,75 @@ def mutate_safetensors(rng: random.Random, data: bytes) -> bytes:
     return out
 
 
+# --------------------------------------------------------------------------- history columns
+
+B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def mutate_column(rng: random.Random, column: dict) -> dict:
+    """A base64 history column with its text, dtype or shape changed."""
+    column = dict(column)
+    text, shape = column["base64"], list(column["shape"])
+    op = rng.randrange(10)
+    if op == 0:  # an infinity (or NaN) in place of one value: the text stays well-formed
+        data = bytearray(base64.b64decode(text))
+        if len(data) >= 8:
+            at = rng.randrange(len(data) // 8) * 8
+            data[at : at + 8] = struct.pack("<d", rng.choice((math.inf, -math.inf, math.nan)))
+        column["base64"] = base64.b64encode(bytes(data)).decode("ascii")
+    elif op == 1:  # whole values more or fewer: a text that disagrees with the shape
+        data = base64.b64decode(text)
+        data = data[: rng.randrange(len(data) + 1)] if rng.random() < 0.5 else data + data[:16]
+        column["base64"] = base64.b64encode(data).decode("ascii")
+    elif op == 2:  # bytes that are not whole values
+        data = base64.b64decode(text)
+        data = data + bytes(rng.randint(1, 7)) if rng.random() < 0.5 else data[:-1]
+        column["base64"] = base64.b64encode(data).decode("ascii")
+    elif op == 3 and text:  # a character changed: outside the alphabet, padding, whitespace
+        at = rng.randrange(len(text))
+        char = rng.choice((*B64_ALPHABET[:8], "=", "-", "_", " ", "\n", "é", "\ud800", "\0"))
+        column["base64"] = text[:at] + char + text[at + 1 :]
+    elif op == 4:  # characters inserted, deleted or padding added
+        at = rng.randrange(len(text) + 1)
+        column["base64"] = rng.choice(
+            (
+                text[:at] + text[at + rng.randint(1, 4) :],
+                text[:at] + rng.choice(B64_ALPHABET) * rng.randint(1, 4) + text[at:],
+                text + "=" * rng.randint(1, 3),
+                text[:at] + "====" + text[at:],
+            )
+        )
+    elif op == 5:
+        column["dtype"] = rng.choice(("float32", "<f8", "f8", "float", "int64", "", None, 8))
+    elif op <= 8:
+        k = rng.randrange(len(shape))
+        shape[k] = rng.choice(
+            (shape[k] + 1, shape[k] - 1, 0, -1, 2 * shape[k], 10**9, 10**20, 2**63, 1.5, "2")
+        )
+        if rng.random() < 0.2:
+            shape = rng.choice((shape[:-1], [*shape, 1], shape[::-1], []))
+        column["shape"] = shape
+    else:
+        column.pop(rng.choice(("dtype", "shape", "base64")))
+    return column
+
+
+def mutate_project_file(rng: random.Random, doc: dict) -> bytes:
+    """A project file: a quarter of those with a base64 history have columns changed (the
+    generic mutations replace a base64 text whole, never a character in it), then maybe more."""
+    history = doc.get("history")
+    encoded = [name for name, column in (history or {}).items() if isinstance(column, dict)]
+    if not encoded or rng.random() >= 0.25:
+        return mutate_json_file(rng, doc)
+    history = dict(history)
+    for name in rng.sample(encoded, rng.choice((1, 1, 1, 2))):
+        history[name] = mutate_column(rng, history[name])
+    doc = {**doc, "history": history}
+    if rng.random() < 0.2:
+        doc = mutate_doc(rng, doc)
+    return encode(doc).encode("utf-8")
+
+
 # --------------------------------------------------------------------------- loaders
 
 
@@ -740,7 +825,7 @@ def mutate_trainer_state(rng: random.Random, doc: dict) -> bytes:
 
 
 LOADERS: dict[str, Loader] = {
-    "project": Loader(_from(project_docs, mutate_json_file), load_project),
+    "project": Loader(_from(project_docs, mutate_project_file), load_project),
     "project.trainer": Loader(_from(resumable_docs, mutate_trainer_state), load_project),
     "weights.json": Loader(
         _from(weight_docs, mutate_json_file),

@@ -2,6 +2,7 @@
 trains on bit for bit; version 1 files still open; a state that does not fit, or numbers no
 field takes, are a ProjectError naming the field."""
 
+import base64
 import copy
 import json
 import math
@@ -12,6 +13,7 @@ import pytest
 from simulator.engine import schedules
 from simulator.engine.state import to_plain
 from simulator.project import Project, ProjectError, load_example
+from tests.benchmarks.fuzz_loaders import list_form_history
 from tests.engine.test_state import OPTIMIZERS, assert_same_state, at
 
 BATCHES = {"full": None, "mini-batch": 8, "stochastic": 1}
@@ -292,3 +294,133 @@ def test_trainer_state_is_plain_json():
     doc = project.capture(trained(project, 5)).to_dict()
     assert json.loads(json.dumps(doc, allow_nan=False)) == doc
     assert doc["trainer"] == to_plain(copy.deepcopy(Project.from_dict(doc).trainer_state))
+
+
+# --------------------------------------------------------------------------- history columns
+
+
+def _bits(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.float64).view(np.int64)
+
+
+def _encoded(values, shape=None) -> dict:
+    arr = np.asarray(values, dtype="<f8")
+    return {
+        "dtype": "float64",
+        "shape": list(arr.shape if shape is None else shape),
+        "base64": base64.b64encode(arr.tobytes()).decode("ascii"),
+    }
+
+
+def test_history_columns_are_base64_float64_and_round_trip_bit_for_bit(tmp_path):
+    project = small_project("adam")
+    run = trained(project, 12)  # evaluations every 5 steps: NaN between them
+    loss = run.history.column("batch_loss")
+    loss[3], loss[4] = -0.0, -np.nan  # a sign bit on zero and on NaN survive as they are
+    path = tmp_path / "run.json"
+    project.capture(run).save(path)
+    doc = json.loads(path.read_text())
+    step = doc["history"]["step"]
+    assert step["dtype"] == "float64" and step["shape"] == [12]
+    assert base64.b64decode(step["base64"]) == np.arange(1.0, 13.0).astype("<f8").tobytes()
+    assert doc["history"]["grad_norms"]["shape"] == [12, 2]
+    reopened = Project.load(path).build_trainer()
+    for name in (*run.history.SCALARS, "grad_norms"):
+        assert (_bits(reopened.history.column(name)) == _bits(run.history.column(name))).all()
+    assert np.isnan(reopened.history.column("test_loss")).sum() == 10  # evaluated at 5 and 10
+
+
+def test_a_list_form_history_still_opens_and_is_saved_as_base64(tmp_path):
+    project = small_project("momentum")
+    doc = project.capture(trained(project, 9)).to_dict()
+    listed = list_form_history(doc)  # a version 2 file as written before base64 columns
+    assert listed["history"]["test_loss"][0] is None
+    old = Project.from_dict(listed)
+    assert old == Project.from_dict(doc)
+    mixed = {**doc, "history": {**doc["history"], "lr": listed["history"]["lr"]}}
+    assert Project.from_dict(mixed) == old  # a column in either form
+    whole, resumed = trained(project, 9 + 4), old.build_trainer()
+    resumed.run(steps=4)
+    assert_same_trainer(resumed, whole)
+    old.save(tmp_path / "again.json")
+    assert "base64" in json.loads((tmp_path / "again.json").read_text())["history"]["lr"]
+
+
+HISTORY_REFUSED = [
+    ("step", {"dtype": "float32"}, "history.step.dtype: unknown dtype 'float32'"),
+    ("lr", {"shape": [6, 1]}, "history.lr.shape: must have 1 entry, has 2"),
+    ("lr", {"shape": [7]}, "history.lr.shape: declares 7 rows, but the history has 6 steps"),
+    ("lr", {"shape": [-1]}, "history.lr.shape[0]: must be at least 0, got -1"),
+    ("step", {"shape": [10**20]}, "history.step.shape[0]: must be at most 1,000,000,000"),
+    ("step", {"shape": [10**9]}, "history.step.base64: holds 6 float64 values, but the shape"),
+    ("grad_norms", {"shape": [6, 65]}, "history.grad_norms.shape[1]: must be at most 64"),
+    ("grad_norms", {"shape": [6, 3]}, "history.grad_norms.base64: holds 12 float64 values"),
+    ("lr", {"base64": None}, "history.lr.base64: must be a string, not null"),
+    ("lr", {"base64": "AAAAAAAA8D8"}, "history.lr.base64: is not base64: 11 characters"),
+    ("lr", {"base64": "AAAA"}, "history.lr.base64: holds 3 bytes, not a whole number of"),
+    ("lr", {"extra": 1}, "history.lr.extra: unknown field in history.lr"),
+    ("lr", {"dtype": ...}, "history.lr.dtype: required field is missing"),
+    ("lr", {"base64": ...}, "history.lr.base64: required field is missing"),
+    ("lr", {"shape": ...}, "history.lr.shape: required field is missing"),
+]
+
+
+@pytest.mark.parametrize(("column", "change", "message"), HISTORY_REFUSED)
+def test_a_bad_history_column_is_a_project_error_naming_the_field(column, change, message):
+    doc = _trained_doc()
+    encoded = doc["history"][column]
+    for key, value in change.items():
+        if value is ...:
+            del encoded[key]
+        else:
+            encoded[key] = value
+    with pytest.raises(ProjectError) as info:
+        Project.from_dict(doc)
+    assert str(info.value).startswith(message), str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "message"),
+    [
+        ("batch_loss", [0.5, np.nan, np.inf, 0, 0, 0], "history.batch_loss[2]: must be a finite"),
+        ("grad_norms", [[1, 1], [1, -np.inf], *[[0, 0]] * 4], "history.grad_norms[1][1]: "),
+        ("lr", [0.1] * 5, "history.lr.shape: declares 5 rows, but the history has 6 steps"),
+        ("grad_norms", [[1.0, 2.0]], "history.grad_norms.shape: declares 1 rows, but the"),
+    ],
+)
+def test_decoded_values_and_row_counts_are_checked(column, values, message):
+    doc = _trained_doc()
+    doc["history"][column] = _encoded(values)
+    with pytest.raises(ProjectError) as info:
+        Project.from_dict(doc)
+    assert str(info.value).startswith(message), str(info.value)
+    assert "Infinity" in str(info.value) or "rows" in str(info.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["AAAAAAAA8D8=" + "A" * 52, "AAAAAAAA8D" + "é" + "A" * 53, "AAAAAAAA8D\n" + "A" * 53],
+)
+def test_text_outside_base64_is_refused(text):
+    doc = _trained_doc()
+    doc["history"]["lr"]["base64"] = text
+    with pytest.raises(ProjectError, match=r"^history\.lr\.base64: is not valid base64"):
+        Project.from_dict(doc)
+
+
+def test_sizes_are_checked_before_anything_is_decoded(monkeypatch):
+    doc = _trained_doc()
+    doc["history"]["step"] = _encoded(np.zeros(100_000), shape=[6])
+    decoded = []
+    monkeypatch.setattr(base64, "b64decode", lambda *a, **k: decoded.append(a) or b"")
+    with pytest.raises(ProjectError, match=r"^history\.step\.base64: holds 100,000 float64"):
+        Project.from_dict(doc)
+    assert decoded == []
+
+
+def test_no_grad_norms_loads_as_before():
+    doc = _trained_doc()
+    doc["history"]["grad_norms"] = _encoded(np.zeros((0, 0)))
+    trainer = Project.from_dict(doc).build_trainer()
+    assert trainer.history.column("grad_norms").shape == (6, 2)
+    assert np.isnan(trainer.history.column("grad_norms")).all()
