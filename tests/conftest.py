@@ -23,3 +23,29 @@ def work_paced_clock(request, monkeypatch):
 
     monkeypatch.setattr(training, "Clock", lambda: ManualClock(tick=TEST_CLOCK_TICK))
     yield
+
+
+@pytest.fixture(autouse=True)
+def no_modal_dialogs(request, monkeypatch):
+    """A modal dialog waits for a human: in a test it would hang the whole run (a failed
+    restore once did, in QMessageBox.critical).  Any left unanswered fails the test instead;
+    tests answer dialogs by patching the module's ask_*/show_* functions."""
+    if "qapp" not in request.fixturenames and "qtbot" not in request.fixturenames:
+        yield
+        return
+    from PySide6.QtWidgets import QDialog, QFileDialog, QMessageBox
+
+    def refuse(what):
+        def call(*args, **kwargs):
+            texts = [a for a in args if isinstance(a, str)]
+            raise AssertionError(f"a modal {what} would wait for a human: {texts}")
+
+        return call
+
+    for name in ("critical", "warning", "information", "question", "about"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(refuse(f"QMessageBox.{name}")))
+    for name in ("getOpenFileName", "getSaveFileName", "getExistingDirectory"):
+        monkeypatch.setattr(QFileDialog, name, staticmethod(refuse(f"QFileDialog.{name}")))
+    monkeypatch.setattr(QDialog, "exec", refuse("QDialog.exec"))
+    monkeypatch.setattr(QMessageBox, "exec", refuse("QMessageBox.exec"))
+    yield
