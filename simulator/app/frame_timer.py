@@ -32,6 +32,7 @@ class FrameTimer(QObject):
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)  # a coarse one may fire early
         self._timer.timeout.connect(self._on_timeout)
+        self._urgent = False
 
     def due(self) -> bool:
         return self.throttle.due()
@@ -40,24 +41,29 @@ class FrameTimer(QObject):
         """True while a requested draw waits for its turn."""
         return self._timer.isActive()
 
-    def request(self) -> None:
-        # Due by the clock: draw at the event loop's next turn, even if a timer started
-        # earlier has not fired yet; else wait out the rest of the interval.
-        if self.throttle.due():
+    def request(self, urgent: bool = False) -> None:
+        """Ask for a draw: at the event loop's next turn when due by the clock (even if a
+        timer started earlier has not fired yet) or ``urgent`` (nothing is playing, so there
+        is no stream of frames to thin out); else once the rest of the interval has passed."""
+        if urgent or self.throttle.due():
             self._timer.start(0)
+            self._urgent = urgent
         elif not self._timer.isActive():
             self._timer.start(self.throttle.wait_ms())
 
     def drawn(self) -> None:
         """The owner drew now: the next draw waits a whole interval."""
         self._timer.stop()
+        self._urgent = False
         self.throttle.mark()
 
     def cancel(self) -> None:
         self._timer.stop()
+        self._urgent = False
 
     def _on_timeout(self) -> None:
-        if self.throttle.due():
+        urgent, self._urgent = self._urgent, False
+        if urgent or self.throttle.due():
             self._draw()
         else:
             self._timer.start(self.throttle.wait_ms())

@@ -256,7 +256,8 @@ class LayerStatsPlot(QWidget):
 
     def _schedule(self) -> None:
         if self.isVisible():
-            self._frames.request()
+            # While playing, at most one frame per MIN_FRAME_MS; paused, at the next turn.
+            self._frames.request(urgent=not self.controller.playing)
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)

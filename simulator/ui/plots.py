@@ -1221,7 +1221,8 @@ class PlotsPanel(QWidget):
                 self._full.discard(page)
 
     def _schedule(self, *_args) -> None:
-        self._frames.request()
+        # While playing, at most one frame per MIN_FRAME_MS; paused, at the next turn.
+        self._frames.request(urgent=not self.controller.playing)
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)

@@ -73,3 +73,24 @@ def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
     timer.request()
     timer.cancel()
     assert not timer.pending()
+
+
+def test_an_urgent_request_draws_at_the_next_turn_even_when_not_due(qtbot):
+    clock = ManualClock()
+    draws = []
+    timer = None
+
+    def draw():
+        draws.append(clock.time)
+        timer.drawn()
+
+    timer = FrameTimer(lambda: clock, 0.1, draw)
+    timer.request()
+    qtbot.waitUntil(lambda: len(draws) == 1)
+    timer.request(urgent=True)  # paused: nothing to thin out, the clock need not move
+    qtbot.waitUntil(lambda: len(draws) == 2)
+    timer.request()  # not urgent and not due: waits for the clock
+    reads = clock.reads
+    qtbot.waitUntil(lambda: clock.reads >= reads + 3)
+    assert len(draws) == 2 and timer.pending()
+    timer.cancel()

@@ -104,15 +104,23 @@ def test_a_clicked_neuron_and_a_sample_from_the_data_plot(window, dock, qtbot):
     assert dock.sample is None
 
 
-def test_while_playing_it_updates_at_most_five_times_a_second(window, qtbot, monkeypatch):
+@pytest.fixture
+def refreshes(monkeypatch):
+    """Every InspectorDock.refresh, as the dock's step count then.  Patched before the window
+    is made (list it before ``window``): the dock's frame timer holds the method it had."""
     calls = []
     original = inspector_module.InspectorDock.refresh
 
     def counting(self):
-        calls.append(window.controller.step_count)
+        calls.append(self.controller.step_count)
         original(self)
 
     monkeypatch.setattr(inspector_module.InspectorDock, "refresh", counting)
+    return calls
+
+
+def test_while_playing_it_updates_at_most_five_times_a_second(refreshes, window, qtbot):
+    calls = refreshes
     clock = ManualClock(tick=0.0005)  # every reading moves it 0.5 ms: time = work done
     window.controller.clock = clock
     dock = window.inspector  # installed by the window
