@@ -14,8 +14,9 @@ class FrameTimer(QObject):
 
     ``request()`` asks for a draw (many requests before it happens make one draw);
     the owner calls ``drawn()`` whenever it draws, asked or not.  The interval is measured on
-    ``clock()`` (the controller's frame clock), and a draw happens only when that clock says
-    it is due, so how many draws a run makes follows from the clock alone.
+    ``clock()`` (the controller's frame clock), and while frames stream in a draw happens
+    only when that clock says it is due, so how many draws a run makes follows from the clock
+    alone; an ``urgent`` request (nothing playing) draws at the next turn.
     """
 
     def __init__(
