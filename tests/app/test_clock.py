@@ -48,7 +48,9 @@ def test_the_throttle_reads_whichever_clock_its_owner_has_now():
     assert not throttle.due()
 
 
-def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
+def drawing_timer():
+    """(clock, timer, draws): a FrameTimer of 0.1 s on a ManualClock whose draws record the
+    clock's time (and tell the timer they drew, as a view does)."""
     clock = ManualClock()
     draws = []
     timer = None
@@ -58,6 +60,11 @@ def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
         timer.drawn()
 
     timer = FrameTimer(lambda: clock, 0.1, draw)
+    return clock, timer, draws
+
+
+def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
+    clock, timer, draws = drawing_timer()
     timer.request()  # due at once: drawn at the event loop's next turn
     qtbot.waitUntil(lambda: len(draws) == 1)
     for _ in range(5):  # many requests within the interval: none drawn while not due …
@@ -76,15 +83,7 @@ def test_a_frame_timer_draws_once_per_interval_of_the_clock(qtbot):
 
 
 def test_an_urgent_request_draws_at_the_next_turn_even_when_not_due(qtbot):
-    clock = ManualClock()
-    draws = []
-    timer = None
-
-    def draw():
-        draws.append(clock.time)
-        timer.drawn()
-
-    timer = FrameTimer(lambda: clock, 0.1, draw)
+    clock, timer, draws = drawing_timer()
     timer.request()
     qtbot.waitUntil(lambda: len(draws) == 1)
     timer.request(urgent=True)  # paused: nothing to thin out, the clock need not move
