@@ -25,19 +25,16 @@ from PySide6.QtCore import (
     QEasingCurve,
     QEvent,
     QPoint,
-    QPointF,
-    QRectF,
     QSettings,
     Qt,
     QTimer,
     QVariantAnimation,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QPainterPath, QTransform
+from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QTransform
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
-    QGraphicsRectItem,
     QGraphicsScene,
     QGraphicsView,
     QInputDialog,
@@ -49,25 +46,26 @@ from PySide6.QtWidgets import (
 from simulator.app.document import Document
 from simulator.engine.activations import ACTIVATIONS
 from simulator.ui.canvas_items import (
-    BUTTON_SIZE,
-    MAP_GAP,
-    MAP_SIZE,
-    MAX_WIDTH,
     PEN_LEVELS,
-    RADIUS,
     BlockItem,
     BundleItem,
     ButtonItem,
     CanvasLegend,
     ConnectionItem,
-    LabelItem,
     LayerHeaderItem,
     NeuronItem,
     Theme,
     map_images,
     map_lut,
     pen_levels,
-    text_width,
+)
+from simulator.ui.canvas_layout import (
+    MAX_FULL_COLUMN,
+    SceneItems,
+    SelectedConnection,
+    SelectedNeuron,
+    Structure,
+    visible_indices,
 )
 
 __all__ = [
@@ -75,26 +73,20 @@ __all__ = [
     "ButtonItem",
     "CanvasLegend",
     "ConnectionItem",
+    "MAX_FULL_COLUMN",
     "LayerHeaderItem",
     "NetworkCanvas",
     "NeuronItem",
     "SelectedConnection",
     "SelectedNeuron",
     "ask_number",
+    "visible_indices",
 ]
 
-MAX_FULL_COLUMN = 16  # a column with more neurons is drawn compactly
-HEAD, TAIL = 3, 2  # representative neurons of a compact column: the first 3 and the last 2
-COLUMN_SPACING = 190.0
-ROW_SPACING = 40.0
-GAP_ROWS = 1.6  # height of the "… more" gap of a compact column, in rows
-HEADER_HEIGHT = 112.0
-HEADER_GAP = 26.0  # between a header and the tallest column
 MAX_FIT_SCALE = 1.25  # fitting never blows a small network up beyond this
 REFIT_GROWTH = 1.3  # an edit that leaves this much room zooms the view back in
 MIN_SCALE, MAX_SCALE = 0.05, 6.0
 NOTICE_MS = 6000
-PLAIN_FAN = 8  # between columns of more drawn neurons than this, the widest line is thinner
 MODES = ("weights", "gradients")  # what the connections show while playing
 FORWARD_MS = 600  # the forward pass's wave, input column to output column
 BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
@@ -112,65 +104,6 @@ def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> 
     """Ask the user for a number (None if cancelled).  Tests replace this function."""
     number, ok = QInputDialog.getDouble(parent, title, label, value, -1e9, 1e9, 6)
     return number if ok else None
-
-
-@dataclass(frozen=True)
-class SelectedNeuron:
-    """What ``selection_changed`` reports for a neuron: column ``layer``, ``index``, ``name``."""
-
-    layer: int
-    index: int
-    name: str
-
-
-@dataclass(frozen=True)
-class SelectedConnection:
-    """What ``selection_changed`` reports for a connection of weight layer ``layer``."""
-
-    layer: int
-    source: int
-    target: int
-    name: str
-
-
-def visible_indices(size: int) -> list[int]:
-    """The neurons a column draws: all of them, or the representatives of a big one."""
-    if size <= MAX_FULL_COLUMN:
-        return list(range(size))
-    return [*range(HEAD), *range(size - TAIL, size)]
-
-
-@dataclass
-class _Column:
-    k: int
-    x: float
-    size: int
-    shown: list[int]  # neuron indices drawn
-    ys: dict[int, float]  # neuron index -> y
-    top: float
-    bottom: float
-
-    @property
-    def compact(self) -> bool:
-        return self.size > MAX_FULL_COLUMN
-
-
-def _layout(sizes: list[int]) -> list[_Column]:
-    columns = []
-    for k, size in enumerate(sizes):
-        shown = visible_indices(size)
-        if size <= MAX_FULL_COLUMN:
-            offsets = [float(j) for j in range(size)]
-        else:
-            offsets = [float(j) for j in range(HEAD)]
-            offsets += [HEAD + GAP_ROWS + j for j in range(TAIL)]
-        height = offsets[-1] * ROW_SPACING
-        ys = {j: off * ROW_SPACING - height / 2 for j, off in zip(shown, offsets)}
-        pad = RADIUS + (14 if size > MAX_FULL_COLUMN else 0)
-        columns.append(
-            _Column(k, k * COLUMN_SPACING, size, shown, ys, -height / 2 - pad, height / 2 + pad)
-        )
-    return columns
 
 
 @dataclass
@@ -236,15 +169,7 @@ class NetworkCanvas(QGraphicsView):
         # Headers at the top: a network that grows downwards leaves them where they are.
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
 
-        self._root: QGraphicsItem | None = None
-        self._retired: QGraphicsItem | None = None  # the last scene, kept alive one rebuild
-        self._neurons: dict[tuple[int, int], NeuronItem] = {}
-        self._connections: dict[tuple[int, int, int], ConnectionItem] = {}
-        self._headers: dict[int, LayerHeaderItem] = {}
-        self._buttons: dict[tuple[str, int], ButtonItem] = {}
-        self._labels: dict[int, list[str]] = {}
-        self._structure: tuple | None = None
-        self._sizes: tuple = ()
+        self._items = SceneItems(self._scene, self._on_button, self._on_neuron_hovered)
         self._theme: Theme | None = None
         self._rebuilding = False
         self._selection: SelectedNeuron | SelectedConnection | None = None
@@ -260,14 +185,8 @@ class NetworkCanvas(QGraphicsView):
         self._pause_pending = False  # the controller paused: its next snapshot shows the mode
         self._after_play = False  # the snapshot drawn came while playing, or with the pause
         self._shown: _Display | None = None
-        self._maps = False  # the neurons have map slots (2-D data, attached)
         self._lut: np.ndarray | None = None
-        self._layer_items: list[list[ConnectionItem]] = []  # per weight layer, drawn ones
-        self._layer_names: list[list[str]] = []
-        self._layer_index: list[tuple[np.ndarray, np.ndarray]] = []  # their (rows, columns)
-        self._widths: list[float] = []  # per weight layer: the widest pen
         self._pens: dict[float, tuple] = {}  # widest pen -> pen_levels(), for this theme
-        self._column_items: list[list[NeuronItem]] = []
         self._hovered: tuple[int, int] | None = None
         self._wave: _Display | None = None  # the animated display and how far it got
         self._wave_done = 0
@@ -314,25 +233,25 @@ class NetworkCanvas(QGraphicsView):
 
     def neuron_item(self, k: int, index: int) -> NeuronItem | None:
         """The item of neuron ``index`` of column ``k`` (None if that neuron is not drawn)."""
-        return self._neurons.get((k, index))
+        return self._items.neurons.get((k, index))
 
     def connection_item(self, i: int, r: int, c: int) -> ConnectionItem | None:
         """The item of connection r -> c of weight layer ``i`` (None if not drawn)."""
-        return self._connections.get((i, r, c))
+        return self._items.connections.get((i, r, c))
 
     def header_item(self, k: int) -> LayerHeaderItem | None:
-        return self._headers.get(k)
+        return self._items.headers.get(k)
 
     def button(self, kind: str, k: int) -> ButtonItem | None:
         """A header button: "add_neuron", "remove_neuron", "remove_layer", "bias",
         "activation" of column ``k``; or "add_layer" ``k``: inserts a layer as column ``k``."""
-        return self._buttons.get((kind, k))
+        return self._items.buttons.get((kind, k))
 
     def neuron_items(self) -> list[NeuronItem]:
-        return list(self._neurons.values())
+        return list(self._items.neurons.values())
 
     def connection_items(self) -> list[ConnectionItem]:
-        return list(self._connections.values())
+        return list(self._items.connections.values())
 
     def item_at(self, pos: QPoint) -> QGraphicsItem | None:
         """The canvas item (neuron, connection, button, header, block, bundle) under the
@@ -446,7 +365,6 @@ class NetworkCanvas(QGraphicsView):
 
     def rebuild(self) -> None:
         """Build the whole scene afresh from the document (signals do this by themselves)."""
-        self._structure = None
         self._rebuild()
 
     def show_message(self, text: str) -> None:
@@ -463,12 +381,12 @@ class NetworkCanvas(QGraphicsView):
 
     # ----------------------------------------------------------------- document signals
     def _on_project_replaced(self) -> None:
-        self._sizes = ()  # a new network: nothing stays selected
+        self._selection_key = None  # a new network: nothing stays selected
         self.rebuild()
         self.fit()
 
     def _on_network_changed(self) -> None:
-        if self._structure_key() == self._structure:
+        if Structure.of(self._doc, self._maps_wanted()) == self._items.structure:
             self._apply_values()
         else:
             self._rebuild()
@@ -476,50 +394,12 @@ class NetworkCanvas(QGraphicsView):
     def _on_data_changed(self) -> None:
         self._on_network_changed()  # the input and output labels follow the data
 
-    def _structure_key(self) -> tuple:
-        net = self._doc.network
-        return (
-            tuple(net.sizes),
-            tuple(net.activations),
-            tuple(layer.use_bias for layer in net.layers),
-            tuple(self._column_labels(0, net.sizes[0])),
-            tuple(self._column_labels(len(net.sizes) - 1, net.sizes[-1])),
-            self._maps_wanted(),
-        )
-
-    def _column_labels(self, k: int, size: int) -> list[str]:
-        net = self._doc.network
-        last = len(net.sizes) - 1
-        if k in (0, last):
-            try:
-                data = self._doc.data
-                labels = data.input_labels if k == 0 else data.output_labels
-            except ValueError:
-                labels = []
-            if len(labels) == size:
-                return list(labels)
-            prefix = "x" if k == 0 else "y"
-            return [f"{prefix}{j + 1}" for j in range(size)]
-        return [f"h{k}_{j + 1}" for j in range(size)]
-
     # ----------------------------------------------------------------- building the scene
     def _rebuild(self) -> None:
-        net = self._doc.network
-        structure = self._structure_key()
-        sizes_changed = structure[0] != self._sizes
+        structure = Structure.of(self._doc, self._maps_wanted())
+        sizes_changed = structure.sizes != self._items.sizes
         self._rebuilding = True
         try:
-            if self._root is not None:
-                # Kept alive until the next rebuild: a button's own click may be running.
-                self._scene.removeItem(self._root)
-                self._retired = self._root
-            self._root = QGraphicsRectItem()
-            self._root.setFlag(QGraphicsItem.GraphicsItemFlag.ItemHasNoContents)
-            self._scene.addItem(self._root)
-            self._neurons.clear()
-            self._connections.clear()
-            self._headers.clear()
-            self._buttons.clear()
             self._wave = None  # its items are gone
             self._glowing = []
             self._wave_anim.stop()
@@ -531,30 +411,14 @@ class NetworkCanvas(QGraphicsView):
             self.setBackgroundBrush(self._theme.background)
             self._display = None
             self._display_label = "w"
-            self._structure = structure
-            self._sizes = structure[0]
-            self._maps = structure[-1]
-            self._labels = {k: self._column_labels(k, n) for k, n in enumerate(net.sizes)}
-            columns = _layout(net.sizes)
-            self._build_columns(columns)
-            self._build_connections(columns)
-            self._build_headers(columns)
-            rect = self._root.childrenBoundingRect()
-            self._scene.setSceneRect(rect.adjusted(-30, -24, 30, 30))
-            self._widths = []
-            for i in range(len(net.layers)):
-                fan = max(
-                    len(visible_indices(net.sizes[i])), len(visible_indices(net.sizes[i + 1]))
-                )
-                # dense meshes stay legible
-                self._widths.append(MAX_WIDTH * min(1.0, PLAIN_FAN / fan) ** 0.8)
+            self._items.build(self._doc.network, structure, self._theme)
             self._apply_values()
             self._redraw_snapshot()
             if self._hovered is not None:
                 self._on_neuron_hovered(None)  # its item is gone
             if sizes_changed:
                 self._selection_key = None
-            self._reselect()
+            self._items.select(self._selection_key)
             self._apply_marks()
         finally:
             self._rebuilding = False
@@ -574,210 +438,15 @@ class NetworkCanvas(QGraphicsView):
         elif not self._controller.playing:
             self._refresh_timer.start()
 
-    @property
-    def _out(self) -> float:
-        """Where a neuron's connections leave it: the circle's edge, or its map's."""
-        return RADIUS + (MAP_GAP + MAP_SIZE if self._maps else 0.0)
-
-    def _build_columns(self, columns: list[_Column]) -> None:
-        theme = self._theme
-        net = self._doc.network
-        last = len(columns) - 1
-        self._column_items = []
-        for col in columns:
-            k = col.k
-            kind = "input" if k == 0 else "output" if k == last else "hidden"
-            labels = self._labels[k]
-            has_bias = k > 0 and net.layers[k - 1].use_bias
-            items = []
-            for j in col.shown:
-                item = NeuronItem(
-                    k,
-                    j,
-                    labels[j],
-                    kind,
-                    QPointF(col.x, col.ys[j]),
-                    theme,
-                    self._root,
-                    has_bias=has_bias,
-                    map_slot=self._maps,
-                )
-                item.on_hover = self._on_neuron_hovered
-                self._neurons[(k, j)] = item
-                items.append(item)
-                if kind == "input":
-                    LabelItem(labels[j], theme.font, theme.text, item).place(
-                        -RADIUS - 7, 0, Qt.AlignmentFlag.AlignRight
-                    )
-                elif kind == "output":
-                    LabelItem(labels[j], theme.font, theme.text, item).place(
-                        self._out + 7, 0, Qt.AlignmentFlag.AlignLeft
-                    )
-            self._column_items.append(items)
-            if col.compact:
-                self._build_block(col, kind)
-
-    def _build_block(self, col: _Column, kind: str) -> None:
-        theme = self._theme
-        half = RADIUS + 17
-        right = self._out + 10 if self._maps else half
-        block = BlockItem(
-            col.k,
-            QRectF(col.x - half, col.top, half + right, col.bottom - col.top),
-            theme,
-            self._root,
-        )
-        noun = {"input": "inputs", "output": "outputs", "hidden": "neurons"}[kind]
-        count = LabelItem(f"{col.size:,} {noun}", theme.font, theme.text, block)
-        count.place(col.x, col.bottom + 12, Qt.AlignmentFlag.AlignHCenter)
-        gap_y = (col.ys[col.shown[HEAD - 1]] + col.ys[col.shown[HEAD]]) / 2
-        hidden = col.size - len(col.shown)
-        dots = LabelItem("⋮", theme.title_font, theme.muted, block)
-        dots.place(col.x, gap_y - 6, Qt.AlignmentFlag.AlignHCenter)
-        more = LabelItem(f"{hidden:,} more", theme.small_font, theme.muted, block)
-        more.place(col.x, gap_y + 9, Qt.AlignmentFlag.AlignHCenter)
-        block.setToolTip(f"{col.size:,} {noun}: {len(col.shown)} drawn, {hidden:,} summarised")
-
-    def _build_connections(self, columns: list[_Column]) -> None:
-        theme = self._theme
-        self._layer_items, self._layer_names, self._layer_index = [], [], []
-        for i in range(len(columns) - 1):
-            src, dst = columns[i], columns[i + 1]
-            if src.compact or dst.compact:
-                self._build_bundle(i, src, dst)
-            items, names = [], []
-            for r in src.shown:
-                p1 = QPointF(src.x + self._out, src.ys[r])
-                for c in dst.shown:
-                    p2 = QPointF(dst.x - RADIUS, dst.ys[c])
-                    item = ConnectionItem(i, r, c, p1, p2, theme, self._root)
-                    self._connections[(i, r, c)] = item
-                    items.append(item)
-                    names.append(f"{self._labels[i][r]} → {self._labels[i + 1][c]}")
-            self._layer_items.append(items)
-            self._layer_names.append(names)
-            self._layer_index.append(
-                (
-                    np.array([it.source for it in items], dtype=np.intp),
-                    np.array([it.target for it in items], dtype=np.intp),
-                )
-            )
-
-    def _build_bundle(self, i: int, src: _Column, dst: _Column) -> None:
-        def span(col: _Column) -> tuple[float, float]:
-            if col.compact:
-                return col.top + 6, col.bottom - 6
-            return col.ys[col.shown[0]], col.ys[col.shown[-1]]
-
-        x1, x2 = src.x + (self._out + 10 if self._maps else RADIUS + 17), dst.x - RADIUS - 17
-        (a1, b1), (a2, b2) = span(src), span(dst)
-        path = QPainterPath(QPointF(x1, a1))
-        path.cubicTo(QPointF((x1 + x2) / 2, a1), QPointF((x1 + x2) / 2, a2), QPointF(x2, a2))
-        path.lineTo(x2, b2)
-        path.cubicTo(QPointF((x1 + x2) / 2, b2), QPointF((x1 + x2) / 2, b1), QPointF(x1, b1))
-        path.closeSubpath()
-        BundleItem(i, path, self._theme, self._root)
-
-    def _build_headers(self, columns: list[_Column]) -> None:
-        theme = self._theme
-        net = self._doc.network
-        last = len(columns) - 1
-        top = min(col.top for col in columns) - HEADER_GAP - HEADER_HEIGHT
-        w = LayerHeaderItem.WIDTH
-        for col in columns:
-            k = col.k
-            rect = QRectF(col.x - w / 2, top, w, HEADER_HEIGHT)
-            header = LayerHeaderItem(k, rect, theme, self._root)
-            self._headers[k] = header
-            if k == 0:
-                title, noun = "Input", "input"
-            elif k == last:
-                title, noun = "Output", "output"
-            else:
-                title, noun = f"Hidden {k}", "neuron"
-            header.add_text(title, theme.title_font, theme.text, top + 15)
-            count = f"{col.size:,} {noun}{'' if col.size == 1 else 's'}"
-            y_count = top + HEADER_HEIGHT - 16
-            # The +/- buttons sit at fixed places, so quick clicks keep hitting them.
-            room = w - 2 * (BUTTON_SIZE + 10)
-            font = theme.font if text_width(count, theme.font) <= room else theme.small_font
-            header.add_text(count, font, theme.muted, y_count)
-            if k == 0:
-                header.add_text("follows the data", theme.small_font, theme.muted, top + 36)
-            else:
-                layer = net.layers[k - 1]
-                act = ButtonItem(
-                    "activation",
-                    k,
-                    theme,
-                    (w - 16, 22),
-                    text=ACTIVATIONS[layer.activation].title,
-                    tooltip="Activation of this layer (click to change)",
-                )
-                self._add_button(header, act, rect.left() + 8, top + 28, k)
-                bias = ButtonItem(
-                    "bias",
-                    k,
-                    theme,
-                    (62, 20),
-                    text="bias",
-                    checked=layer.use_bias,
-                    tooltip="Bias on/off for this layer's neurons",
-                )
-                self._add_button(header, bias, col.x - 31, top + 56, k)
-            if 0 < k < last:
-                s = BUTTON_SIZE
-                self._add_button(
-                    header,
-                    ButtonItem(
-                        "remove_neuron", k, theme, (s, s), tooltip="Remove a neuron (the last)"
-                    ),
-                    rect.left() + 6,
-                    y_count - s / 2,
-                    k,
-                )
-                self._add_button(
-                    header,
-                    ButtonItem("add_neuron", k, theme, (s, s), tooltip="Add a neuron"),
-                    rect.right() - 6 - s,
-                    y_count - s / 2,
-                    k,
-                )
-                self._add_button(
-                    header,
-                    ButtonItem(
-                        "remove_layer", k, theme, (s - 2, s - 2), tooltip="Remove this layer"
-                    ),
-                    rect.right() - s - 3,
-                    top + 5,
-                    k,
-                )
-        # "+" between every two columns: insert a hidden layer there.
-        for k in range(1, len(columns)):
-            x = (columns[k - 1].x + columns[k].x) / 2
-            s = BUTTON_SIZE + 2
-            add = ButtonItem("add_layer", k, theme, (s, s), tooltip="Insert a hidden layer here")
-            add.setParentItem(self._root)
-            add.setPos(x - s / 2, top + 15 - s / 2)
-            self._connect_button(add, k)
-
-    def _add_button(
-        self, header: LayerHeaderItem, button: ButtonItem, x: float, y: float, k: int
-    ) -> None:
-        header.add_button(button, x, y)
-        self._connect_button(button, k)
-
-    def _connect_button(self, button: ButtonItem, k: int) -> None:
-        self._buttons[(button.kind, k)] = button
-        handler = {
+    def _on_button(self, kind: str, k: int, button: ButtonItem) -> None:
+        {
             "add_layer": lambda: self._edit(self._doc.add_layer, k),
             "remove_layer": lambda: self._edit(self._doc.remove_layer, k),
             "add_neuron": lambda: self._edit(self._doc.add_neuron, k),
             "remove_neuron": lambda: self._edit(self._doc.remove_neuron, k),
             "bias": lambda: self._toggle_bias(k),
             "activation": lambda: self._activation_menu_at(k, button),
-        }[button.kind]
-        button.clicked.connect(handler)
+        }[kind]()
 
     # ----------------------------------------------------------------- values
     def _apply_values(self) -> None:
@@ -882,22 +551,22 @@ class NetworkCanvas(QGraphicsView):
     def _apply(self, shown: _Display) -> None:
         """Show ``shown`` on every item at once."""
         self._shown = shown
-        for i in range(len(self._layer_items)):
+        for i in range(len(self._items.layer_items)):
             self._apply_layer(shown, i)
-        for k in range(len(self._column_items)):
+        for k in range(len(self._items.column_items)):
             self._apply_column(shown, k)
 
     def _apply_layer(self, shown: _Display, i: int) -> None:
-        items = self._layer_items[i]
+        items = self._items.layer_items[i]
         if not items:
             return
         layer = self._doc.network.layers[i]
-        rows, cols = self._layer_index[i]
+        rows, cols = self._items.layer_index[i]
         values = np.asarray(shown.edges[i])[rows, cols].tolist()
         weights = layer.weights[rows, cols].tolist() if shown.edge_label != "w" else values
         removed = (~layer.mask[rows, cols]).tolist()
-        names = self._layer_names[i]
-        scale, width, label = shown.edge_scales[i], self._widths[i], shown.edge_label
+        names = self._items.layer_names[i]
+        scale, width, label = shown.edge_scales[i], self._items.widths[i], shown.edge_label
         # One cached pen per sign and level (QPen is shared, not copied): a frame makes none.
         pens = self._pens.get(width)
         if pens is None:
@@ -920,7 +589,7 @@ class NetworkCanvas(QGraphicsView):
     def _apply_column(self, shown: _Display, k: int) -> None:
         values = shown.nodes[k]
         scale, label = shown.node_scales[k], shown.node_label
-        for item in self._column_items[k]:
+        for item in self._items.column_items[k]:
             name, j = item.name, item.index
             if values is None:
                 if k == 0:
@@ -947,20 +616,19 @@ class NetworkCanvas(QGraphicsView):
 
     def _describe_bundles(self, weights: list) -> None:
         net = self._doc.network
-        for item in self._root.childItems():
-            if isinstance(item, BundleItem):
-                layer = net.layers[item.layer]
-                total = layer.mask.size
-                removed = total - int(np.count_nonzero(layer.mask))
-                live = np.abs(weights[item.layer][layer.mask])
-                mean = float(live.mean()) if live.size else 0.0
-                largest = float(live.max()) if live.size else 0.0
-                drawn = len(self._layer_items[item.layer])
-                item.setToolTip(
-                    f"{layer.fan_in:,} × {layer.fan_out:,} = {total:,} connections "
-                    f"({drawn} drawn one by one)\nmean |w| = {mean:.4f}, "
-                    f"largest |w| = {largest:.4f}, removed: {removed:,}"
-                )
+        for item in self._items.bundles():
+            layer = net.layers[item.layer]
+            total = layer.mask.size
+            removed = total - int(np.count_nonzero(layer.mask))
+            live = np.abs(weights[item.layer][layer.mask])
+            mean = float(live.mean()) if live.size else 0.0
+            largest = float(live.max()) if live.size else 0.0
+            drawn = len(self._items.layer_items[item.layer])
+            item.setToolTip(
+                f"{layer.fan_in:,} × {layer.fan_out:,} = {total:,} connections "
+                f"({drawn} drawn one by one)\nmean |w| = {mean:.4f}, "
+                f"largest |w| = {largest:.4f}, removed: {removed:,}"
+            )
 
     # ----------------------------------------------------------------- training snapshots
     def attach(self, controller) -> None:
@@ -974,8 +642,7 @@ class NetworkCanvas(QGraphicsView):
         self._snapshot = None
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.playing_changed.connect(self._on_playing_changed)
-        self._structure = None  # 2-D data: the neurons get map slots
-        self._rebuild()
+        self._rebuild()  # 2-D data: the neurons get map slots
         self._draw(controller.snapshot(), animate=False)
 
     def mode(self) -> str:
@@ -1014,7 +681,7 @@ class NetworkCanvas(QGraphicsView):
     def _fits(self, snap) -> bool:
         """The snapshot is of the network the scene draws."""
         shapes = [tuple(w.shape) for w, _ in snap.weights]
-        sizes = self._sizes
+        sizes = self._items.sizes
         return shapes == [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)] and shapes == [
             la.weights.shape for la in self._doc.network.layers
         ]
@@ -1022,7 +689,7 @@ class NetworkCanvas(QGraphicsView):
     def _draw(self, snap, animate: bool) -> None:
         self._refresh_timer.stop()  # this snapshot is fresher than the one it would ask for
         if not self._fits(snap):
-            if self._structure_key() != self._structure:
+            if Structure.of(self._doc, self._maps_wanted()) != self._items.structure:
                 self._rebuild()  # the document changed and its signal has not reached us yet
             if not self._fits(snap):
                 return  # a stale snapshot: a newer one follows
@@ -1093,11 +760,11 @@ class NetworkCanvas(QGraphicsView):
         self._shown = shown
         self._wave = shown
         self._wave_done = 0
-        for k in range(len(self._column_items)):
+        for k in range(len(self._items.column_items)):
             self._apply_column(dataclasses.replace(shown, nodes=[None] * len(shown.nodes)), k)
         if shown.kind == "backward":  # the gradients are not there until the wave brings them
-            for i, items in enumerate(self._layer_items):
-                for item, name in zip(items, self._layer_names[i]):
+            for i, items in enumerate(self._items.layer_items):
+                for item, name in zip(items, self._items.layer_names[i]):
                     if not item.removed:
                         item.set_pending(f"{name}: dL/dw not computed yet")
         self._wave_anim.setEndValue(float(len(shown.stages)))
@@ -1120,8 +787,8 @@ class NetworkCanvas(QGraphicsView):
                 self._apply_layer(shown, layer)
             self._apply_column(shown, column)
             self._glowing = [
-                *(self._layer_items[layer] if layer is not None else []),
-                *self._column_items[column],
+                *(self._items.layer_items[layer] if layer is not None else []),
+                *self._items.column_items[column],
             ]
             self._wave_done += 1
         # Each stage lights up, then fades while the wave moves on.
@@ -1168,7 +835,7 @@ class NetworkCanvas(QGraphicsView):
         """Each drawn neuron's output over the input plane, coloured low (orange) .. high
         (blue): inputs by their feature's largest |value|, sigmoid and softmax around 0.5,
         tanh on [-1, 1], the others by their column's largest |a|."""
-        if not self._maps:
+        if not self._items.maps:
             return
         shape = snap.grid_shape
         if (
@@ -1183,7 +850,7 @@ class NetworkCanvas(QGraphicsView):
         if [c.shape[1] for c in columns] != list(net.sizes):
             return
         for k, values in enumerate(columns):
-            items = self._column_items[k]
+            items = self._items.column_items[k]
             drawn = values[:, [item.index for item in items]]
             with np.errstate(all="ignore"):
                 if k == 0:
@@ -1231,7 +898,7 @@ class NetworkCanvas(QGraphicsView):
 
     def marked_items(self) -> list[QGraphicsItem]:
         """The neuron and connection items carrying a mark now."""
-        items = [*self._neurons.values(), *self._connections.values()]
+        items = [*self._items.neurons.values(), *self._items.connections.values()]
         return [item for item in items if item.mark() is not None]
 
     def _apply_marks(self) -> None:
@@ -1245,7 +912,7 @@ class NetworkCanvas(QGraphicsView):
                 item = self.connection_item(i, r, c)
                 if item is not None:
                     wanted[item] = colour
-        for item in [*self._neurons.values(), *self._connections.values()]:
+        for item in [*self._items.neurons.values(), *self._items.connections.values()]:
             item.set_mark(wanted.get(item))
 
     # ----------------------------------------------------------------- the legend
@@ -1279,7 +946,7 @@ class NetworkCanvas(QGraphicsView):
             ),
             ("nodes", f"Neurons show {self._NODE_WORDS[shown.node_label]}"),
         ]
-        if self._maps:
+        if self._items.maps:
             across, up = self._plane_axes()
             rows.append(
                 (
@@ -1312,33 +979,11 @@ class NetworkCanvas(QGraphicsView):
         return self.legend.text()
 
     # ----------------------------------------------------------------- selection
-    def _key_of(self, item: QGraphicsItem) -> SelectedNeuron | SelectedConnection | None:
-        if isinstance(item, NeuronItem):
-            return SelectedNeuron(item.layer, item.index, item.name)
-        if isinstance(item, ConnectionItem):
-            name = (
-                f"{self._labels[item.layer][item.source]} → "
-                f"{self._labels[item.layer + 1][item.target]}"
-            )
-            return SelectedConnection(item.layer, item.source, item.target, name)
-        return None
-
-    def _reselect(self) -> None:
-        sel = self._selection_key
-        if isinstance(sel, SelectedNeuron):
-            item = self._neurons.get((sel.layer, sel.index))
-        elif isinstance(sel, SelectedConnection):
-            item = self._connections.get((sel.layer, sel.source, sel.target))
-        else:
-            item = None
-        if item is not None:
-            item.setSelected(True)
-
     def _on_scene_selection_changed(self) -> None:
         if self._rebuilding:
             return
-        selected = [it for it in self._scene.selectedItems() if self._key_of(it) is not None]
-        new = self._key_of(selected[0]) if selected else None
+        selected = [it for it in self._scene.selectedItems() if self._items.key_of(it) is not None]
+        new = self._items.key_of(selected[0]) if selected else None
         self._selection_key = new
         if new != self._selection:
             self._selection = new
@@ -1365,7 +1010,7 @@ class NetworkCanvas(QGraphicsView):
         if item.removed:
             self.show_message("This connection is removed: restore it first (click it)")
             return
-        key = self._key_of(item)
+        key = self._items.key_of(item)
         w = float(self._doc.network.layers[item.layer].weights[item.source, item.target])
         value = ask_number(self, "Set weight", f"Weight of {key.name}:", w)
         if value is not None:
@@ -1510,7 +1155,7 @@ class NetworkCanvas(QGraphicsView):
             self._layer_actions(menu, k, actions)
         elif isinstance(item, ConnectionItem):
             i, r, c = item.layer, item.source, item.target
-            menu.addSection(self._key_of(item).name)
+            menu.addSection(self._items.key_of(item).name)
             if item.removed:
                 add("Restore connection", lambda: self._set_connection(i, r, c, True))
             else:
