@@ -16,19 +16,15 @@ A legend in the corner always says what colour and thickness mean.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import (
-    QEasingCurve,
     QEvent,
     QPoint,
     QSettings,
     Qt,
     QTimer,
-    QVariantAnimation,
     Signal,
 )
 from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QTransform
@@ -46,7 +42,6 @@ from PySide6.QtWidgets import (
 from simulator.app.document import Document
 from simulator.engine.activations import ACTIVATIONS
 from simulator.ui.canvas_items import (
-    PEN_LEVELS,
     BlockItem,
     BundleItem,
     ButtonItem,
@@ -55,9 +50,6 @@ from simulator.ui.canvas_items import (
     LayerHeaderItem,
     NeuronItem,
     Theme,
-    map_images,
-    map_lut,
-    pen_levels,
 )
 from simulator.ui.canvas_layout import (
     MAX_FULL_COLUMN,
@@ -67,6 +59,8 @@ from simulator.ui.canvas_layout import (
     Structure,
     visible_indices,
 )
+from simulator.ui.canvas_presenter import CanvasPresenter
+from simulator.ui.canvas_style import ItemMarks, ItemStyler
 
 __all__ = [
     "BlockItem",
@@ -87,50 +81,17 @@ MAX_FIT_SCALE = 1.25  # fitting never blows a small network up beyond this
 REFIT_GROWTH = 1.3  # an edit that leaves this much room zooms the view back in
 MIN_SCALE, MAX_SCALE = 0.05, 6.0
 NOTICE_MS = 6000
-MODES = ("weights", "gradients")  # what the connections show while playing
-FORWARD_MS = 600  # the forward pass's wave, input column to output column
-BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
-SETTLE_MS = 700  # after an update: Δw is shown this long, then the new weights
 LEGEND_MARGIN = 10
 _SETTINGS_LEGEND = "canvas/legend_collapsed"
 MARK_COLOUR = "#9b30d9"  # marks point at items (lessons, the gradient check): not a value colour
 LEGEND_BESIDE_RATIO = 1.6  # viewport width/height from which the legend sits beside
 LEGEND_BESIDE_WIDTH = 300.0  # the legend's width there (its rows wrap)
-# Bounded activations colour their maps on a fixed range; the others by the column's largest.
-_MAP_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
 
 
 def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> float | None:
     """Ask the user for a number (None if cancelled).  Tests replace this function."""
     number, ok = QInputDialog.getDouble(parent, title, label, value, -1e9, 1e9, 6)
     return number if ok else None
-
-
-@dataclass
-class _Display:
-    """What the items show: one value per connection and per neuron, and what they mean.
-
-    ``edges[i]`` (fan_in, fan_out) for weight layer i, drawn against ``edge_scales[i]``;
-    ``nodes[k]`` (size,) for column k or None (a plain face).  ``stages`` orders an animated
-    display: each stage restyles weight layer ``layer`` (None: none) and fills column ``column``.
-    """
-
-    kind: str  # "weights", "forward", "backward", "update", "gradients", "values"
-    edges: list
-    edge_label: str  # "w", "dL/dw", "Δw"
-    edge_scales: list
-    nodes: list
-    node_label: str  # "b", "a", "δ", "Δb"
-    node_scales: list
-    stages: list = dataclasses.field(default_factory=list)
-    title: str = ""
-
-
-def _finite_max(values: np.ndarray) -> float:
-    """max |values| over the finite entries (0 if none)."""
-    a = np.abs(values)
-    a = a[np.isfinite(a)]
-    return float(a.max()) if a.size else 0.0
 
 
 def _menu_adder(menu: QMenu, actions: dict) -> Callable[..., QAction]:
@@ -170,41 +131,19 @@ class NetworkCanvas(QGraphicsView):
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
 
         self._items = SceneItems(self._scene, self._on_button, self._on_neuron_hovered)
-        self._theme: Theme | None = None
         self._rebuilding = False
         self._selection: SelectedNeuron | SelectedConnection | None = None
         self._selection_key: SelectedNeuron | SelectedConnection | None = None  # to restore
-        self._display: list[np.ndarray] | None = None
-        self._display_label = "w"
         self._user_zoomed = False
         self._press_item: QGraphicsItem | None = None
-        # Training: the controller, the last snapshot drawn and what the items show now.
-        self._controller = None
-        self._mode = "weights"
-        self._snapshot = None
-        self._pause_pending = False  # the controller paused: its next snapshot shows the mode
-        self._after_play = False  # the snapshot drawn came while playing, or with the pause
-        self._shown: _Display | None = None
-        self._lut: np.ndarray | None = None
-        self._pens: dict[float, tuple] = {}  # widest pen -> pen_levels(), for this theme
         self._hovered: tuple[int, int] | None = None
-        self._wave: _Display | None = None  # the animated display and how far it got
-        self._wave_done = 0
-        self._glowing: list = []
-        self._marks: dict[str, tuple[list, list, QColor]] = {}
-        self._wave_anim = QVariantAnimation(self)
-        self._wave_anim.setStartValue(0.0)
-        self._wave_anim.setEasingCurve(QEasingCurve.Type.Linear)
-        self._wave_anim.valueChanged.connect(self._on_wave_value)
-        self._wave_anim.finished.connect(self._finish_wave)
-        self._settle_timer = QTimer(self)
-        self._settle_timer.setSingleShot(True)
-        self._settle_timer.setInterval(SETTLE_MS)
-        self._settle_timer.timeout.connect(self._on_settle)
-        self._refresh_timer = QTimer(self)  # after a rebuild: ask the controller for a snapshot
-        self._refresh_timer.setSingleShot(True)
-        self._refresh_timer.setInterval(0)
-        self._refresh_timer.timeout.connect(self._on_refresh)
+        # What the items show: the styler restyles them, the presenter says with what.
+        self._styler = ItemStyler(document, self._items, self)
+        self._marks = ItemMarks(self._items)
+        self._presenter = CanvasPresenter(
+            document, self._items, self._styler, self.rebuild, self._show_legend, self
+        )
+        self._presenter.mode_changed.connect(self.mode_changed)
         self.legend = CanvasLegend(Theme.from_widget(self), self.viewport())
         self.legend.set_collapsed(QSettings().value(_SETTINGS_LEGEND, False, type=bool))
         self.legend.collapsed_changed.connect(self._on_legend_collapsed)
@@ -359,9 +298,7 @@ class NetworkCanvas(QGraphicsView):
         """Colour and thicken the connections by ``values`` (one (fan_in, fan_out) array per
         weight layer, e.g. the gradients) instead of the weights; None shows the weights.
         A change of structure goes back to the weights (the arrays no longer fit)."""
-        self._display = None if values is None else [np.asarray(v) for v in values]
-        self._display_label = "w" if values is None else label
-        self._apply_values()
+        self._presenter.show_values(values, label)
 
     def rebuild(self) -> None:
         """Build the whole scene afresh from the document (signals do this by themselves)."""
@@ -386,8 +323,8 @@ class NetworkCanvas(QGraphicsView):
         self.fit()
 
     def _on_network_changed(self) -> None:
-        if Structure.of(self._doc, self._maps_wanted()) == self._items.structure:
-            self._apply_values()
+        if Structure.of(self._doc, self._presenter.maps_wanted()) == self._items.structure:
+            self._presenter.show_document()
         else:
             self._rebuild()
 
@@ -396,47 +333,26 @@ class NetworkCanvas(QGraphicsView):
 
     # ----------------------------------------------------------------- building the scene
     def _rebuild(self) -> None:
-        structure = Structure.of(self._doc, self._maps_wanted())
+        structure = Structure.of(self._doc, self._presenter.maps_wanted())
         sizes_changed = structure.sizes != self._items.sizes
         self._rebuilding = True
         try:
-            self._wave = None  # its items are gone
-            self._glowing = []
-            self._wave_anim.stop()
-            self._settle_timer.stop()
-            self._theme = Theme.from_widget(self)
-            self._lut = map_lut(self._theme.background)
-            self._pens = {}
-            self.legend.set_theme(self._theme)
-            self.setBackgroundBrush(self._theme.background)
-            self._display = None
-            self._display_label = "w"
-            self._items.build(self._doc.network, structure, self._theme)
-            self._apply_values()
-            self._redraw_snapshot()
+            theme = Theme.from_widget(self)
+            self._styler.reset(theme)
+            self.legend.set_theme(theme)
+            self.setBackgroundBrush(theme.background)
+            self._items.build(self._doc.network, structure, theme)
+            self._presenter.scene_rebuilt()
             if self._hovered is not None:
                 self._on_neuron_hovered(None)  # its item is gone
             if sizes_changed:
                 self._selection_key = None
             self._items.select(self._selection_key)
-            self._apply_marks()
+            self._marks.apply()
         finally:
             self._rebuilding = False
         self._on_scene_selection_changed()
         self._keep_fitted()
-
-    def _redraw_snapshot(self) -> None:
-        """After a rebuild: the last snapshot again if it still fits (no animation), else a
-        fresh one from the controller once the document's signals have all arrived."""
-        if self._controller is None:
-            return
-        snap = self._snapshot
-        if snap is not None and self._fits(snap):
-            kind = self._mode if self._after_play else snap.shown or "weights"
-            self._draw_maps(snap)
-            self._show(snap, kind, animate=False)
-        elif not self._controller.playing:
-            self._refresh_timer.start()
 
     def _on_button(self, kind: str, k: int, button: ButtonItem) -> None:
         {
@@ -448,424 +364,27 @@ class NetworkCanvas(QGraphicsView):
             "activation": lambda: self._activation_menu_at(k, button),
         }[kind]()
 
-    # ----------------------------------------------------------------- values
-    def _apply_values(self) -> None:
-        """Restyle every connection and neuron from the document (no rebuild): its weights and
-        biases, or the values given to :meth:`set_display_values`."""
-        self._stop_motion()
-        net = self._doc.network
-        values = self._display
-        if values is not None and [v.shape for v in values] != [
-            la.weights.shape for la in net.layers
-        ]:
-            values = self._display = None
-        weights = [la.weights for la in net.layers]
-        biases = [la.bias for la in net.layers]
-        if values is None:
-            shown = self._weights_display(weights, biases, "Weights and biases")
-        else:
-            label = self._display_label
-            shown = self._weights_display(weights, biases, f"Connections show {label}")
-            shown.kind, shown.edge_label, shown.edges = "values", label, list(values)
-            shown.edge_scales = [_finite_max(v) for v in values]
-        self._apply(shown)
-        self._update_legend(shown)
-        self._describe_bundles(weights)
-
-    def _weights_display(self, weights: list, biases: list, title: str) -> _Display:
-        net = self._doc.network
-        layers = net.layers
-        return _Display(
-            kind="weights",
-            edges=list(weights),
-            edge_label="w",
-            edge_scales=[_finite_max(w[la.mask]) for w, la in zip(weights, layers)],
-            nodes=[None] + [b if la.use_bias else None for b, la in zip(biases, layers)],
-            node_label="b",
-            node_scales=[0.0]
-            + [_finite_max(b) if la.use_bias else 0.0 for b, la in zip(biases, layers)],
-            title=title,
-        )
-
-    def _forward_display(self, snap) -> _Display:
-        shown = self._snapshot_weights(snap, "Forward pass: values flow left to right")
-        shown.kind = "forward"
-        shown.nodes = [snap.inputs.mean(axis=0)] + [a.mean(axis=0) for a in snap.activations]
-        shown.node_label = "a"
-        shown.node_scales = [_finite_max(v) for v in shown.nodes]
-        shown.stages = [(None, 0)] + [(i, i + 1) for i in range(len(snap.activations))]
-        return shown
-
-    def _gradient_display(self, snap, kind: str) -> _Display:
-        """dL/dw on the connections and δ on the neurons, both against the network's largest:
-        a layer whose gradients vanish looks thin next to the others."""
-        layers = self._doc.network.layers
-        edges = [dw for dw, _ in snap.gradients]
-        edge_max = max(_finite_max(dw[la.mask]) for dw, la in zip(edges, layers))
-        # The engine's δ rows carry the batch's 1/n (L is the batch's mean loss), so their sum
-        # is the batch mean of each sample's own dℓ/dz, which is also dL/db.
-        nodes = [None] + [d.sum(axis=0) for d in snap.deltas]
-        node_max = max(_finite_max(v) for v in nodes[1:])
-        title = (
-            "Backward pass: gradients flow right to left"
-            if kind == "backward"
-            else self._mode_title(snap, "gradients")
-        )
-        shown = _Display(
-            kind,
-            edges,
-            "dL/dw",
-            [edge_max] * len(edges),
-            nodes,
-            "δ",
-            [node_max] * len(nodes),
-            title=title,
-        )
-        if kind == "backward":
-            last = len(edges)
-            shown.stages = [(None, last)] + [(i, i) for i in reversed(range(last))]
-        return shown
-
-    def _update_display(self, snap) -> _Display:
-        layers = self._doc.network.layers
-        edges = [dw for dw, _ in snap.updates]
-        edge_max = max(_finite_max(dw[la.mask]) for dw, la in zip(edges, layers))
-        nodes = [None] + [db if la.use_bias else None for (_, db), la in zip(snap.updates, layers)]
-        node_max = max([_finite_max(v) for v in nodes[1:] if v is not None] or [0.0])
-        return _Display(
-            "update",
-            edges,
-            "Δw",
-            [edge_max] * len(edges),
-            nodes,
-            "Δb",
-            [node_max] * len(nodes),
-            title="Update: gradient descent just moved every weight",
-        )
-
-    def _snapshot_weights(self, snap, title: str) -> _Display:
-        return self._weights_display(
-            [w for w, _ in snap.weights], [b for _, b in snap.weights], title
-        )
-
-    def _apply(self, shown: _Display) -> None:
-        """Show ``shown`` on every item at once."""
-        self._shown = shown
-        for i in range(len(self._items.layer_items)):
-            self._apply_layer(shown, i)
-        for k in range(len(self._items.column_items)):
-            self._apply_column(shown, k)
-
-    def _apply_layer(self, shown: _Display, i: int) -> None:
-        items = self._items.layer_items[i]
-        if not items:
-            return
-        layer = self._doc.network.layers[i]
-        rows, cols = self._items.layer_index[i]
-        values = np.asarray(shown.edges[i])[rows, cols].tolist()
-        weights = layer.weights[rows, cols].tolist() if shown.edge_label != "w" else values
-        removed = (~layer.mask[rows, cols]).tolist()
-        names = self._items.layer_names[i]
-        scale, width, label = shown.edge_scales[i], self._items.widths[i], shown.edge_label
-        # One cached pen per sign and level (QPen is shared, not copied): a frame makes none.
-        pens = self._pens.get(width)
-        if pens is None:
-            pens = self._pens[width] = pen_levels(self._theme, width)
-        with np.errstate(all="ignore"):
-            t = np.abs(np.asarray(values)) / scale if scale > 0 else np.zeros(len(values))
-        t = np.clip(np.nan_to_num(t, nan=0.0, posinf=1.0), 0.0, 1.0)
-        levels = np.rint(t * (PEN_LEVELS - 1)).astype(np.intp).tolist()
-        rows = zip(items, values, weights, removed, names, levels)
-        for item, value, w, gone, name, level in rows:
-            if gone:
-                item.set_value(0.0, scale, True, f"removed: {name}\nclick to restore", width)
-                continue
-            pen = pens[0 if value >= 0 else 1][level]
-            if label == "w":
-                item.set_pen(value, pen, f"w = {value:.4f}  ({name})")
-            else:
-                item.set_pen(value, pen, f"{label} = {value:.4g}  ({name})\nw = {w:.4f}")
-
-    def _apply_column(self, shown: _Display, k: int) -> None:
-        values = shown.nodes[k]
-        scale, label = shown.node_scales[k], shown.node_label
-        for item in self._items.column_items[k]:
-            name, j = item.name, item.index
-            if values is None:
-                if k == 0:
-                    tip = f"{name} (input {j + 1})"
-                    if label == "δ":
-                        tip += "\nan input has no δ: nothing before it learns"
-                elif not item.has_bias and label in ("b", "Δb"):
-                    tip = f"{name}: no bias (this layer's bias is off)"
-                else:
-                    tip = f"{name}: not reached yet"
-                item.set_value(None, 0.0, tip)
-                continue
-            v = float(values[j])
-            if label == "b":
-                tip = f"{name}: b = {v:.4f}"
-            elif label == "a":
-                what = "x" if k == 0 else "a"
-                tip = f"{name}: {what} = {v:.4f} (mean over the batch)"
-            elif label == "δ":
-                tip = f"{name}: δ = dL/dz = {v:.4g} (batch mean; also dL/db)"
-            else:
-                tip = f"{name}: {label} = {v:.4g} (just applied)"
-            item.set_value(v, scale, tip)
-
-    def _describe_bundles(self, weights: list) -> None:
-        net = self._doc.network
-        for item in self._items.bundles():
-            layer = net.layers[item.layer]
-            total = layer.mask.size
-            removed = total - int(np.count_nonzero(layer.mask))
-            live = np.abs(weights[item.layer][layer.mask])
-            mean = float(live.mean()) if live.size else 0.0
-            largest = float(live.max()) if live.size else 0.0
-            drawn = len(self._items.layer_items[item.layer])
-            item.setToolTip(
-                f"{layer.fan_in:,} × {layer.fan_out:,} = {total:,} connections "
-                f"({drawn} drawn one by one)\nmean |w| = {mean:.4f}, "
-                f"largest |w| = {largest:.4f}, removed: {removed:,}"
-            )
-
     # ----------------------------------------------------------------- training snapshots
     def attach(self, controller) -> None:
         """Draw ``controller``'s snapshots (a TrainingController) from now on."""
-        if controller is self._controller:
-            return
-        if self._controller is not None:
-            self._controller.snapshot_ready.disconnect(self._on_snapshot)
-            self._controller.playing_changed.disconnect(self._on_playing_changed)
-        self._controller = controller
-        self._snapshot = None
-        controller.snapshot_ready.connect(self._on_snapshot)
-        controller.playing_changed.connect(self._on_playing_changed)
-        self._rebuild()  # 2-D data: the neurons get map slots
-        self._draw(controller.snapshot(), animate=False)
+        self._presenter.attach(controller)
 
     def mode(self) -> str:
         """What the connections show while playing: "weights" or "gradients"."""
-        return self._mode
+        return self._presenter.mode()
 
     def set_mode(self, mode: str) -> None:
         """Show ``mode`` ("weights" or "gradients") while playing; while paused, show it now."""
-        if mode not in MODES:
-            raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        if mode == self._mode:
-            return
-        self._mode = mode
-        snap = self._snapshot
-        if snap is not None and self._fits(snap):
-            self._stop_motion()
-            self._show(snap, mode, animate=False)
-        self.mode_changed.emit(mode)
+        self._presenter.set_mode(mode)
 
     def showing(self) -> str:
         """What the items show now: "weights", "forward", "backward", "update", "gradients"
         (or "values", given to set_display_values)."""
-        return self._shown.kind if self._shown is not None else "weights"
+        return self._presenter.showing()
 
     def is_animating(self) -> bool:
         """A phase's wave is running, or an update's Δw has not settled to the weights yet."""
-        return self._wave is not None or self._settle_timer.isActive()
-
-    def _on_playing_changed(self, playing: bool) -> None:
-        # The snapshot that follows a pause shows what playing showed, not an update.
-        self._pause_pending = not playing
-
-    def _on_snapshot(self, snap) -> None:
-        self._draw(snap, animate=True)
-
-    def _fits(self, snap) -> bool:
-        """The snapshot is of the network the scene draws."""
-        shapes = [tuple(w.shape) for w, _ in snap.weights]
-        sizes = self._items.sizes
-        return shapes == [(sizes[i], sizes[i + 1]) for i in range(len(sizes) - 1)] and shapes == [
-            la.weights.shape for la in self._doc.network.layers
-        ]
-
-    def _draw(self, snap, animate: bool) -> None:
-        self._refresh_timer.stop()  # this snapshot is fresher than the one it would ask for
-        if not self._fits(snap):
-            if Structure.of(self._doc, self._maps_wanted()) != self._items.structure:
-                self._rebuild()  # the document changed and its signal has not reached us yet
-            if not self._fits(snap):
-                return  # a stale snapshot: a newer one follows
-        self._after_play = snap.playing or self._pause_pending
-        kind = self._mode if self._after_play else snap.shown or "weights"
-        if not snap.playing:
-            self._pause_pending = False
-        self._snapshot = snap
-        self._display = None
-        self._stop_motion()
-        self._draw_maps(snap)
-        self._show(snap, kind, animate and not snap.playing)
-        if not snap.playing:
-            self._describe_bundles([w for w, _ in snap.weights])
-
-    def _mode_title(self, snap, mode: str) -> str:
-        if snap.playing:
-            return f"Playing: showing the {mode}"
-        if self._after_play:
-            return f"Paused: showing the {mode}"
-        return (
-            "Gradients of the last backward pass" if mode == "gradients" else "Weights and biases"
-        )
-
-    def _show(self, snap, kind: str, animate: bool) -> None:
-        """Show ``kind`` of ``snap``: a phase (animated if ``animate``) or a mode."""
-        if kind == "forward" and snap.activations is not None and snap.inputs is not None:
-            shown = self._forward_display(snap)
-        elif (
-            kind in ("backward", "gradients")
-            and snap.gradients is not None
-            and snap.deltas is not None
-        ):
-            shown = self._gradient_display(snap, kind)
-        elif kind == "update" and snap.updates is not None and animate:
-            shown = self._update_display(snap)
-        else:
-            title = {
-                "update": "Weights after the update",
-                "gradients": "Weights (no gradients yet: run Backward first)",
-            }.get(kind) or self._mode_title(snap, "weights")
-            shown = self._snapshot_weights(snap, title)
-        if animate and shown.stages:
-            duration = FORWARD_MS if shown.kind == "forward" else BACKWARD_MS
-            self._start_wave(shown, duration)
-        else:
-            self._apply(shown)
-            if animate and shown.kind == "update":
-                self._settle_timer.start()
-        self._update_legend(shown)
-
-    def _on_settle(self) -> None:
-        snap = self._snapshot
-        if snap is None or not self._fits(snap):
-            return
-        shown = self._snapshot_weights(snap, "Weights after the update")
-        self._apply(shown)
-        self._update_legend(shown)
-
-    def _on_refresh(self) -> None:
-        controller = self._controller
-        if controller is not None and not controller.playing:
-            self._draw(controller.snapshot(), animate=False)
-
-    # ----------------------------------------------------------------- the phase's wave
-    def _start_wave(self, shown: _Display, duration: int) -> None:
-        """Fill the columns stage by stage (a forward or backward pass), never blocking."""
-        self._shown = shown
-        self._wave = shown
-        self._wave_done = 0
-        for k in range(len(self._items.column_items)):
-            self._apply_column(dataclasses.replace(shown, nodes=[None] * len(shown.nodes)), k)
-        if shown.kind == "backward":  # the gradients are not there until the wave brings them
-            for i, items in enumerate(self._items.layer_items):
-                for item, name in zip(items, self._items.layer_names[i]):
-                    if not item.removed:
-                        item.set_pending(f"{name}: dL/dw not computed yet")
-        self._wave_anim.setEndValue(float(len(shown.stages)))
-        self._wave_anim.setDuration(duration)
-        self._advance_wave(0.0)
-        self._wave_anim.start()
-
-    def _on_wave_value(self, value) -> None:
-        if self._wave is not None:
-            self._advance_wave(float(value))
-
-    def _advance_wave(self, value: float) -> None:
-        shown = self._wave
-        last = len(shown.stages) - 1
-        stage = min(int(value), last)
-        while self._wave_done <= stage:
-            layer, column = shown.stages[self._wave_done]
-            self._set_glow(0.0)
-            if layer is not None:
-                self._apply_layer(shown, layer)
-            self._apply_column(shown, column)
-            self._glowing = [
-                *(self._items.layer_items[layer] if layer is not None else []),
-                *self._items.column_items[column],
-            ]
-            self._wave_done += 1
-        # Each stage lights up, then fades while the wave moves on.
-        self._set_glow(max(0.0, 1.0 - 0.7 * (value - stage)))
-
-    def _set_glow(self, strength: float) -> None:
-        for item in self._glowing:
-            item.set_glow(strength)
-        if strength == 0.0:
-            self._glowing = []
-
-    def _finish_wave(self) -> None:
-        """The end state at once: every stage applied, no glow."""
-        shown = self._wave
-        if shown is None:
-            return
-        self._wave = None
-        self._wave_anim.stop()
-        for layer, column in shown.stages[self._wave_done :]:
-            if layer is not None:
-                self._apply_layer(shown, layer)
-            self._apply_column(shown, column)
-        self._wave_done = len(shown.stages)
-        self._set_glow(0.0)
-
-    def _stop_motion(self) -> None:
-        """A new picture is coming: a running wave or a pending settle jumps to its end."""
-        if self._wave is not None:
-            self._finish_wave()
-        if self._settle_timer.isActive():
-            self._settle_timer.stop()
-            self._on_settle()
-
-    # ----------------------------------------------------------------- per-neuron maps
-    def _maps_wanted(self) -> bool:
-        if self._controller is None:
-            return False
-        try:
-            return self._doc.data.dataset.input_dim == 2
-        except ValueError:
-            return False
-
-    def _draw_maps(self, snap) -> None:
-        """Each drawn neuron's output over the input plane, coloured low (orange) .. high
-        (blue): inputs by their feature's largest |value|, sigmoid and softmax around 0.5,
-        tanh on [-1, 1], the others by their column's largest |a|."""
-        if not self._items.maps:
-            return
-        shape = snap.grid_shape
-        if (
-            snap.grid_activations is None
-            or snap.grid_inputs is None
-            or shape is None
-            or len(shape) != 2
-        ):
-            return
-        net = self._doc.network
-        columns = [snap.grid_inputs, *snap.grid_activations]
-        if [c.shape[1] for c in columns] != list(net.sizes):
-            return
-        for k, values in enumerate(columns):
-            items = self._items.column_items[k]
-            drawn = values[:, [item.index for item in items]]
-            with np.errstate(all="ignore"):
-                if k == 0:
-                    magnitude = np.abs(drawn)
-                    largest = np.where(np.isfinite(magnitude), magnitude, 0.0).max(axis=0)
-                    t = drawn / np.where(largest > 0, largest, 1.0)
-                else:
-                    bounds = _MAP_RANGE.get(net.layers[k - 1].activation)
-                    if bounds is not None:
-                        lo, hi = bounds
-                        t = (drawn - (lo + hi) / 2) / ((hi - lo) / 2)
-                    else:
-                        t = drawn / (_finite_max(values) or 1.0)
-            for item, image in zip(items, map_images(t, shape, self._lut)):
-                item.set_map(image)
+        return self._presenter.is_animating()
 
     def _on_neuron_hovered(self, item: NeuronItem | None) -> None:
         key = None if item is None else (item.layer, item.index)
@@ -885,94 +404,23 @@ class NetworkCanvas(QGraphicsView):
         source r, target c)) in ``colour`` until ``clear_marks(owner)``.  Owners (a lesson, the
         gradient check) keep their marks apart; a rebuilt network keeps the marks that still
         exist.  Items not drawn (inside a compact column's gap) are skipped."""
-        self._marks[owner] = (list(neurons), list(connections), QColor(colour))
-        self._apply_marks()
+        self._marks.put(owner, neurons, connections, colour)
 
     def clear_marks(self, owner: str | None = None) -> None:
         """Remove ``owner``'s marks (None: everyone's)."""
-        if owner is None:
-            self._marks.clear()
-        else:
-            self._marks.pop(owner, None)
-        self._apply_marks()
+        self._marks.clear(owner)
 
     def marked_items(self) -> list[QGraphicsItem]:
         """The neuron and connection items carrying a mark now."""
-        items = [*self._items.neurons.values(), *self._items.connections.values()]
-        return [item for item in items if item.mark() is not None]
-
-    def _apply_marks(self) -> None:
-        wanted: dict[QGraphicsItem, QColor] = {}
-        for neurons, connections, colour in self._marks.values():
-            for k, j in neurons:
-                item = self.neuron_item(k, j)
-                if item is not None:
-                    wanted[item] = colour
-            for i, r, c in connections:
-                item = self.connection_item(i, r, c)
-                if item is not None:
-                    wanted[item] = colour
-        for item in [*self._items.neurons.values(), *self._items.connections.values()]:
-            item.set_mark(wanted.get(item))
+        return self._marks.marked()
 
     # ----------------------------------------------------------------- the legend
-    _EDGE_WORDS = {
-        "w": ("weight w", "|w|, relative to the layer's largest"),
-        "dL/dw": ("gradient dL/dw", "|dL/dw|, relative to the network's largest"),
-        "Δw": ("change Δw just applied", "|Δw|, relative to the network's largest"),
-    }
-    _NODE_WORDS = {
-        "b": "the bias b (dashed rim: the layer has no bias)",
-        "a": "the activation a = f(z), mean over the batch (inputs: x)",
-        "δ": "δ = dL/dz, mean over the batch (= dL/db)",
-        "Δb": "the change Δb just applied to the bias",
-    }
-    _NEXT_WORDS = {
-        "forward": "Forward (inputs flow through the layers)",
-        "backward": "Backward (backpropagation computes every gradient)",
-        "update": "Update (gradient descent moves the weights)",
-    }
-
-    def _update_legend(self, shown: _Display) -> None:
-        label = shown.edge_label
-        what, thickness = self._EDGE_WORDS.get(
-            label, (label, f"|{label}|, relative to the layer's largest")
-        )
-        # One line per kind of item, so the legend stays short in a short canvas.
-        rows = [
-            (
-                "edges",
-                f"Connections show the {what}: blue > 0, orange < 0; thickness ∝ {thickness}",
-            ),
-            ("nodes", f"Neurons show {self._NODE_WORDS[shown.node_label]}"),
-        ]
-        if self._items.maps:
-            across, up = self._plane_axes()
-            rows.append(
-                (
-                    "maps",
-                    f"Maps show each neuron's output over the input plane ({across} →, {up} ↑)",
-                )
-            )
-        snap = self._snapshot if self._controller is not None else None
-        if snap is not None:
-            if snap.playing:
-                rows.append(("next", "Every step runs forward, backward and update"))
-            else:
-                rows.append(("next", f"Next: {self._NEXT_WORDS.get(snap.phase, snap.phase)}"))
+    def _show_legend(self, title: str, rows: list) -> None:
         height = self.legend.height()
-        self.legend.set_content(shown.title, rows)
+        self.legend.set_content(title, rows)
         self._place_overlays()
         if self.legend.height() != height and not self._rebuilding:
             self._keep_fitted()  # a taller legend: the fitted network stays clear of it
-
-    def _plane_axes(self) -> tuple[str, str]:
-        """The names of the input plane's axes: x1 and x2, or an imported file's columns."""
-        try:
-            labels = self._doc.data.column_labels
-        except ValueError:
-            labels = []
-        return (labels[0], labels[1]) if len(labels) == 2 else ("x1", "x2")
 
     def legend_text(self) -> str:
         """What the legend says now (its title and rows, one per line)."""
