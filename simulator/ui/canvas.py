@@ -16,7 +16,7 @@ A legend in the corner always says what colour and thickness mean.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 
 import numpy as np
 from PySide6.QtCore import (
@@ -27,7 +27,7 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QKeySequence, QPainter, QTransform
+from PySide6.QtGui import QColor, QPainter, QTransform
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
@@ -35,12 +35,11 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QInputDialog,
     QLabel,
-    QMenu,
     QWidget,
 )
 
 from simulator.app.document import Document
-from simulator.engine.activations import ACTIVATIONS
+from simulator.ui.canvas_editing import CanvasEditor
 from simulator.ui.canvas_items import (
     BlockItem,
     BundleItem,
@@ -59,6 +58,7 @@ from simulator.ui.canvas_layout import (
     Structure,
     visible_indices,
 )
+from simulator.ui.canvas_menus import CanvasMenus
 from simulator.ui.canvas_presenter import CanvasPresenter
 from simulator.ui.canvas_style import ItemMarks, ItemStyler
 
@@ -94,18 +94,6 @@ def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> 
     return number if ok else None
 
 
-def _menu_adder(menu: QMenu, actions: dict) -> Callable[..., QAction]:
-    """``add(text, handler, enabled=True)``: a menu entry whose handler runs when chosen."""
-
-    def add(text: str, handler: Callable, enabled: bool = True) -> QAction:
-        action = menu.addAction(text)
-        action.setEnabled(enabled)
-        actions[action] = handler
-        return action
-
-    return add
-
-
 class NetworkCanvas(QGraphicsView):
     """Draws ``document``'s network and edits it by clicks, menus and keys; once attached to a
     TrainingController, draws its snapshots (phases, weights or gradients, per-neuron maps)."""
@@ -130,7 +118,18 @@ class NetworkCanvas(QGraphicsView):
         # Headers at the top: a network that grows downwards leaves them where they are.
         self.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
 
-        self._items = SceneItems(self._scene, self._on_button, self._on_neuron_hovered)
+        self._items = SceneItems(self._scene)
+        self._editor = CanvasEditor(
+            document,
+            self._items,
+            self,
+            self.show_message,
+            # Looked up at each call: tests replace this module's ask_number.
+            lambda *args: ask_number(*args),
+        )
+        self._menus = CanvasMenus(document, self._items, self._editor, self, self.fit)
+        self._items.on_button = self._menus.button_clicked
+        self._items.on_hover = self._on_neuron_hovered
         self._rebuilding = False
         self._selection: SelectedNeuron | SelectedConnection | None = None
         self._selection_key: SelectedNeuron | SelectedConnection | None = None  # to restore
@@ -354,16 +353,6 @@ class NetworkCanvas(QGraphicsView):
         self._on_scene_selection_changed()
         self._keep_fitted()
 
-    def _on_button(self, kind: str, k: int, button: ButtonItem) -> None:
-        {
-            "add_layer": lambda: self._edit(self._doc.add_layer, k),
-            "remove_layer": lambda: self._edit(self._doc.remove_layer, k),
-            "add_neuron": lambda: self._edit(self._doc.add_neuron, k),
-            "remove_neuron": lambda: self._edit(self._doc.remove_neuron, k),
-            "bias": lambda: self._toggle_bias(k),
-            "activation": lambda: self._activation_menu_at(k, button),
-        }[kind]()
-
     # ----------------------------------------------------------------- training snapshots
     def attach(self, controller) -> None:
         """Draw ``controller``'s snapshots (a TrainingController) from now on."""
@@ -437,209 +426,6 @@ class NetworkCanvas(QGraphicsView):
             self._selection = new
             self.selection_changed.emit(new)
 
-    # ----------------------------------------------------------------- editing
-    def _edit(self, method: Callable, *args) -> bool:
-        """Call a document edit; a refusal becomes a notice.  True if it went through."""
-        try:
-            method(*args)
-        except ValueError as exc:
-            self.show_message(str(exc))
-            return False
-        return True
-
-    def _toggle_bias(self, k: int) -> None:
-        layer = self._doc.network.layers[k - 1]
-        self._edit(self._doc.set_use_bias, k - 1, not layer.use_bias)
-
-    def _set_connection(self, i: int, r: int, c: int, enabled: bool) -> None:
-        self._edit(self._doc.set_connection, i, r, c, enabled)
-
-    def _ask_weight(self, item: ConnectionItem) -> None:
-        if item.removed:
-            self.show_message("This connection is removed: restore it first (click it)")
-            return
-        key = self._items.key_of(item)
-        w = float(self._doc.network.layers[item.layer].weights[item.source, item.target])
-        value = ask_number(self, "Set weight", f"Weight of {key.name}:", w)
-        if value is not None:
-            self._edit(self._doc.set_weight, item.layer, item.source, item.target, value)
-
-    def _ask_bias(self, item: NeuronItem) -> None:
-        if item.layer == 0:
-            self.show_message("Input neurons have no bias: they pass the features on")
-            return
-        layer = self._doc.network.layers[item.layer - 1]
-        if not layer.use_bias:
-            self.show_message("This layer's bias is off: turn it on in the layer's header")
-            return
-        value = ask_number(self, "Set bias", f"Bias of {item.name}:", float(layer.bias[item.index]))
-        if value is not None:
-            self._edit(self._doc.set_bias, item.layer - 1, item.index, value)
-
-    def _delete_selection(self) -> None:
-        items = [
-            it for it in self._scene.selectedItems() if isinstance(it, (NeuronItem, ConnectionItem))
-        ]
-        if not items:
-            return
-        connections = [
-            (it.layer, it.source, it.target)
-            for it in items
-            if isinstance(it, ConnectionItem) and not it.removed
-        ]
-        # Highest index first, so the indices still to remove stay valid.
-        neurons = sorted(
-            ((it.layer, it.index) for it in items if isinstance(it, NeuronItem)), reverse=True
-        )
-        last = len(self._doc.network.sizes) - 1
-        fixed = [(k, j) for k, j in neurons if k in (0, last)]
-        neurons = [(k, j) for k, j in neurons if 0 < k < last]
-        if not connections and not neurons:
-            if fixed:  # the document says why inputs and outputs cannot be removed
-                self._edit(self._doc.remove_neuron, *fixed[0])
-            else:
-                self.show_message("This connection is already removed (click it to restore it)")
-            return
-        stack = self._doc.undo_stack
-        macro = len(connections) + len(neurons) > 1
-        if macro:
-            stack.beginMacro("Delete selection")
-        try:
-            for i, r, c in connections:
-                self._set_connection(i, r, c, False)
-            for k, j in neurons:
-                self._edit(self._doc.remove_neuron, k, j)
-        finally:
-            if macro:
-                stack.endMacro()
-
-    def _restore_all(self, layers: list[int]) -> None:
-        stack = self._doc.undo_stack
-        todo = [i for i in layers if not self._doc.network.layers[i].mask.all()]
-        if len(todo) > 1:
-            stack.beginMacro("Restore all connections")
-        try:
-            for i in todo:
-                self._edit(self._doc.restore_all_connections, i)
-        finally:
-            if len(todo) > 1:
-                stack.endMacro()
-
-    # ----------------------------------------------------------------- menus
-    def _activation_menu(self, k: int, parent: QWidget | None = None) -> tuple[QMenu, dict]:
-        current = self._doc.network.layers[k - 1].activation
-        menu = QMenu("Activation", parent or self)
-        actions = {}
-        for name, act in ACTIVATIONS.items():
-            action = menu.addAction(act.title)
-            action.setCheckable(True)
-            action.setChecked(name == current)
-            actions[action] = lambda n=name: self._edit(self._doc.set_activation, k - 1, n)
-        return menu, actions
-
-    def _activation_menu_at(self, k: int, button: ButtonItem) -> None:
-        menu, actions = self._activation_menu(k)
-        shown = self.mapFromScene(button.sceneBoundingRect()).boundingRect()
-        menu.setMinimumWidth(shown.width())
-        corner = shown.bottomLeft()
-        self._run_menu(menu, actions, self.viewport().mapToGlobal(corner))
-
-    def _run_menu(self, menu: QMenu, actions: dict[QAction, Callable], global_pos) -> None:
-        chosen = menu.exec(global_pos)
-        menu.deleteLater()
-        handler = actions.get(chosen)
-        if handler is not None:
-            handler()
-
-    def _layer_actions(self, menu: QMenu, k: int, actions: dict) -> None:
-        """Every edit of column ``k``: activation, bias, neurons, layers, restoring."""
-        net = self._doc.network
-        last = len(net.sizes) - 1
-
-        add = _menu_adder(menu, actions)
-
-        if k >= 1:
-            sub, sub_actions = self._activation_menu(k, menu)
-            menu.addMenu(sub)
-            actions.update(sub_actions)
-            bias = add("Bias", lambda: self._toggle_bias(k))
-            bias.setCheckable(True)
-            bias.setChecked(net.layers[k - 1].use_bias)
-        if 0 < k < last:
-            add("Add neuron", lambda: self._edit(self._doc.add_neuron, k))
-            add("Remove last neuron", lambda: self._edit(self._doc.remove_neuron, k))
-            add("Remove layer", lambda: self._edit(self._doc.remove_layer, k))
-        menu.addSeparator()
-        if k >= 1:
-            add("Add layer before", lambda: self._edit(self._doc.add_layer, k))
-        if k < last:
-            add("Add layer after", lambda: self._edit(self._doc.add_layer, k + 1))
-        into = [k - 1] if k >= 1 else []
-        out_of = [k] if k < last else []
-        removed = [i for i in into + out_of if not net.layers[i].mask.all()]
-        add(
-            "Restore all connections",
-            lambda: self._restore_all(into + out_of),
-            enabled=bool(removed),
-        )
-
-    def _context_menu(self, item: QGraphicsItem | None) -> tuple[QMenu, dict]:
-        menu = QMenu(self)
-        actions: dict[QAction, Callable] = {}
-        net = self._doc.network
-        last = len(net.sizes) - 1
-
-        add = _menu_adder(menu, actions)
-
-        if isinstance(item, NeuronItem):
-            k, j = item.layer, item.index
-            menu.addSection(item.name)
-            if 0 < k < last:
-                add("Add neuron below", lambda: self._edit(self._doc.add_neuron, k, j + 1))
-                add("Remove neuron", lambda: self._edit(self._doc.remove_neuron, k, j))
-            if k >= 1:
-                add("Set bias…", lambda: self._ask_bias(item), net.layers[k - 1].use_bias)
-            menu.addSection(self._column_title(k))
-            self._layer_actions(menu, k, actions)
-        elif isinstance(item, ConnectionItem):
-            i, r, c = item.layer, item.source, item.target
-            menu.addSection(self._items.key_of(item).name)
-            if item.removed:
-                add("Restore connection", lambda: self._set_connection(i, r, c, True))
-            else:
-                add("Remove connection", lambda: self._set_connection(i, r, c, False))
-                add("Set weight…", lambda: self._ask_weight(item))
-            add(
-                "Restore all connections of this layer",
-                lambda: self._restore_all([i]),
-                not net.layers[i].mask.all(),
-            )
-        elif isinstance(item, (LayerHeaderItem, BlockItem)):
-            menu.addSection(self._column_title(item.layer))
-            self._layer_actions(menu, item.layer, actions)
-        elif isinstance(item, BundleItem):
-            add(
-                "Restore all connections of this layer",
-                lambda: self._restore_all([item.layer]),
-                not net.layers[item.layer].mask.all(),
-            )
-        else:
-            add("Add hidden layer", lambda: self._edit(self._doc.add_layer))
-            everything = list(range(len(net.layers)))
-            add(
-                "Restore all connections",
-                lambda: self._restore_all(everything),
-                any(not la.mask.all() for la in net.layers),
-            )
-        menu.addSeparator()
-        fit = add("Fit to view", self.fit)
-        fit.setShortcut(QKeySequence("Ctrl+0"))
-        return menu, actions
-
-    def _column_title(self, k: int) -> str:
-        last = len(self._doc.network.sizes) - 1
-        return "Input layer" if k == 0 else "Output layer" if k == last else f"Hidden layer {k}"
-
     # ----------------------------------------------------------------- Qt events
     def contextMenuEvent(self, event) -> None:  # noqa: N802 - Qt's name
         item = self.item_at(event.pos())
@@ -648,8 +434,7 @@ class NetworkCanvas(QGraphicsView):
         if isinstance(item, (NeuronItem, ConnectionItem)) and not item.isSelected():
             self._scene.clearSelection()
             item.setSelected(True)  # the menu's subject, visibly
-        menu, actions = self._context_menu(item)
-        self._run_menu(menu, actions, event.globalPos())
+        self._menus.open_context_menu(item, event.globalPos())
         event.accept()
 
     def mousePressEvent(self, event) -> None:  # noqa: N802 - Qt's name
@@ -665,17 +450,17 @@ class NetworkCanvas(QGraphicsView):
             and pressed.removed
             and self.item_at(event.position().toPoint()) is pressed
         ):
-            self._set_connection(pressed.layer, pressed.source, pressed.target, True)
+            self._editor.set_connection(pressed.layer, pressed.source, pressed.target, True)
 
     def mouseDoubleClickEvent(self, event) -> None:  # noqa: N802 - Qt's name
         item = self.item_at(event.position().toPoint())
         if event.button() == Qt.MouseButton.LeftButton:
             if isinstance(item, ConnectionItem):
-                self._ask_weight(item)
+                self._editor.ask_weight(item)
                 event.accept()
                 return
             if isinstance(item, NeuronItem):
-                self._ask_bias(item)
+                self._editor.ask_bias(item)
                 event.accept()
                 return
         super().mouseDoubleClickEvent(event)
@@ -684,7 +469,7 @@ class NetworkCanvas(QGraphicsView):
         key = event.key()
         ctrl = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         if key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) and not ctrl:
-            self._delete_selection()
+            self._editor.delete(self._scene.selectedItems())
         elif ctrl and key == Qt.Key.Key_0:
             self.fit()
         elif ctrl and key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):

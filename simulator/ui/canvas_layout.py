@@ -164,18 +164,13 @@ class Structure:
 class SceneItems:
     """Builds the items of one network structure into ``scene`` (columns of neurons, their
     connections, compact blocks and bundles, layer headers and their buttons) and keeps them by
-    key.  A header button's click calls ``on_button(kind, k, button)``; a neuron's hover calls
-    ``on_hover(item or None)``."""
+    key.  A header button's click calls ``on_button(kind, k, button)``; the neurons built call
+    ``on_hover(item or None)`` (both set by the owner, like NeuronItem.on_hover)."""
 
-    def __init__(
-        self,
-        scene: QGraphicsScene,
-        on_button: Callable[[str, int, ButtonItem], None],
-        on_hover: Callable[[NeuronItem | None], None],
-    ):
+    def __init__(self, scene: QGraphicsScene):
         self._scene = scene
-        self._on_button = on_button
-        self._on_hover = on_hover
+        self.on_button: Callable[[str, int, ButtonItem], None] = lambda kind, k, button: None
+        self.on_hover: Callable[[NeuronItem | None], None] = lambda item: None
         self._theme: Theme | None = None
         self.root: QGraphicsItem | None = None
         self._retired: QGraphicsItem | None = None  # the last scene, kept alive one rebuild
@@ -289,7 +284,7 @@ class SceneItems:
                     has_bias=has_bias,
                     map_slot=self.maps,
                 )
-                item.on_hover = self._on_hover
+                item.on_hover = self.on_hover
                 self.neurons[(k, j)] = item
                 items.append(item)
                 if kind == "input":
@@ -455,4 +450,4 @@ class SceneItems:
 
     def _connect_button(self, button: ButtonItem, k: int) -> None:
         self.buttons[(button.kind, k)] = button
-        button.clicked.connect(lambda: self._on_button(button.kind, k, button))
+        button.clicked.connect(lambda: self.on_button(button.kind, k, button))
