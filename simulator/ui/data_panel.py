@@ -9,20 +9,18 @@ selects that sample (a ring marks it) for the inspector; a click beside the poin
 
 from __future__ import annotations
 
-import functools
 import html
 
 import numpy as np
 from PySide6.QtCore import (
     QEvent,
     QRectF,
-    QSettings,
     QSignalBlocker,
     QSize,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QBrush, QColor, QPainter, QPalette, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QPalette, QPen
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -47,12 +45,15 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
-from simulator.app.clock import Throttle
 from simulator.app.document import Document
-from simulator.app.training import Snapshot, TrainingController, plane_extent
+from simulator.app.training import TrainingController, plane_extent
 from simulator.engine import datasets as _datasets
 from simulator.project.project import named_feature_label
 from simulator.ui import thumbnails
+from simulator.ui.data_maps import BOUNDARY_UPSAMPLE, SnapshotMaps, contour_segments, upsample
+
+# Tests and views import these from here (the panel's module).
+__all__ = ["BOUNDARY_UPSAMPLE", "DataPanel", "contour_segments", "upsample"]
 
 THUMBNAIL_SIZE = 34
 _CELL = THUMBNAIL_SIZE + 8  # room for the selection ring
@@ -67,84 +68,7 @@ DIGITS_PER_CLASS = 5
 MAX_AXIS_LABEL = 24  # characters of a column name on the data plot's axes
 LIVE_SLIDER_SAMPLES = 20_000  # above this, sliders apply on release rather than live
 _REGRESSION_LEVELS = 65  # colour steps of the regression colour map
-# The snapshot's 48² grid is drawn on 3x as many pixels per side, bilinearly interpolated before
-# the colour lookup, so boundaries look smooth rather than blocky (and argmax edges stay crisp).
-BOUNDARY_UPSAMPLE = 3
-PLAYING_FRAME_MS = 66  # the boundary redraws at most ~15 times a second while playing
-_SETTINGS_SHOW_BOUNDARY = "data/showBoundary"
-_LEGEND_BAR = (64, 10)  # the colour bar under the plot, pixels
-_UNIT_RANGE = frozenset({"sigmoid", "softmax"})  # activations whose outputs lie in [0, 1]
-_P_FLOOR = 1e-9  # probabilities are clipped to [_P_FLOOR, 1 − _P_FLOOR] before taking logs
-_CURVE_LIMIT = 1e6  # 1-D fits are clipped to ±_CURVE_LIMIT before drawing
-_CONTOUR_MARGIN = 0.1  # the p = 0.5 line shows once p reaches below 0.4 and above 0.6
 PICK_RADIUS_PX = 9.0  # a click this close to a training point (in pixels) selects it
-
-
-@functools.lru_cache(maxsize=16)
-def _resample_weights(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
-    """Linear interpolation from ``n_in`` samples spanning [0, 1] (the first and last on the
-    ends) to the centres of ``n_out`` pixels tiling [0, 1]: each pixel's left sample index and
-    the right sample's weight, (n_out,) each."""
-    source = (np.arange(n_out) + 0.5) / n_out * (n_in - 1)
-    left = np.clip(np.floor(source).astype(np.intp), 0, max(n_in - 2, 0))
-    weight = (source - left).astype(np.float32)
-    left.setflags(write=False)
-    weight.setflags(write=False)
-    return left, weight
-
-
-def upsample(values: np.ndarray, factor: int = BOUNDARY_UPSAMPLE) -> np.ndarray:
-    """Bilinear interpolation of grids (..., rows, cols) to (..., rows·factor, cols·factor),
-    in float32 (plenty for colours)."""
-    values = np.asarray(values, dtype=np.float32)
-    if factor == 1 or min(values.shape[-2:]) < 2:
-        return values
-    # Gathers rather than matrix products: steadier timings, no BLAS thread pool involved.
-    left, w = _resample_weights(values.shape[-2], values.shape[-2] * factor)
-    w = w[:, None]
-    values = values[..., left, :] * (1.0 - w) + values[..., left + 1, :] * w
-    left, w = _resample_weights(values.shape[-1], values.shape[-1] * factor)
-    return values[..., left] * (1.0 - w) + values[..., left + 1] * w
-
-
-def contour_segments(values: np.ndarray, extent, level: float) -> np.ndarray:
-    """Where the grid ``values`` (rows along y, columns along x, sampled evenly over ``extent``
-    = (x_min, x_max, y_min, y_max) corners included) crosses ``level``, by marching squares:
-    (2n, 2) points, each consecutive pair one segment."""
-    rows, cols = values.shape
-    xs = np.linspace(extent[0], extent[1], cols)
-    ys = np.linspace(extent[2], extent[3], rows)
-    v = values - level
-    above = v > 0
-    with np.errstate(divide="ignore", invalid="ignore"):
-        t_h = v[:, :-1] / (v[:, :-1] - v[:, 1:])  # along each horizontal edge
-        t_v = v[:-1, :] / (v[:-1, :] - v[1:, :])  # along each vertical edge
-    hx = xs[:-1] + t_h * np.diff(xs)
-    hy = np.broadcast_to(ys[:, None], t_h.shape)
-    vx = np.broadcast_to(xs[None, :], t_v.shape)
-    vy = ys[:-1, None] + t_v * np.diff(ys)[:, None]
-    h_cross = above[:, :-1] != above[:, 1:]
-    v_cross = above[:-1, :] != above[1:, :]
-    # Each cell's four edges in the order bottom, top, left, right.
-    points = np.stack(
-        [
-            np.stack([hx[:-1], hx[1:], vx[:, :-1], vx[:, 1:]], axis=-1),
-            np.stack([hy[:-1], hy[1:], vy[:, :-1], vy[:, 1:]], axis=-1),
-        ],
-        axis=-1,
-    )  # (rows - 1, cols - 1, 4, 2)
-    crossed = np.stack([h_cross[:-1], h_cross[1:], v_cross[:, :-1], v_cross[:, 1:]], axis=-1)
-    count = crossed.sum(axis=-1)
-    single = count == 2
-    parts = [points[single][crossed[single]]]  # the cell's two crossings, one segment
-    saddle = count == 4
-    if saddle.any():
-        # Two segments; the centre's side decides which corners they cut off.
-        centre = (v[:-1, :-1] + v[:-1, 1:] + v[1:, :-1] + v[1:, 1:])[saddle]
-        joined = (centre > 0) == above[:-1, :-1][saddle]  # bottom-left's side spans the centre
-        order = np.where(joined[:, None], (0, 3, 1, 2), (0, 2, 1, 3))
-        parts.append(np.take_along_axis(points[saddle], order[:, :, None], axis=1).reshape(-1, 2))
-    return np.concatenate(parts).reshape(-1, 2)
 
 
 def _kind_text(kind: str, input_dim: int, n_classes: int) -> str:
@@ -223,16 +147,6 @@ class _ThumbnailList(QListWidget):
         return None
 
 
-class _SmoothImageItem(pg.ImageItem):
-    """An ImageItem scaled bilinearly on screen: the boundary is a smooth field, not pixels."""
-
-    def paint(self, painter, *args) -> None:
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
-        super().paint(painter, *args)
-        painter.restore()
-
-
 class _PlotFrame(QWidget):
     """Holds the plot and keeps it ``1 / aspect`` wide per unit of height (centred, at the top)
     when ``aspect`` is set, so the input plane stays square in a wide or a tall dock."""
@@ -272,20 +186,6 @@ class DataPanel(QWidget):
         self.document = document
         self._mode = ""  # what the plot shows: "plane", "curve" or "digits"
         self._data_rect: QRectF | None = None
-        self._task = ""
-        self._n_classes = 0
-        self._target_scale = 1.0
-        self._controller: TrainingController | None = None
-        self._snapshot: Snapshot | None = None
-        self._neuron_key: tuple[int, int] | None = None
-        self._stale = False  # a snapshot arrived while the panel was hidden
-        # While playing, the boundary draws at most once per PLAYING_FRAME_MS of the
-        # controller's frame clock.
-        self._boundary_frames = Throttle(lambda: self._controller.clock, PLAYING_FRAME_MS / 1000)
-        self._image_rect: QRectF | None = None
-        self._caption_state: tuple | None = None
-        self._toggle_state: tuple | None = None
-        self._settings = QSettings()
         self._selected_sample: int | None = None
         self._train_xy = np.empty((0, 2))  # the training points as drawn (plot coordinates)
 
@@ -299,6 +199,15 @@ class DataPanel(QWidget):
         layout.addWidget(self.summary_label)
         layout.addLayout(self._build_controls())
         self.plot_frame = _PlotFrame(self._build_plot(), self)
+        # The network's output over the plot: boundary, neuron maps, fitted curve, caption.
+        self.maps = SnapshotMaps(document, self.plot, self)
+        maps = self.maps
+        self.boundary_item, self.contour_item = maps.boundary_item, maps.contour_item
+        self.curve_item = maps.curve_item
+        self.show_boundary_checkbox = maps.show_boundary_checkbox
+        caption = maps.caption
+        self.boundary_caption, self.boundary_bar = caption.text_label, caption.bar
+        self.boundary_low_label, self.boundary_high_label = caption.low_label, caption.high_label
         layout.addWidget(self.plot_frame, 10)
         layout.addLayout(self._build_plot_footer())
         layout.addStretch(1)  # takes what the plot leaves once it has its shape
@@ -451,17 +360,6 @@ class DataPanel(QWidget):
             font = axis.font() if hasattr(axis, "font") else self.font()
             font.setPointSizeF(self.font().pointSizeF() * 0.8)
             axis.setStyle(tickFont=font, tickLength=-4)
-        # The decision boundary (or a neuron's map) behind the points; hidden until a
-        # controller's snapshot arrives.
-        self.boundary_item = _SmoothImageItem(axisOrder="row-major")
-        self.boundary_item.setZValue(-10)
-        self.boundary_item.hide()
-        self.contour_item = pg.PlotCurveItem(connect="pairs", antialias=True)
-        self.contour_item.setZValue(-9)
-        self.contour_item.hide()
-        self.curve_item = pg.PlotDataItem(antialias=True)  # 1-D data: the network's fit
-        self.curve_item.setZValue(12)
-        self.curve_item.hide()
         self.digits_item = pg.ImageItem(axisOrder="row-major")
         self.digits_item.setZValue(-5)
         self.points_item = pg.ScatterPlotItem(antialias=True, symbol="o")
@@ -472,8 +370,8 @@ class DataPanel(QWidget):
         self.selection_item.setZValue(13)
         self.selection_item.hide()
         self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
-        for item in (self.boundary_item, self.contour_item, self.digits_item, self.points_item,
-                     self.test_points_item, self.curve_item, self.selection_item):  # fmt: skip
+        for item in (self.digits_item, self.points_item, self.test_points_item,
+                     self.selection_item):  # fmt: skip
             self.plot.addItem(item)
         self.plot.setToolTip("Training data as filled dots; test data as rings")
         return self.plot
@@ -493,39 +391,7 @@ class DataPanel(QWidget):
         grid.addWidget(self.show_test_checkbox, 0, 1)
 
         # What the background (or the line) means: a caption and, for colour maps, a bar.
-        caption_row = QHBoxLayout()
-        caption_row.setSpacing(4)
-        self.boundary_caption = QLabel()
-        self.boundary_caption.setTextFormat(Qt.TextFormat.RichText)
-        self.boundary_caption.setWordWrap(True)
-        small = self.boundary_caption.font()
-        small.setPointSizeF(small.pointSizeF() * 0.9)
-        self.boundary_low_label = QLabel()
-        self.boundary_bar = QLabel()
-        self.boundary_bar.setFixedSize(*_LEGEND_BAR)
-        self.boundary_high_label = QLabel()
-        for label in (self.boundary_caption, self.boundary_low_label, self.boundary_high_label):
-            label.setFont(small)
-        caption_row.addWidget(self.boundary_caption, 1)
-        caption_row.addWidget(self.boundary_low_label)
-        caption_row.addWidget(self.boundary_bar)
-        caption_row.addWidget(self.boundary_high_label)
-        self._caption_widgets = (self.boundary_caption, self.boundary_low_label,
-                                 self.boundary_bar, self.boundary_high_label)  # fmt: skip
-        for widget in self._caption_widgets:
-            widget.hide()
-        grid.addLayout(caption_row, 2, 0, 1, 2)
-
-        self.show_boundary_checkbox = QCheckBox("Show boundary")
-        self.show_boundary_checkbox.setToolTip(
-            "Colour the plane by the network's output (its decision boundary); "
-            "for 1-D data, draw its fitted curve"
-        )
-        self.show_boundary_checkbox.setChecked(
-            self._settings.value(_SETTINGS_SHOW_BOUNDARY, True, type=bool)
-        )
-        self.show_boundary_checkbox.toggled.connect(self._on_show_boundary_toggled)
-        self.show_boundary_checkbox.hide()  # until a controller is attached
+        grid.addLayout(self.maps.caption.layout, 2, 0, 1, 2)
         grid.addWidget(self.show_boundary_checkbox, 1, 1)
         grid.setColumnStretch(0, 1)
         return grid
@@ -608,10 +474,6 @@ class DataPanel(QWidget):
     def _on_show_test_toggled(self, on: bool) -> None:
         self.test_points_item.setVisible(on and self._mode != "digits")
 
-    def _on_show_boundary_toggled(self, on: bool) -> None:
-        self._settings.setValue(_SETTINGS_SHOW_BOUNDARY, on)
-        self._draw_snapshot()
-
     def _on_plot_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or not len(self._train_xy):
             return
@@ -646,52 +508,34 @@ class DataPanel(QWidget):
     # ----------------------------------------------------------------- training
     def attach(self, controller: TrainingController) -> None:
         """Draw ``controller``'s snapshots: the decision boundary or fitted curve, neuron maps."""
-        if self._controller is not None:
-            self._controller.snapshot_ready.disconnect(self._on_snapshot_ready)
-        self._controller = controller
-        controller.snapshot_ready.connect(self._on_snapshot_ready)
-        self.show_boundary_checkbox.show()
         self.plot.setToolTip(
             "Training data as filled dots; test data as rings; behind them, the network's "
             "output over the plane (the caption below says what the colours mean)"
         )
-        self._on_snapshot_ready(controller.snapshot())
+        self.maps.attach(controller)
 
     def show_neuron_map(self, key) -> None:
         """Show a neuron's output over the input plane instead of the boundary; ``key`` is
         (k, index) with k the canvas column (0: the inputs, k >= 1: weight layer k − 1's
         outputs), or None to return to the decision boundary."""
-        self._neuron_key = None if key is None else (int(key[0]), int(key[1]))
-        self._draw_snapshot()
+        self.maps.show_neuron(key)
 
     @property
     def neuron_map_key(self) -> tuple[int, int] | None:
         """The neuron whose map the plot shows, or None (the decision boundary)."""
-        return self._neuron_key
-
-    def _on_snapshot_ready(self, snapshot: Snapshot) -> None:
-        self._snapshot = snapshot
-        if not self.isVisible():
-            self._stale = True  # drawn when the panel is shown
-        elif snapshot.playing and not self._boundary_frames.due():
-            # While playing, the boundary needs no more than ~15 frames a second; the time
-            # goes to training.  The next snapshot (or the pause) draws the latest state.
-            self._stale = True
-        else:
-            self._boundary_frames.mark()
-            self._draw_snapshot()
+        return self.maps.neuron_key
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        if self._stale:
-            self._draw_snapshot()
+        self.maps.catch_up()
 
     # ----------------------------------------------------------------- refresh
     def _on_data_changed(self) -> None:
         self._refresh_controls()
         self._update_plot()
         self._draw_selection()
-        self._draw_snapshot()  # the last snapshot, if it still fits the data
+        self.maps.set_data(self.document.data, self._mode, self._data_rect)
+        self.maps.draw()  # the last snapshot, if it still fits the data
 
     def _refresh_controls(self) -> None:
         doc = self.document
@@ -781,11 +625,6 @@ class DataPanel(QWidget):
         dataset = data.dataset
         train, test = data.train_index, data.test_index
         view = self.plot.getViewBox()
-        self._task = data.task
-        self._n_classes = len(dataset.class_names) if data.task == "multiclass" else 0
-        self._target_scale = (
-            thumbnails.target_scale(dataset.y) if dataset.kind == "regression" else 1.0
-        )
         if dataset.name == "digits" or (dataset.input_dim == 64 and dataset.kind == "multiclass"):
             self._show_digits(dataset, train)
             return
@@ -918,208 +757,6 @@ class DataPanel(QWidget):
         )
         self._fit_plot_height()
 
-    # ----------------------------------------------------------------- snapshots
-    def _draw_snapshot(self) -> None:
-        """Draw the last snapshot: boundary or neuron map (plane), fitted curve (1-D)."""
-        self._stale = False
-        snap = self._snapshot
-        plane = curve = None  # what was drawn, for the caption
-        grid = snap is not None and snap.grid_shape is not None and snap.grid_output is not None
-        if grid and self._mode == "plane" and len(snap.grid_shape) == 2 and self._fits(snap):
-            plane = self._draw_plane(snap)
-        else:
-            self.boundary_item.hide()
-            self.contour_item.hide()
-        if grid and self._mode == "curve" and len(snap.grid_shape) == 1:
-            curve = self._draw_curve(snap)
-        else:
-            self.curve_item.hide()
-        toggle = (bool(grid and self._mode in ("plane", "curve")), self._mode == "curve")
-        if toggle != self._toggle_state:  # Qt calls only on a change: this runs per snapshot
-            self._toggle_state = toggle
-            self.show_boundary_checkbox.setEnabled(toggle[0])
-            self.show_boundary_checkbox.setText("Show fit" if toggle[1] else "Show boundary")
-        self._set_caption(plane or curve)
-
-    def _fits(self, snap: Snapshot) -> bool:
-        # A snapshot from before a data change may no longer match the plot.
-        rect = self._data_rect
-        if rect is None or not np.allclose(
-            snap.grid_extent, (rect.left(), rect.right(), rect.top(), rect.bottom())
-        ):
-            return False
-        width = snap.grid_output.shape[1]
-        return width == self._n_classes if self._task == "multiclass" else width == 1
-
-    def _neuron_values(self, snap: Snapshot) -> np.ndarray | None:
-        """The hovered neuron's values over the grid, (G,), or None."""
-        if self._neuron_key is None:
-            return None
-        k, index = self._neuron_key
-        if k == 0:
-            values = snap.grid_inputs
-        elif snap.grid_activations is not None and 1 <= k <= len(snap.grid_activations):
-            values = snap.grid_activations[k - 1]
-        else:
-            return None
-        if values is None or not 0 <= index < values.shape[1]:
-            return None
-        return values[:, index]
-
-    def _neuron_activation(self) -> str:
-        """The hovered neuron's activation ("" for an input)."""
-        k = self._neuron_key[0]
-        activations = self.document.network.activations
-        return activations[k - 1] if 1 <= k <= len(activations) else ""
-
-    def _neuron_caption(self) -> str:
-        k, index = self._neuron_key
-        net = self.document.network
-        data = self.document.data
-        if k == 0:
-            labels = data.input_labels
-            name = labels[index] if index < len(labels) else f"x{index + 1}"
-            return f"Input <b>{name}</b> over the plane"
-        activation = self._neuron_activation()
-        if k == len(net.sizes) - 1:
-            labels = data.output_labels
-            name = labels[index] if index < len(labels) else f"y{index + 1}"
-            return f"Output <b>{name}</b>: {activation} output"
-        return f"Neuron <b>h{k}_{index + 1}</b>: {activation} output"
-
-    def _draw_plane(self, snap: Snapshot) -> tuple:
-        rows, cols = snap.grid_shape
-        neuron = self._neuron_values(snap)
-        if neuron is None and not self.show_boundary_checkbox.isChecked():
-            self.boundary_item.hide()
-            self.contour_item.hide()
-            return ("off",)
-        background = self._base_name
-        contour = None
-        if neuron is not None:
-            values = np.nan_to_num(neuron.reshape(rows, cols))
-            if self._neuron_activation() in _UNIT_RANGE:
-                # Probabilities: 0 … 1, as the decision boundary shows them.
-                rgba = self._diverging(2.0 * values - 1.0, background)
-                state = ("neuron", self._neuron_caption(), 0.0, 1.0)
-            else:
-                # Bounded activations keep their own scale (−1 … 1); larger values scale down.
-                scale = max(1.0, float(np.abs(values).max()))
-                rgba = self._diverging(values / scale, background)
-                state = ("neuron", self._neuron_caption(), -scale, scale)
-        elif self._task == "multiclass":
-            k = self._n_classes
-            probs = np.nan_to_num(snap.grid_output.T.reshape(k, rows, cols), nan=1.0 / k)
-            # The winner from interpolated log-probabilities: smooth where probabilities jump.
-            winner = upsample(np.log(np.clip(probs, _P_FLOOR, 1.0))).argmax(axis=0)
-            top = upsample(probs.max(axis=0))  # smooth: no need for the log trick
-            # Certainty 0 at a uniform guess (1/K), 1 at probability 1.
-            certainty = np.clip((top - 1.0 / k) * (k / (k - 1.0)), 0.0, 1.0)
-            lut = thumbnails.class_lut(k, background)
-            levels = lut.shape[1]
-            index = winner * levels + np.rint(certainty * (levels - 1)).astype(np.intp)
-            rgba = lut.reshape(-1, 4)[index]
-            state = ("multiclass",)
-        elif self._task == "binary":
-            p = np.nan_to_num(snap.grid_output[:, 0].reshape(rows, cols), nan=0.5)
-            # A trained network's p jumps from 0 to 1 within a grid cell: interpolating the
-            # logit (near-linear there) keeps the boundary straight instead of stair-stepped.
-            p = np.clip(p, _P_FLOOR, 1.0 - _P_FLOOR)
-            logit = np.log(p) - np.log1p(-p)
-            fine = 1.0 / (1.0 + np.exp(-upsample(logit)))
-            rgba = self._diverging(2.0 * fine - 1.0, background, factor=1)
-            # An undecided network's p wanders around 0.5: a line there would mean nothing.
-            decided = p.min() < 0.5 - _CONTOUR_MARGIN and p.max() > 0.5 + _CONTOUR_MARGIN
-            contour = contour_segments(logit, snap.grid_extent, 0.0) if decided else None
-            state = ("binary", decided)
-        else:
-            values = np.nan_to_num(snap.grid_output[:, 0].reshape(rows, cols))
-            rgba = self._diverging(values / self._target_scale, background)
-            state = ("regression", -self._target_scale, self._target_scale)
-        self.boundary_item.setImage(rgba, autoLevels=False)
-        x0, x1, y0, y1 = snap.grid_extent
-        rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-        if rect != self._image_rect:
-            self.boundary_item.setRect(rect)
-            self._image_rect = rect
-        self.boundary_item.show()
-        if contour is not None and len(contour):
-            self.contour_item.setData(contour[:, 0], contour[:, 1], connect="pairs")
-            self.contour_item.show()
-        else:
-            self.contour_item.hide()
-        return state
-
-    @staticmethod
-    def _diverging(t: np.ndarray, background: str, factor: int = BOUNDARY_UPSAMPLE) -> np.ndarray:
-        """Grid values t in [−1, 1] -> (rows, cols, 4) uint8 upsampled by ``factor``, orange ..
-        blue."""
-        lut = thumbnails.diverging_lut(background)
-        # Clip first: a diverging network's outputs would overflow float32.
-        fine = upsample(np.clip(t, -1.0, 1.0), factor)
-        return lut[np.rint((fine + 1.0) * (0.5 * (len(lut) - 1))).astype(np.intp)]
-
-    def _draw_curve(self, snap: Snapshot) -> tuple:
-        neuron = self._neuron_values(snap)
-        if neuron is None and not self.show_boundary_checkbox.isChecked():
-            self.curve_item.hide()
-            return ("off",)
-        x = snap.grid_x[:, 0]
-        if neuron is not None:
-            y = neuron
-            pen = pg.mkPen(self.palette().color(QPalette.ColorRole.Text), width=2,
-                           style=Qt.PenStyle.DashLine)  # fmt: skip
-            state = ("neuron-curve", self._neuron_caption())
-        else:
-            out = snap.grid_output
-            # 1-D classes: p(class 1), or the predicted class, on the label axis.
-            y = out[:, 0] if out.shape[1] == 1 else out.argmax(axis=1).astype(np.float64)
-            pen = pg.mkPen(thumbnails.ORANGE, width=2.5)
-            state = ("curve", self._task)
-        finite = np.isfinite(y)
-        # Far off the axes is off the axes: keep huge values from overflowing Qt's paths.
-        y = np.clip(y[finite], -_CURVE_LIMIT, _CURVE_LIMIT)
-        self.curve_item.setData(x[finite], y, pen=pen)
-        self.curve_item.show()
-        return state
-
-    def _set_caption(self, state: tuple | None) -> None:
-        """Say what the background (or the line) means; only when that changes."""
-        if state == self._caption_state:
-            return
-        self._caption_state = state
-        bar = None
-        low = high = ""
-        text = ""
-        kind = state[0] if state else None
-        if kind == "binary":
-            text = "Background: the network's p(class 1)"
-            text += "; line: p = 0.5" if state[1] else ""
-            bar, low, high = thumbnails.diverging_lut(self._base_name), "0", "1"
-        elif kind == "multiclass":
-            text = "Background: the predicted class, paler where the network is unsure"
-        elif kind in ("regression", "neuron"):
-            if kind == "regression":
-                text = "Background: the network's prediction ŷ"
-            else:
-                text = f"{state[1]} (hovered)"
-            bar = thumbnails.diverging_lut(self._base_name)
-            low, high = (f"{v:.3g}" for v in state[-2:])
-        elif kind == "curve":
-            line = f'<span style="color:{thumbnails.ORANGE}">━━</span>'
-            what = "prediction ŷ(x)" if state[1] == "regression" else "p(class 1) at x"
-            text = f"{line}&nbsp;the network's {what}"
-        elif kind == "neuron-curve":
-            text = f"╌╌&nbsp;{state[1]} at x (hovered)"
-        self.boundary_caption.setText(text)
-        self.boundary_caption.setVisible(bool(text))
-        if bar is not None:
-            self.boundary_bar.setPixmap(QPixmap.fromImage(thumbnails.lut_image(bar, *_LEGEND_BAR)))
-        self.boundary_low_label.setText(low)
-        self.boundary_high_label.setText(high)
-        for widget in (self.boundary_low_label, self.boundary_bar, self.boundary_high_label):
-            widget.setVisible(bar is not None)
-
     def _legend(self, dataset) -> str:
         def dot(color: str, symbol: str = "●") -> str:
             return f'<span style="color:{color}; font-size:large">{symbol}</span>'
@@ -1159,7 +796,7 @@ class DataPanel(QWidget):
     # ----------------------------------------------------------------- palette
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
-        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "plot"):
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "maps"):
             self._apply_palette()
             self._on_data_changed()
 
@@ -1168,11 +805,7 @@ class DataPanel(QWidget):
         base = palette.color(QPalette.ColorRole.Base)
         text = palette.color(QPalette.ColorRole.Text)
         self.plot.setBackground(base)
-        self._base_name = base.name()
-        self._caption_state = None  # the colour bar follows the background
-        contour = QColor(palette.color(QPalette.ColorRole.Text))
-        contour.setAlpha(150)
-        self.contour_item.setPen(pg.mkPen(contour, width=1.2, cosmetic=True))
+        self.maps.apply_palette(palette)
         for name in ("left", "bottom"):
             axis = self.plot.getAxis(name)
             axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
