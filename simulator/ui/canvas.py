@@ -12,6 +12,19 @@ the phase that just ran (forward: activations flowing left to right; backward: d
 weights or the gradients (:meth:`NetworkCanvas.set_mode`).  Each snapshot only restyles the
 existing items; on 2-D data every drawn neuron also shows its output over the input plane.
 A legend in the corner always says what colour and thickness mean.
+
+NetworkCanvas is the view that composes the parts, each in its own module:
+
+- ``canvas_layout``: SceneItems builds the items where the layout puts them, and finds them;
+- ``canvas_presenter``: CanvasPresenter chooses what the items show (document or snapshots);
+- ``canvas_display``: the Display it chooses, and the legend's words for it;
+- ``canvas_style``: ItemStyler puts a Display on the items (and runs a phase's wave),
+  ItemMarks keeps the marks lessons and the gradient check put on them;
+- ``canvas_editing`` and ``canvas_menus``: CanvasEditor makes the edits that clicks, keys and
+  CanvasMenus' entries ask for;
+- ``canvas_framing`` and ``canvas_notice``: ViewFraming fits and zooms the view and places the
+  legend and the CanvasNotice;
+- ``canvas_items``: the items and the legend themselves.
 """
 
 from __future__ import annotations
@@ -19,27 +32,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from PySide6.QtCore import (
-    QEvent,
-    QPoint,
-    QSettings,
-    Qt,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QColor, QPainter, QTransform
+from PySide6.QtCore import QEvent, QPoint, Qt, Signal
+from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
     QGraphicsScene,
     QGraphicsView,
     QInputDialog,
-    QLabel,
     QWidget,
 )
 
 from simulator.app.document import Document
 from simulator.ui.canvas_editing import CanvasEditor
+from simulator.ui.canvas_framing import ViewFraming
 from simulator.ui.canvas_items import (
     BlockItem,
     BundleItem,
@@ -59,6 +65,7 @@ from simulator.ui.canvas_layout import (
     visible_indices,
 )
 from simulator.ui.canvas_menus import CanvasMenus
+from simulator.ui.canvas_notice import CanvasNotice
 from simulator.ui.canvas_presenter import CanvasPresenter
 from simulator.ui.canvas_style import ItemMarks, ItemStyler
 
@@ -77,15 +84,7 @@ __all__ = [
     "visible_indices",
 ]
 
-MAX_FIT_SCALE = 1.25  # fitting never blows a small network up beyond this
-REFIT_GROWTH = 1.3  # an edit that leaves this much room zooms the view back in
-MIN_SCALE, MAX_SCALE = 0.05, 6.0
-NOTICE_MS = 6000
-LEGEND_MARGIN = 10
-_SETTINGS_LEGEND = "canvas/legend_collapsed"
 MARK_COLOUR = "#9b30d9"  # marks point at items (lessons, the gradient check): not a value colour
-LEGEND_BESIDE_RATIO = 1.6  # viewport width/height from which the legend sits beside
-LEGEND_BESIDE_WIDTH = 300.0  # the legend's width there (its rows wrap)
 
 
 def ask_number(parent: QWidget | None, title: str, label: str, value: float) -> float | None:
@@ -133,9 +132,11 @@ class NetworkCanvas(QGraphicsView):
         self._rebuilding = False
         self._selection: SelectedNeuron | SelectedConnection | None = None
         self._selection_key: SelectedNeuron | SelectedConnection | None = None  # to restore
-        self._user_zoomed = False
         self._press_item: QGraphicsItem | None = None
         self._hovered: tuple[int, int] | None = None
+        self.legend = CanvasLegend(Theme.from_widget(self), self.viewport())
+        self.notice = CanvasNotice(self.viewport())
+        self._framing = ViewFraming(self, self.legend, self.notice)
         # What the items show: the styler restyles them, the presenter says with what.
         self._styler = ItemStyler(document, self._items, self)
         self._marks = ItemMarks(self._items)
@@ -143,26 +144,14 @@ class NetworkCanvas(QGraphicsView):
             document, self._items, self._styler, self.rebuild, self._show_legend, self
         )
         self._presenter.mode_changed.connect(self.mode_changed)
-        self.legend = CanvasLegend(Theme.from_widget(self), self.viewport())
-        self.legend.set_collapsed(QSettings().value(_SETTINGS_LEGEND, False, type=bool))
-        self.legend.collapsed_changed.connect(self._on_legend_collapsed)
-
-        self.notice = QLabel(self.viewport())
-        self.notice.setObjectName("canvasNotice")
-        self.notice.setWordWrap(True)
-        self.notice.setMargin(8)
-        self.notice.hide()
-        self._notice_timer = QTimer(self)
-        self._notice_timer.setSingleShot(True)
-        self._notice_timer.setInterval(NOTICE_MS)
-        self._notice_timer.timeout.connect(self.notice.hide)
 
         self._scene.selectionChanged.connect(self._on_scene_selection_changed)
         document.network_changed.connect(self._on_network_changed)
-        document.data_changed.connect(self._on_data_changed)
+        # The input and output labels follow the data.
+        document.data_changed.connect(self._on_network_changed)
         document.project_replaced.connect(self._on_project_replaced)
-        self._style_notice()
-        self._rebuild()
+        self.notice.restyle(self.palette())
+        self.rebuild()
 
     # ----------------------------------------------------------------- public
     @property
@@ -216,82 +205,11 @@ class NetworkCanvas(QGraphicsView):
 
     def fit(self) -> None:
         """Fit the whole network into the view (Ctrl+0); later edits keep it fitted."""
-        self._user_zoomed = False
-        scale = self._fitting_scale()
-        if scale is not None:
-            self.setTransform(QTransform.fromScale(scale, scale))
-            self._place_beside_legend(scale)
-            self.centerOn(self.sceneRect().center())
-
-    def _legend_beside(self) -> bool:
-        # A wide, short canvas (the default window) puts the network beside a narrow legend,
-        # a taller one above a wide legend.  This depends on the view's shape only, never on
-        # the network, so an edit never moves the network (and a button) sideways.
-        # A folded legend is one line: under the network it costs the least room.
-        view = self.viewport().rect()
-        if self.legend.collapsed:
-            return False
-        return view.width() >= LEGEND_BESIDE_RATIO * view.height() and view.width() >= 600
-
-    def _size_legend(self) -> None:
-        # Beside the network: a steady, narrow legend.  Under it: as wide as the view allows.
-        if self._legend_beside():
-            self.legend.set_max_width(LEGEND_BESIDE_WIDTH)
-        else:
-            self.legend.set_max_width(self.viewport().width() - 2 * LEGEND_MARGIN, fixed=False)
-
-    def _on_legend_collapsed(self, collapsed: bool) -> None:
-        QSettings().setValue(_SETTINGS_LEGEND, collapsed)
-        self._size_legend()
-        self._place_overlays()
-        if self._user_zoomed:
-            self._keep_fitted()
-        else:
-            self.fit()
-
-    def _fitting_scale(self) -> float | None:
-        rect = self._scene.sceneRect()
-        view = self.viewport().rect()
-        # The legend sits in the bottom-left corner: the fitted network stays clear of it.
-        width, height = view.width(), view.height()
-        if self._legend_beside():
-            width -= self.legend.width() + LEGEND_MARGIN
-        else:
-            height -= self.legend.height() + LEGEND_MARGIN
-        if rect.isEmpty() or width < 2 or height < 2:
-            return None
-        # A hair under the exact fit, so rounding never brings up the scroll bars.
-        fitting = min(width / rect.width(), height / rect.height()) * 0.995
-        return min(fitting, MAX_FIT_SCALE)
-
-    def _place_beside_legend(self, scale: float) -> None:
-        # Beside the legend: the view's scene rect reaches left by the legend's width, so the
-        # centred network sits in the part of the view right of the legend.
-        rect = self._scene.sceneRect()
-        if self._legend_beside():
-            rect = rect.adjusted(-(self.legend.width() + LEGEND_MARGIN) / scale, 0, 0, 0)
-        self.setSceneRect(rect)
-
-    def _keep_fitted(self) -> None:
-        """After an edit: shrink if the network no longer fits, grow only if it would grow by
-        a lot; small edits keep the scale, and (top-aligned) the headers stay where they were,
-        so a second quick click on a button still hits it."""
-        scale = self._fitting_scale()
-        if self._user_zoomed or scale is None:
-            self.setSceneRect(self._scene.sceneRect())  # scroll over the whole (new) scene
-            return
-        current = self.transform().m11()
-        if scale < current or scale > current * REFIT_GROWTH:
-            self.fit()
-        else:  # the scene may have changed size: keep the network clear of the legend
-            self._place_beside_legend(current)
+        self._framing.fit()
 
     def zoom(self, factor: float) -> None:
         """Zoom by ``factor`` about the mouse (or the centre); the view stops auto-fitting."""
-        scale = self.transform().m11()
-        factor = max(MIN_SCALE / scale, min(MAX_SCALE / scale, factor))
-        self.scale(factor, factor)
-        self._user_zoomed = True
+        self._framing.zoom(factor)
 
     def set_display_values(self, values: list[np.ndarray] | None, label: str = "w") -> None:
         """Colour and thicken the connections by ``values`` (one (fan_in, fan_out) array per
@@ -299,20 +217,11 @@ class NetworkCanvas(QGraphicsView):
         A change of structure goes back to the weights (the arrays no longer fit)."""
         self._presenter.show_values(values, label)
 
-    def rebuild(self) -> None:
-        """Build the whole scene afresh from the document (signals do this by themselves)."""
-        self._rebuild()
-
     def show_message(self, text: str) -> None:
         """Tell the user something went wrong: an inline notice and the ``message`` signal."""
-        self.notice.setText(text)
-        one_line = self.notice.fontMetrics().horizontalAdvance(text) + 2 * self.notice.margin()
-        self.notice.setFixedWidth(min(one_line + 4, max(120, self.viewport().width() - 24)))
-        self.notice.adjustSize()
-        self._place_notice()
-        self.notice.show()
-        self.notice.raise_()
-        self._notice_timer.start()
+        self.notice.set_message(text, self.viewport().width() - 24)
+        self._framing.place_overlays()
+        self.notice.pop_up()
         self.message.emit(text)
 
     # ----------------------------------------------------------------- document signals
@@ -325,13 +234,11 @@ class NetworkCanvas(QGraphicsView):
         if Structure.of(self._doc, self._presenter.maps_wanted()) == self._items.structure:
             self._presenter.show_document()
         else:
-            self._rebuild()
-
-    def _on_data_changed(self) -> None:
-        self._on_network_changed()  # the input and output labels follow the data
+            self.rebuild()
 
     # ----------------------------------------------------------------- building the scene
-    def _rebuild(self) -> None:
+    def rebuild(self) -> None:
+        """Build the whole scene afresh from the document (signals do this by themselves)."""
         structure = Structure.of(self._doc, self._presenter.maps_wanted())
         sizes_changed = structure.sizes != self._items.sizes
         self._rebuilding = True
@@ -351,7 +258,7 @@ class NetworkCanvas(QGraphicsView):
         finally:
             self._rebuilding = False
         self._on_scene_selection_changed()
-        self._keep_fitted()
+        self._framing.keep_fitted()
 
     # ----------------------------------------------------------------- training snapshots
     def attach(self, controller) -> None:
@@ -405,11 +312,8 @@ class NetworkCanvas(QGraphicsView):
 
     # ----------------------------------------------------------------- the legend
     def _show_legend(self, title: str, rows: list) -> None:
-        height = self.legend.height()
-        self.legend.set_content(title, rows)
-        self._place_overlays()
-        if self.legend.height() != height and not self._rebuilding:
-            self._keep_fitted()  # a taller legend: the fitted network stays clear of it
+        # A rebuild refits the network once it is done.
+        self._framing.show_legend(title, rows, refit=not self._rebuilding)
 
     def legend_text(self) -> str:
         """What the legend says now (its title and rows, one per line)."""
@@ -494,44 +398,19 @@ class NetworkCanvas(QGraphicsView):
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        self._size_legend()
-        self._place_overlays()
-        if not self._user_zoomed:
-            self.fit()
-        self._place_notice()
+        self._framing.resized()
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
-        if not self._user_zoomed:
+        if not self._framing.user_zoomed:
             self.fit()
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        self._notice_timer.stop()
+        self.notice.stop_timer()
         super().hideEvent(event)
 
     def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().changeEvent(event)
         if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.FontChange):
-            self._style_notice()
+            self.notice.restyle(self.palette())
             self.rebuild()
-
-    # ----------------------------------------------------------------- the notice
-    def _style_notice(self) -> None:
-        pal = self.palette()
-        bg = pal.color(pal.ColorRole.ToolTipBase).name()
-        fg = pal.color(pal.ColorRole.ToolTipText).name()
-        edge = pal.color(pal.ColorRole.Mid).name()
-        self.notice.setStyleSheet(
-            f"#canvasNotice {{ background: {bg}; color: {fg}; border: 1px solid {edge};"
-            " border-radius: 6px; }"
-        )
-
-    def _place_notice(self) -> None:
-        self._place_overlays()
-
-    def _place_overlays(self) -> None:
-        """The legend in the bottom-left corner, a notice just above it."""
-        view = self.viewport().rect()
-        legend_top = view.height() - self.legend.height() - LEGEND_MARGIN
-        self.legend.move(LEGEND_MARGIN, max(0, legend_top))
-        self.notice.move(12, max(0, legend_top - self.notice.height() - 6))
