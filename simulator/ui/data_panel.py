@@ -15,30 +15,15 @@ import numpy as np
 from PySide6.QtCore import (
     QEvent,
     QRectF,
-    QSignalBlocker,
-    QSize,
     Qt,
     Signal,
 )
 from PySide6.QtGui import QBrush, QColor, QPalette, QPen
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QCheckBox,
-    QDoubleSpinBox,
-    QFormLayout,
     QGridLayout,
-    QHBoxLayout,
     QLabel,
-    QListView,
-    QListWidget,
     QListWidgetItem,
-    QPushButton,
-    QSizePolicy,
-    QSlider,
-    QSpinBox,
-    QStyle,
-    QStyledItemDelegate,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -47,104 +32,18 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
 from simulator.app.document import Document
 from simulator.app.training import TrainingController, plane_extent
-from simulator.engine import datasets as _datasets
-from simulator.project.project import named_feature_label
 from simulator.ui import thumbnails
+from simulator.ui.data_chooser import DatasetChooser, describe_data
+from simulator.ui.data_controls import DataControls
 from simulator.ui.data_maps import BOUNDARY_UPSAMPLE, SnapshotMaps, contour_segments, upsample
 
 # Tests and views import these from here (the panel's module).
 __all__ = ["BOUNDARY_UPSAMPLE", "DataPanel", "contour_segments", "upsample"]
 
-THUMBNAIL_SIZE = 34
-_CELL = THUMBNAIL_SIZE + 8  # room for the selection ring
-# The picker's groups, in reading order: (title, data sets, one-line description).
-GROUPS = (
-    ("Classification", ("circle", "xor", "gauss", "spiral", "moons"), "two classes"),
-    ("Regression", ("plane", "multi_gauss", "sine"), "a number to predict"),
-    ("Multi-class", ("spiral3", "blobs"), "three classes"),
-    ("Digits", ("digits",), "8×8 images of handwritten digits, ten classes"),
-)
 DIGITS_PER_CLASS = 5
 MAX_AXIS_LABEL = 24  # characters of a column name on the data plot's axes
-LIVE_SLIDER_SAMPLES = 20_000  # above this, sliders apply on release rather than live
 _REGRESSION_LEVELS = 65  # colour steps of the regression colour map
 PICK_RADIUS_PX = 9.0  # a click this close to a training point (in pixels) selects it
-
-
-def _kind_text(kind: str, input_dim: int, n_classes: int) -> str:
-    if kind == "binary":
-        return "binary classification"
-    if kind == "multiclass":
-        return f"{n_classes} classes"
-    return "1-D regression" if input_dim == 1 else "regression"
-
-
-class _ThumbnailDelegate(QStyledItemDelegate):
-    """Paints a thumbnail with a thin frame, and a highlight ring when selected."""
-
-    def paint(self, painter, option, index) -> None:
-        icon = index.data(Qt.ItemDataRole.DecorationRole)
-        rect = option.rect
-        palette = option.palette
-        selected = bool(option.state & QStyle.StateFlag.State_Selected)
-        hovered = bool(option.state & QStyle.StateFlag.State_MouseOver)
-        painter.save()
-        painter.setRenderHint(painter.RenderHint.Antialiasing)
-        inner = QRectF(rect).adjusted(4, 4, -4, -4)
-        if icon is not None:
-            icon.paint(painter, inner.toRect())
-        if selected:
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2.5))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(QRectF(rect).adjusted(1.5, 1.5, -1.5, -1.5), 4, 4)
-        else:
-            role = QPalette.ColorRole.Highlight if hovered else QPalette.ColorRole.Mid
-            painter.setPen(QPen(palette.color(role), 1))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRect(inner.adjusted(-0.5, -0.5, 0.5, 0.5))
-        painter.restore()
-
-    def sizeHint(self, option, index) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(_CELL, _CELL)
-
-
-class _ThumbnailList(QListWidget):
-    """One row of data set thumbnails (one group of the picker)."""
-
-    def __init__(self, names: tuple[str, ...], parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setViewMode(QListView.ViewMode.IconMode)
-        self.setMovement(QListView.Movement.Static)
-        self.setFlow(QListView.Flow.LeftToRight)
-        self.setWrapping(False)
-        self.setIconSize(QSize(THUMBNAIL_SIZE, THUMBNAIL_SIZE))
-        self.setGridSize(QSize(_CELL, _CELL))
-        self.setSpacing(0)
-        self.setFrameShape(QListWidget.Shape.NoFrame)
-        self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.setMouseTracking(True)  # hover ring
-        self.viewport().setAutoFillBackground(False)
-        self.setItemDelegate(_ThumbnailDelegate(self))
-        self.setFixedSize(_CELL * len(names), _CELL)
-        for name in names:
-            info = _datasets.DATASETS[name]
-            item = QListWidgetItem()
-            item.setData(Qt.ItemDataRole.UserRole, name)
-            item.setToolTip(
-                f"{info.title}: {_kind_text(info.kind, info.input_dim, info.n_classes)}, "
-                f"{info.input_dim}-D inputs, {info.default_samples} samples by default"
-            )
-            item.setSizeHint(QSize(_CELL, _CELL))
-            self.addItem(item)
-
-    def item_named(self, name: str) -> QListWidgetItem | None:
-        for row in range(self.count()):
-            item = self.item(row)
-            if item.data(Qt.ItemDataRole.UserRole) == name:
-                return item
-        return None
 
 
 class _PlotFrame(QWidget):
@@ -192,12 +91,23 @@ class DataPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.setSpacing(6)
-        layout.addLayout(self._build_picker())
+        self.chooser = DatasetChooser(document, self)
+        self.chooser.message.connect(self.message)
+        self.dataset_lists = self.chooser.lists
+        layout.addWidget(self.chooser)
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
         layout.addWidget(self.summary_label)
-        layout.addLayout(self._build_controls())
+        self.controls = DataControls(document, self)
+        self.controls.message.connect(self.message)
+        controls = self.controls
+        self.feature_buttons = controls.feature_buttons
+        self.noise_slider, self.noise_spin = controls.noise_slider, controls.noise_spin
+        self.test_slider, self.test_spin = controls.test_slider, controls.test_spin
+        self.samples_spin = controls.samples_spin
+        self.regenerate_button = controls.regenerate_button
+        layout.addWidget(self.controls)
         self.plot_frame = _PlotFrame(self._build_plot(), self)
         # The network's output over the plot: boundary, neuron maps, fitted curve, caption.
         self.maps = SnapshotMaps(document, self.plot, self)
@@ -221,130 +131,6 @@ class DataPanel(QWidget):
         self._on_data_changed()
 
     # ----------------------------------------------------------------- building
-    def _build_picker(self) -> QGridLayout:
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(10)
-        grid.setVerticalSpacing(0)
-        self.dataset_lists: dict[str, QListWidget] = {}
-        positions = {"Classification": (0, 0, 3), "Regression": (2, 0, 1),
-                     "Multi-class": (2, 1, 1), "Digits": (2, 2, 1)}  # fmt: skip
-        for title, names, description in GROUPS:
-            row, col, span = positions[title]
-            label = QLabel(title)
-            label.setToolTip(f"{title}: {description}")
-            font = label.font()
-            font.setPointSizeF(font.pointSizeF() * 0.9)
-            label.setFont(font)
-            label.setForegroundRole(QPalette.ColorRole.PlaceholderText)
-            grid.addWidget(label, row, col, 1, span)
-            lst = _ThumbnailList(names, self)
-            # Selection, not the current item: focus alone makes an item current.
-            lst.itemSelectionChanged.connect(lambda lst=lst: self._on_thumbnail_chosen(lst))
-            self.dataset_lists[title] = lst
-            grid.addWidget(lst, row + 1, col, 1, span, Qt.AlignmentFlag.AlignLeft)
-        grid.setColumnStretch(3, 1)
-        return grid
-
-    def _build_controls(self) -> QFormLayout:
-        form = QFormLayout()
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setHorizontalSpacing(8)
-        form.setVerticalSpacing(4)
-        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
-        form.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-
-        features = QGridLayout()
-        features.setSpacing(3)
-        self.feature_buttons: dict[str, QToolButton] = {}
-        for k, (key, label) in enumerate(_datasets.FEATURES.items()):
-            button = QToolButton()
-            button.setText(label)
-            button.setIcon(thumbnails.feature_icon(key))
-            button.setIconSize(QSize(16, 16))
-            button.setCheckable(True)
-            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.toggled.connect(lambda on, key=key: self._on_feature_toggled(key, on))
-            self.feature_buttons[key] = button
-            features.addWidget(button, k // 4, k % 4)
-        self._features_label = QLabel("Input features")
-        form.addRow(self._features_label)
-        form.addRow(features)
-
-        self.noise_slider = QSlider(Qt.Orientation.Horizontal)
-        self.noise_slider.setRange(0, 100)
-        self.noise_slider.setPageStep(10)
-        self.noise_spin = QDoubleSpinBox()
-        self.noise_spin.setRange(0.0, _datasets.MAX_NOISE)
-        self.noise_spin.setDecimals(2)
-        self.noise_spin.setSingleStep(0.05)
-        self.noise_spin.setKeyboardTracking(False)
-        tip = "How much noise blurs the data: 0 is clean, 1 the most (Playground's 50 is 0.5)"
-        form.addRow(self._tipped(QLabel("Noise"), tip),
-                    self._pair(self.noise_slider, self.noise_spin, tip))  # fmt: skip
-        self.noise_slider.valueChanged.connect(
-            lambda v: self._apply(self.document.set_noise, v / 100.0)
-        )
-        self.noise_spin.valueChanged.connect(lambda v: self._apply(self.document.set_noise, v))
-
-        max_test = round(_datasets.MAX_TEST_RATIO * 100)
-        self.test_slider = QSlider(Qt.Orientation.Horizontal)
-        self.test_slider.setRange(0, max_test)
-        self.test_slider.setPageStep(10)
-        self.test_spin = QSpinBox()
-        self.test_spin.setRange(0, max_test)
-        self.test_spin.setSuffix(" %")
-        self.test_spin.setSingleStep(5)
-        self.test_spin.setKeyboardTracking(False)
-        tip = "Share of the samples held out as test data (never trained on)"
-        form.addRow(self._tipped(QLabel("Test data"), tip),
-                    self._pair(self.test_slider, self.test_spin, tip))  # fmt: skip
-        self.test_slider.valueChanged.connect(
-            lambda v: self._apply(self.document.set_test_ratio, v / 100.0)
-        )
-        self.test_spin.valueChanged.connect(
-            lambda v: self._apply(self.document.set_test_ratio, v / 100.0)
-        )
-
-        self.samples_spin = QSpinBox()
-        self.samples_spin.setRange(1, _datasets.MAX_SAMPLES)
-        self.samples_spin.setSingleStep(50)
-        self.samples_spin.setGroupSeparatorShown(True)
-        self.samples_spin.setKeyboardTracking(False)
-        self.samples_spin.valueChanged.connect(
-            lambda n: self._apply(self.document.set_n_samples, n)
-        )
-        self.regenerate_button = QPushButton("Regenerate")
-        self.regenerate_button.setIcon(
-            self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
-        )
-        self.regenerate_button.setToolTip("Draw a fresh sample of the same data set (undoable)")
-        self.regenerate_button.clicked.connect(lambda: self._apply(self.document.regenerate))
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(self.samples_spin, 1)
-        row.addWidget(self.regenerate_button)
-        tip = "How many samples to generate, training and test together"
-        self.samples_spin.setToolTip(tip)
-        form.addRow(self._tipped(QLabel("Samples"), tip), row)
-        return form
-
-    @staticmethod
-    def _tipped(widget: QWidget, tip: str) -> QWidget:
-        widget.setToolTip(tip)
-        return widget
-
-    @staticmethod
-    def _pair(slider: QSlider, spin: QWidget, tip: str) -> QHBoxLayout:
-        slider.setToolTip(tip)
-        spin.setToolTip(tip)
-        spin.setMinimumWidth(64)
-        row = QHBoxLayout()
-        row.setSpacing(6)
-        row.addWidget(slider, 1)
-        row.addWidget(spin)
-        return row
-
     def _build_plot(self) -> pg.PlotWidget:
         self.plot = pg.PlotWidget()
         for side in ("bottom", "left"):  # "y (x0.001)" only puzzles; the ticks say enough
@@ -437,40 +223,13 @@ class DataPanel(QWidget):
 
     def dataset_item(self, name: str) -> QListWidgetItem | None:
         """The picker's item for data set ``name``."""
-        for lst in self.dataset_lists.values():
-            item = lst.item_named(name)
-            if item is not None:
-                return item
-        return None
+        return self.chooser.item(name)
 
     def selected_dataset(self) -> str | None:
         """The name of the highlighted thumbnail (None for the user's own data)."""
-        for lst in self.dataset_lists.values():
-            for item in lst.selectedItems():
-                return item.data(Qt.ItemDataRole.UserRole)
-        return None
+        return self.chooser.selected()
 
-    # ----------------------------------------------------------------- edits
-    def _apply(self, method, *args) -> bool:
-        try:
-            method(*args)
-        except ValueError as exc:
-            self.message.emit(str(exc))
-            self._refresh_controls()  # back to the document's value
-            return False
-        return True
-
-    def _on_thumbnail_chosen(self, lst: QListWidget) -> None:
-        selected = lst.selectedItems()
-        if selected:
-            self._apply(self.document.set_dataset, selected[0].data(Qt.ItemDataRole.UserRole))
-
-    def _on_feature_toggled(self, key: str, on: bool) -> None:
-        features = [f for f in self.document.project.data.features if f != key]
-        if on:
-            features.append(key)
-        self._apply(self.document.set_features, features)
-
+    # ----------------------------------------------------------------- plot
     def _on_show_test_toggled(self, on: bool) -> None:
         self.test_points_item.setVisible(on and self._mode != "digits")
 
@@ -531,94 +290,15 @@ class DataPanel(QWidget):
 
     # ----------------------------------------------------------------- refresh
     def _on_data_changed(self) -> None:
-        self._refresh_controls()
+        self.chooser.refresh()
+        self.controls.refresh()
+        text, tip = describe_data(self.document)
+        self.summary_label.setText(text)
+        self.summary_label.setToolTip(tip)
         self._update_plot()
         self._draw_selection()
         self.maps.set_data(self.document.data, self._mode, self._data_rect)
         self.maps.draw()  # the last snapshot, if it still fits the data
-
-    def _refresh_controls(self) -> None:
-        doc = self.document
-        spec = doc.project.data
-        inline = spec.is_inline
-        for lst in self.dataset_lists.values():
-            with QSignalBlocker(lst):
-                item = None if inline else lst.item_named(spec.dataset)
-                if item is not None:
-                    lst.setCurrentItem(item)
-                else:
-                    lst.clearSelection()
-                    lst.setCurrentRow(-1)
-            lst.viewport().update()
-
-        planar = spec.input_dim == 2
-        tip_off = "Input features apply to 2-D data only; this data feeds its raw inputs"
-        # Imported 2-D data keeps the buttons' x1, x2 (the features are the same functions of
-        # any plane) and says in the tooltips which column each stands for.
-        names = spec.feature_names if inline and planar else None
-        for key, button in self.feature_buttons.items():
-            with QSignalBlocker(button):
-                button.setChecked(planar and key in spec.features)
-            button.setEnabled(planar)
-            label = _datasets.FEATURES[key]
-            if names is not None:
-                named = named_feature_label(key, names)
-                label = f"{label} = {named}" if named != label else label
-            button.setToolTip(
-                f"Feed {label} to the network as an input neuron" if planar else tip_off
-            )
-        self._features_label.setEnabled(planar)
-        point = "(x1, x2)"
-        if names is not None:
-            point = f"(x1, x2) = ({names[0]}, {names[1]})"
-        self._features_label.setToolTip(
-            f"The network's inputs: functions of the point {point}" if planar else tip_off
-        )
-
-        with QSignalBlocker(self.noise_slider), QSignalBlocker(self.noise_spin):
-            self.noise_slider.setValue(round(spec.noise * 100))
-            self.noise_spin.setValue(spec.noise)
-        with QSignalBlocker(self.test_slider), QSignalBlocker(self.test_spin):
-            self.test_slider.setValue(round(spec.test_ratio * 100))
-            self.test_spin.setValue(round(spec.test_ratio * 100))
-        data = doc.data
-        n_total = data.dataset.n_samples
-        with QSignalBlocker(self.samples_spin):
-            high = _datasets.DIGITS_SAMPLES if spec.dataset == "digits" else _datasets.MAX_SAMPLES
-            self.samples_spin.setMaximum(high)
-            self.samples_spin.setValue(n_total)
-        # Redrawing a big data set takes a while: then sliders apply when released.
-        for slider in (self.noise_slider, self.test_slider):
-            slider.setTracking(n_total <= LIVE_SLIDER_SAMPLES)
-        for widget in (self.noise_slider, self.noise_spin, self.samples_spin,
-                       self.regenerate_button):  # fmt: skip
-            widget.setEnabled(not inline)
-
-        if inline:
-            title = f"Your own data: {html.escape(doc.project.name)}"
-        else:
-            title = _datasets.DATASETS[spec.dataset].title
-        kind = _kind_text(data.task, data.dataset.input_dim, data.dataset.n_classes)
-        kind = "" if "regression" in title.lower() else f" — {kind}"
-        n_train, n_test = len(data.train_index), len(data.test_index)
-        text = f"<b>{title}</b>{kind}; {n_train:,} training and {n_test:,} test samples"
-        stats = spec.standardization if inline else None
-        tip = ""
-        if stats is not None:
-            text += "; columns standardised as (x − mean) / sd (hover for the values)"
-            names = data.column_labels
-            rows = "".join(
-                f"<tr><td>{html.escape(name)}</td><td align=right>{mean:.6g}</td>"
-                f"<td align=right>{std:.6g}</td></tr>"
-                for name, mean, std in zip(names, stats.means, stats.stds, strict=True)
-            )
-            tip = (
-                "<p>Each column x became (x − mean) / sd when it was imported (a column with one "
-                "value in every row was only centred). Exports apply this to raw values.</p>"
-                f"<table><tr><th align=left>column</th><th>mean</th><th>sd</th></tr>{rows}</table>"
-            )
-        self.summary_label.setText(text)
-        self.summary_label.setToolTip(tip)
 
     def _update_plot(self) -> None:
         data = self.document.data
@@ -816,7 +496,4 @@ class DataPanel(QWidget):
         ring = QPen(palette.color(QPalette.ColorRole.Text), 2.2)
         ring.setCosmetic(True)
         self._selection_pen = ring
-        for title, names, _ in GROUPS:
-            lst = self.dataset_lists[title]
-            for row, name in enumerate(names):
-                lst.item(row).setIcon(thumbnails.dataset_icon(name, THUMBNAIL_SIZE, base.name()))
+        self.chooser.set_background(base.name())
