@@ -5,72 +5,29 @@ signals with QSignalBlocker, so programmatic updates never echo back as edits.  
 TrainingController, the plot also draws its snapshots: the decision boundary behind 2-D points
 (or the fitted curve over 1-D data), and a hovered neuron's map.  A click on a training point
 selects that sample (a ring marks it) for the inspector; a click beside the points clears it.
+
+The panel lays out and wires its parts: the chooser (``data_chooser``), the settings
+(``data_controls``), the plot of the samples (``data_plot``) and the maps drawn over it
+(``data_maps``).
 """
 
 from __future__ import annotations
 
-import html
-
-import numpy as np
-from PySide6.QtCore import (
-    QEvent,
-    QRectF,
-    Qt,
-    Signal,
-)
-from PySide6.QtGui import QBrush, QColor, QPalette, QPen
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QGridLayout,
-    QLabel,
-    QListWidgetItem,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QEvent, QRectF, Qt, Signal
+from PySide6.QtGui import QPalette
+from PySide6.QtWidgets import QGridLayout, QLabel, QListWidgetItem, QVBoxLayout, QWidget
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
 from simulator.app.document import Document
-from simulator.app.training import TrainingController, plane_extent
-from simulator.ui import thumbnails
+from simulator.app.training import TrainingController
 from simulator.ui.data_chooser import DatasetChooser, describe_data
 from simulator.ui.data_controls import DataControls
 from simulator.ui.data_maps import BOUNDARY_UPSAMPLE, SnapshotMaps, contour_segments, upsample
+from simulator.ui.data_plot import SamplePlot
 
 # Tests and views import these from here (the panel's module).
 __all__ = ["BOUNDARY_UPSAMPLE", "DataPanel", "contour_segments", "upsample"]
-
-DIGITS_PER_CLASS = 5
-MAX_AXIS_LABEL = 24  # characters of a column name on the data plot's axes
-_REGRESSION_LEVELS = 65  # colour steps of the regression colour map
-PICK_RADIUS_PX = 9.0  # a click this close to a training point (in pixels) selects it
-
-
-class _PlotFrame(QWidget):
-    """Holds the plot and keeps it ``1 / aspect`` wide per unit of height (centred, at the top)
-    when ``aspect`` is set, so the input plane stays square in a wide or a tall dock."""
-
-    def __init__(self, plot: QWidget, parent: QWidget | None = None):
-        super().__init__(parent)
-        self._plot = plot
-        plot.setParent(self)
-        self.aspect: float | None = 1.0
-        self.setMinimumSize(plot.minimumSize())
-
-    def set_aspect(self, aspect: float | None) -> None:
-        self.aspect = aspect
-        self._place()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._place()
-
-    def _place(self) -> None:
-        w, h = self.width(), self.height()
-        if self.aspect is not None:
-            w = min(w, round(h / self.aspect))
-            h = min(h, round(w * self.aspect))
-        self._plot.setGeometry((self.width() - w) // 2, 0, w, h)
 
 
 class DataPanel(QWidget):
@@ -83,22 +40,12 @@ class DataPanel(QWidget):
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
         self.document = document
-        self._mode = ""  # what the plot shows: "plane", "curve" or "digits"
-        self._data_rect: QRectF | None = None
-        self._selected_sample: int | None = None
-        self._train_xy = np.empty((0, 2))  # the training points as drawn (plot coordinates)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(6, 6, 6, 6)
-        layout.setSpacing(6)
         self.chooser = DatasetChooser(document, self)
         self.chooser.message.connect(self.message)
         self.dataset_lists = self.chooser.lists
-        layout.addWidget(self.chooser)
         self.summary_label = QLabel()
         self.summary_label.setWordWrap(True)
         self.summary_label.setTextFormat(Qt.TextFormat.RichText)
-        layout.addWidget(self.summary_label)
         self.controls = DataControls(document, self)
         self.controls.message.connect(self.message)
         controls = self.controls
@@ -107,9 +54,17 @@ class DataPanel(QWidget):
         self.test_slider, self.test_spin = controls.test_slider, controls.test_spin
         self.samples_spin = controls.samples_spin
         self.regenerate_button = controls.regenerate_button
-        layout.addWidget(self.controls)
-        self.plot_frame = _PlotFrame(self._build_plot(), self)
-        # The network's output over the plot: boundary, neuron maps, fitted curve, caption.
+
+        self.sample_plot = SamplePlot(document, self)
+        self.sample_plot.sample_selected.connect(self.sample_selected)
+        samples = self.sample_plot
+        self.plot: pg.PlotWidget = samples.plot
+        self.plot_frame = samples.frame
+        self.points_item, self.test_points_item = samples.points_item, samples.test_points_item
+        self.digits_item, self.selection_item = samples.digits_item, samples.selection_item
+        self.legend_label = samples.legend_label
+        self.show_test_checkbox = samples.show_test_checkbox
+
         self.maps = SnapshotMaps(document, self.plot, self)
         maps = self.maps
         self.boundary_item, self.contour_item = maps.boundary_item, maps.contour_item
@@ -118,6 +73,13 @@ class DataPanel(QWidget):
         caption = maps.caption
         self.boundary_caption, self.boundary_bar = caption.text_label, caption.bar
         self.boundary_low_label, self.boundary_high_label = caption.low_label, caption.high_label
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.setSpacing(6)
+        layout.addWidget(self.chooser)
+        layout.addWidget(self.summary_label)
+        layout.addWidget(self.controls)
         layout.addWidget(self.plot_frame, 10)
         layout.addLayout(self._build_plot_footer())
         layout.addStretch(1)  # takes what the plot leaves once it has its shape
@@ -130,53 +92,14 @@ class DataPanel(QWidget):
         self._apply_palette()
         self._on_data_changed()
 
-    # ----------------------------------------------------------------- building
-    def _build_plot(self) -> pg.PlotWidget:
-        self.plot = pg.PlotWidget()
-        for side in ("bottom", "left"):  # "y (x0.001)" only puzzles; the ticks say enough
-            self.plot.getAxis(side).enableAutoSIPrefix(False)
-        self.plot.setMinimumSize(160, 160)
-        self.plot.setMenuEnabled(False)
-        self.plot.hideButtons()
-        self.plot.setMouseEnabled(False, False)
-        view = self.plot.getViewBox()
-        view.setDefaultPadding(0.0)
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            font = axis.font() if hasattr(axis, "font") else self.font()
-            font.setPointSizeF(self.font().pointSizeF() * 0.8)
-            axis.setStyle(tickFont=font, tickLength=-4)
-        self.digits_item = pg.ImageItem(axisOrder="row-major")
-        self.digits_item.setZValue(-5)
-        self.points_item = pg.ScatterPlotItem(antialias=True, symbol="o")
-        self.points_item.setZValue(10)
-        self.test_points_item = pg.ScatterPlotItem(antialias=True, symbol="o")
-        self.test_points_item.setZValue(11)
-        self.selection_item = pg.ScatterPlotItem(antialias=True, symbol="o", pxMode=True)
-        self.selection_item.setZValue(13)
-        self.selection_item.hide()
-        self.plot.scene().sigMouseClicked.connect(self._on_plot_clicked)
-        for item in (self.digits_item, self.points_item, self.test_points_item,
-                     self.selection_item):  # fmt: skip
-            self.plot.addItem(item)
-        self.plot.setToolTip("Training data as filled dots; test data as rings")
-        return self.plot
-
     def _build_plot_footer(self) -> QGridLayout:
+        # The legend and "Show test data"; what the background (or the line) means, with a
+        # colour bar for colour maps; "Show boundary".
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(2)
-        self.legend_label = QLabel()
-        self.legend_label.setTextFormat(Qt.TextFormat.RichText)
-        self.legend_label.setWordWrap(True)
-        self.show_test_checkbox = QCheckBox("Show test data")
-        self.show_test_checkbox.setToolTip("Draw the held-out test samples as rings")
-        self.show_test_checkbox.toggled.connect(self._on_show_test_toggled)
-        self.test_points_item.setVisible(False)
         grid.addWidget(self.legend_label, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
         grid.addWidget(self.show_test_checkbox, 0, 1)
-
-        # What the background (or the line) means: a caption and, for colour maps, a bar.
         grid.addLayout(self.maps.caption.layout, 2, 0, 1, 2)
         grid.addWidget(self.show_boundary_checkbox, 1, 1)
         grid.setColumnStretch(0, 1)
@@ -191,35 +114,26 @@ class DataPanel(QWidget):
     @property
     def data_rect(self) -> QRectF | None:
         """The input plane the plot shows (where a decision boundary image goes), or None."""
-        return QRectF(self._data_rect) if self._data_rect is not None else None
+        return self.sample_plot.data_rect
 
     @property
     def selected_sample(self) -> int | None:
         """The training sample the plot marks (an index into X_train), or None."""
-        return self._selected_sample
+        return self.sample_plot.selected_sample
 
     def select_sample(self, index: int | None) -> None:
         """Mark training sample ``index`` (None or −1: none); emits ``sample_selected`` on a
         change."""
-        if index is not None and (index < 0 or index >= len(self.document.data.train_index)):
-            index = None
-        if index == self._selected_sample:
-            return
-        self._selected_sample = index
-        self._draw_selection()
-        self.sample_selected.emit(-1 if index is None else index)
+        self.sample_plot.select_sample(index)
 
     def sample_point(self, index: int) -> tuple[float, float] | None:
         """Where training sample ``index`` is drawn (plot coordinates), or None (digits)."""
-        if not 0 <= index < len(self._train_xy):
-            return None
-        x, y = self._train_xy[index]
-        return float(x), float(y)
+        return self.sample_plot.sample_point(index)
 
     @property
     def plot_mode(self) -> str:
         """ "plane" (2-D points), "curve" (1-D x vs y) or "digits" (sample images)."""
-        return self._mode
+        return self.sample_plot.mode
 
     def dataset_item(self, name: str) -> QListWidgetItem | None:
         """The picker's item for data set ``name``."""
@@ -228,41 +142,6 @@ class DataPanel(QWidget):
     def selected_dataset(self) -> str | None:
         """The name of the highlighted thumbnail (None for the user's own data)."""
         return self.chooser.selected()
-
-    # ----------------------------------------------------------------- plot
-    def _on_show_test_toggled(self, on: bool) -> None:
-        self.test_points_item.setVisible(on and self._mode != "digits")
-
-    def _on_plot_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or not len(self._train_xy):
-            return
-        view = self.plot.getViewBox()
-        if not view.sceneBoundingRect().contains(event.scenePos()):
-            return
-        pos = view.mapSceneToView(event.scenePos())
-        px, py = view.viewPixelSize()
-        if not (px > 0 and py > 0):
-            return
-        dx = (self._train_xy[:, 0] - pos.x()) / px
-        dy = (self._train_xy[:, 1] - pos.y()) / py
-        distance = np.hypot(dx, dy)
-        nearest = int(np.argmin(distance))
-        self.select_sample(nearest if distance[nearest] <= PICK_RADIUS_PX else None)
-
-    def _clear_sample(self) -> None:
-        self.select_sample(None)
-
-    def _draw_selection(self) -> None:
-        point = None if self._selected_sample is None else self.sample_point(self._selected_sample)
-        if point is None:
-            self.selection_item.hide()
-            return
-        size = self.points_item.opts["size"] + 9
-        self.selection_item.setData(
-            [point[0]], [point[1]], size=size, pen=self._selection_pen,
-            brush=QBrush(Qt.BrushStyle.NoBrush),
-        )  # fmt: skip
-        self.selection_item.show()
 
     # ----------------------------------------------------------------- training
     def attach(self, controller: TrainingController) -> None:
@@ -284,10 +163,6 @@ class DataPanel(QWidget):
         """The neuron whose map the plot shows, or None (the decision boundary)."""
         return self.maps.neuron_key
 
-    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().showEvent(event)
-        self.maps.catch_up()
-
     # ----------------------------------------------------------------- refresh
     def _on_data_changed(self) -> None:
         self.chooser.refresh()
@@ -295,183 +170,21 @@ class DataPanel(QWidget):
         text, tip = describe_data(self.document)
         self.summary_label.setText(text)
         self.summary_label.setToolTip(tip)
-        self._update_plot()
-        self._draw_selection()
-        self.maps.set_data(self.document.data, self._mode, self._data_rect)
+        samples = self.sample_plot
+        samples.show_data()
+        self.maps.set_data(self.document.data, samples.mode, samples.data_rect)
         self.maps.draw()  # the last snapshot, if it still fits the data
 
-    def _update_plot(self) -> None:
-        data = self.document.data
-        dataset = data.dataset
-        train, test = data.train_index, data.test_index
-        view = self.plot.getViewBox()
-        if dataset.name == "digits" or (dataset.input_dim == 64 and dataset.kind == "multiclass"):
-            self._show_digits(dataset, train)
-            return
-        self.digits_item.hide()
-        self.plot.getAxis("bottom").setTicks(None)
-        self.plot.getAxis("left").show()
-        X, y = dataset.X, dataset.y
-        if dataset.input_dim == 1:
-            self._mode = "curve"
-            self._data_rect = None
-            xs, ys = X[:, 0], y.astype(np.float64)
-            if dataset.kind == "regression":
-                brushes = np.full(len(y), self._brush(thumbnails.BLUE), dtype=object)
-                pens = np.full(len(y), self._ring(thumbnails.BLUE), dtype=object)
-            else:  # 1-D classes: the label on the y axis, coloured too
-                brushes, pens = self._point_styles(dataset)
-            view.setAspectLocked(False)
-            low, high = float(ys.min()), float(ys.max())
-            pad = max(0.1 * (high - low), 0.1)
-            self.plot.setRange(xRange=(float(xs.min()), float(xs.max())),
-                               yRange=(low - pad, high + pad), padding=0.02)  # fmt: skip
-            self._set_axis_labels(self._column_label(data, 0), data.target_label)
-        else:
-            self._mode = "plane"
-            xs, ys = X[:, 0], X[:, 1]
-            brushes, pens = self._point_styles(dataset)
-            # The controller's grid covers the same plane, so the boundary fills the plot.
-            x0, x1, y0, y1 = plane_extent(dataset)
-            rect = QRectF(x0, y0, x1 - x0, y1 - y0)
-            self._data_rect = rect
-            # Always the whole plane: the panel keeps the plot square when it has the room.
-            view.setAspectLocked(False)
-            self.plot.setRange(rect, padding=0.0)
-            # Data of more columns shows its first two.
-            self._set_axis_labels(self._column_label(data, 0), self._column_label(data, 1))
-        size = 7 if len(train) <= 2000 else 4
-        self._train_xy = np.column_stack([xs[train], ys[train]]).astype(np.float64)
-        self.points_item.setData(
-            x=xs[train], y=ys[train], brush=brushes[train], pen=self._outline, size=size
-        )
-        self.test_points_item.setData(
-            x=xs[test], y=ys[test], pen=pens[test], brush=QBrush(Qt.BrushStyle.NoBrush),
-            size=size,
-        )  # fmt: skip
-        self.points_item.show()
-        self.show_test_checkbox.setEnabled(True)
-        self.test_points_item.setVisible(self.show_test_checkbox.isChecked())
-        self.legend_label.setText(self._legend(dataset))
-        self._fit_plot_height()
+    def _clear_sample(self) -> None:
+        self.sample_plot.select_sample(None)
 
-    def _column_label(self, data, j: int) -> str:
-        """Column ``j``'s name on an axis, shortened to fit beside a small plot.  (Whether
-        the columns were standardised, the summary above says: the axis has no room.)"""
-        name = data.column_labels[j] if j < len(data.column_labels) else f"x{j + 1}"
-        return name if len(name) <= MAX_AXIS_LABEL else name[: MAX_AXIS_LABEL - 1] + "…"
-
-    def _set_axis_labels(self, bottom: str, left: str) -> None:
-        color = self.palette().color(QPalette.ColorRole.WindowText).name()
-        self.plot.setLabel("bottom", bottom, color=color)
-        self.plot.setLabel("left", left, color=color)
-
-    def _point_styles(self, dataset) -> tuple[np.ndarray, np.ndarray]:
-        """Per-sample fill brushes (training dots) and outline pens (test rings)."""
-        if dataset.kind == "regression":
-            scale = thumbnails.target_scale(dataset.y)
-            levels = np.linspace(-1.0, 1.0, _REGRESSION_LEVELS)
-            rgba = thumbnails.diverging_rgba(levels, self._neutral())
-            colors = [QColor(*c[:3]) for c in rgba]
-            index = np.rint((dataset.y / scale + 1.0) / 2.0 * (_REGRESSION_LEVELS - 1))
-            index = index.astype(np.intp)
-        else:
-            n_colors = max(len(dataset.class_names), 2)
-            colors = [QColor(thumbnails.class_color(k)) for k in range(n_colors)]
-            index = dataset.y.astype(np.intp)
-        brush_lut = np.array([QBrush(c) for c in colors] + [None], dtype=object)[:-1]
-        pen_lut = np.array([self._ring(c) for c in colors] + [None], dtype=object)[:-1]
-        return brush_lut[index], pen_lut[index]
-
-    def _neutral(self) -> str:
-        return thumbnails.neutral_for(self.palette().color(QPalette.ColorRole.Base).name())
-
-    @staticmethod
-    def _brush(color) -> QBrush:
-        return QBrush(QColor(color))
-
-    @staticmethod
-    def _ring(color) -> QPen:
-        pen = QPen(QColor(color), 1.6)
-        pen.setCosmetic(True)
-        return pen
-
-    def _show_digits(self, dataset, train: np.ndarray) -> None:
-        """A mosaic of training images: one column per class, a few rows of examples."""
-        self._mode = "digits"
-        self._train_xy = np.empty((0, 2))
-        self.show_test_checkbox.setEnabled(False)
-        self._data_rect = None
-        self.points_item.setData(x=[], y=[])
-        self.test_points_item.setData(x=[], y=[])
-        self.points_item.hide()
-        self.test_points_item.hide()
-        side = int(round(np.sqrt(dataset.input_dim)))
-        n_classes = len(dataset.class_names)
-        cell = side + 1
-        mosaic = np.zeros((DIGITS_PER_CLASS * cell - 1, n_classes * cell - 1))
-        labels = dataset.y[train]
-        for c in range(n_classes):
-            rows = train[labels == c][:DIGITS_PER_CLASS]
-            for r, sample in enumerate(rows):
-                image = dataset.X[sample].reshape(side, side)
-                mosaic[r * cell : r * cell + side, c * cell : c * cell + side] = image
-        palette = self.palette()
-        paper = np.array(palette.color(QPalette.ColorRole.Base).getRgb()[:3], dtype=np.float64)
-        ink = np.array(palette.color(QPalette.ColorRole.Text).getRgb()[:3], dtype=np.float64)
-        rgb = paper + mosaic[..., None] * (ink - paper)
-        rgba = np.dstack([rgb, np.full(mosaic.shape, 255.0)]).round().astype(np.uint8)
-        height, width = mosaic.shape
-        self.digits_item.setImage(rgba[::-1], autoLevels=False)  # row 0 at the top
-        self.digits_item.setRect(QRectF(0, 0, width, height))
-        self.digits_item.show()
-        view = self.plot.getViewBox()
-        view.setAspectLocked(True)
-        self.plot.setRange(QRectF(-0.5, -0.5, width + 1, height + 1), padding=0.0)
-        ticks = [(c * cell + side / 2.0, dataset.class_names[c]) for c in range(n_classes)]
-        self.plot.getAxis("bottom").setTicks([ticks, []])
-        self.plot.getAxis("left").hide()
-        self.plot.setLabel("bottom", "class")
-        self.legend_label.setText(
-            f"{DIGITS_PER_CLASS} training images of each class, {side}×{side} pixels"
-        )
-        self._fit_plot_height()
-
-    def _legend(self, dataset) -> str:
-        def dot(color: str, symbol: str = "●") -> str:
-            return f'<span style="color:{color}; font-size:large">{symbol}</span>'
-
-        if dataset.kind == "regression":
-            data = self.document.data
-            target = html.escape(data.target_label)
-            if dataset.input_dim == 1:
-                column = html.escape(data.column_labels[0]) if data.column_labels else "x"
-                return f"{dot(thumbnails.BLUE)}&nbsp;target {target} at {column}"
-            scale = thumbnails.target_scale(dataset.y)
-            middle = QColor(self._neutral())
-            middle = middle.darker(125) if middle.lightness() > 128 else middle.lighter(125)
-            return (
-                f"{target}: {dot(thumbnails.ORANGE)}&nbsp;{-scale:.3g} "
-                f"{dot(middle.name())}&nbsp;0 "
-                f"{dot(thumbnails.BLUE)}&nbsp;{scale:.3g}"
-            )
-        parts = [
-            f"{dot(thumbnails.class_color(k))}&nbsp;{name.replace(' ', '&nbsp;')}"
-            for k, name in enumerate(dataset.class_names)
-        ]
-        return " &nbsp; ".join(parts)
+    def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().showEvent(event)
+        self.maps.catch_up()
 
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        self._fit_plot_height()
-
-    def _fit_plot_height(self) -> None:
-        # A square plane for 2-D points (as Playground draws it), wide strips otherwise; the
-        # height left over goes below the legend instead of stretching the picture.
-        frame = self.plot_frame
-        shape = {"plane": 1.0, "curve": 0.75, "digits": 0.55}.get(self._mode, 1.0)
-        frame.setMaximumHeight(max(frame.minimumHeight(), round(frame.width() * shape) + 8))
-        frame.set_aspect(1.0 if self._mode == "plane" else None)
+        self.sample_plot.fit_frame()
 
     # ----------------------------------------------------------------- palette
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
@@ -482,18 +195,6 @@ class DataPanel(QWidget):
 
     def _apply_palette(self) -> None:
         palette = self.palette()
-        base = palette.color(QPalette.ColorRole.Base)
-        text = palette.color(QPalette.ColorRole.Text)
-        self.plot.setBackground(base)
+        self.sample_plot.apply_palette(palette)
         self.maps.apply_palette(palette)
-        for name in ("left", "bottom"):
-            axis = self.plot.getAxis(name)
-            axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
-            axis.setTextPen(pg.mkPen(text))
-        outline = QPen(base, 1.0)
-        outline.setCosmetic(True)
-        self._outline = outline
-        ring = QPen(palette.color(QPalette.ColorRole.Text), 2.2)
-        ring.setCosmetic(True)
-        self._selection_pen = ring
-        self.chooser.set_background(base.name())
+        self.chooser.set_background(palette.color(QPalette.ColorRole.Base).name())
