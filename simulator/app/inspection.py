@@ -7,9 +7,12 @@ Where the numbers come from (``Step``):
 
 * The step under way or just finished: ``trainer.trace`` (the batch's forward values, dropout
   masks included), ``trainer.grads`` (the engine's gradients and deltas), ``trainer.batch_index``
-  (which training samples formed the batch) and the optimizer's state.  After a whole step the
-  network already holds the *new* weights, so the weights the step used are read back from
-  ``trainer.last_good`` (the trainer's copy taken just before the update).
+  (which training samples formed the batch) and the trainer's record of its last update
+  (``trainer.last_step``: learning rate, clip factor, L1/L2 and the weights before the update).
+  After a whole step the network already holds the *new* weights; the step's are the record's.
+* How the optimizer made its update is the engine's explanation from its state
+  (``trainer.explain_update``: g, m, v, m̂, v̂, the momentum buffer, Δ); this module only
+  says why there is none.
 * The gradient of the batch loss L = (1/n) Σ_s ℓ_s is what the engine stores; its deltas
   ``grads.deltas`` are dL/dz and so carry the factor 1/n.  The inspector speaks of each sample's
   own loss ℓ_s instead: δ^s = dℓ_s/dz = n · (the engine's row s), so that
@@ -136,22 +139,12 @@ class NeuronFacts:
 class OptimizerFacts:
     """How the optimizer turned the gradient of one parameter into its last update.
 
-    ``g`` is the gradient it received (after clipping), ``theta`` the parameter before the step,
-    ``lines`` (symbol, formula with numbers, value) in the order the rule computes them, the
-    last one Δ.  ``reproduced`` is Δ computed here from g, θ and the optimizer's state after the
-    step; ``applied`` is the Δ the engine reports (``last_update``).
+    ``explanation`` is the engine's (``engine.optimizers.UpdateExplanation``: g, θ, the rule's
+    terms, the last one Δ, and the Δ applied); ``theta_new`` the parameter after the update.
     """
 
-    name: str
-    kind: str  # "weights" or "bias"
-    hyperparameters: dict
-    g: float
-    theta: float
+    explanation: object
     theta_new: float
-    step: float | None
-    lines: tuple[tuple[str, str, float], ...]
-    reproduced: float
-    applied: float
     notes: tuple[str, ...] = ()
 
 
@@ -220,8 +213,8 @@ class Step:
     targets: np.ndarray | None  # (n, K) of the batch
     grads: object | None
     n: int
+    record: object | None = None  # the trainer's StepRecord of the update (stage "update")
     _used: object | None = field(default=None, repr=False)
-    _backward: object | None = field(default=None, repr=False)
     _batch: object | None = field(default=None, repr=False)
     _samples: dict = field(default_factory=dict, repr=False)
 
@@ -245,11 +238,14 @@ class Step:
         ):
             grads, stage = None, "forward"
         weights = net.get_weights()
-        if stage == "update":
-            weights = _weights_before_update(trainer, weights)
+        record = trainer.last_step
+        if stage == "update" and record is not None and record.step == trainer.step_count:
+            weights = [(w.copy(), b.copy()) for w, b in record.weights_before]
+        else:
+            record = None
         index = np.asarray(trainer.batch_index)
         targets = net.targets(trainer.Y_train[index])
-        return cls(trainer, net, stage, weights, trace, index, targets, grads, len(index))
+        return cls(trainer, net, stage, weights, trace, index, targets, grads, len(index), record)
 
     @property
     def has_gradients(self) -> bool:
@@ -270,6 +266,8 @@ class Step:
         if self._used is None:
             self._used = self.net.copy()
             self._used.set_weights(self.weights)
+            if self.record is not None:  # the rates the step's gradients were computed with
+                self._used.l1, self._used.l2 = self.record.l1, self.record.l2
         return self._used
 
     def batch_explanation(self):
@@ -295,54 +293,29 @@ class Step:
             self._samples[sample] = (explained, row is not None)
         return self._samples[sample]
 
-    def raw_gradients(self) -> list[tuple[np.ndarray, np.ndarray]]:
-        """Per weight layer (dL/dW, dL/db) before clipping: the engine's backward pass of the
-        step's trace at the step's weights (the trainer's own arrays may be clipped since)."""
-        grads = self._unclipped()
-        return list(zip(grads.weights, grads.bias))
-
-    def _unclipped(self):
-        if self._backward is None:
-            self._backward = self.used_net.backward(self.trace, self.targets)
-        return self._backward
-
-    def global_norm(self) -> float:
-        """The global L2 norm of the unclipped gradients (what clip_norm measures)."""
-        return self._unclipped().global_norm()
-
     def clip(self) -> tuple[float | None, float | None, bool]:
         """(global norm, factor, pending): the factor is None when no clipping scales the
-        gradient (clip_norm off, or the norm within it); pending while the update is to come."""
+        gradient (clip_norm off, or the norm within it); pending while the update is to come.
+        The engine's numbers: the update's record, or the coefficient the update will use."""
+        if self.record is not None:
+            return self.record.global_norm, self.record.clip_factor, False
         clip_norm = getattr(self.trainer, "clip_norm", None)
-        if not clip_norm or not self.has_gradients:
+        if not clip_norm or self.stage != "backward":
             return None, None, False
-        norm = self.global_norm()
-        coef = clip_norm / (norm + 1e-6)  # PyTorch's (and Gradients.clip_global_norm's)
-        if coef >= 1.0:
-            return norm, None, False
-        return norm, coef, self.stage == "backward"
+        norm, coef = self.grads.clip_coefficient(clip_norm)
+        return norm, coef, coef is not None
 
+    def rates(self) -> tuple[float, float]:
+        """(L1, L2): the penalty rates of this step's gradients."""
+        if self.record is not None:
+            return self.record.l1, self.record.l2
+        return self.net.l1, self.net.l2
 
-def _weights_before_update(trainer, current: list) -> list:
-    """The weights the last step's forward and backward passes used."""
-    good = getattr(trainer, "last_good", None)
-    if good is not None and len(good) == len(current):
-        if all(
-            g[0].shape == c[0].shape and g[1].shape == c[1].shape for g, c in zip(good, current)
-        ):
-            return [(w.copy(), b.copy()) for w, b in good]
-    opt = trainer.optimizer
-    before = []
-    for i, (w, b) in enumerate(current):
-        dw = opt.last_update(i, "weights")
-        db = opt.last_update(i, "bias")
-        before.append(
-            (
-                w - dw if dw is not None and dw.shape == w.shape else w,
-                b - db if db is not None and db.shape == b.shape else b,
-            )
-        )
-    return before
+    def clip_norm(self) -> float | None:
+        """The clip limit of this step's update (None: off)."""
+        if self.record is not None:
+            return self.record.clip_norm
+        return getattr(self.trainer, "clip_norm", None) or None
 
 
 # ----------------------------------------------------------------------------- neurons
@@ -586,10 +559,11 @@ def inspect_connection(
     target_name = name.split(" → ", 1)[1] if " → " in name else ""
     removed = not bool(layer.mask[r, c])
     w = float(step.weights[i][0][r, c])
+    l1, l2 = step.rates()
     base = dict(
         layer=i, source=r, target_index=c, name=name, sample=sample, removed=removed, w=w,
         w_now=float(layer.weights[r, c]), has_gradients=step.has_gradients, n=step.n,
-        l1=net.l1, l2=net.l2,
+        l1=l1, l2=l2,
     )  # fmt: skip
     notes = list(_stage_notes(step))
     if removed:
@@ -623,16 +597,16 @@ def inspect_connection(
         values["product"] = float(step.sample_explanation(sample)[0].weight_terms(i, r, c)[0])
         values["share"] = values["product"] / n if step.row_of(sample) is not None else 0.0
     raw = data_grad
-    if net.l2:
+    if l2:
         values["l2_term"] = l2_term
         raw += l2_term
-    if net.l1:
+    if l1:
         values["l1_term"] = l1_term
         raw += l1_term
     values["raw_grad"] = raw
     norm, coef, pending = step.clip()
     values.update(
-        clip_norm=getattr(step.trainer, "clip_norm", None) or None,
+        clip_norm=step.clip_norm(),
         global_norm=norm,
         clip_factor=coef,
         clip_pending=pending,
@@ -649,10 +623,8 @@ def inspect_connection(
 def optimizer_facts(
     step: Step, i: int, kind: str, index: tuple
 ) -> tuple[OptimizerFacts | None, str]:
-    """How the last update of parameter ``index`` of layer ``i``'s ``kind`` came about, and a
-    note (why there is none, when None)."""
-    trainer = step.trainer
-    opt = trainer.optimizer
+    """How the last update of parameter ``index`` of layer ``i``'s ``kind`` came about (the
+    engine's explanation), and a note (why there is none, when None)."""
     if step.stage != "update":
         if step.stage == "backward":
             return (
@@ -660,221 +632,17 @@ def optimizer_facts(
                 "The update phase comes next: the optimizer has not used this gradient yet.",
             )
         return None, "No update yet in this step."
-    applied = opt.last_update(i, kind)
-    state = opt.state_for(i, kind)
-    if applied is None or step.grads is None:
+    explanation = step.trainer.explain_update(i, kind, index)
+    if explanation is None or step.record is None:
         return None, "The optimizer's last update is not available (its state was reset)."
-    grads = step.grads.weights if kind == "weights" else step.grads.bias
-    g = float(grads[i][index])
-    theta = float(step.weights[i][0 if kind == "weights" else 1][index])
-    theta_new = float(
-        (step.net.layers[i].weights if kind == "weights" else step.net.layers[i].bias)[index]
-    )
-    values = {key: float(arr[index]) for key, arr in state.items() if isinstance(arr, np.ndarray)}
-    t = state.get("step")
-    hyper = opt.hyperparameters()
-    rule = _RULES.get(opt.name)
-    if rule is None:
-        return None, f"The inspector does not know {opt.name}'s update rule."
-    lines, delta = rule(hyper, g, theta, values, t)
-    notes = []
-    if kind == "weights" and not step.net.layers[i].mask[index]:
-        notes.append("A removed connection: its weight is set back to exactly 0 (Δ = −w).")
-        delta = -theta
-    return (
-        OptimizerFacts(
-            name=opt.name, kind=kind, hyperparameters=hyper, g=g, theta=theta,
-            theta_new=theta_new, step=t, lines=tuple(lines), reproduced=delta,
-            applied=float(applied[index]), notes=tuple(notes),
-        ),
-        "",
-    )  # fmt: skip
+    layer = step.net.layers[i]
+    theta_new = float((layer.weights if kind == "weights" else layer.bias)[index])
+    notes = ()
+    if explanation.masked:
+        notes = ("A removed connection: its weight is set back to exactly 0 (Δ = −w).",)
+    return OptimizerFacts(explanation, theta_new, notes), ""
 
 
-def _effective(hyper: dict, g: float, theta: float, decay: bool = True) -> tuple[list, float]:
-    """ĝ = (−g if maximize else g) + λθ, and the lines that say so."""
-    lines = []
-    lam = hyper.get("weight_decay", 0.0) if decay else 0.0
-    maximize = hyper.get("maximize", False)
-    gg = -g if maximize else g
-    if lam or maximize:
-        text = "−g" if maximize else "g"
-        if lam:
-            eff = lam * theta + gg  # the engine's order: λθ, then ± g
-            formula = f"{text} + λθ = {fmt(gg)} + {fmt(lam)} × {factor(theta)}"
-        else:
-            eff = gg
-            formula = f"−g (maximize) = {fmt(gg)}"
-        lines.append(("ĝ", formula, eff))
-        return lines, eff
-    return lines, g
-
-
-def _sgd(hyper, g, theta, state, t):
-    lr, mu, tau = hyper["lr"], hyper["momentum"], hyper["dampening"]
-    lines, eff = _effective(hyper, g, theta)
-    sym = "ĝ" if lines else "g"
-    if mu == 0:
-        delta = eff * -lr
-        lines.append(("Δ", f"−η·{sym} = −{fmt(lr)} × {factor(eff)}", delta))
-        return lines, delta
-    b = state["momentum_buffer"]
-    b_prev = (b - (1.0 - tau) * eff) / mu
-    damp = f"(1 − {fmt(tau)})·" if tau else ""
-    lines.append(
-        (
-            "v",
-            f"μ·v_prev + {damp}{sym} = {fmt(mu)} × {factor(b_prev)} + {damp}{factor(eff)}",
-            b,
-        )
-    )
-    if hyper["nesterov"]:
-        step = eff + b * mu
-        lines.append(
-            (
-                "Δ",
-                f"−η·({sym} + μ·v) = −{fmt(lr)} × ({fmt(eff)} + {fmt(mu)} × {factor(b)})",
-                step * -lr,
-            )
-        )
-        return lines, step * -lr
-    delta = b * -lr
-    lines.append(("Δ", f"−η·v = −{fmt(lr)} × {factor(b)}", delta))
-    return lines, delta
-
-
-def _adagrad(hyper, g, theta, state, t):
-    lr, decay, eps = hyper["lr"], hyper["lr_decay"], hyper["eps"]
-    lines, eff = _effective(hyper, g, theta)
-    sym = "ĝ" if lines else "g"
-    clr = lr / (1.0 + (t - 1.0) * decay)
-    if decay:
-        lines.append(
-            ("η_t", f"η / (1 + (t − 1)·decay) = {fmt(lr)} / (1 + {t - 1:g} × {fmt(decay)})", clr)
-        )
-    s = state["sum"]
-    lines.append(("s", f"s_prev + {sym}² = {fmt(s - eff * eff)} + {factor(eff)}²", s))
-    delta = eff / (math.sqrt(s) + eps) * -clr
-    eta = "η_t" if decay else "η"
-    lines.append(
-        (
-            "Δ",
-            f"−{eta}·{sym} / (√s + ε) = −{fmt(clr)} × {factor(eff)} / "
-            f"({fmt(math.sqrt(s))} + {fmt(eps)})",
-            delta,
-        )
-    )
-    return lines, delta
-
-
-def _previous_average(new: float, beta: float, value: float) -> float:
-    """The running average before this step: new = β·prev + (1 − β)·value, solved for prev
-    (0 for a first step, up to rounding)."""
-    if beta == 0:
-        return 0.0
-    prev = (new - (1.0 - beta) * value) / beta
-    return 0.0 if abs(prev) <= 1e-12 * max(abs(new), abs(value)) else prev
-
-
-def _rmsprop(hyper, g, theta, state, t):
-    lr, alpha, eps, mu = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["momentum"]
-    lines, eff = _effective(hyper, g, theta)
-    sym = "ĝ" if lines else "g"
-    v = state["square_avg"]
-    v_prev = _previous_average(v, alpha, eff * eff)
-    lines.append(
-        (
-            "v",
-            f"α·v_prev + (1 − α)·{sym}² = {fmt(alpha)} × {factor(v_prev)} + {fmt(1 - alpha)} × "
-            f"{factor(eff)}²",
-            v,
-        )
-    )
-    if hyper["centered"]:
-        gbar = state["grad_avg"]
-        lines.append(("ḡ", f"α·ḡ_prev + (1 − α)·{sym}", gbar))
-        var = max(v - gbar * gbar, 0.0)
-        lines.append(("ṽ", f"v − ḡ² = {fmt(v)} − {factor(gbar)}²", var))
-        root, name = math.sqrt(var), "√ṽ"
-    else:
-        root, name = math.sqrt(v), "√v"
-    denom = root + eps
-    if mu > 0:
-        b = state["momentum_buffer"]
-        lines.append(
-            ("b", f"μ·b_prev + {sym} / ({name} + ε), {sym} / ({name} + ε) = {fmt(eff / denom)}", b)
-        )
-        delta = b * -lr
-        lines.append(("Δ", f"−η·b = −{fmt(lr)} × {factor(b)}", delta))
-        return lines, delta
-    delta = eff / denom * -lr
-    lines.append(
-        (
-            "Δ",
-            f"−η·{sym} / ({name} + ε) = −{fmt(lr)} × {factor(eff)} / ({fmt(root)} + {fmt(eps)})",
-            delta,
-        )
-    )
-    return lines, delta
-
-
-def _adam(hyper, g, theta, state, t, decoupled=False):
-    lr, (b1, b2), eps = hyper["lr"], hyper["betas"], hyper["eps"]
-    lam = hyper["weight_decay"]
-    lines, eff = _effective(hyper, g, theta, decay=not decoupled)
-    sym = "ĝ" if lines else "g"
-    m, v = state["exp_avg"], state["exp_avg_sq"]
-    bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
-    # The state keeps only the new averages: the previous ones follow from them and ĝ.
-    m_prev = _previous_average(m, b1, eff)
-    v_prev = _previous_average(v, b2, eff * eff)
-    lines.append(
-        (
-            "m",
-            f"β₁·m_prev + (1 − β₁)·{sym} = {fmt(b1)} × {factor(m_prev)} + {fmt(1 - b1)} × "
-            f"{factor(eff)}",
-            m,
-        )
-    )
-    lines.append(
-        (
-            "v",
-            f"β₂·v_prev + (1 − β₂)·{sym}² = {fmt(b2)} × {factor(v_prev)} + {fmt(1 - b2)} × "
-            f"{factor(eff)}²",
-            v,
-        )
-    )
-    if hyper["amsgrad"]:
-        v_used = state["max_exp_avg_sq"]
-        lines.append(("v_max", "max(v_max, v)  (AMSGrad)", v_used))
-    else:
-        v_used = v
-    m_hat = m / bc1
-    v_hat = v_used / bc2
-    lines.append(("m_hat", f"m / (1 − β₁ᵗ) = {fmt(m)} / {fmt(bc1)}  (t = {t:g})", m_hat))
-    vname = "v_max" if hyper["amsgrad"] else "v"
-    lines.append(("v_hat", f"{vname} / (1 − β₂ᵗ) = {fmt(v_used)} / {fmt(bc2)}", v_hat))
-    # The engine's order of operations: −(η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
-    adam = m / (math.sqrt(v_used) / math.sqrt(bc2) + eps) * -(lr / bc1)
-    text = (
-        f"−η·m_hat / (√v_hat + ε) = −{fmt(lr)} × {factor(m_hat)} / "
-        f"({fmt(math.sqrt(v_hat))} + {fmt(eps)})"
-    )
-    if decoupled and lam:
-        lines.append(("Adam step", text, adam))
-        decay = theta * (-lr * lam)
-        lines.append(("decay", f"−η·λ·θ = −{fmt(lr)} × {fmt(lam)} × {factor(theta)}", decay))
-        delta = adam + decay
-        lines.append(("Δ", f"Adam step + decay = {fmt(adam)} + {factor(decay)}", delta))
-        return lines, delta
-    lines.append(("Δ", text, adam))
-    return lines, adam
-
-
-_RULES = {
-    "SGD": _sgd,
-    "Adagrad": _adagrad,
-    "RMSprop": _rmsprop,
-    "Adam": _adam,
-    "AdamW": lambda *args: _adam(*args, decoupled=True),
-}
+def term_text(term) -> str:
+    """An update rule's term as "formula = the formula with numbers" (the value apart)."""
+    return f"{term.formula} = {term.numbers.format(*map(factor, term.operands))}"

@@ -174,17 +174,24 @@ class Gradients:
         """L2 norm over every gradient, as torch.nn.utils.clip_grad_norm_ measures it."""
         return float(np.sqrt(np.sum(self.layer_norms() ** 2)))
 
-    def clip_global_norm(self, max_norm: float) -> float:
-        """Scale every gradient in place so the global norm is at most ``max_norm``.
-
-        Returns the norm before clipping.  Uses PyTorch's coefficient max_norm / (norm + 1e-6).
-        """
+    def clip_coefficient(self, max_norm: float) -> tuple[float, float | None]:
+        """(the global norm, the factor clipping to ``max_norm`` scales every gradient by, or
+        None when the norm is within it).  PyTorch's coefficient: max_norm / (norm + 1e-6)."""
         norm = self.global_norm()
         coef = max_norm / (norm + 1e-6)
-        if coef < 1.0:
+        return norm, (coef if coef < 1.0 else None)
+
+    def clip_global_norm(self, max_norm: float, factor: bool = False):
+        """Scale every gradient in place so the global norm is at most ``max_norm``.
+
+        Returns the norm before clipping, or with ``factor`` (norm, factor or None) as
+        :meth:`clip_coefficient` gives them.
+        """
+        norm, coef = self.clip_coefficient(max_norm)
+        if coef is not None:
             for g in (*self.weights, *self.bias):
                 g *= coef
-        return norm
+        return (norm, coef) if factor else norm
 
     def all_finite(self) -> bool:
         return math.isfinite(self.loss) and all(

@@ -8,6 +8,7 @@ Each optimizer reproduces ``torch.optim`` 2.x's single-tensor ("for-loop") imple
     opt.step(net, grads)            # grads.weights[i], grads.bias[i] are dL/dW, dL/db
     opt.state_for(0, "weights")     # {"step": 1.0, "exp_avg": ..., "exp_avg_sq": ...}
     opt.last_update(0, "weights")   # the Δ added to layer 0's weights by that step
+    opt.explain_update(0, "weights", (1, 2), g, theta)   # how that Δ of one entry came about
 
 Notation of the formulas below: θ a parameter, g its gradient, γ ``lr``, λ ``weight_decay``,
 t the parameter's step count (1 at its first step).  Every optimizer starts from the
@@ -34,6 +35,7 @@ import math
 import numbers
 import operator
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
@@ -145,6 +147,81 @@ def _zeros_state(state: dict, key: str, param) -> np.ndarray:
     return buf
 
 
+# ----------------------------------------------------------------------------- explanations
+@dataclass(frozen=True)
+class UpdateTerm:
+    """One quantity of an update rule, as a reader follows it.
+
+    ``formula`` is the rule in symbols ("β₁·m_prev + (1 − β₁)·ĝ"), ``numbers`` the same with a
+    ``{}`` for each of ``operands`` ("{} × {} + {} × {}"), ``value`` what it comes to.  A view
+    formats the operands its own way: ``numbers.format(*map(show, operands))``.
+    """
+
+    symbol: str
+    formula: str
+    numbers: str
+    operands: tuple[float, ...]
+    value: float
+
+
+@dataclass(frozen=True)
+class UpdateExplanation:
+    """How an optimizer's last step turned one entry's gradient into its update.
+
+    ``g`` is the gradient it received (after any clipping), ``theta`` the entry before the
+    step, ``hyperparameters`` those the step used, ``step`` the entry's step count t (None for
+    an optimizer that keeps none), ``terms`` the rule's quantities in the order it computes
+    them, the last one Δ.  ``delta`` is that Δ, computed from g, θ and the state after the
+    step; ``applied`` is the Δ the step added (``last_update``'s entry); they agree up to
+    rounding.  ``masked``: a removed connection, set back to exactly 0 (Δ = −θ).
+    """
+
+    optimizer: str
+    kind: str
+    index: tuple
+    hyperparameters: dict
+    step: float | None
+    g: float
+    theta: float
+    terms: tuple[UpdateTerm, ...]
+    delta: float
+    applied: float
+    masked: bool = False
+
+    def term(self, symbol: str) -> UpdateTerm:
+        """The term called ``symbol`` (KeyError if the rule has none)."""
+        for term in self.terms:
+            if term.symbol == symbol:
+                return term
+        raise KeyError(symbol)
+
+
+def _effective_terms(hyper: dict, g: float, theta: float, decay: bool = True):
+    """ĝ = (−g if maximize else g) + λθ as terms (none when ĝ = g), ĝ, and its symbol."""
+    lam = hyper.get("weight_decay", 0.0) if decay else 0.0
+    maximize = hyper.get("maximize", False)
+    gg = -g if maximize else g
+    if not (lam or maximize):
+        return [], g, "g"
+    if lam:
+        eff = lam * theta + gg  # _effective_grad's order: λθ, then ± g
+        text = "−g" if maximize else "g"
+        term = UpdateTerm("ĝ", f"{text} + λθ", "{} + {} × {}", (gg, lam, theta), eff)
+    else:
+        eff = gg
+        term = UpdateTerm("ĝ", "−g (maximize)", "{}", (gg,), eff)
+    return [term], eff, "ĝ"
+
+
+def _previous_average(new: float, beta: float, value: float) -> float:
+    """A running average before this step: new = β·prev + (1 − β)·value solved for prev (0
+    for a first step, up to rounding)."""
+    if beta == 0:
+        return 0.0
+    prev = (new - (1.0 - beta) * value) / beta
+    return 0.0 if abs(prev) <= 1e-12 * max(abs(new), abs(value)) else prev
+
+
 # ----------------------------------------------------------------------------- base
 class Optimizer:
     """Base class: per-parameter state, masks, bookkeeping; subclasses write the update Δθ.
@@ -176,6 +253,7 @@ class Optimizer:
     def __init__(self, **hyperparameters):
         object.__setattr__(self, "_slots", {})
         object.__setattr__(self, "_steps", 0)
+        object.__setattr__(self, "_step_hyper", None)  # the values the last step used
         for key, value in hyperparameters.items():
             setattr(self, key, value)
         self._check_combination()
@@ -233,6 +311,37 @@ class Optimizer:
     def reset(self) -> None:
         """Forget all state (moments, buffers, step counts and last updates)."""
         self._slots.clear()
+
+    def explain_update(
+        self, layer: int, kind: str, index: tuple, grad: float, param: float, masked: bool = False
+    ) -> UpdateExplanation | None:
+        """How the last step turned the gradient ``grad`` of entry ``index`` of ``layer``'s
+        ``kind`` into its update, from this optimizer's state after the step and the
+        hyper-parameters that step used; ``param`` is the entry before the step, ``masked``
+        that the step set it back to 0 (a removed connection).  None when there is no last
+        update (see :meth:`last_update`).
+        """
+        applied = self.last_update(layer, kind)
+        if applied is None:
+            return None
+        index = tuple(index)
+        state = self.state_for(layer, kind)
+        values = {k: float(v[index]) for k, v in state.items() if isinstance(v, np.ndarray)}
+        t = state.get("step")
+        used = self._step_hyper if self._step_hyper is not None else self._step_values()
+        hyper = dict(zip(self.HYPERPARAMETERS, used))
+        g, theta = float(grad), float(param)
+        terms, delta = self._explain(hyper, g, theta, values, t)
+        if masked:
+            terms.append(
+                UpdateTerm("Δ", "−θ (a removed connection: back to 0)", "−{}", (theta,), -theta)
+            )
+            delta = -theta
+        return UpdateExplanation(
+            optimizer=self.name, kind=kind, index=index, hyperparameters=hyper, step=t, g=g,
+            theta=theta, terms=tuple(terms), delta=delta, applied=float(applied[index]),
+            masked=masked,
+        )  # fmt: skip
 
     def state_dict(self, net=None) -> dict:
         """The optimizer as plain data (a new dict; arrays copied)::
@@ -355,6 +464,7 @@ class Optimizer:
         """
         self._check_combination()
         values = self._step_values()
+        self._step_hyper = values
         self._steps += 1
         steps = self._steps
         slots = self._slots
@@ -398,6 +508,11 @@ class Optimizer:
 
     def _delta(self, p, g, slot: _Slot, out, values: tuple) -> None:
         """Write the update Δθ of parameter ``p`` (gradient ``g``) into ``out``; update state."""
+        raise NotImplementedError
+
+    def _explain(self, hyper: dict, g: float, theta: float, state: dict, t) -> tuple[list, float]:
+        """The terms of ``_delta``'s rule for one entry (gradient g, θ before the step, its
+        state values after the step, step count t), the last one Δ, and Δ."""
         raise NotImplementedError
 
 
@@ -495,6 +610,33 @@ class SGD(Optimizer):
                 g = buf
         np.multiply(g, -lr, out=out)
 
+    def _explain(self, hyper, g, theta, state, t):
+        lr, mu, tau = hyper["lr"], hyper["momentum"], hyper["dampening"]
+        terms, eff, sym = _effective_terms(hyper, g, theta)
+        if mu == 0:
+            delta = eff * -lr
+            terms.append(UpdateTerm("Δ", f"−η·{sym}", "−{} × {}", (lr, eff), delta))
+            return terms, delta
+        b = state["momentum_buffer"]
+        b_prev = (b - (1.0 - tau) * eff) / mu  # the buffer before the step (ĝ's share removed)
+        if tau:
+            formula, numbers = f"μ·v_prev + (1 − τ)·{sym}", "{} × {} + (1 − {}) × {}"
+            operands = (mu, b_prev, tau, eff)
+        else:
+            formula, numbers, operands = f"μ·v_prev + {sym}", "{} × {} + {}", (mu, b_prev, eff)
+        terms.append(UpdateTerm("v", formula, numbers, operands, b))
+        if hyper["nesterov"]:
+            delta = (eff + b * mu) * -lr
+            terms.append(
+                UpdateTerm(
+                    "Δ", f"−η·({sym} + μ·v)", "−{} × ({} + {} × {})", (lr, eff, mu, b), delta
+                )
+            )
+            return terms, delta
+        delta = b * -lr
+        terms.append(UpdateTerm("Δ", "−η·v", "−{} × {}", (lr, b), delta))
+        return terms, delta
+
 
 # ----------------------------------------------------------------------------- Adagrad
 class Adagrad(Optimizer):
@@ -565,6 +707,37 @@ class Adagrad(Optimizer):
         work += eps
         np.divide(g, work, out=out)
         out *= -clr
+
+    def _explain(self, hyper, g, theta, state, t):
+        lr, decay, eps = hyper["lr"], hyper["lr_decay"], hyper["eps"]
+        terms, eff, sym = _effective_terms(hyper, g, theta)
+        clr = lr / (1.0 + (t - 1.0) * decay)
+        eta = "η"
+        if decay:
+            terms.append(
+                UpdateTerm(
+                    "η_t",
+                    "η / (1 + (t − 1)·decay)",
+                    "{} / (1 + {} × {})",
+                    (lr, t - 1.0, decay),
+                    clr,
+                )
+            )
+            eta = "η_t"
+        s = state["sum"]
+        terms.append(UpdateTerm("s", f"s_prev + {sym}²", "{} + {}²", (s - eff * eff, eff), s))
+        root = math.sqrt(s)
+        delta = eff / (root + eps) * -clr
+        terms.append(
+            UpdateTerm(
+                "Δ",
+                f"−{eta}·{sym} / (√s + ε)",
+                "−{} × {} / ({} + {})",
+                (clr, eff, root, eps),
+                delta,
+            )
+        )
+        return terms, delta
 
 
 # ----------------------------------------------------------------------------- RMSprop
@@ -659,6 +832,53 @@ class RMSprop(Optimizer):
             np.divide(g, work, out=out)
             out *= -lr
 
+    def _explain(self, hyper, g, theta, state, t):
+        lr, alpha, eps, mu = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["momentum"]
+        terms, eff, sym = _effective_terms(hyper, g, theta)
+        v = state["square_avg"]
+        v_prev = _previous_average(v, alpha, eff * eff)
+        terms.append(
+            UpdateTerm(
+                "v", f"α·v_prev + (1 − α)·{sym}²", "{} × {} + {} × {}²",
+                (alpha, v_prev, 1.0 - alpha, eff), v,
+            )
+        )  # fmt: skip
+        if hyper["centered"]:
+            gbar = state["grad_avg"]
+            gbar_prev = _previous_average(gbar, alpha, eff)
+            terms.append(
+                UpdateTerm(
+                    "ḡ", f"α·ḡ_prev + (1 − α)·{sym}", "{} × {} + {} × {}",
+                    (alpha, gbar_prev, 1.0 - alpha, eff), gbar,
+                )
+            )  # fmt: skip
+            var = max(v - gbar * gbar, 0.0)
+            terms.append(UpdateTerm("ṽ", "v − ḡ²", "{} − {}²", (v, gbar), var))
+            root, name = math.sqrt(var), "√ṽ"
+        else:
+            root, name = math.sqrt(v), "√v"
+        denom = root + eps
+        if mu > 0:
+            b = state["momentum_buffer"]
+            scaled = eff / denom
+            b_prev = (b - scaled) / mu
+            terms.append(
+                UpdateTerm(
+                    "b", f"μ·b_prev + {sym} / ({name} + ε)", "{} × {} + {} / ({} + {})",
+                    (mu, b_prev, eff, root, eps), b,
+                )
+            )  # fmt: skip
+            delta = b * -lr
+            terms.append(UpdateTerm("Δ", "−η·b", "−{} × {}", (lr, b), delta))
+            return terms, delta
+        delta = eff / denom * -lr
+        terms.append(
+            UpdateTerm(
+                "Δ", f"−η·{sym} / ({name} + ε)", "−{} × {} / ({} + {})", (lr, eff, root, eps), delta
+            )
+        )
+        return terms, delta
+
 
 # ----------------------------------------------------------------------------- Adam
 class Adam(Optimizer):
@@ -744,6 +964,52 @@ class Adam(Optimizer):
         if decoupled and weight_decay != 0:  # θ(1 − γλ) − θ = −γλθ
             np.multiply(p, -lr * weight_decay, out=work)
             out += work
+
+    def _explain(self, hyper, g, theta, state, t):
+        lr, (b1, b2), eps = hyper["lr"], hyper["betas"], hyper["eps"]
+        lam, amsgrad, decoupled = hyper["weight_decay"], hyper["amsgrad"], self._decoupled
+        terms, eff, sym = _effective_terms(hyper, g, theta, decay=not decoupled)
+        m, v = state["exp_avg"], state["exp_avg_sq"]
+        bc1, bc2 = 1.0 - b1**t, 1.0 - b2**t
+        # The state keeps only the new averages: the previous ones follow from them and ĝ.
+        m_prev = _previous_average(m, b1, eff)
+        v_prev = _previous_average(v, b2, eff * eff)
+        terms.append(
+            UpdateTerm(
+                "m", f"β₁·m_prev + (1 − β₁)·{sym}", "{} × {} + {} × {}",
+                (b1, m_prev, 1.0 - b1, eff), m,
+            )
+        )  # fmt: skip
+        terms.append(
+            UpdateTerm(
+                "v", f"β₂·v_prev + (1 − β₂)·{sym}²", "{} × {} + {} × {}²",
+                (b2, v_prev, 1.0 - b2, eff), v,
+            )
+        )  # fmt: skip
+        v_used, vname = v, "v"
+        if amsgrad:
+            v_used, vname = state["max_exp_avg_sq"], "v_max"
+            terms.append(
+                UpdateTerm("v_max", "max(v_max_prev, v)  (AMSGrad)", "max(…, {})", (v,), v_used)
+            )
+        m_hat, v_hat = m / bc1, v_used / bc2
+        terms.append(UpdateTerm("m_hat", "m / (1 − β₁ᵗ)", "{} / {}  (t = {})", (m, bc1, t), m_hat))
+        terms.append(UpdateTerm("v_hat", f"{vname} / (1 − β₂ᵗ)", "{} / {}", (v_used, bc2), v_hat))
+        # _delta's order of operations: −(η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
+        step = m / (math.sqrt(v_used) / math.sqrt(bc2) + eps) * -(lr / bc1)
+        adam = UpdateTerm(
+            "Δ", "−η·m_hat / (√v_hat + ε)", "−{} × {} / ({} + {})",
+            (lr, m_hat, math.sqrt(v_hat), eps), step,
+        )  # fmt: skip
+        if not (decoupled and lam):
+            terms.append(adam)
+            return terms, step
+        terms.append(UpdateTerm("Adam step", adam.formula, adam.numbers, adam.operands, step))
+        decay = theta * (-lr * lam)
+        terms.append(UpdateTerm("decay", "−η·λ·θ", "−{} × {} × {}", (lr, lam, theta), decay))
+        delta = step + decay
+        terms.append(UpdateTerm("Δ", "Adam step + decay", "{} + {}", (step, decay), delta))
+        return terms, delta
 
 
 class AdamW(Adam):

@@ -593,6 +593,28 @@ class Checkpoint:
         return f"Checkpoint(step {self.step}, {self.nbytes:,} bytes)"
 
 
+@dataclasses.dataclass(frozen=True)
+class StepRecord:
+    """What the last update used besides the optimizer's own state (``Trainer.last_step``).
+
+    ``step``: the step count the update made; ``lr``: the learning rate it used; ``clip_norm``:
+    the clip limit then (None: off), ``global_norm`` the gradients' global norm before clipping
+    (None when clipping was off) and ``clip_factor`` the factor that scaled them (None: no
+    scaling); ``l1``, ``l2``: the penalty rates the gradients were computed with;
+    ``weights_before``: per layer (W, b) before the update (the trainer's ``last_good`` arrays,
+    overwritten by the next update: copy what you keep).
+    """
+
+    step: int
+    lr: float
+    clip_norm: float | None
+    global_norm: float | None
+    clip_factor: float | None
+    l1: float
+    l2: float
+    weights_before: list
+
+
 class Trainer:
     """Trains ``net`` with ``optimizer`` on (X_train, Y_train), evaluating on the test set.
 
@@ -657,6 +679,8 @@ class Trainer:
         self.trace: Trace | None = None
         self.grads: Gradients | None = None
         self.last_good: list | None = None
+        self.last_step: StepRecord | None = None  # the last update's record
+        self._rates = (net.l1, net.l2)  # the penalty rates of the last backward pass
         self.record_evaluations = True  # False: no full-set evaluations (a replay needs none)
         # (batches, dropout RNG) states before forward_phase() drew its batch: the state of a
         # trainer in the middle of a step is that of the last whole step.
@@ -739,8 +763,10 @@ class Trainer:
         return self.trace
 
     def _backward(self) -> Gradients:
-        grads = self.net.backward(self.trace, self.Y_train[self.batch_index])
+        net = self.net
+        grads = net.backward(self.trace, self.Y_train[self.batch_index])
         self.grads = grads
+        self._rates = (net.l1, net.l2)
         self.phase = "update"
         # The per-layer norms go to the history and double as the finiteness check.
         self._norms = norms = grads.layer_norms()
@@ -755,14 +781,20 @@ class Trainer:
 
     def _update(self) -> None:
         grads = self.grads
-        if self.clip_norm:
-            grads.clip_global_norm(self.clip_norm)
+        clip_norm = self.clip_norm or None
+        norm = factor = None
+        if clip_norm:
+            norm, factor = grads.clip_global_norm(clip_norm, factor=True)
         lr = self.current_lr()
         if lr != self.optimizer.lr:
             self.optimizer.lr = lr
         self._save_good()
         self.optimizer.step(self.net, grads)
         self.step_count += 1
+        l1, l2 = self._rates
+        self.last_step = StepRecord(
+            self.step_count, lr, clip_norm, norm, factor, l1, l2, self.last_good
+        )
         self.phase = "forward"
         self.history.append(
             self._norms,
@@ -784,6 +816,30 @@ class Trainer:
         )
         if due and self.record_evaluations:
             self.record_evaluation()
+
+    def explain_update(self, layer: int, kind: str, index: tuple):
+        """How the last update moved entry ``index`` of ``layer``'s ``kind`` ("weights" or
+        "bias"): the optimizer's :class:`~simulator.engine.optimizers.UpdateExplanation` from
+        the gradient it received (after clipping) and the entry before the update.
+
+        None when no update is the last thing done: before the first, in the middle of the
+        next step, after a divergence, a restore or an edit that reshaped the layer.
+        """
+        record, grads = self.last_step, self.grads
+        if record is None or grads is None or self.phase != "forward":
+            return None
+        if record.step != self.step_count or not 0 <= layer < len(record.weights_before):
+            return None
+        column = 0 if kind == "weights" else 1
+        before = record.weights_before[layer][column]
+        grad = (grads.weights if kind == "weights" else grads.bias)[layer]
+        if before.shape != grad.shape:
+            return None
+        index = tuple(index)
+        masked = kind == "weights" and not self.net.layers[layer].mask[index]
+        return self.optimizer.explain_update(
+            layer, kind, index, grad[index], before[index], masked=bool(masked)
+        )
 
     def run(
         self,
@@ -944,7 +1000,7 @@ class Trainer:
         self.last_good = last_good
         self.diverged, self.diverged_at_step = diverged, diverged_at
         self.phase = "forward"
-        self.batch_index = self.trace = self.grads = None
+        self.batch_index = self.trace = self.grads = self.last_step = None
         self._step_start = None
 
     # ----------------------------------------------------------------- checkpoints
@@ -995,6 +1051,8 @@ class Trainer:
             else History(len(new.net.layers), budget_bytes=self.history.budget_bytes)
         )
         new.last_good = None if self.last_good is None else _copy_pairs(self.last_good)
+        if self.last_step is not None:
+            new.last_step = dataclasses.replace(self.last_step, weights_before=new.last_good)
         return new
 
     # ----------------------------------------------------------------- divergence
@@ -1026,6 +1084,7 @@ class Trainer:
         if self.last_good is not None and _fits_network(self.last_good, self.net):
             self.net.set_weights(self.last_good)
         self.optimizer.reset()
+        self.last_step = None
 
     def clear_divergence(self) -> None:
         """Let training continue (e.g. after the learning rate was lowered)."""

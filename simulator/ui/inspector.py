@@ -391,22 +391,24 @@ class InspectorDock(QDockWidget):
     def _optimizer_section(self, opt, note: str, symbol: str) -> str:
         if opt is None:
             return self._section("Last update", [f"<span class='note'>{html.escape(note)}</span>"])
+        ex = opt.explanation
         hyper = ", ".join(
             f"{k} = {v if isinstance(v, (bool, tuple)) else fmt(v)}"
-            for k, v in opt.hyperparameters.items()
+            for k, v in ex.hyperparameters.items()
         )
-        rows = [f"g = {_f(opt.g)} (the gradient it received), {symbol} = {_f(opt.theta)}"]
+        rows = [f"g = {_f(ex.g)} (the gradient it received), {symbol} = {_f(ex.theta)}"]
         rows += [
-            f"{_rich(sym)} = {_rich(formula)} = {_f(value)}"
-            for sym, formula, value in opt.lines[:-1]
+            f"{_rich(term.symbol)} = {_rich(_ins.term_text(term))} = {_f(term.value)}"
+            for term in ex.terms[:-1]
         ]
-        sym, formula, value = opt.lines[-1]
-        rows.append(f"Δ{symbol} = {_rich(formula)} = <b>{_f(value)}</b>")
+        last = ex.terms[-1]
+        rows.append(f"Δ{symbol} = {_rich(_ins.term_text(last))} = <b>{_f(last.value)}</b>")
         rows.append(
-            f"{symbol} ← {_f(opt.theta)} + {_factor(opt.applied)} = {_f(opt.theta_new)} "
-            f"<span class='note'>(the engine's Δ{symbol} = {_f(opt.applied)})</span>"
+            f"{symbol} ← {_f(ex.theta)} + {_factor(ex.applied)} = {_f(opt.theta_new)} "
+            f"<span class='note'>(the engine's Δ{symbol} = {_f(ex.applied)})</span>"
         )
-        title = f"Last update: {opt.name}"
+        rows += [f"<span class='note'>{html.escape(n)}</span>" for n in opt.notes]
+        title = f"Last update: {ex.optimizer}"
         return self._section(title, [f"<span class='note'>{html.escape(hyper)}</span>", *rows])
 
 

@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from simulator.app.clock import ManualClock
-from simulator.app.inspection import fmt
+from simulator.app.inspection import fmt, term_text
 from simulator.ui import inspector as inspector_module
 from simulator.ui.canvas import SelectedConnection, SelectedNeuron
 from tests.ui.test_canvas import click
@@ -52,8 +52,8 @@ def test_a_clicked_connection_shows_the_engines_numbers_after_a_step(window, doc
     assert facts.w == trainer.last_good[1][0][2, 0]
     assert facts.w_now == trainer.net.layers[1].weights[2, 0]
     delta = trainer.optimizer.last_update(1, "weights")[2, 0]
-    assert facts.optimizer.applied == delta
-    assert math.isclose(facts.optimizer.reproduced, delta, rel_tol=1e-12)
+    explanation = trainer.explain_update(1, "weights", (2, 0))
+    assert facts.optimizer.explanation == explanation and explanation.applied == delta
     # The batch gradient as the mean of the per-sample products, every number on screen.
     n = len(trainer.batch_index)
     products = n * trainer.grads.deltas[1][:, 0] * trainer.trace.layers[1].input[:, 2]
@@ -61,6 +61,10 @@ def test_a_clicked_connection_shows_the_engines_numbers_after_a_step(window, doc
     shown = text(dock)
     for value in (facts.w, facts.grad, facts.data_grad, delta, facts.w_now):
         assert fmt(value) in shown
+    # The update section is the engine's explanation, every term with its value.
+    for term in explanation.terms:
+        line = f"{term_text(term)} = {fmt(term.value)}".replace("_", "")
+        assert " ".join(line.split()) in " ".join(shown.split())
     assert (
         "Adam" in shown
         and "mhat = m / (1 − β₁ᵗ)" in shown
@@ -142,7 +146,7 @@ def test_while_playing_it_updates_at_most_five_times_a_second(refreshes, window,
     assert facts.has_gradients
     assert facts.grad == window.controller.trainer.grads.weights[0][1, 2]
     assert (
-        facts.optimizer.applied
+        facts.optimizer.explanation.applied
         == window.controller.trainer.optimizer.last_update(0, "weights")[1, 2]
     )
 
