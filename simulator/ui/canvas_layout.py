@@ -121,6 +121,10 @@ def column_labels(document: Document, k: int, size: int) -> list[str]:
             return list(labels)
         prefix = "x" if k == 0 else "y"
         return [f"{prefix}{j + 1}" for j in range(size)]
+    return _hidden_names(k, size)
+
+
+def _hidden_names(k: int, size: int) -> list[str]:
     return [f"h{k}_{j + 1}" for j in range(size)]
 
 
@@ -138,6 +142,7 @@ class Structure:
 
     @classmethod
     def of(cls, document: Document, maps: bool) -> Structure:
+        """The structure of ``document``'s network as drawn now (``maps``: with map slots)."""
         net = document.network
         return cls(
             tuple(net.sizes),
@@ -151,14 +156,9 @@ class Structure:
     def labels(self) -> dict[int, list[str]]:
         """Every column's neuron names (column k -> one name per neuron)."""
         last = len(self.sizes) - 1
-        return {
-            k: list(self.input_labels)
-            if k == 0
-            else list(self.output_labels)
-            if k == last
-            else [f"h{k}_{j + 1}" for j in range(n)]
-            for k, n in enumerate(self.sizes)
-        }
+        labels = {k: _hidden_names(k, n) for k, n in enumerate(self.sizes)}
+        labels[0], labels[last] = list(self.input_labels), list(self.output_labels)
+        return labels
 
 
 class SceneItems:
