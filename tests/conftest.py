@@ -25,6 +25,36 @@ def work_paced_clock(request, monkeypatch):
     yield
 
 
+# A test waits for what it needs (a signal, a condition, a shown widget) at most this long.
+# pytest-qt's 5 s default is a statement about the machine's speed: beside two busy processes
+# a window's first frames took longer, and the test failed though nothing was wrong.  A wait
+# returns as soon as its condition holds, so a long limit costs a passing test nothing.
+PATIENCE_MS = 60_000
+
+
+@pytest.fixture(autouse=True)
+def patient_waits(request, monkeypatch):
+    """Every qtbot wait that fails the test on timeout waits up to PATIENCE_MS (a wait with
+    ``raising=False`` keeps its limit: there the timeout is the point)."""
+    if "qtbot" not in request.fixturenames:
+        yield
+        return
+    from pytestqt.qtbot import QtBot
+
+    def patient(original):
+        def wait(self, *args, **kwargs):
+            if kwargs.get("raising", True) is not False:
+                kwargs["timeout"] = max(kwargs.get("timeout") or 0, PATIENCE_MS)
+            return original(self, *args, **kwargs)
+
+        return wait
+
+    waits = ("waitUntil", "waitSignal", "waitSignals", "waitExposed", "waitActive", "waitCallback")
+    for name in waits:
+        monkeypatch.setattr(QtBot, name, patient(getattr(QtBot, name)))
+    yield
+
+
 @pytest.fixture(autouse=True)
 def no_modal_dialogs(request, monkeypatch):
     """A modal dialog waits for a human: in a test it would hang the whole run (a failed
