@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -36,6 +37,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--busy", type=int, default=os.cpu_count() or 2)
+    parser.add_argument(
+        "--logs", type=Path, default=Path(tempfile.gettempdir()) / "busy_suite",
+        help="a failed run's whole output goes to LOGS/run-N.log",
+    )  # fmt: skip
     parser.add_argument("pytest_args", nargs="*", default=["-q", "-p", "no:cacheprovider"])
     args = parser.parse_args()
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
@@ -57,6 +62,10 @@ def main() -> int:
             print(f"run {run}: exit {result.returncode}, {seconds:.0f} s: {tail}", flush=True)
             if result.returncode != 0:
                 failed_runs += 1
+                args.logs.mkdir(parents=True, exist_ok=True)
+                log = args.logs / f"run-{run}.log"
+                log.write_text(result.stdout + result.stderr)
+                print(f"    output: {log}", flush=True)
                 for name in re.findall(r"^FAILED (\S+)", result.stdout, re.M):
                     print(f"    FAILED {name}", flush=True)
                 for name in re.findall(r"^ERROR (\S+)", result.stdout, re.M):
