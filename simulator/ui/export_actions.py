@@ -11,16 +11,25 @@ from __future__ import annotations
 
 import html
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, QRectF, QSettings
+from PySide6.QtCore import QObject, QRectF, QSettings, Signal
 from PySide6.QtGui import QAction, QPalette
-from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu, QMessageBox, QWidget
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox, QWidget
 
 from simulator.project.files import ProjectError
 from simulator.project.history_csv import export_history_csv
 from simulator.project.weights import export_weights
 from simulator.ui import image_export
 from simulator.ui.canvas_items import ButtonItem
+
+if TYPE_CHECKING:
+    from simulator.app.document import Document
+    from simulator.app.training import TrainingController
+    from simulator.ui.canvas import NetworkCanvas
+    from simulator.ui.data_panel import DataPanel
+    from simulator.ui.layer_stats import LayerStatsPlot
+    from simulator.ui.plots import PlotsPanel
 
 WEIGHT_FILTERS = [
     ("NumPy archive", ".npz"),
@@ -57,30 +66,42 @@ def slug(name: str) -> str:
     return "-".join(keep.split()).lower() or "project"
 
 
-def before_quit(window: QMainWindow, actions: list, separator: bool = False) -> None:
-    """Put ``actions`` (QActions or QMenus) into the File menu, just above its Quit group."""
-    menu = window.file_menu
-    entries = menu.actions()
-    quit_at = entries.index(window.quit_action)
-    anchor = entries[quit_at - 1] if quit_at and entries[quit_at - 1].isSeparator() else None
-    anchor = anchor or window.quit_action
-    if separator:
-        menu.insertSeparator(anchor)
-    for entry in actions:
-        if isinstance(entry, QMenu):
-            menu.insertMenu(anchor, entry)
-        else:
-            menu.insertAction(anchor, entry)
-
-
 class Exporter(QObject):
-    """The Export submenu's actions for ``window`` (a MainWindow)."""
+    """The Export submenu (``menu``) and its actions.
 
-    def __init__(self, window: QMainWindow):
-        super().__init__(window)
-        self.window = window
-        self.document = window.document
-        self.menu = QMenu("E&xport", window)
+    It writes ``document``'s weights and ``controller``'s history, and pictures of ``canvas``,
+    of ``plots_panel``'s pages (in ``plots_dock``), of ``layer_stats`` (a page of the plots
+    panel) and of ``data_panel``'s plot (in ``data_dock``); a picture's dock and page are
+    brought into view first.  File dialogs and errors open over ``parent``; what was written
+    goes out as ``message``.  The owner puts ``menu`` where it belongs.
+    """
+
+    message = Signal(str)  # for the status bar: what was exported
+
+    def __init__(
+        self,
+        *,
+        document: Document,
+        controller: TrainingController,
+        canvas: NetworkCanvas,
+        plots_panel: PlotsPanel,
+        plots_dock: QDockWidget,
+        layer_stats: LayerStatsPlot,
+        data_panel: DataPanel,
+        data_dock: QDockWidget,
+        parent: QWidget,
+    ):
+        super().__init__(parent)
+        self.dialog_parent = parent
+        self.document = document
+        self.controller = controller
+        self.canvas = canvas
+        self.plots_panel = plots_panel
+        self.plots_dock = plots_dock
+        self.layer_stats = layer_stats
+        self.data_panel = data_panel
+        self.data_dock = data_dock
+        self.menu = QMenu("E&xport", parent)
         self.menu.setToolTipsVisible(True)
         add = self._add
         self.weights_action = add(
@@ -143,7 +164,7 @@ class Exporter(QObject):
 
     def _ask(self, title: str, suffix: str, filters: list[tuple[str, str]]) -> Path | None:
         suggestion = self._folder() / f"{self._stem()}{suffix}{filters[0][1]}"
-        path = ask_export_path(self.window, title, str(suggestion), filters)
+        path = ask_export_path(self.dialog_parent, title, str(suggestion), filters)
         if not path:
             return None
         QSettings().setValue(_SETTINGS_FOLDER, str(Path(path).parent))
@@ -156,13 +177,13 @@ class Exporter(QObject):
             text = str(exc)
             if str(path) not in text:
                 text = f"{path}: {text}"
-            show_error(self.window, "Could not export", text)
+            show_error(self.dialog_parent, "Could not export", text)
             return False
-        self.window.show_message(done)
+        self.message.emit(done)
         return True
 
     def _at_step(self) -> str:
-        step = self.window.controller.step_count
+        step = self.controller.step_count
         return f" (step {step:,})" if step else ""
 
     # ----------------------------------------------------------------- model files
@@ -205,7 +226,7 @@ class Exporter(QObject):
         path = self._ask("Export loss history", "-history", CSV_FILTERS)
         if path is None:
             return False
-        history = self.window.controller.history
+        history = self.controller.history
         return self._write(
             path,
             lambda p: export_history_csv(history, p),
@@ -224,24 +245,24 @@ class Exporter(QObject):
         )
 
     def network_picture(self) -> image_export.Picture:
-        canvas = self.window.canvas
+        canvas = self.canvas
         return image_export.network_picture(canvas, canvas.legend, hide=(ButtonItem,))
 
     def loss_picture(self) -> image_export.Picture:
-        panel = self._show_plot_page(self.window.plots_panel.loss)
+        panel = self._show_plot_page(self.plots_panel.loss)
         page = panel.loss
         plots = [page.loss_plot, page.accuracy_plot, page.lr_plot]
         shown = [w for w in plots if w is page.loss_plot or not w.isHidden()]
         return stack_pictures([image_export.view_picture(w) for w in shown], "Loss")
 
     def gradient_picture(self) -> image_export.Picture:
-        panel = self._show_plot_page(self.window.plots_panel.gradient_flow)
+        panel = self._show_plot_page(self.plots_panel.gradient_flow)
         return image_export.view_picture(panel.gradient_plot, "Gradient flow")
 
     def layer_stats_picture(self) -> image_export.Picture:
         """The Layer statistics tab: which layer and step, then each histogram under its
         readout (mean, sd, |max|)."""
-        stats = self.window.layer_stats
+        stats = self.layer_stats
         self._show_plot_page(stats)
         stats.refresh()
         plots = [hist.plot for hist in stats.histograms.values()]
@@ -259,19 +280,18 @@ class Exporter(QObject):
         return stack_pictures(pictures, "Layer statistics")
 
     def boundary_picture(self) -> image_export.Picture:
-        dock = self.window.data_dock
+        dock = self.data_dock
         if not dock.isVisible():
             dock.show()
         dock.raise_()
-        return image_export.view_picture(self.window.data_panel.plot, "Decision boundary")
+        return image_export.view_picture(self.data_panel.plot, "Decision boundary")
 
     def _show_plot_page(self, page: QWidget):
         # A plot in a closed dock or a tab out of sight has no size and no fresh curves.
-        window = self.window
-        if not window.plots_dock.isVisible():
-            window.plots_dock.show()
-        window.plots_dock.raise_()
-        panel = window.plots_panel
+        if not self.plots_dock.isVisible():
+            self.plots_dock.show()
+        self.plots_dock.raise_()
+        panel = self.plots_panel
         panel.tabs.setCurrentWidget(page)
         panel.refresh(hidden_too=True)
         return panel
@@ -312,11 +332,3 @@ def stack_pictures(pictures: list[image_export.Picture], title: str) -> image_ex
             top += picture.height
 
     return image_export.Picture(width, height, paint, title, background)
-
-
-def install(window: QMainWindow) -> Exporter:
-    """File ▸ Export ▸ … on ``window``; the Exporter is ``window.exporter``."""
-    exporter = Exporter(window)
-    before_quit(window, [exporter.menu])
-    window.exporter = exporter
-    return exporter

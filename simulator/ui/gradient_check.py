@@ -4,12 +4,15 @@ One row per weight layer's weights and biases: entries checked, the worst relati
 it is (source → target on the canvas), both values and a verdict; rows above the threshold are
 red, and every disagreeing connection (or bias's neuron) is marked on the canvas until the
 dialog closes.  The check runs only while training is paused: opening the dialog (or "Check
-again") pauses a playing run and says so.
+again") pauses a playing run and says so.  ``GradientCheckTool`` holds the menu action and
+opens the dialog; the main window puts the action in its Train menu.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -27,6 +30,11 @@ from PySide6.QtWidgets import (
 
 from simulator.app.gradient_check import EntryCheck, GradientCheckReport, check_gradients
 from simulator.ui.plots import layer_names
+
+if TYPE_CHECKING:
+    from simulator.app.document import Document
+    from simulator.app.training import TrainingController
+    from simulator.ui.canvas import NetworkCanvas
 
 MARK_OWNER = "gradient check"
 SHORTCUT = "Ctrl+G"
@@ -70,16 +78,23 @@ class GradientCheckDialog(QDialog):
     """The check's report as a table; ``check()`` runs it again.  Marks live while it is open.
 
     ``table``: the QTableWidget (one row per LayerCheck); ``summary``: the one-line verdict;
-    ``report``: the last GradientCheckReport.
+    ``report``: the last GradientCheckReport.  It checks ``controller``'s shown trainer, names
+    neurons after ``document``'s data and marks what disagrees on ``canvas``.
     """
 
-    def __init__(self, window, parent: QWidget | None = None):
-        super().__init__(parent if parent is not None else window)
+    def __init__(
+        self,
+        document: Document,
+        controller: TrainingController,
+        canvas: NetworkCanvas,
+        parent: QWidget | None = None,
+    ):
+        super().__init__(parent)
         self.setWindowTitle("Check gradients")
         self.setModal(False)
-        self.controller = window.controller
-        self.canvas = window.canvas
-        self.document = window.document
+        self.controller = controller
+        self.canvas = canvas
+        self.document = document
         self.report: GradientCheckReport | None = None
 
         self.summary = QLabel()
@@ -217,8 +232,8 @@ class GradientCheckDialog(QDialog):
             self.sizeHint().height(),
         )
 
-    def place(self, window) -> None:
-        """The first time: at the window's bottom left, off the middle of the canvas where the
+    def place(self, window: QWidget) -> None:
+        """The first time: at ``window``'s bottom left, off the middle of the canvas where the
         marked connections are."""
         if self._placed:
             return
@@ -270,27 +285,40 @@ class GradientCheckDialog(QDialog):
         super().closeEvent(event)
 
 
-def install(window) -> QAction:
-    """Add "Check Gradients…" (Ctrl+G) to ``window``'s Train menu; returns the action."""
-    action = QAction("Check &Gradients…", window)
-    action.setShortcut(QKeySequence(SHORTCUT))
-    action.setStatusTip(
-        "Compare backpropagation with finite differences on the current batch (pauses training)"
-    )
-    dialogs: list[GradientCheckDialog] = []
+class GradientCheckTool(QObject):
+    """Train ▸ Check Gradients… (Ctrl+G): ``action`` opens the one GradientCheckDialog (made on
+    first use, over ``parent`` and placed at its bottom left) and runs the check.  The owner
+    puts ``action`` in its menu."""
 
-    def open_dialog() -> None:
-        if not dialogs:
-            dialogs.append(GradientCheckDialog(window))
-        dialog = dialogs[0]
+    def __init__(
+        self,
+        document: Document,
+        controller: TrainingController,
+        canvas: NetworkCanvas,
+        parent: QWidget,
+    ):
+        super().__init__(parent)
+        self.document = document
+        self.controller = controller
+        self.canvas = canvas
+        self.dialog_parent = parent
+        self.dialog: GradientCheckDialog | None = None
+        self.action = QAction("Check &Gradients…", parent)
+        self.action.setShortcut(QKeySequence(SHORTCUT))
+        self.action.setStatusTip(
+            "Compare backpropagation with finite differences on the current batch (pauses training)"
+        )
+        self.action.triggered.connect(self.open_dialog)
+
+    def open_dialog(self) -> GradientCheckDialog:
+        if self.dialog is None:
+            self.dialog = GradientCheckDialog(
+                self.document, self.controller, self.canvas, self.dialog_parent
+            )
+        dialog = self.dialog
         dialog.check()
-        dialog.place(window)
+        dialog.place(self.dialog_parent)
         dialog.show()
         dialog.raise_()
         dialog.activateWindow()
-
-    action.triggered.connect(open_dialog)
-    window.train_menu.addSeparator()
-    window.train_menu.addAction(action)
-    window.addAction(action)  # the shortcut works with the menu bar hidden, as the others do
-    return action
+        return dialog

@@ -410,23 +410,3 @@ class InspectorDock(QDockWidget):
         rows += [f"<span class='note'>{html.escape(n)}</span>" for n in opt.notes]
         title = f"Last update: {ex.optimizer}"
         return self._section(title, [f"<span class='note'>{html.escape(hyper)}</span>", *rows])
-
-
-def install(window) -> InspectorDock:
-    """Add an Inspector dock to ``window`` (a MainWindow): on the right, tabbed with Settings,
-    its toggle in the View menu, following the canvas's selection and the data plot's sample."""
-    dock = InspectorDock(window.controller, window)
-    dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
-    window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-    window.tabifyDockWidget(window.settings_dock, dock)
-    window.settings_dock.raise_()
-    menu = window.view_menu
-    separator = next((a for a in menu.actions() if a.isSeparator()), None)
-    menu.insertAction(separator, dock.toggleViewAction())
-    window.canvas.selection_changed.connect(dock.show_selection)
-    panel = window.data_panel
-    panel.sample_selected.connect(dock.set_sample)
-    dock.sample_chosen.connect(panel.select_sample)
-    dock.show_selection(window.canvas.selection())
-    window.inspector_dock = dock
-    return dock

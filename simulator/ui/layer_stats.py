@@ -40,6 +40,8 @@ SIDE_BY_SIDE_RATIO = 1.3  # wider than this x tall: the two histograms stand sid
 KINDS = ("weights", "gradients")
 TITLES = {"weights": "weights W", "gradients": "gradients ∂L/∂W"}
 COLOURS = {"weights": thumbnails.BLUE, "gradients": thumbnails.ORANGE}
+TAB_TITLE = "Layer statistics"  # the plots panel's tab that holds a LayerStatsPlot
+TAB_TOOLTIP = "Histograms of a layer's weights and gradients, live"
 
 
 LADDER = (1.0, 1.5, 2.0, 3.0, 4.0, 5.0, 6.0, 8.0, 10.0)  # at most 50 % of the range unused
@@ -307,12 +309,3 @@ class LayerStatsPlot(QWidget):
     def _apply_palette(self) -> None:
         for hist in self.histograms.values():
             hist.style(self.palette())
-
-
-def install(window) -> LayerStatsPlot:
-    """Add the "Layer statistics" tab to ``window``'s plots panel; returns the widget."""
-    widget = LayerStatsPlot(window.controller)
-    tabs = window.plots_panel.tabs
-    index = tabs.addTab(widget, "Layer statistics")
-    tabs.setTabToolTip(index, "Histograms of a layer's weights and gradients, live")
-    return widget

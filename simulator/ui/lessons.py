@@ -3,13 +3,16 @@
 Each page marks the canvas items it talks about (owner ``"lesson"``); the marks go when the
 lesson ends.  A lesson opens its example through the main window's own path, so the
 unsaved-changes prompt applies; training runs through the TrainingController (Play, then Pause
-once enough steps are done), never in a blocking loop.  ``install(window)`` adds the dock and
-Help ▸ Lessons.
+once enough steps are done), never in a blocking loop.  The panel makes its dock and the
+Help ▸ Lessons submenu; the main window places them.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction
@@ -31,6 +34,12 @@ from simulator.app import lessons as content
 from simulator.app.lessons import LESSON_MARKS, LESSON_TITLES, Lesson, Page
 from simulator.resources_path import resource
 
+if TYPE_CHECKING:
+    from simulator.app.document import Document
+    from simulator.app.training import TrainingController
+    from simulator.ui.canvas import NetworkCanvas
+    from simulator.ui.plots import PlotsPanel
+
 DOCK_WIDTH = 420  # px: a chain-rule table reads without wrapping
 VERDICT_COLOURS = {
     content.EXACT: "#1a7f37",
@@ -49,19 +58,44 @@ WELCOME = (
 
 
 class LessonsPanel(QWidget):
-    """The lesson picker, the page (title and text), the guess field, and Back/Next."""
+    """The lesson picker, the page (title and text), the guess field, and Back/Next.
+
+    A lesson opens its example with ``open_example(path)`` (the main window's, with its
+    unsaved-changes prompt), trains through ``controller``, marks ``canvas`` and shows the
+    gradient flow in ``plots_panel`` (in ``plots_dock``).  The panel lives in ``dock``
+    (hidden until a lesson starts; closing it ends the lesson); ``menu`` is Help ▸ Lessons
+    with ``actions`` by lesson key.  Both are made over ``parent`` (the main window), which
+    places them; ``resize_docks`` and ``tabified_docks`` are its QMainWindow.resizeDocks and
+    tabifiedDockWidgets.
+    """
 
     lesson_started = Signal(str)  # the lesson's key
     lesson_closed = Signal()
     page_shown = Signal(int)
+    message = Signal(str)  # for the status bar
 
-    def __init__(self, window, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.window = window
-        self.document = window.document
-        self.controller = window.controller
-        self.canvas = window.canvas
-        self.dock: QDockWidget | None = None
+    def __init__(
+        self,
+        document: Document,
+        controller: TrainingController,
+        canvas: NetworkCanvas,
+        plots_panel: PlotsPanel,
+        plots_dock: QDockWidget,
+        *,
+        open_example: Callable[[Path], object],
+        resize_docks: Callable[[list[QDockWidget], list[int], Qt.Orientation], None],
+        tabified_docks: Callable[[QDockWidget], list[QDockWidget]],
+        parent: QWidget | None = None,
+    ):
+        super().__init__()
+        self.document = document
+        self.controller = controller
+        self.canvas = canvas
+        self.plots_panel = plots_panel
+        self.plots_dock = plots_dock
+        self.open_example = open_example
+        self.resize_docks = resize_docks
+        self.tabified_docks = tabified_docks
         self.lesson: Lesson | None = None
         self.index = 0
         self.vanishing_steps = content.VANISHING_STEPS
@@ -135,6 +169,21 @@ class LessonsPanel(QWidget):
         self.controller.playing_changed.connect(self._on_playing_changed)
         self._show_welcome()
 
+        self.dock = QDockWidget("Lessons", parent)
+        self.dock.setObjectName("LessonsDock")
+        self.dock.setWidget(self)
+        self.dock.setAllowedAreas(Qt.AllDockWidgetAreas)
+        self.dock.setMinimumWidth(280)
+        self.dock.toggleViewAction().toggled.connect(lambda shown: shown or self.close_lesson())
+        self.menu = QMenu("&Lessons", parent)
+        self.actions: dict[str, QAction] = {}
+        for key, title in LESSON_TITLES.items():
+            action = QAction(title, parent)
+            action.setStatusTip(f"Start the lesson “{title}”")
+            action.triggered.connect(lambda _=False, k=key: self.start(k))
+            self.menu.addAction(action)
+            self.actions[key] = action
+
     # ----------------------------------------------------------------- reading
     @property
     def page(self) -> Page | None:
@@ -155,12 +204,11 @@ class LessonsPanel(QWidget):
         try:
             self.lesson = content.build_lesson(key, self.document, self.vanishing_steps)
         except ValueError as exc:
-            self.window.show_message(f"Lesson: {exc}")
+            self.message.emit(f"Lesson: {exc}")
             return False
-        if self.dock is not None:
-            self.dock.show()
-            self.dock.raise_()
-            self.window.resizeDocks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
+        self.dock.show()
+        self.dock.raise_()
+        self.resize_docks([self.dock], [DOCK_WIDTH], Qt.Horizontal)
         self._select_in_picker(key)
         self.lesson_started.emit(key)
         self.show_page(0)
@@ -281,7 +329,7 @@ class LessonsPanel(QWidget):
             stack.setClean()
         self._opening, self._replaced = True, False
         try:
-            self.window.open_example(resource("examples", name + ".json"))
+            self.open_example(resource("examples", name + ".json"))
         finally:
             self._opening = False
         if self._replaced:
@@ -302,7 +350,7 @@ class LessonsPanel(QWidget):
         self._opened = None
         if self.lesson is not None:
             self.close_lesson()
-            self.window.show_message("Lesson ended: another project was opened")
+            self.message.emit("Lesson ended: another project was opened")
 
     # ----------------------------------------------------------------- the engine's step
     def _take_step(self) -> None:
@@ -330,13 +378,12 @@ class LessonsPanel(QWidget):
             self._finish_training()
 
     def _show_gradient_flow(self) -> None:
-        window = self.window
-        plots = window.plots_panel
+        plots = self.plots_panel
         plots.tabs.setCurrentWidget(plots.gradient_flow)
-        dock = window.plots_dock
+        dock = self.plots_dock
         dock.show()
         # Sharing our tab group (short screens), raising the plots would hide the lesson.
-        if self.dock is None or dock not in window.tabifiedDockWidgets(self.dock):
+        if dock not in self.tabified_docks(self.dock):
             dock.raise_()
 
     def _on_snapshot(self, snap) -> None:
@@ -361,43 +408,3 @@ class LessonsPanel(QWidget):
         done = content.trained_page(self.lesson, index, norms.copy())
         self._replace_page(index, done)
         self._update_nav()
-
-
-# --------------------------------------------------------------------------- installing
-
-
-def install(window) -> LessonsPanel:
-    """Add the Lessons dock (right, tabbed with Settings, hidden until a lesson starts) and
-    Help ▸ Lessons ▸ {Backprop by Hand, Predict Then Reveal, Vanishing Gradients}.
-
-    Returns the panel; ``panel.dock`` is its dock, ``panel.menu`` the submenu and
-    ``panel.actions`` the menu's actions by lesson key.
-    """
-    panel = LessonsPanel(window)
-    dock = QDockWidget("Lessons", window)
-    dock.setObjectName("LessonsDock")
-    dock.setWidget(panel)
-    dock.setAllowedAreas(Qt.AllDockWidgetAreas)
-    dock.setMinimumWidth(280)
-    window.addDockWidget(Qt.RightDockWidgetArea, dock)
-    window.tabifyDockWidget(window.settings_dock, dock)
-    window.settings_dock.raise_()
-    dock.hide()
-    panel.dock = dock
-    dock.toggleViewAction().toggled.connect(lambda shown: shown or panel.close_lesson())
-
-    menu = QMenu("&Lessons", window)
-    panel.menu = menu
-    panel.actions = {}
-    for key, title in LESSON_TITLES.items():
-        action = QAction(title, window)
-        action.setStatusTip(f"Start the lesson “{title}”")
-        action.triggered.connect(lambda _=False, k=key: panel.start(k))
-        menu.addAction(action)
-        panel.actions[key] = action
-    help_menu = window.help_menu
-    first = help_menu.actions()[0] if help_menu.actions() else None
-    help_menu.insertMenu(first, menu)
-    help_menu.insertSeparator(first)
-    window.view_menu.addAction(dock.toggleViewAction())
-    return panel

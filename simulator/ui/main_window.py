@@ -13,6 +13,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QWidget,
 )
@@ -24,16 +25,14 @@ from simulator.app.training import Snapshot, TrainingController
 from simulator.engine import datasets as _datasets
 from simulator.project import ProjectError, load_example
 from simulator.resources_path import example_paths
-from simulator.ui import (
-    export_actions,
-    gradient_check,
-    import_actions,
-    inspector,
-    layer_stats,
-    lessons,
-)
+from simulator.ui import layer_stats
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.data_panel import DataPanel
+from simulator.ui.export_actions import Exporter
+from simulator.ui.gradient_check import GradientCheckTool
+from simulator.ui.import_actions import DataImporter
+from simulator.ui.inspector import InspectorDock
+from simulator.ui.lessons import LessonsPanel
 from simulator.ui.plots import PlotsPanel
 from simulator.ui.settings_panel import SettingsPanel
 from simulator.ui.training_toolbar import TrainingToolbar, format_status
@@ -192,13 +191,7 @@ class MainWindow(QMainWindow):
 
         self._make_actions()
         self._make_menus()
-        # Tools that add their own menu entries, docks and tabs.
-        import_actions.install(self)  # File: Import CSV, Load Weights; the Data menu
-        export_actions.install(self)  # File ▸ Export
-        self.gradient_check_action = gradient_check.install(self)
-        self.layer_stats = layer_stats.install(self)
-        self.lessons = lessons.install(self)
-        self.inspector = inspector.install(self)
+        self._make_tools()
 
         doc = self.document
         doc.modified_changed.connect(self._update_title)
@@ -324,6 +317,89 @@ class MainWindow(QMainWindow):
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
         self.file_menu, self.edit_menu, self.help_menu = file_menu, edit_menu, help_menu
+
+    def _make_tools(self) -> None:
+        """The tools, each given what it works on; their menu entries, docks and tabs go here."""
+        doc, controller, canvas = self.document, self.controller, self.canvas
+
+        # The "Layer statistics" tab, after the plots panel's own.
+        self.layer_stats = layer_stats.LayerStatsPlot(controller)
+        tabs = self.plots_panel.tabs
+        index = tabs.addTab(self.layer_stats, layer_stats.TAB_TITLE)
+        tabs.setTabToolTip(index, layer_stats.TAB_TOOLTIP)
+
+        # File: Import CSV… and Load Weights… above Quit; the Data menu before Train.
+        self.importer = DataImporter(doc, controller, self)
+        self.importer.message.connect(self.show_message)
+        insert_above_group(
+            self.file_menu,
+            self.quit_action,
+            [self.importer.import_csv_action, self.importer.load_weights_action],
+            separator=True,
+        )
+        self.data_menu = self.importer.menu
+        self.menuBar().insertMenu(self.train_menu.menuAction(), self.data_menu)
+
+        # File ▸ Export, above Quit.
+        self.exporter = Exporter(
+            document=doc,
+            controller=controller,
+            canvas=canvas,
+            plots_panel=self.plots_panel,
+            plots_dock=self.plots_dock,
+            layer_stats=self.layer_stats,
+            data_panel=self.data_panel,
+            data_dock=self.data_dock,
+            parent=self,
+        )
+        self.exporter.message.connect(self.show_message)
+        insert_above_group(self.file_menu, self.quit_action, [self.exporter.menu])
+
+        # Train ▸ Check Gradients… (Ctrl+G), last.
+        self.gradient_check = GradientCheckTool(doc, controller, canvas, self)
+        self.gradient_check_action = self.gradient_check.action
+        self.train_menu.addSeparator()
+        self.train_menu.addAction(self.gradient_check_action)
+        self.addAction(self.gradient_check_action)  # the shortcut works with the bar hidden
+
+        # The Lessons dock (right, tabbed with Settings, hidden until a lesson starts) and
+        # Help ▸ Lessons first; its toggle last in the View menu.
+        self.lessons = LessonsPanel(
+            doc,
+            controller,
+            canvas,
+            self.plots_panel,
+            self.plots_dock,
+            open_example=self.open_example,
+            resize_docks=self.resizeDocks,
+            tabified_docks=self.tabifiedDockWidgets,
+            parent=self,
+        )
+        self.lessons.message.connect(self.show_message)
+        lessons_dock = self.lessons.dock
+        self.addDockWidget(Qt.RightDockWidgetArea, lessons_dock)
+        self.tabifyDockWidget(self.settings_dock, lessons_dock)
+        self.settings_dock.raise_()
+        lessons_dock.hide()
+        first = self.help_menu.actions()[0] if self.help_menu.actions() else None
+        self.help_menu.insertMenu(first, self.lessons.menu)
+        self.help_menu.insertSeparator(first)
+        self.view_menu.addAction(lessons_dock.toggleViewAction())
+
+        # The Inspector dock: right, tabbed with Settings, its toggle after the other docks'
+        # in the View menu; it follows the canvas's selection and the data plot's sample.
+        self.inspector = self.inspector_dock = InspectorDock(controller, self)
+        dock = self.inspector
+        dock.setAllowedAreas(Qt.DockWidgetArea.AllDockWidgetAreas)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self.tabifyDockWidget(self.settings_dock, dock)
+        self.settings_dock.raise_()
+        separator = next((a for a in self.view_menu.actions() if a.isSeparator()), None)
+        self.view_menu.insertAction(separator, dock.toggleViewAction())
+        canvas.selection_changed.connect(dock.show_selection)
+        self.data_panel.sample_selected.connect(dock.set_sample)
+        dock.sample_chosen.connect(self.data_panel.select_sample)
+        dock.show_selection(canvas.selection())
 
     # ----------------------------------------------------------------- layout and settings
     def _restore_layout(self) -> None:
@@ -572,6 +648,23 @@ class MainWindow(QMainWindow):
         box.setText(f"<table cellspacing='6'>{rows}</table>")
         box.open()
         self._shortcuts_box = box
+
+
+def insert_above_group(
+    menu: QMenu, action: QAction, entries: list, separator: bool = False
+) -> None:
+    """Put ``entries`` (QActions or QMenus) into ``menu`` just above the group that ``action``
+    starts (above the separator before it, if there is one); a separator first if asked."""
+    actions = menu.actions()
+    at = actions.index(action)
+    anchor = actions[at - 1] if at and actions[at - 1].isSeparator() else action
+    if separator:
+        menu.insertSeparator(anchor)
+    for entry in entries:
+        if isinstance(entry, QMenu):
+            menu.insertMenu(anchor, entry)
+        else:
+            menu.insertAction(anchor, entry)
 
 
 def _example_title(path: Path) -> str:
