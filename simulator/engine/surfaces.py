@@ -320,6 +320,19 @@ class Racer:
         if self.reached_at is None and gap is not None and gap <= self.tolerance:
             self.reached_at = self.steps
 
+    def set_tolerance(self, tolerance: float) -> None:
+        """Changes ``tolerance`` and ``reached_at`` to the first step of the run so far within
+        it, as if the run had been made with it (a point that left the box does not count)."""
+        self.tolerance = float(tolerance)
+        self.reached_at = None
+        if self.surface.minimum is None:
+            return
+        values, trail = self.values, self.trail
+        counted = np.isfinite(values) & (np.abs(trail).max(axis=1) <= DIVERGENCE_LIMIT)
+        within = np.flatnonzero(counted & (values - self.surface.minimum <= self.tolerance))
+        if len(within):
+            self.reached_at = int(within[0])
+
     def explain(self) -> tuple | None:
         """The optimizer's explanation of its last step for x and for y
         (``engine.optimizers.UpdateExplanation`` each), or None before the first step."""
@@ -348,6 +361,12 @@ class Race:
 
     def remove(self, racer: Racer) -> None:
         self.racers.remove(racer)
+
+    def set_tolerance(self, tolerance: float) -> None:
+        """The tolerance of every racer (and of those added later); ``reached_at`` follows."""
+        self.tolerance = float(tolerance)
+        for racer in self.racers:
+            racer.set_tolerance(self.tolerance)
 
     def reset(self, start=None, surface: Surface | None = None) -> None:
         """Every racer back to the start (a new ``start`` or ``surface`` if given)."""
