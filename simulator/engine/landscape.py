@@ -14,7 +14,8 @@ and d₁, d₂ directions in weight space, either
 Weights travel as one flat vector: every layer's W (row-major) then its b, layer after layer
 (:func:`flatten` / :func:`unflatten`).  The loss is the data loss on the given set with dropout
 off (``Network.evaluate``), without the L1/L2 penalty.  No Qt here; the app runs
-:func:`slice_rows` in a worker process and reports its rows as they come.
+:func:`surface_from_spec` on chunks of rows in worker processes (which receive the network as
+plain data, :func:`network_spec`) and reports the rows as they come.
 """
 
 from __future__ import annotations
@@ -23,6 +24,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+
+from simulator.engine.network import Network
 
 
 # ----------------------------------------------------------------------------- weights
@@ -131,3 +134,47 @@ def line(net, X, Y, center: np.ndarray, direction: np.ndarray, ts) -> np.ndarray
     work = net.copy()
     like = work.get_weights()
     return np.array([loss_at(work, X, Y, center + t * direction, like) for t in ts])
+
+
+# ----------------------------------------------------------------------------- other processes
+def network_spec(net) -> dict:
+    """What :func:`network_from_spec` needs to rebuild ``net`` for evaluation, as plain data
+    (new lists and copied arrays, picklable): ``sizes``, ``activations``, ``loss``, ``dtype``,
+    per layer ``use_bias``, ``masks`` (fan_in, fan_out) bool and ``weights`` [(W, b), ...].
+    Dropout, the penalties and the RNGs are left out: the loss here is ``Network.evaluate``'s."""
+    return {
+        "sizes": list(net.sizes),
+        "activations": list(net.activations),
+        "loss": net.loss,
+        "dtype": net.dtype.name,
+        "use_bias": [bool(layer.use_bias) for layer in net.layers],
+        "masks": [layer.mask.copy() for layer in net.layers],
+        "weights": net.get_weights(),
+    }
+
+
+def network_from_spec(spec: dict) -> Network:
+    """A new Network from :func:`network_spec`'s data: ``evaluate`` gives the same values as
+    the network it describes."""
+    net = Network(
+        spec["sizes"],
+        spec["activations"],
+        loss=spec["loss"],
+        dtype=spec["dtype"],
+        use_bias=list(spec["use_bias"]),
+    )
+    for layer, mask in zip(net.layers, spec["masks"]):
+        layer.mask = np.array(mask, dtype=bool)
+    net.set_weights(spec["weights"])
+    return net
+
+
+def surface_from_spec(spec: dict, X, Y, center, d1, d2, alphas, betas) -> np.ndarray:
+    """:func:`surface` of the network ``spec`` describes (:func:`network_spec`): what a worker
+    process runs on its share of the rows; values (len(betas), len(alphas))."""
+    return surface(network_from_spec(spec), X, Y, center, d1, d2, alphas, betas)
+
+
+def line_from_spec(spec: dict, X, Y, center, direction, ts) -> np.ndarray:
+    """:func:`line` of the network ``spec`` describes (:func:`network_spec`); (len(ts),)."""
+    return line(network_from_spec(spec), X, Y, center, direction, ts)
