@@ -38,7 +38,6 @@ USAGE = f"""usage: {PROG}                     open the window on the default exa
        {PROG} train PROJECT.json  train headless (see '{PROG} train --help')
        {PROG} export PROJECT.json WEIGHTS
                                         write its weights (see '{PROG} export --help')"""
-DEFAULT_EPOCHS = 100.0
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # Kept in step with simulator.project.WEIGHT_EXTENSIONS (a test checks), which is not imported
 # here so that `--help` stays light.
@@ -230,41 +229,26 @@ def _check_weights_output(path: str | None, what: str) -> None:
 
 def _train(argv: list[str]) -> int:
     # Imported here so that `backprop-lab --help` and the GUI path stay light.
-    import numpy as np
-
     from simulator.project import Project, ProjectError, export_history_csv, export_weights
+    from simulator.project.headless import planned_steps, prepare_run, train_steps
 
     opts = train_parser().parse_args(argv)
     _check_weights_output(opts.export, "--export")
     _check_output(opts.save, "--save")
     _check_output(opts.history, "--history")
     try:
-        project = Project.load(opts.project)
-        if opts.restart:
-            project = project.without_weights()
-        if opts.seed is not None:
-            project = project.with_seed(opts.seed)
-        trainer = project.build_trainer()
+        project, trainer = prepare_run(
+            Project.load(opts.project), seed=opts.seed, restart=opts.restart
+        )
     except (ProjectError, ValueError) as exc:
         raise UsageError(str(exc)) from None
 
-    if opts.steps is not None:
-        steps = opts.steps
-    else:
-        epochs = opts.epochs
-        if epochs is None and project.training.steps is not None:
-            steps = project.training.steps
-        else:
-            epochs = epochs or project.training.epochs or DEFAULT_EPOCHS
-            steps = math.ceil(epochs * trainer.batches.batches_per_epoch)
+    steps = planned_steps(project, trainer, opts.steps, opts.epochs)
     progress = None if opts.quiet else Progress(steps, trainer, sys.stderr)
     first_step = trainer.step_count
     start = time.perf_counter()
     try:
-        # Divergence is detected and reported by the trainer; NumPy's overflow warnings
-        # on the way there would only bury that message.
-        with np.errstate(all="ignore"):
-            trainer.run(steps=steps, callback=progress)
+        train_steps(trainer, steps, callback=progress)
     except KeyboardInterrupt:
         if progress is not None:
             progress.close()
