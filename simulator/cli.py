@@ -6,6 +6,10 @@
                                       [--export WEIGHTS] [--history OUT.csv] [--restart] [--quiet]
     backprop-lab export PROJECT.json WEIGHTS
                                       write a saved project's weights without training
+    backprop-lab sweep PROJECT.json --vary KEY=V1,V2[,...] [--vary KEY=...] [--seeds N]
+                                      [--steps N | --epochs N] [--workers N | --scheduler ADDR]
+                                      --out RESULTS.csv
+                                      train every variant and seed, one CSV row each
 
 ``train`` of a project saved after training goes on from its last step: N more steps (or
 epochs), bit for bit as if the run had never stopped (a version 2 file holds the optimizer's
@@ -18,9 +22,13 @@ weights writes the seed's initial weights and says so on stderr.  A project trai
 imported CSV file exports its column names and, if it standardised them, its means and stds:
 the ONNX model and the PyTorch script then take raw values (see project.weights).
 
-``train`` and ``export`` run headless and never import Qt (nor onnx or safetensors unless the
-format needs them).  Exit status: 0 success, 1 training diverged (or the window could not
-start), 2 a bad file or argument (one line on stderr, no traceback), 130 interrupted.
+``sweep`` trains each (variant, seed) as ``train --restart --seed S`` trains that variant, in
+worker processes or on a Dask cluster (simulator.project.sweep).
+
+``train``, ``export`` and ``sweep`` run headless and never import Qt (nor onnx or safetensors
+unless the format needs them, nor dask unless ``--scheduler`` is given).  Exit status:
+0 success, 1 training diverged (or the window could not start, or a sweep's worker process
+died), 2 a bad file or argument (one line on stderr, no traceback), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -37,7 +45,9 @@ USAGE = f"""usage: {PROG}                     open the window on the default exa
        {PROG} PROJECT.json        open the window on a project
        {PROG} train PROJECT.json  train headless (see '{PROG} train --help')
        {PROG} export PROJECT.json WEIGHTS
-                                        write its weights (see '{PROG} export --help')"""
+                                        write its weights (see '{PROG} export --help')
+       {PROG} sweep PROJECT.json --vary KEY=V1,V2 --out RESULTS.csv
+                                        compare settings (see '{PROG} sweep --help')"""
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 # Kept in step with simulator.project.WEIGHT_EXTENSIONS (a test checks), which is not imported
 # here so that `--help` stays light.
@@ -166,6 +176,68 @@ def export_parser() -> argparse.ArgumentParser:
     return p
 
 
+# Kept in step with simulator.project.sweep.KEYS (a test checks), not imported here so that
+# `--help` stays light.
+_SWEEP_KEYS = "optimizer, lr, momentum, batch_size, hidden, activation, init, l1, l2, dropout"
+
+
+def sweep_parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog=f"{PROG} sweep",
+        description=(
+            "Train a project under every combination of one or two settings' values, with "
+            "N seeds each, and write one CSV row per run: the varied settings, seed, steps, "
+            "train_loss, test_loss, accuracy (test accuracy; empty for regression), wall_s "
+            "and diverged_at_step.  Each run starts from its seed's initial weights and gives "
+            "the numbers of 'train --restart --seed S' of that variant."
+        ),
+    )
+    p.add_argument("project", help="the project file (.json)")
+    p.add_argument(
+        "--vary",
+        action="append",
+        required=True,
+        metavar="KEY=V1,V2",
+        help=(
+            f"a setting and its values; give one or two. Keys: {_SWEEP_KEYS} "
+            "(batch_size: full, stochastic or a size; hidden: 8, 8x8, 16-16 or none)"
+        ),
+    )
+    p.add_argument(
+        "--seeds",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="runs per variant: the project's seed and the N-1 after it (default 1)",
+    )
+    length = p.add_mutually_exclusive_group()
+    length.add_argument(
+        "--epochs",
+        type=_positive_float,
+        metavar="N",
+        help="train each run N epochs (default: the project's length, else 100 epochs)",
+    )
+    length.add_argument("--steps", type=_positive_int, metavar="N", help="train each run N steps")
+    where = p.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers",
+        type=_positive_int,
+        metavar="N",
+        help="worker processes (default: every core; 1 runs in this process)",
+    )
+    where.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help=(
+            "run on the Dask distributed cluster whose scheduler is at ADDRESS "
+            '(tcp://HOST:PORT; needs pip install "backprop-lab[cluster]")'
+        ),
+    )
+    p.add_argument("--out", required=True, metavar="RESULTS.csv", help="the CSV file to write")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress display")
+    return p
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``backprop-lab`` and ``python -m simulator``; returns the exit status."""
     args = sys.argv[1:] if argv is None else list(argv)
@@ -174,6 +246,8 @@ def main(argv: list[str] | None = None) -> int:
             return _train(args[1:])
         if args and args[0] == "export":
             return _export(args[1:])
+        if args and args[0] == "sweep":
+            return _sweep(args[1:])
         if args and args[0] in ("-h", "--help"):
             print(USAGE)
             return EXIT_OK
@@ -302,6 +376,120 @@ def _export(argv: list[str]) -> int:
     return EXIT_OK
 
 
+def _sweep(argv: list[str]) -> int:
+    from simulator.project import Project, ProjectError
+    from simulator.project.files import write_text_atomic
+    from simulator.project.sweep import (
+        Sweep,
+        SweepError,
+        SweepFailed,
+        Variation,
+        command_line_start_method,
+    )
+
+    opts = sweep_parser().parse_args(argv)
+    _check_output(opts.out, "--out")
+    try:
+        variations = [Variation.parse(text) for text in opts.vary]
+        project = Project.load(opts.project)
+        sweep = Sweep(project, variations, seeds=opts.seeds, steps=opts.steps, epochs=opts.epochs)
+    except (ProjectError, ValueError) as exc:  # SweepError is a ValueError
+        raise UsageError(str(exc)) from None
+
+    try:
+        runs = sweep.run(
+            workers=opts.workers,
+            scheduler=opts.scheduler,
+            mp_context=command_line_start_method(),
+        )
+    except SweepError as exc:  # a missing extra, an unreachable scheduler
+        raise UsageError(str(exc)) from None
+    progress = None
+    if not opts.quiet:
+        progress = SweepProgress(len(sweep), sys.stderr)
+        progress.start(f"{_runs_text(sweep)} {_where(opts, len(sweep))}")
+    results = []
+    start = time.perf_counter()
+    try:
+        for result in runs:
+            results.append(result)
+            if progress is not None:
+                progress(result, sweep.describe(result.index))
+    except KeyboardInterrupt:
+        failure = "interrupted", EXIT_INTERRUPTED
+    except SweepError as exc:  # a variant that cannot train on a seed's data
+        failure = str(exc), EXIT_USAGE
+    except SweepFailed as exc:
+        failure = str(exc), EXIT_FAILED
+    else:
+        failure = None
+    finally:
+        runs.close()  # on Ctrl+C or an error: cancels what is left, leaves no process
+    if failure is not None:
+        if progress is not None:
+            progress.close()
+        _error(failure[0])
+        return failure[1]
+    elapsed = time.perf_counter() - start
+    if progress is not None:
+        progress.close()
+    try:
+        write_text_atomic(opts.out, sweep.csv(results))
+    except OSError as exc:
+        raise UsageError(f"cannot write: {exc}") from None
+    _report_sweep(sweep, results, opts.out, elapsed)
+    return EXIT_OK
+
+
+def _report_sweep(sweep, results, out: str, elapsed: float) -> None:
+    """Each variant's mean final values over its seeds on stdout; divergences on stderr."""
+    per_seed = len(sweep.seeds)
+    means = f"; the mean over {per_seed} seeds of each variant:" if per_seed > 1 else ":"
+    print(f"{sweep.project.name}: {_runs_text(sweep)}, {elapsed:.2f} s; wrote {out}{means}")
+    ordered = sorted(results, key=lambda r: r.index)
+    width = max(len(sweep.variant_text(v)) for v in sweep.variants)
+    for v, variant in enumerate(sweep.variants):
+        runs = ordered[v * per_seed : (v + 1) * per_seed]
+        line = f"{sweep.variant_text(variant):<{width}}  train loss {_mean(runs, 'train_loss')}"
+        line += f"  test loss {_mean(runs, 'test_loss')}"
+        accuracy = [r.accuracy for r in runs if math.isfinite(r.accuracy)]
+        if accuracy:
+            line += f"  accuracy {_percent(sum(accuracy) / len(accuracy))}"
+        print(line)
+    diverged = [r for r in ordered if r.diverged]
+    if diverged:
+        print(
+            f"{PROG}: {len(diverged)} of {len(ordered)} runs diverged (see the "
+            "diverged_at_step column)",
+            file=sys.stderr,
+        )
+
+
+def _mean(runs, name: str) -> str:
+    finite = [x for x in (getattr(r, name) for r in runs) if math.isfinite(x)]
+    if not finite:
+        return "-"
+    text = f"{sum(finite) / len(finite):.6g}"
+    return text if len(finite) == len(runs) else f"{text} ({len(finite)} of {len(runs)} runs)"
+
+
+def _runs_text(sweep) -> str:
+    def n(count: int, what: str) -> str:
+        return f"{count} {what}{'' if count == 1 else 's'}"
+
+    variants, seeds = len(sweep.variants), len(sweep.seeds)
+    return f"{n(variants * seeds, 'run')} ({n(variants, 'variant')} × {n(seeds, 'seed')})"
+
+
+def _where(opts, jobs: int) -> str:
+    from simulator.project.sweep import default_workers
+
+    if opts.scheduler is not None:
+        return f"on the Dask cluster at {opts.scheduler}"
+    workers = min(jobs, opts.workers or default_workers())
+    return "in this process" if workers == 1 else f"on {workers} worker processes"
+
+
 def _percent(x: float) -> str:
     return f"{100 * x:.2f}%"
 
@@ -363,6 +551,51 @@ class Progress:
             f"step {self.done}/{self.total} ({pct:3.0f}%)  epoch {trainer.epoch:.2f}  "
             f"batch loss {loss:.4g}"
         )
+
+    def close(self) -> None:
+        if self.tty and self.width:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+class SweepProgress:
+    """A sweep's progress on ``stream``: runs done and the time left, on one rewritten line
+    on a terminal, a few plain lines otherwise."""
+
+    def __init__(self, total: int, stream):
+        self.total = total
+        self.done = 0
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.next_mark = 1  # non-tty: print at 25%, 50%, 75%, 100%
+        self.width = 0
+        self.started = time.monotonic()
+
+    def start(self, what: str) -> None:
+        self.stream.write(f"sweep: {what}\n")
+        self.stream.flush()
+        self.started = time.monotonic()
+
+    def __call__(self, result, description: str) -> None:
+        self.done += 1
+        if not self.tty and self.done * 4 < self.next_mark * self.total:
+            return
+        loss = result.test_loss if math.isfinite(result.test_loss) else result.train_loss
+        text = f"run {self.done}/{self.total} ({100 * self.done / self.total:3.0f}%)  "
+        text += f"{description}: loss {loss:.4g}"
+        if result.diverged:
+            text += f" (diverged at step {result.diverged_at_step})"
+        if self.done < self.total:
+            left = (time.monotonic() - self.started) / self.done * (self.total - self.done)
+            text += f"  ~{left:.0f} s left"
+        if self.tty:
+            self.stream.write("\r" + text.ljust(self.width))
+            self.width = len(text)
+        else:
+            while self.done * 4 >= self.next_mark * self.total:
+                self.next_mark += 1
+            self.stream.write(text + "\n")
+        self.stream.flush()
 
     def close(self) -> None:
         if self.tty and self.width:
