@@ -339,8 +339,13 @@ class LandscapeJob(QObject):
         workers = self.workers or default_workers()
         workers = max(1, min(workers, len(chunks(request.resolution, workers))))
         context = multiprocessing.get_context("spawn")  # safe beside the GUI's threads
-        with _one_blas_thread():
-            self._pool = context.Pool(workers)
+        try:
+            with _one_blas_thread():
+                self._pool = context.Pool(workers)
+        except OSError as exc:  # no processes to be had (limits, memory)
+            self.cancel()
+            self.failed.emit(f"Could not start the worker processes: {exc}")
+            return
         if request.line_start is not None:
             delta = request.center - request.line_start
             self._line_task = self._pool.apply_async(

@@ -171,10 +171,13 @@ def network_from_spec(spec: dict) -> Network:
 
 def surface_from_spec(spec: dict, X, Y, center, d1, d2, alphas, betas) -> np.ndarray:
     """:func:`surface` of the network ``spec`` describes (:func:`network_spec`): what a worker
-    process runs on its share of the rows; values (len(betas), len(alphas))."""
-    return surface(network_from_spec(spec), X, Y, center, d1, d2, alphas, betas)
+    process runs on its share of the rows; values (len(betas), len(alphas)).  Far from the
+    weights a loss may overflow: it is inf there, without a warning on the worker's stderr."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return surface(network_from_spec(spec), X, Y, center, d1, d2, alphas, betas)
 
 
 def line_from_spec(spec: dict, X, Y, center, direction, ts) -> np.ndarray:
     """:func:`line` of the network ``spec`` describes (:func:`network_spec`); (len(ts),)."""
-    return line(network_from_spec(spec), X, Y, center, direction, ts)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        return line(network_from_spec(spec), X, Y, center, direction, ts)

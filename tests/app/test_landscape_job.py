@@ -46,6 +46,15 @@ def compute(qtbot, job, ctl, **options):
     return finished.args[0], seen
 
 
+def in_process(trainer, result):
+    """The engine's own surface on this thread, on the result's directions and grid."""
+    d1, d2 = result.directions
+    return landscape.surface(
+        trainer.net, trainer.X_train, trainer.Y_train, result.center, d1, d2,
+        result.alphas, result.betas,
+    )  # fmt: skip
+
+
 def test_random_directions_grid_is_the_engines_surface_with_the_network_at_its_centre(
     qtbot, controller, job
 ):
@@ -59,12 +68,7 @@ def test_random_directions_grid_is_the_engines_surface_with_the_network_at_its_c
     # The same directions as make_request draws from the seed, and the same grid in-process.
     request = make_request(trainer, controller.checkpoints, mode="random", resolution=7, seed=3)
     np.testing.assert_array_equal(result.directions, request.directions)
-    d1, d2 = result.directions
-    expected = landscape.surface(
-        trainer.net, trainer.X_train, trainer.Y_train, result.center, d1, d2,
-        result.alphas, result.betas,
-    )  # fmt: skip
-    np.testing.assert_array_equal(result.values, expected)
+    np.testing.assert_array_equal(result.values, in_process(trainer, result))
     # Progress counts rows, from none to all, never going back.
     assert seen[0] == (0, 7) and seen[-1] == (7, 7)
     assert all(total == 7 for _, total in seen)
@@ -96,12 +100,7 @@ def test_trajectory_mode_projects_the_checkpoints_on_their_pca_plane(qtbot, cont
     assert result.alphas[-1] >= result.trajectory[:, 0].max()
     i, j = result.center_index()
     assert result.values[i, j] == trainer.net.evaluate(trainer.X_train, trainer.Y_train)
-    d1, d2 = result.directions
-    expected = landscape.surface(
-        trainer.net, trainer.X_train, trainer.Y_train, result.center, d1, d2,
-        result.alphas, result.betas,
-    )  # fmt: skip
-    np.testing.assert_array_equal(result.values, expected)
+    np.testing.assert_array_equal(result.values, in_process(trainer, result))
 
 
 def test_trajectory_mode_needs_three_points_of_the_path(qtbot, qapp, job):
