@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
-from simulator.app.clock import Clock, Throttle
+from simulator.app.clock import Clock
 from simulator.engine import optimizers
 from simulator.engine.surfaces import SURFACES, Race, Racer, Surface
 
@@ -204,7 +204,7 @@ class LabController(QObject):
         self._speed = DEFAULT_SPEED
         self.step_limit = STEP_LIMIT
         self._playing = False
-        self._pace = Throttle(lambda: self._clock, FRAME_INTERVAL_S)
+        self._next_frame: float | None = None  # when the next frame is due (None: at once)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -221,7 +221,7 @@ class LabController(QObject):
     @clock.setter
     def clock(self, clock: Clock) -> None:
         self._clock = clock
-        self._pace.reset()  # a time read on the old clock means nothing now
+        self._next_frame = None  # a time read on the old clock means nothing now
 
     @property
     def surface(self) -> Surface:
@@ -288,7 +288,7 @@ class LabController(QObject):
             self.message.emit(f"{reason}: Reset to race again")
             return
         self._playing = True
-        self._pace.reset()  # the first frame at once
+        self._next_frame = None  # the first frame at once
         self._timer.start(0)
         self.playing_changed.emit(True)
 
@@ -434,8 +434,15 @@ class LabController(QObject):
     def _on_tick(self) -> None:
         if not self._playing:
             return
-        if self._pace.due():
-            self._pace.mark()
+        now = self._clock.now()
+        if self._next_frame is None or now >= self._next_frame:
+            # Frames keep a steady cadence: the next is due an interval after this one was
+            # (a timer that wakes a millisecond late does not push every later frame back),
+            # or an interval from now after a stall.
+            due = now if self._next_frame is None else self._next_frame
+            self._next_frame = due + FRAME_INTERVAL_S
+            if self._next_frame <= now:
+                self._next_frame = now + FRAME_INTERVAL_S
             for _ in range(min(self._speed, self.step_limit - self.race.steps)):
                 if not self.race.step():
                     break
@@ -446,7 +453,8 @@ class LabController(QObject):
                 self.finished.emit(reason)
                 return
         if self._playing:  # a slot of ``frame`` may have paused
-            self._timer.start(self._pace.wait_ms())
+            remaining = self._next_frame - self._clock.now()
+            self._timer.start(max(0, math.ceil(remaining * 1000)))
 
     def shutdown(self) -> None:
         """Stop playing (the window is closing)."""

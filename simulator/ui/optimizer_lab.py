@@ -5,8 +5,8 @@ The window composes a :class:`~simulator.app.optimizer_lab.LabController` with f
 map (``optimizer_lab_map.SurfaceMap``), the racers' table (``optimizer_lab_table.RacerTable``),
 the loss plot (``optimizer_lab_loss.LossAgainstStep``) and the step readout
 (``optimizer_lab_readout.StepReadout``).  Frames are drawn at most ~60 times a second of the
-controller's clock (a FrameTimer); paused, the map shows the arrows of each racer's last step
-and the readout its numbers, both from the engine's ``explain()``.
+controller's clock (a FrameTimer, see DRAW_INTERVAL_S); paused, the map shows the arrows of
+each racer's last step and the readout its numbers, both from the engine's ``explain()``.
 
 The main window calls ``open_optimizer_lab(self)`` from its View menu.
 """
@@ -35,10 +35,14 @@ from simulator.engine.surfaces import SURFACES
 from simulator.ui.optimizer_lab_loss import LossAgainstStep
 from simulator.ui.optimizer_lab_map import SurfaceMap
 from simulator.ui.optimizer_lab_readout import StepReadout
-from simulator.ui.optimizer_lab_table import RacerTable
+from simulator.ui.optimizer_lab_table import KeepKeys, RacerTable
 
 TITLE = "Optimizer Lab"
-DRAW_INTERVAL_S = FRAME_INTERVAL_S  # at most ~60 redraws a second while playing
+# The controller sends at most 60 frames a second; the window draws at most one per 0.9 of
+# that interval of its clock: never more than ~66 a second, and a frame arriving a little
+# early (timers wake a millisecond late, and drawing takes varying time) is not coalesced
+# with the next (with the full interval 5 % of the frames were).
+DRAW_INTERVAL_S = 0.9 * FRAME_INTERVAL_S
 PLAYING_HINT = "Pause (Space) or Step (→ or S) to see how each optimizer made its last step."
 START_HINT = "Step (→ or S) to see how each optimizer makes its first step."
 
@@ -173,6 +177,9 @@ class OptimizerLabWindow(QMainWindow):
         bar.addWidget(self.start_x)
         bar.addWidget(_caption("&y", self.start_y))
         bar.addWidget(self.start_y)
+        space = KeepKeys({Qt.Key.Key_Space}, self)  # Space opens a focused combo
+        for combo in (self.speed_combo, self.surface_combo):
+            combo.installEventFilter(space)
 
     def _build_views(self) -> None:
         self.formula = QLabel()

@@ -6,7 +6,7 @@ minimum: f falls without end, so there is no gap to put on a log axis ("f − th
 seen" would put the leader at 0, off the axis, at every frame).  There the axis is linear and
 shows f over the range it takes on the map: a racer leaving the map leaves the plot downwards.
 
-The ranges follow the data in whole decades (y) and 1-2-5 steps (x), so the axes are redrawn
+The ranges follow the data in whole decades (y) and steps of X_STEPS (x), so the axes are redrawn
 only when a range grows or shrinks past one, not at every frame (pyqtgraph regenerates an
 axis's picture whenever its range moves: a third of a frame's cost when it followed).
 """
@@ -30,24 +30,38 @@ GAP_FLOOR = 1e-30  # f − min below this (an exact 0) is drawn here on the log 
 GAP_CEILING = 1e30  # a diverging racer's f − min is drawn at most here
 CURVE_WIDTH = 1.0  # a cosmetic 1-px line: a wider one costs a stroke (~4x the paint)
 MIN_X_RANGE = 10  # steps: the x axis shows at least 0 … 10
-X_STEPS = (1, 2, 5)  # the x axis ends at 1, 2 or 5 times a power of ten
+X_STEPS = (1, 1.5, 2, 3, 4, 5, 7.5)  # the x axis ends at one of these × a power of ten
+PEAKS_PER_PIXEL = 2  # a longer curve is drawn as the max and min of each run of steps
+
+
+def peaks(x: np.ndarray, y: np.ndarray, pixels: int) -> tuple[np.ndarray, np.ndarray]:
+    """(x, y) as drawn on ``pixels`` columns: itself up to PEAKS_PER_PIXEL points a column,
+    else each run of points as its largest then its least y (pyqtgraph's "peak" mode), the
+    last points as they are."""
+    run = len(y) // (PEAKS_PER_PIXEL * max(pixels, 1))
+    if run < 2:
+        return x, y
+    whole = len(y) // run * run
+    runs = y[:whole].reshape(-1, run)
+    xs = np.repeat(x[:whole:run], 2)
+    ys = np.column_stack([runs.max(axis=1), runs.min(axis=1)]).ravel()
+    return np.concatenate([xs, x[whole:]]), np.concatenate([ys, y[whole:]])
 
 
 def x_end(steps: int) -> int:
-    """The end of the x axis for ``steps``: the least 1, 2 or 5 × 10^k above it (≥ 10)."""
+    """The end of the x axis for ``steps``: the least of X_STEPS × 10^k above it (≥ 10), so
+    the curves fill at least two thirds of the axis and it moves only now and then."""
     steps = max(int(steps), MIN_X_RANGE - 1)
     power = 10 ** int(math.floor(math.log10(steps + 1)))
-    for scale in (*X_STEPS, 10):
-        if scale * power > steps:
-            return scale * power
-    return 10 * power  # pragma: no cover - the loop always returns
+    return next(round(s * power) for s in (*X_STEPS, 10) if s * power > steps)
 
 
 class LossAgainstStep(pg.PlotWidget):
     """f − min (log) or f (linear, for a saddle) against step, a curve per racer.
 
     ``curves``: the PlotCurveItems, in the controller's order of racers (their y data is
-    log10(f − min) on the log axis); ``tolerance_line``: the tolerance's level (log axis only).
+    log10(f − min) on the log axis; a long run drawn as its peaks, see :func:`peaks`);
+    ``tolerance_line``: the tolerance's level (log axis only).
     The ranges follow the data; the mouse does not move them.
     """
 
@@ -126,6 +140,7 @@ class LossAgainstStep(pg.PlotWidget):
         self._colors = colors
 
     def draw(self, racers) -> None:
+        pixels = int(self.getPlotItem().getViewBox().width())
         steps, lo, hi = 0, math.inf, -math.inf
         for entry, curve in zip(racers, self.curves):
             values = entry.values
@@ -135,7 +150,7 @@ class LossAgainstStep(pg.PlotWidget):
             if n > len(self._steps):
                 self._steps = np.arange(max(n, 2 * len(self._steps)))
             y = self.shown(values)
-            curve.setData(self._steps[:n], y)
+            curve.setData(*peaks(self._steps[:n], y, pixels))
             steps = max(steps, n - 1)
             if n:
                 lo, hi = min(lo, float(y.min())), max(hi, float(y.max()))

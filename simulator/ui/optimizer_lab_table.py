@@ -81,11 +81,17 @@ class KindDelegate(QStyledItemDelegate):
         model.setData(index, editor.currentText())
 
 
-class _KeepTableKeys(QObject):
-    """Lets the table have its navigation keys (the window's → would take them)."""
+class KeepKeys(QObject):
+    """An event filter that lets the widgets it watches have ``keys`` although the window
+    binds them (→ steps the race, Space plays): the table navigates with its arrows, a
+    focused button or combo opens with Space."""
+
+    def __init__(self, keys, parent: QObject | None = None):
+        super().__init__(parent)
+        self.keys = frozenset(keys)
 
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.ShortcutOverride and event.key() in TABLE_KEYS:
+        if event.type() == QEvent.Type.ShortcutOverride and event.key() in self.keys:
             event.accept()
         return False
 
@@ -118,8 +124,7 @@ class RacerTable(QWidget):
             | QAbstractItemView.EditTrigger.SelectedClicked
         )
         self.table.setItemDelegateForColumn(OPTIMIZER, KindDelegate(self.table))
-        self._keys = _KeepTableKeys(self)
-        self.table.installEventFilter(self._keys)
+        self.table.installEventFilter(KeepKeys(TABLE_KEYS, self))
         # Column widths are fitted in sync(), not at every change (ResizeToContents measured
         # every cell at each frame's results: half a millisecond a cell).
         header = self.table.horizontalHeader()
@@ -152,6 +157,9 @@ class RacerTable(QWidget):
         self.remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
         self.remove_action.triggered.connect(self.remove_current)
         self.table.addAction(self.remove_action)
+        space = KeepKeys({Qt.Key.Key_Space}, self)
+        for button in (self.add_button, self.remove_button):
+            button.installEventFilter(space)
         self.error_label = QLabel()
         self.error_label.setWordWrap(True)
         self.error_label.setStyleSheet(f"color: {BAD_COLOR}")

@@ -323,3 +323,9 @@ def test_keys_typed_into_the_fields_and_the_table_stay_there(qtbot, window):
     assert table.currentColumn() == OPTIMIZER and c.steps == 0
     qtbot.keyClick(table, Qt.Key.Key_S)  # a letter the table does not use: Step
     assert c.steps == 1
+    combo = window.surface_combo
+    combo.setFocus()
+    qtbot.keyClick(combo, Qt.Key.Key_Space)  # a focused combo opens; the race does not play
+    qtbot.waitUntil(combo.view().isVisible)
+    assert not c.playing
+    combo.hidePopup()
