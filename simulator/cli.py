@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import multiprocessing
 import os
 import sys
 import time
@@ -240,6 +241,9 @@ def sweep_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``backprop-lab`` and ``python -m simulator``; returns the exit status."""
+    # In a frozen build (PyInstaller) a worker process runs this executable: freeze_support
+    # makes it do the worker's job and exit instead of starting the app (no-op otherwise).
+    multiprocessing.freeze_support()
     args = sys.argv[1:] if argv is None else list(argv)
     try:
         if args and args[0] == "train":

@@ -23,16 +23,20 @@ from simulator.app import recovery
 from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
 from simulator.engine import datasets as _datasets
-from simulator.project import ProjectError, load_example
+from simulator.project import Project, ProjectError, load_example
+from simulator.project.files import parse_json
 from simulator.resources_path import example_paths
 from simulator.ui import layer_stats
 from simulator.ui.canvas import NetworkCanvas
+from simulator.ui.compare_window import open_compare
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.export_actions import Exporter
 from simulator.ui.gradient_check import GradientCheckTool
 from simulator.ui.import_actions import DataImporter
 from simulator.ui.inspector import InspectorDock
 from simulator.ui.lessons import LessonsPanel
+from simulator.ui.loss_landscape import open_loss_landscape
+from simulator.ui.optimizer_lab import open_optimizer_lab
 from simulator.ui.plots import PlotsPanel
 from simulator.ui.settings_panel import SettingsPanel
 from simulator.ui.training_toolbar import TrainingToolbar, format_status
@@ -117,6 +121,9 @@ SHORTCUTS = [
     ("Forward / Backward / Update phase", "F / B / U"),
     ("Reset to the initial weights", "Ctrl+R"),
     ("Check gradients", "Ctrl+G"),
+    ("Compare runs side by side", "Ctrl+K"),
+    ("Optimizer lab", "Ctrl+L"),
+    ("Loss landscape", "Ctrl+Shift+L"),
     ("Delete the selected neuron or connection", "Delete"),
     ("Zoom the canvas", "Ctrl+wheel"),
     ("Fit the network in view", "Ctrl+0"),
@@ -362,6 +369,31 @@ class MainWindow(QMainWindow):
         self.train_menu.addAction(self.gradient_check_action)
         self.addAction(self.gradient_check_action)  # the shortcut works with the bar hidden
 
+        # Train ▸ Compare… (Ctrl+K): the project under up to six variants, in the background;
+        # View ▸ Loss Landscape (Ctrl+Shift+L): the loss around the current weights.
+        self.compare_action = self._action(
+            "&Compare…",
+            self.open_compare,
+            "Ctrl+K",
+            "Train the project under up to six variants side by side, in the background",
+        )
+        self.train_menu.addAction(self.compare_action)
+        self.landscape_action = self._action(
+            "Loss &Landscape",
+            self.open_loss_landscape,
+            "Ctrl+Shift+L",
+            "The loss on a slice through the current weights, with the training path",
+        )
+        self.lab_action = self._action(
+            "&Optimizer Lab",
+            self.open_optimizer_lab,
+            "Ctrl+L",
+            "Optimizers racing on 2-D loss surfaces, step by step",
+        )
+        self.view_menu.addSeparator()
+        self.view_menu.addAction(self.lab_action)
+        self.view_menu.addAction(self.landscape_action)
+
         # The Lessons dock (right, tabbed with Settings, hidden until a lesson starts) and
         # Help ▸ Lessons first; its toggle last in the View menu.
         self.lessons = LessonsPanel(
@@ -560,6 +592,33 @@ class MainWindow(QMainWindow):
             return False
         self._remember(Path(path))
         self.show_message(f"Opened {Path(path).name}")
+        return True
+
+    def open_compare(self):
+        """Train ▸ Compare…: the Compare window (one per main window)."""
+        return open_compare(self, self.document, self.open_run)
+
+    def open_optimizer_lab(self):
+        """View ▸ Optimizer Lab: its window (one per main window)."""
+        return open_optimizer_lab(self, clock=self.controller.clock)
+
+    def open_loss_landscape(self):
+        """View ▸ Loss Landscape: its window (one per main window)."""
+        return open_loss_landscape(self, self.controller)
+
+    def open_run(self, text: str, name: str) -> bool:
+        """Open a trained run (a project file's JSON text, from Compare) as the project, after
+        asking to save unsaved changes; False if cancelled or the text is not a project."""
+        if not self.maybe_save():
+            return False
+        try:
+            project = Project.from_dict(parse_json(text.encode("utf-8"), name))
+        except ProjectError as exc:
+            show_error(self, "Could not open the run", str(exc))
+            return False
+        project.name = name
+        self.document.open_project(project, None)
+        self.show_message(f"Opened the run {name}")
         return True
 
     def open_example(self, path: Path) -> None:
