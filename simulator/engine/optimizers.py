@@ -995,11 +995,13 @@ class Adam(Optimizer):
         m_hat, v_hat = m / bc1, v_used / bc2
         terms.append(UpdateTerm("m_hat", "m / (1 − β₁ᵗ)", "{} / {}  (t = {})", (m, bc1, t), m_hat))
         terms.append(UpdateTerm("v_hat", f"{vname} / (1 − β₂ᵗ)", "{} / {}", (v_used, bc2), v_hat))
+        root = math.sqrt(v_hat)  # the per-entry scale the step divides by
+        terms.append(UpdateTerm("√v_hat", "√v_hat", "√{}", (v_hat,), root))
         # _delta's order of operations: −(η / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε).
         step = m / (math.sqrt(v_used) / math.sqrt(bc2) + eps) * -(lr / bc1)
         adam = UpdateTerm(
             "Δ", "−η·m_hat / (√v_hat + ε)", "−{} × {} / ({} + {})",
-            (lr, m_hat, math.sqrt(v_hat), eps), step,
+            (lr, m_hat, root, eps), step,
         )  # fmt: skip
         if not (decoupled and lam):
             terms.append(adam)

@@ -72,7 +72,10 @@ def test_every_term_is_its_formula_applied_to_its_operands():
     """Each term's numbers, evaluated, give its value: the formula shown is the one used."""
     cases = [
         (optimizers.SGD(lr=0.1, momentum=0.8, dampening=0.5), {"v"}),
-        (optimizers.Adam(lr=0.01, weight_decay=0.01), {"ĝ", "m", "v", "m_hat", "v_hat", "Δ"}),
+        (
+            optimizers.Adam(lr=0.01, weight_decay=0.01),
+            {"ĝ", "m", "v", "m_hat", "v_hat", "√v_hat", "Δ"},
+        ),
         (optimizers.AdamW(lr=0.01), {"m", "v", "decay", "Δ"}),
         (optimizers.RMSprop(lr=0.01, momentum=0.9, centered=True), {"v", "ḡ", "ṽ", "b", "Δ"}),
         (optimizers.Adagrad(lr=0.1, lr_decay=0.1), {"η_t", "s", "Δ"}),
@@ -86,6 +89,7 @@ def test_every_term_is_its_formula_applied_to_its_operands():
             if term.symbol not in symbols:
                 continue
             expression = term.numbers.replace("×", "*").replace("−", "-").replace("²", "**2")
+            expression = expression.replace("√", "math.sqrt")
             expression = expression.replace("{}", "({!r})").format(*term.operands)
             expression = expression.split("  (")[0]  # a trailing note such as "(t = 3)"
             assert math.isclose(eval(expression), term.value, rel_tol=1e-9, abs_tol=1e-15), (
