@@ -643,6 +643,12 @@ def optimizer_facts(
     return OptimizerFacts(explanation, theta_new, notes), ""
 
 
+def term_numbers(term) -> str:
+    """An update rule's term with its numbers written in ("−0.05 × 0.3 / (0.42 + 1e−8)"),
+    negative factors in parentheses."""
+    return term.numbers.format(*map(factor, term.operands))
+
+
 def term_text(term) -> str:
     """An update rule's term as "formula = the formula with numbers" (the value apart)."""
-    return f"{term.formula} = {term.numbers.format(*map(factor, term.operands))}"
+    return f"{term.formula} = {term_numbers(term)}"

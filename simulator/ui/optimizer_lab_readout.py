@@ -9,20 +9,18 @@ Nothing is recomputed here; symbols are only dressed for reading (m_hat → m̂)
 from __future__ import annotations
 
 import html
-import math
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
+from simulator.app.inspection import fmt, term_numbers
 from simulator.app.optimizer_lab import LabRacer
 
 PRETTY = (("m_hat", "m̂"), ("v_hat", "v̂"), ("v_max", "v_max"))
 
 
 def format_value(value: float) -> str:
-    """A number as the readout shows it (4 significant digits)."""
-    if not math.isfinite(value):
-        return str(value)
-    return f"{value:.4g}".replace("-", "−")
+    """A number as the readout shows it (the inspector's 4 significant digits)."""
+    return fmt(value)
 
 
 def pretty(text: str) -> str:
@@ -33,8 +31,8 @@ def pretty(text: str) -> str:
 
 
 def filled(term) -> str:
-    """The term's rule with its operands written in ("−0.05 × 0.3 / (0.42 + 1e−08)")."""
-    return term.numbers.format(*(format_value(v) for v in term.operands))
+    """The term's rule with its operands written in ("−0.05 × 0.3 / (0.42 + 1e−8)")."""
+    return term_numbers(term)
 
 
 def racer_html(entry: LabRacer, pair) -> str:
