@@ -2,6 +2,7 @@
 
     backprop-lab                      open the window on the default example
     backprop-lab PROJECT.json         open the window on a project
+    backprop-lab examples             list the shipped examples; PROJECT may name one ("xor")
     backprop-lab train PROJECT.json [--epochs N | --steps N] [--seed S] [--save OUT.json]
                                       [--export WEIGHTS] [--history OUT.csv] [--restart] [--quiet]
     backprop-lab export PROJECT.json WEIGHTS
@@ -43,7 +44,8 @@ from pathlib import Path
 
 PROG = "backprop-lab"
 USAGE = f"""usage: {PROG}                     open the window on the default example
-       {PROG} PROJECT.json        open the window on a project
+       {PROG} PROJECT.json        open the window on a project (or an example: {PROG} xor)
+       {PROG} examples            list the shipped examples (train xor, sweep xor, ...)
        {PROG} train PROJECT.json  train headless (see '{PROG} train --help')
        {PROG} export PROJECT.json WEIGHTS
                                         write its weights (see '{PROG} export --help')
@@ -252,12 +254,19 @@ def main(argv: list[str] | None = None) -> int:
             return _export(args[1:])
         if args and args[0] == "sweep":
             return _sweep(args[1:])
+        if args and args[0] == "examples":
+            return _examples(args[1:])
         if args and args[0] in ("-h", "--help"):
             print(USAGE)
             return EXIT_OK
         if len(args) > 1 or (args and args[0].startswith("-")):
             raise UsageError(f"unexpected arguments {' '.join(args)!r} (see '{PROG} --help')")
         # A missing or bad file is reported by the window, which opens on the default example.
+        if args:
+            from simulator.project import is_example_name
+
+            if is_example_name(args[0]):
+                return _run_gui(None, example=args[0])
         return _run_gui(args[0] if args else None)
     except UsageError as exc:
         _error(str(exc))
@@ -268,7 +277,19 @@ def _error(message: str) -> None:
     print(f"{PROG}: error: {' '.join(message.splitlines())}", file=sys.stderr)
 
 
-def _run_gui(path: str | None) -> int:
+def _examples(argv: list[str]) -> int:
+    if argv:
+        raise UsageError(f"'examples' takes no arguments, got {' '.join(argv)!r}")
+    from simulator.project import example_names, load_example
+
+    for name in example_names():
+        project = load_example(name)
+        about = project.description.split(". ")[0].rstrip(".")
+        print(f"{name:<18} {project.name}: {about}")
+    return EXIT_OK
+
+
+def _run_gui(path: str | None, example: str | None = None) -> int:
     # One BLAS thread: on small batches a second thread gains little, and when the window
     # is drawing on the other core a second BLAS thread makes training 3-4x slower
     # (tests/benchmarks/bench_engine.py, "one core busy").  Must precede numpy's import.
@@ -280,7 +301,7 @@ def _run_gui(path: str | None) -> int:
     except ImportError as exc:
         _error(f"cannot start the window: {exc}")
         return EXIT_FAILED
-    return run_app(path)
+    return run_app(path, example=example)
 
 
 def _check_output(path: str | None, what: str) -> None:
@@ -307,7 +328,7 @@ def _check_weights_output(path: str | None, what: str) -> None:
 
 def _train(argv: list[str]) -> int:
     # Imported here so that `backprop-lab --help` and the GUI path stay light.
-    from simulator.project import Project, ProjectError, export_history_csv, export_weights
+    from simulator.project import ProjectError, export_history_csv, export_weights, find_project
     from simulator.project.headless import planned_steps, prepare_run, train_steps
 
     opts = train_parser().parse_args(argv)
@@ -316,7 +337,7 @@ def _train(argv: list[str]) -> int:
     _check_output(opts.history, "--history")
     try:
         project, trainer = prepare_run(
-            Project.load(opts.project), seed=opts.seed, restart=opts.restart
+            find_project(opts.project), seed=opts.seed, restart=opts.restart
         )
     except (ProjectError, ValueError) as exc:
         raise UsageError(str(exc)) from None
@@ -353,12 +374,12 @@ def _train(argv: list[str]) -> int:
 
 
 def _export(argv: list[str]) -> int:
-    from simulator.project import Project, ProjectError, export_weights
+    from simulator.project import ProjectError, export_weights, find_project
 
     opts = export_parser().parse_args(argv)
     _check_weights_output(opts.weights, "")
     try:
-        project = Project.load(opts.project)
+        project = find_project(opts.project)
         net = project.build_network()
     except (ProjectError, ValueError) as exc:
         raise UsageError(str(exc)) from None
@@ -381,7 +402,7 @@ def _export(argv: list[str]) -> int:
 
 
 def _sweep(argv: list[str]) -> int:
-    from simulator.project import Project, ProjectError
+    from simulator.project import ProjectError, find_project
     from simulator.project.files import write_text_atomic
     from simulator.project.sweep import (
         Sweep,
@@ -395,7 +416,7 @@ def _sweep(argv: list[str]) -> int:
     _check_output(opts.out, "--out")
     try:
         variations = [Variation.parse(text) for text in opts.vary]
-        project = Project.load(opts.project)
+        project = find_project(opts.project)
         sweep = Sweep(project, variations, seeds=opts.seeds, steps=opts.steps, epochs=opts.epochs)
     except (ProjectError, ValueError) as exc:  # SweepError is a ValueError
         raise UsageError(str(exc)) from None

@@ -377,14 +377,32 @@ def test_help_names_every_export_format():
 def test_no_arguments_or_a_file_opens_the_window(monkeypatch, tmp_path):
     calls = []
     fake = types.ModuleType("simulator.ui.main_window")
-    fake.run_app = lambda path=None: calls.append(path) or 0
+    fake.run_app = lambda path=None, example=None: calls.append((path, example)) or 0
     monkeypatch.setitem(sys.modules, "simulator.ui.main_window", fake)
     assert cli.main([]) == 0
     assert cli.main([XOR]) == 0
     # A missing file goes to the window too: it says so in a dialog over the default example.
     missing = str(tmp_path / "nope.json")
     assert cli.main([missing]) == 0
-    assert calls == [None, XOR, missing]
+    # An example's name opens that example (not its installed file, which Save would change).
+    assert cli.main(["spiral"]) == 0
+    assert calls == [(None, None), (XOR, None), (missing, None), (None, "spiral")]
+
+
+def test_examples_are_listed_and_addressable_by_name(tmp_path):
+    listed = run_cli("examples")
+    assert listed.returncode == 0 and listed.stderr == ""
+    names = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert names == sorted(p.stem for p in Path(XOR).parent.glob("*.json"))
+    assert "XOR" in listed.stdout
+    by_name = run_cli("train", "xor", "--steps", "25", "--quiet")
+    by_path = run_cli("train", XOR, "--steps", "25", "--quiet")
+    assert by_name.returncode == 0 and by_name.stdout == by_path.stdout
+    # A file of that name in the working folder comes first.
+    (tmp_path / "xor").write_text("not json")
+    assert_usage_error(run_cli("train", "xor", cwd=tmp_path), "xor")
+    assert_usage_error(run_cli("train", "xorr"), "xorr", "no example", "spiral")
+    assert_usage_error(run_cli("examples", "extra"), "no arguments")
 
 
 def test_progress_rewrites_one_line_on_a_terminal():

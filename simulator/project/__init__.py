@@ -30,6 +30,9 @@ from simulator.project.project import (
     ScheduleSpec,
     Standardization,
     TrainingSpec,
+    example_names,
+    find_project,
+    is_example_name,
     load_example,
 )
 from simulator.project.weights import (
@@ -70,6 +73,9 @@ __all__ = [
     "export_history_csv",
     "export_weights",
     "load_example",
+    "example_names",
+    "find_project",
+    "is_example_name",
     "load_weights",
     "read_csv_table",
 ]

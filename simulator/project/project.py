@@ -93,7 +93,7 @@ from simulator.project import validate as v
 from simulator.project.files import ProjectError, dumps, read_json, write_text_atomic
 from simulator.project.validate import MAX_LAYER_SIZE
 from simulator.project.weights import Preprocessing
-from simulator.resources_path import resource
+from simulator.resources_path import example_paths, resource
 
 FORMAT = "backprop-lab-project"
 VERSION = 2
@@ -702,6 +702,30 @@ def _plain(value):
 def load_example(name: str) -> Project:
     """The example project ``resources/examples/<name>.json``."""
     return Project.load(resource("examples", name + ".json"))
+
+
+def example_names() -> list[str]:
+    """The shipped examples' names ("circle", "xor", ...), sorted."""
+    return [path.stem for path in example_paths()]
+
+
+def is_example_name(text: str) -> bool:
+    """Whether ``text`` names a shipped example rather than a file: it is one of
+    :func:`example_names` and no file of that name exists here."""
+    return text in example_names() and not os.path.exists(text)
+
+
+def find_project(text: str) -> Project:
+    """The project file ``text``, or the shipped example of that name ("xor"): a file of that
+    name comes first.  ProjectError naming the examples when it is neither."""
+    if is_example_name(text):
+        return load_example(text)
+    if not os.path.exists(text) and not text.lower().endswith(".json") and os.sep not in text:
+        raise ProjectError(
+            f"{text}: no such file, and no example of that name "
+            f"(examples: {', '.join(example_names())})"
+        )
+    return Project.load(text)
 
 
 # 2-D features written with the column names: {a}/{b} as they are, {A}/{B} in parentheses

@@ -25,7 +25,7 @@ from simulator.app.training import Snapshot, TrainingController
 from simulator.engine import datasets as _datasets
 from simulator.project import Project, ProjectError, load_example
 from simulator.project.files import parse_json
-from simulator.resources_path import example_paths
+from simulator.resources_path import example_paths, resource
 from simulator.ui import layer_stats
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.compare_window import open_compare
@@ -738,8 +738,9 @@ def _slug(name: str) -> str:
     return keep.replace(" ", "-").lower() or "project"
 
 
-def run_app(path: str | None = None) -> int:
-    """Open the window on ``path`` (or the default example) and run the event loop."""
+def run_app(path: str | None = None, example: str | None = None) -> int:
+    """Open the window on ``path``, or the shipped ``example`` of that name, or the default
+    example, and run the event loop."""
     app = QApplication.instance() or QApplication(sys.argv)
     app.setApplicationName("Backprop Lab")
     app.setOrganizationName("Backprop Lab")
@@ -750,8 +751,12 @@ def run_app(path: str | None = None) -> int:
     def start() -> None:
         # After the window is up, so a dialog has a parent and the default example stays open
         # behind it.  Work left by a crash comes first; restoring it skips ``path``.
-        if not window.offer_recoveries() and path is not None:
+        if window.offer_recoveries():
+            return
+        if path is not None:
             window._open(path)
+        elif example is not None:
+            window.open_example(resource("examples", example + ".json"))
 
     QTimer.singleShot(0, start)
     return app.exec()
