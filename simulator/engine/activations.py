@@ -5,7 +5,14 @@ shape and dtype.  ``backward(z, a, grad)`` turns dL/da into dL/dz.  Element-wise
 also expose ``derivative(z, a)`` = f'(z); softmax mixes a row's units, so it has only the
 Jacobian-vector product.  Derivatives at kinks are the ones PyTorch's autograd takes
 (relu'(0) = 0, leaky_relu'(0) = 0.01, elu'(0) = 1, softplus linear above 20); ``kink`` says
-where an activation has one (where f' or f'' jumps), so a finite difference can avoid it.
+where an activation has one (where f, f' or f'' jumps), so a finite difference can avoid it.
+
+``step`` is the Heaviside step (1 for z > 0, else 0), the threshold unit of McCulloch-Pitts
+neurons and Rosenblatt's perceptron and the limit of sigmoid(k z) as k grows.  Its derivative
+is 0 wherever it exists (and is taken as 0 at the jump, as autograd takes ``relu(sign(z))``'s),
+so no gradient passes through it: the step layer's own weights and biases and every layer below
+it get dL/dw = 0, which is why such a network cannot be trained by backpropagation (only layers
+above the step learn).  It is here to show exactly that.
 """
 
 from __future__ import annotations
@@ -61,6 +68,36 @@ def _gelu_derivative(z, a):
     return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_K * (1.0 + 3.0 * GELU_C * z * z)
 
 
+def _stable_softplus(z):
+    # ln(1 + e^z) without overflow: max(z, 0) + ln(1 + e^-|z|); no threshold (mish's own).
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
+def _mish(z):
+    # PyTorch's Mish: z tanh(softplus(z)), its softplus without a threshold.
+    return z * np.tanh(_stable_softplus(z))
+
+
+def _mish_derivative(z, a):
+    # PyTorch's MishBackward: t + z σ(z) (1 - t²), t = tanh(softplus(z)).
+    t = np.tanh(_stable_softplus(z))
+    return t + z * sigmoid(z) * (1.0 - t * t)
+
+
+def _softsign_derivative(z, a):
+    d = 1.0 + np.abs(z)
+    return 1.0 / (d * d)
+
+
+def _step(z):
+    return (z > 0).astype(z.dtype)
+
+
+def _step_derivative(z, a):
+    # 0 wherever it exists; at the jump (z = 0) taken as 0 too, as autograd does.
+    return np.zeros_like(z)
+
+
 def _silu_derivative(z, a):
     s = sigmoid(z)
     return s * (1.0 + z * (1.0 - s))
@@ -75,8 +112,8 @@ def _softmax_backward(z, a, grad):
 class Activation:
     """One activation: its value, derivative and the formulas the inspector prints.
 
-    ``kink`` is the z where f' or f'' jumps (relu, leaky_relu, elu: 0; softplus: its threshold
-    20), None for an activation smooth everywhere.
+    ``kink`` is the z where f, f' or f'' jumps (relu, leaky_relu, elu, softsign, step: 0;
+    softplus: its threshold 20), None for an activation smooth everywhere.
     """
 
     name: str
@@ -176,6 +213,48 @@ ACTIVATIONS: dict[str, Activation] = {
             "f'(z) = σ(z)(1 + z(1 - σ(z)))",
             lambda z: z * sigmoid(z),
             _silu_derivative,
+        ),
+        Activation(
+            "mish",
+            "Mish",
+            "f(z) = z · tanh(ln(1 + e^z))",
+            "f'(z) = tanh(softplus z) + z σ(z)(1 - tanh²(softplus z))",
+            _mish,
+            _mish_derivative,
+        ),
+        Activation(
+            "softsign",
+            "Softsign",
+            "f(z) = z / (1 + |z|)",
+            "f'(z) = 1 / (1 + |z|)²",
+            lambda z: z / (1.0 + np.abs(z)),
+            _softsign_derivative,
+            kink=0.0,  # f'' jumps from 2 to −2
+        ),
+        Activation(
+            "sine",
+            "Sine",
+            "f(z) = sin z",
+            "f'(z) = cos z",
+            np.sin,
+            lambda z, a: np.cos(z),
+        ),
+        Activation(
+            "gaussian",
+            "Gaussian",
+            "f(z) = exp(−z²)",
+            "f'(z) = −2z · exp(−z²)",
+            lambda z: np.exp(-(z * z)),
+            lambda z, a: -2.0 * z * a,
+        ),
+        Activation(
+            "step",
+            "Step (f′ = 0)",
+            "f(z) = 1 if z > 0 else 0",
+            "f'(z) = 0  (no gradient passes: backprop cannot train this layer or any below it)",
+            _step,
+            _step_derivative,
+            kink=0.0,  # f itself jumps from 0 to 1
         ),
         Activation(
             "softmax",

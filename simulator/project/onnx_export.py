@@ -13,8 +13,10 @@ sentence); names alone (no standardisation) add ``input_names`` only.
 
 Activations follow simulator/engine/activations.py formula for formula, constants included, and
 are spelled with plain operators wherever ONNX's own would differ or lacks a double kernel in
-common runtimes: its Softplus has no threshold, its LeakyRelu/Elu take float32 attributes, and
-opset 17 has no Gelu.
+common runtimes: its Softplus has no threshold, its LeakyRelu/Elu take float32 attributes,
+opset 17 has no Gelu or Mish (Mish is built from a stable softplus, Tanh and Mul), and Softsign
+has no double kernel in onnxruntime (built from Abs, Add and Div).  Sine is Sin, Gaussian
+Exp(Neg(Mul(z, z))), and the step is Cast(Greater(z, 0)) to the model's dtype.
 """
 
 from __future__ import annotations
@@ -124,6 +126,40 @@ def _silu(g: _GraphBuilder, z: str, out: str, p: str) -> None:
     g.op("Mul", [z, s], out)
 
 
+def _mish(g: _GraphBuilder, z: str, out: str, p: str) -> None:
+    # z tanh(max(z, 0) + ln(1 + e^-|z|)): the engine's softplus without a threshold, as Mish's.
+    positive_part = g.op("Max", [z, g.const("zero", 0.0)], p + "positive_part")
+    magnitude = g.op("Abs", [z], p + "abs")
+    neg = g.op("Neg", [magnitude], p + "neg_abs")
+    e = g.op("Exp", [neg], p + "exp")
+    onep = g.op("Add", [g.const("one", 1.0), e], p + "one_plus_exp")
+    log = g.op("Log", [onep], p + "log")
+    softplus = g.op("Add", [positive_part, log], p + "softplus")
+    t = g.op("Tanh", [softplus], p + "tanh")
+    g.op("Mul", [z, t], out)
+
+
+def _softsign(g: _GraphBuilder, z: str, out: str, p: str) -> None:
+    # z / (1 + |z|)
+    magnitude = g.op("Abs", [z], p + "abs")
+    denominator = g.op("Add", [g.const("one", 1.0), magnitude], p + "one_plus_abs")
+    g.op("Div", [z, denominator], out)
+
+
+def _gaussian(g: _GraphBuilder, z: str, out: str, p: str) -> None:
+    # e^-(z z)
+    square = g.op("Mul", [z, z], p + "square")
+    neg = g.op("Neg", [square], p + "neg_square")
+    g.op("Exp", [neg], out)
+
+
+def _step(g: _GraphBuilder, z: str, out: str, p: str) -> None:
+    # 1 where z > 0, else 0, in the model's dtype.
+    positive = g.op("Greater", [z, g.const("zero", 0.0)], p + "positive")
+    to = g.helper.np_dtype_to_tensor_dtype(g.dtype)
+    g.op("Cast", [positive], out, to=to)
+
+
 ACTIVATION_BUILDERS = {
     "linear": _linear,
     "sigmoid": _native("Sigmoid"),
@@ -134,6 +170,11 @@ ACTIVATION_BUILDERS = {
     "gelu": _gelu,
     "softplus": _softplus,
     "silu": _silu,
+    "mish": _mish,
+    "softsign": _softsign,
+    "sine": _native("Sin"),
+    "gaussian": _gaussian,
+    "step": _step,
     "softmax": _native("Softmax", axis=-1),
 }
 

@@ -3,7 +3,11 @@
 The script loads its weights from a ``.npz`` export beside it (``allow_pickle=False``), folds the
 masks in, transposes each (fan_in, fan_out) matrix into ``nn.Linear``'s (out, in) layout and sets
 the network's dtype.  Every engine activation has a PyTorch module with the same formula and
-constants (the engine follows PyTorch's definitions), listed in TORCH_MODULES.
+constants (the engine follows PyTorch's definitions), listed in TORCH_MODULES; the three that
+torch.nn lacks (sine, Gaussian, step) are small modules defined in the script (TORCH_CLASSES),
+each only where the network uses it.  The step is ``relu(sign(z))``: 1 for z > 0, else 0, and
+autograd's derivative of it is 0 everywhere, the engine's, so the script shows the same thing
+the lab does: no gradient passes a step layer.
 
 With a standardising :class:`~simulator.project.weights.Preprocessing` the script holds
 ``INPUT_NAMES``, ``INPUT_MEANS`` and ``INPUT_STDS`` and the model's first module is
@@ -39,7 +43,39 @@ TORCH_MODULES = {
     "gelu": 'nn.GELU(approximate="tanh")',
     "softplus": f"nn.Softplus(beta=1.0, threshold={_act.SOFTPLUS_THRESHOLD!r})",
     "silu": "nn.SiLU()",
+    "mish": "nn.Mish()",
+    "softsign": "nn.Softsign()",
+    "sine": "Sine()",
+    "gaussian": "Gaussian()",
+    "step": "Step()",
     "softmax": "nn.Softmax(dim=-1)",
+}
+TORCH_CLASSES = {
+    "sine": '''
+
+class Sine(nn.Module):
+    """sin z, element-wise."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sin(z)
+''',
+    "gaussian": '''
+
+class Gaussian(nn.Module):
+    """exp(-z²), element-wise."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.exp(-(z * z))
+''',
+    "step": '''
+
+class Step(nn.Module):
+    """1 for z > 0, else 0, as relu(sign(z)): autograd's derivative is 0 everywhere, so no
+    gradient passes this module and backprop cannot train the layers before it."""
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.relu(torch.sign(z))
+''',
 }
 TORCH_DTYPES = {"float64": "torch.float64", "float32": "torch.float32"}
 
@@ -174,6 +210,8 @@ def torch_script_source(
             "\nThe model takes the data file's raw values: its first module, Standardize, "
             "computes\n(x - INPUT_MEANS) / INPUT_STDS."
         )
+    for name in dict.fromkeys(layer.activation for layer in net.layers):
+        constants += TORCH_CLASSES.get(name, "")
     for i, layer in enumerate(net.layers):
         module = TORCH_MODULES.get(layer.activation)
         if module is None:

@@ -97,6 +97,11 @@ KINKS = {
     "gelu": (0.0, 0.5),
     "silu": (0.0, 0.5),
     "softplus": (0.0, 0.5),
+    "mish": (0.0, 0.6),  # tanh(ln 2) = (2 - 1/2) / (2 + 1/2)
+    "softsign": (0.0, 1.0),
+    "sine": (0.0, 1.0),
+    "gaussian": (0.0, 0.0),
+    "step": (0.0, 0.0),  # no derivative at the jump; autograd's relu(sign z) gives 0
 }
 
 

@@ -296,3 +296,20 @@ def test_weights_files_with_broken_preprocessing_are_refused(extra, message, tmp
     with pytest.raises(ProjectError) as info:
         load_weights(path)
     assert str(info.value).startswith(f"{path}: {message}"), str(info.value)
+
+
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+@pytest.mark.parametrize("activation", ["mish", "softsign", "sine", "gaussian", "step"])
+def test_onnx_newer_activations_far_out_and_exactly_at_zero(activation, dtype, tmp_path):
+    # One layer, z = 100 x: far into each tail (Mish's softplus must not overflow), and z = 0
+    # exactly, where the step gives 0 as the engine does.
+    net = Network([1, 1], [activation], dtype=dtype, use_bias=False)
+    net.set_weights([(np.array([[100.0]]), np.zeros(1))])
+    X = np.array([[-8.0], [-0.5], [-1e-3], [0.0], [1e-3], [0.5], [8.0]], dtype=dtype)
+    path, model = export_and_check(net, tmp_path)
+    assert_close(run_onnx(path, X), net.predict(X), dtype)
+    ops = {node.op_type for node in model.graph.node}
+    assert "Mish" not in ops and "Softsign" not in ops  # opset 17; Softsign lacks doubles in ORT
+    if activation == "step":
+        assert run_onnx(path, X)[:, 0].tolist() == [0, 0, 0, 0, 1, 1, 1]
+        assert {"Greater", "Cast"} <= ops

@@ -305,3 +305,34 @@ def test_torch_build_model_refuses_weights_of_another_network(tmp_path, monkeypa
     stopped_after_the_npz(monkeypatch, other, tmp_path / "model.py")
     with pytest.raises(RuntimeError, match="Export the PyTorch script again"):
         runpy.run_path(str(tmp_path / "model.py"))["build_model"]()
+
+
+def test_modules_torch_lacks_are_defined_only_where_used(tmp_path):
+    export_weights(make_net("step", "gaussian"), tmp_path / "m.py")
+    source = (tmp_path / "m.py").read_text()
+    compile(source, "m.py", "exec")
+    assert source.count("class Step(nn.Module):") == 1
+    assert source.count("class Gaussian(nn.Module):") == 1
+    assert "torch.relu(torch.sign(z))" in source and "class Sine" not in source
+    export_weights(make_net("tanh", "sine"), tmp_path / "m.py")
+    source = (tmp_path / "m.py").read_text()
+    assert "class Sine(nn.Module):" in source and "class Step" not in source
+
+
+def test_torch_passes_no_gradient_through_a_step_layer(tmp_path):
+    # As in the engine: the step layer's own parameters and those below it get zero gradients.
+    torch = pytest.importorskip("torch")
+    net = make_net("step", "linear")
+    export_weights(net, tmp_path / "model.py")
+    model = runpy.run_path(str(tmp_path / "model.py"))["build_model"]()
+    X = inputs(7)
+    Y = np.random.default_rng(5).normal(size=(7, 2))
+    out = model(torch.from_numpy(X))
+    ((out - torch.from_numpy(Y)) ** 2).mean().backward()
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    for linear in linears[:2]:
+        assert not linear.weight.grad.any() and not linear.bias.grad.any()
+    grads = net.backward(net.forward(X, training=False), Y)
+    # The engine holds a removed connection's gradient at 0; PyTorch's zero weight still has one.
+    got = linears[2].weight.grad.numpy() * net.layers[2].mask.T
+    np.testing.assert_allclose(got, grads.weights[2].T, rtol=1e-12, atol=1e-15)
