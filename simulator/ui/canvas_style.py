@@ -19,7 +19,17 @@ from simulator.ui.canvas_items import PEN_LEVELS, Theme, map_images, map_lut, pe
 from simulator.ui.canvas_layout import SceneItems
 
 # Bounded activations colour their maps on a fixed range; the others by the column's largest.
-MAP_RANGE = {"sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0), "tanh": (-1.0, 1.0)}
+# Activations with a fixed range: their maps use it, so a map's colour means the same value
+# everywhere (the others scale to the largest value shown).
+MAP_RANGE = {
+    "sigmoid": (0.0, 1.0),
+    "softmax": (0.0, 1.0),
+    "step": (0.0, 1.0),
+    "gaussian": (0.0, 1.0),
+    "tanh": (-1.0, 1.0),
+    "softsign": (-1.0, 1.0),
+    "sine": (-1.0, 1.0),
+}
 
 
 class ItemStyler(QObject):
