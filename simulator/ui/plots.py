@@ -1111,6 +1111,17 @@ class GradientFlowPlot(_Page):
 
 
 # --------------------------------------------------------------------- the panel
+def fallen_a_decade(history) -> bool:
+    """Whether the training loss (the batch loss before its first evaluations) has fallen to
+    a tenth of its first value or below."""
+    for name in ("train_loss", "batch_loss"):
+        column = history.column(name)
+        finite = column[np.isfinite(column)]
+        if finite.size >= 2:
+            return bool(finite[0] > 0 and finite.min() <= finite[0] / 10)
+    return False
+
+
 class PlotsPanel(QWidget):
     """The "Loss" and "Gradient flow" tabs, drawn from ``controller``'s history.
 
@@ -1148,11 +1159,12 @@ class PlotsPanel(QWidget):
         layout.addWidget(self.tabs, 1)
         layout.addWidget(self.timeline)
 
+        # Until the user picks a loss scale, the loss plot is linear and turns logarithmic
+        # once the loss has fallen a decade (where a linear plot shows only a flat line).
+        self._loss_log_auto = not self._settings.contains(_SETTINGS_LOSS_LOG)
         self.loss.set_log_y(self._settings.value(_SETTINGS_LOSS_LOG, False, type=bool))
         self.gradient_flow.set_log_y(self._settings.value(_SETTINGS_GRADIENT_LOG, True, type=bool))
-        self.loss.log_checkbox.toggled.connect(
-            lambda on: self._settings.setValue(_SETTINGS_LOSS_LOG, on)
-        )
+        self.loss.log_checkbox.toggled.connect(self._on_loss_log_chosen)
         self.gradient_flow.log_checkbox.toggled.connect(
             lambda on: self._settings.setValue(_SETTINGS_GRADIENT_LOG, on)
         )
@@ -1210,11 +1222,25 @@ class PlotsPanel(QWidget):
         self._full.update((self.loss, self.gradient_flow))
         self.refresh()
 
+    @property
+    def loss_log_auto(self) -> bool:
+        """Whether the loss plot's scale follows the loss (the user has not chosen one)."""
+        return self._loss_log_auto
+
+    def _on_loss_log_chosen(self, on: bool) -> None:
+        self._loss_log_auto = False
+        self._settings.setValue(_SETTINGS_LOSS_LOG, on)
+
+    def _follow_loss_scale(self, history) -> None:
+        if self._loss_log_auto and not self.loss.log_y and fallen_a_decade(history):
+            self.loss.set_log_y(True)
+
     # ----------------------------------------------------------------- drawing
     def refresh(self, hidden_too: bool = False) -> None:
         """Draw the history's new rows now (pages out of sight only with ``hidden_too``)."""
         self._frames.drawn()
         history = self.controller.history
+        self._follow_loss_scale(history)
         for page in (self.loss, self.gradient_flow):
             if hidden_too or page.isVisible():
                 page.show_history(history, full=page in self._full)
@@ -1238,6 +1264,8 @@ class PlotsPanel(QWidget):
         self._schedule()
 
     def _on_history_changed(self) -> None:
+        if self._loss_log_auto:
+            self.loss.set_log_y(False)  # until the new history's loss falls a decade
         self.loss.clear_divergence()
         self.gradient_flow.clear_divergence()
         self._full.update((self.loss, self.gradient_flow))
