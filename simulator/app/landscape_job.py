@@ -35,6 +35,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 from simulator.app.clock import Clock
 from simulator.engine import landscape
 from simulator.engine.checkpoints import CheckpointStore
+from simulator.project.sweep import default_workers
 
 MODES = ("trajectory", "random")
 RESOLUTIONS = (21, 41, 61)
@@ -55,14 +56,6 @@ BLAS_THREAD_VARIABLES = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THR
 
 class LandscapeUnavailable(ValueError):
     """The landscape cannot be computed as asked (the message says why, for the window)."""
-
-
-def default_workers() -> int:
-    """Every core this process may use."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
 
 
 # ----------------------------------------------------------------------------- data
@@ -280,6 +273,7 @@ class LandscapeJob(QObject):
         self.workers = workers
         self.clock = clock if clock is not None else Clock()
         self._pool = None
+        self._workers: list = []  # the worker processes the pool started with
         self._request: LandscapeRequest | None = None
         self._plane_task = None  # the trajectory's PCA, before any row
         self._line_task = None
@@ -340,8 +334,12 @@ class LandscapeJob(QObject):
         workers = max(1, min(workers, len(chunks(request.resolution, workers))))
         context = multiprocessing.get_context("spawn")  # safe beside the GUI's threads
         try:
+            before = set(multiprocessing.active_children())
             with _one_blas_thread():
                 self._pool = context.Pool(workers)
+            # The pool's own workers: a Pool replaces one that dies but never reports the
+            # task it was running, so _poll watches these and fails when one ends early.
+            self._workers = [p for p in multiprocessing.active_children() if p not in before]
         except OSError as exc:  # no processes to be had (limits, memory)
             self.cancel()
             self.failed.emit(f"Could not start the worker processes: {exc}")
@@ -365,6 +363,7 @@ class LandscapeJob(QObject):
         """Drop the pending work and terminate the workers (they are gone when this returns)."""
         self._timer.stop()
         pool, self._pool = self._pool, None
+        self._workers = []
         if pool is not None:
             pool.terminate()
             pool.join()
@@ -407,6 +406,14 @@ class LandscapeJob(QObject):
         self._rows_started_at = self.clock.now()
 
     def _poll(self) -> None:
+        dead = next((p for p in self._workers if p.exitcode is not None), None)
+        if dead is not None:
+            self.cancel()
+            self.failed.emit(
+                f"A worker process stopped unexpectedly (exit code {dead.exitcode}): "
+                "the landscape was not finished. Compute again, or lower the resolution."
+            )
+            return
         try:
             self._collect()
         except Exception as exc:  # noqa: BLE001 - a worker's error becomes the window's message

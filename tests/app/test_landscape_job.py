@@ -145,6 +145,17 @@ def test_cancel_terminates_the_workers_and_reports_nothing_more(qtbot, controlle
         job.start_from(controller.trainer, controller.checkpoints, mode="random", resolution=3)
 
 
+def test_a_worker_that_dies_fails_the_job_instead_of_hanging(qtbot, controller, job):
+    """A pool replaces a dead worker but never reports its task: the job watches its workers."""
+    assert job.start_from(controller.trainer, controller.checkpoints, mode="random", resolution=61)
+    victim = multiprocessing.active_children()[0]
+    victim.kill()
+    with qtbot.waitSignal(job.failed) as blocker:
+        pass
+    assert "stopped unexpectedly" in blocker.args[0]
+    assert not job.running and not multiprocessing.active_children()
+
+
 def test_grid_helpers():
     axis = axis_through_zero(-0.3, 2.0, 21)
     assert 0.0 in axis and len(axis) == 21 and axis[0] <= -0.3 + 0.115 and axis[-1] >= 1.9
