@@ -103,7 +103,7 @@ def _betas(value) -> tuple[float, float]:
 class _Slot:
     """One parameter's state plus the scratch array its updates reuse."""
 
-    __slots__ = ("state", "shape", "dtype", "work", "delta", "delta_step")
+    __slots__ = ("state", "shape", "dtype", "work", "delta", "delta_step", "started")
 
     def __init__(self, param: np.ndarray, state: dict):
         self.state = state
@@ -112,6 +112,7 @@ class _Slot:
         self.work = np.empty_like(param)
         self.delta = None
         self.delta_step = -1
+        self.started = False  # the last step made the state's buffer (SGD's momentum buffer)
 
 
 def _effective_grad(p, g, weight_decay: float, maximize: bool, out):
@@ -331,7 +332,8 @@ class Optimizer:
         used = self._step_hyper if self._step_hyper is not None else self._step_values()
         hyper = dict(zip(self.HYPERPARAMETERS, used))
         g, theta = float(grad), float(param)
-        terms, delta = self._explain(hyper, g, theta, values, t)
+        slot = self._slots[(layer, kind)]
+        terms, delta = self._explain(hyper, g, theta, values, t, first=slot.started)
         if masked:
             terms.append(
                 UpdateTerm("Δ", "−θ (a removed connection: back to 0)", "−{}", (theta,), -theta)
@@ -510,9 +512,12 @@ class Optimizer:
         """Write the update Δθ of parameter ``p`` (gradient ``g``) into ``out``; update state."""
         raise NotImplementedError
 
-    def _explain(self, hyper: dict, g: float, theta: float, state: dict, t) -> tuple[list, float]:
+    def _explain(
+        self, hyper: dict, g: float, theta: float, state: dict, t, first: bool = False
+    ) -> tuple[list, float]:
         """The terms of ``_delta``'s rule for one entry (gradient g, θ before the step, its
-        state values after the step, step count t), the last one Δ, and Δ."""
+        state values after the step, step count t; ``first``: the step made the state's
+        buffer), the last one Δ, and Δ."""
         raise NotImplementedError
 
 
@@ -592,6 +597,7 @@ class SGD(Optimizer):
         if momentum != 0:
             state = slot.state
             buf = state.get("momentum_buffer")
+            slot.started = buf is None
             if buf is None:
                 buf = state["momentum_buffer"] = np.empty_like(p)
                 np.copyto(buf, g)
@@ -610,7 +616,7 @@ class SGD(Optimizer):
                 g = buf
         np.multiply(g, -lr, out=out)
 
-    def _explain(self, hyper, g, theta, state, t):
+    def _explain(self, hyper, g, theta, state, t, first=False):
         lr, mu, tau = hyper["lr"], hyper["momentum"], hyper["dampening"]
         terms, eff, sym = _effective_terms(hyper, g, theta)
         if mu == 0:
@@ -619,7 +625,9 @@ class SGD(Optimizer):
             return terms, delta
         b = state["momentum_buffer"]
         b_prev = (b - (1.0 - tau) * eff) / mu  # the buffer before the step (ĝ's share removed)
-        if tau:
+        if first:  # the buffer starts as ĝ itself, undamped (PyTorch's rule)
+            formula, numbers, operands = f"{sym} (the buffer starts as {sym})", "{}", (eff,)
+        elif tau:
             formula, numbers = f"μ·v_prev + (1 − τ)·{sym}", "{} × {} + (1 − {}) × {}"
             operands = (mu, b_prev, tau, eff)
         else:
@@ -708,7 +716,7 @@ class Adagrad(Optimizer):
         np.divide(g, work, out=out)
         out *= -clr
 
-    def _explain(self, hyper, g, theta, state, t):
+    def _explain(self, hyper, g, theta, state, t, first=False):
         lr, decay, eps = hyper["lr"], hyper["lr_decay"], hyper["eps"]
         terms, eff, sym = _effective_terms(hyper, g, theta)
         clr = lr / (1.0 + (t - 1.0) * decay)
@@ -832,7 +840,7 @@ class RMSprop(Optimizer):
             np.divide(g, work, out=out)
             out *= -lr
 
-    def _explain(self, hyper, g, theta, state, t):
+    def _explain(self, hyper, g, theta, state, t, first=False):
         lr, alpha, eps, mu = hyper["lr"], hyper["alpha"], hyper["eps"], hyper["momentum"]
         terms, eff, sym = _effective_terms(hyper, g, theta)
         v = state["square_avg"]
@@ -965,7 +973,7 @@ class Adam(Optimizer):
             np.multiply(p, -lr * weight_decay, out=work)
             out += work
 
-    def _explain(self, hyper, g, theta, state, t):
+    def _explain(self, hyper, g, theta, state, t, first=False):
         lr, (b1, b2), eps = hyper["lr"], hyper["betas"], hyper["eps"]
         lam, amsgrad, decoupled = hyper["weight_decay"], hyper["amsgrad"], self._decoupled
         terms, eff, sym = _effective_terms(hyper, g, theta, decay=not decoupled)

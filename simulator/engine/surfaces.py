@@ -53,12 +53,14 @@ class Surface:
     note: str = ""
 
     def value(self, x, y):
-        """f(x, y) (scalars, or arrays of one shape)."""
-        return self.value_fn(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        """f(x, y) (scalars, or arrays of one shape); inf or NaN where it overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.value_fn(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
     def gradient(self, x, y) -> tuple:
-        """(∂f/∂x, ∂f/∂y) at (x, y), exact."""
-        return self.gradient_fn(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
+        """(∂f/∂x, ∂f/∂y) at (x, y), exact; inf or NaN where it overflows."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.gradient_fn(np.asarray(x, dtype=float), np.asarray(y, dtype=float))
 
     def grid(self, n: int = 200) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(xs (n,), ys (n,), values (n, n) with values[i, j] = f(xs[j], ys[i]))."""
@@ -301,7 +303,8 @@ class Racer:
             self.diverged_at = self.steps
             return False
         self.gradient = g
-        self.optimizer.step(self.point, PointGradients([g], [np.zeros(0)]))
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging step: caught below
+            self.optimizer.step(self.point, PointGradients([g], [np.zeros(0)]))
         self.steps += 1
         if self.steps >= len(self._values):
             self._trail = np.concatenate([self._trail, np.empty_like(self._trail)])

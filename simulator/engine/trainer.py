@@ -836,7 +836,14 @@ class Trainer:
         if before.shape != grad.shape:
             return None
         index = tuple(index)
-        masked = kind == "weights" and not self.net.layers[layer].mask[index]
+        # Removed at that step (Δ = −θ exactly), not merely removed since.
+        applied = self.optimizer.last_update(layer, kind)
+        masked = (
+            kind == "weights"
+            and applied is not None
+            and not self.net.layers[layer].mask[index]
+            and applied[index] == -before[index]
+        )
         return self.optimizer.explain_update(
             layer, kind, index, grad[index], before[index], masked=bool(masked)
         )

@@ -122,6 +122,29 @@ def test_running_averages_show_the_state_and_its_previous_value(optimizer, avera
         assert math.isclose(term.operands[1], previous[key], rel_tol=1e-9, abs_tol=1e-15)
 
 
+def test_sgds_first_step_starts_the_buffer_as_the_gradient_undamped():
+    """PyTorch's rule: the buffer is a copy of ĝ at its first step (no dampening, no v_prev);
+    afterwards μ·v_prev + (1 − τ)·ĝ."""
+    optimizer = optimizers.SGD(lr=0.1, momentum=0.9, dampening=0.5)
+    trainer = make_trainer(optimizer)
+    trainer.step()
+    v = trainer.explain_update(0, "weights", (1, 2)).term("v")
+    assert v.operands == (trainer.grads.weights[0][1, 2],) and v.value == v.operands[0]
+    assert "starts as" in v.formula
+    trainer.step()
+    v = trainer.explain_update(0, "weights", (1, 2)).term("v")
+    assert v.formula.startswith("μ·v_prev + (1 − τ)") and len(v.operands) == 4
+
+
+def test_a_connection_removed_after_the_step_is_not_explained_as_removed_by_it():
+    trainer = make_trainer(optimizers.Adam(lr=0.01))
+    trainer.step()
+    trainer.net.set_connection(0, 1, 1, False)
+    ex = trainer.explain_update(0, "weights", (1, 1))
+    assert not ex.masked and ex.terms[-1].symbol == "Δ"
+    assert math.isclose(ex.delta, ex.applied, rel_tol=1e-12)
+
+
 def test_the_step_record_holds_what_the_update_used():
     trainer = make_trainer(optimizers.SGD(lr=0.1), clip_norm=0.01, l1=0.001, l2=0.02)
     assert trainer.last_step is None and trainer.explain_update(0, "weights", (0, 0)) is None

@@ -129,3 +129,12 @@ def test_reset_and_a_new_surface_start_every_racer_afresh():
     race.run(3000)
     minima = np.array(SURFACES["himmelblau"].minima)
     assert np.min(np.linalg.norm(minima - racer.trail[-1], axis=1)) < 1e-2
+
+
+@pytest.mark.parametrize("key", ["rosenbrock", "beale", "himmelblau"])
+def test_a_huge_learning_rate_diverges_quietly(key):
+    """Overflow is divergence, reported by the racer, not a warning (errors in the suite)."""
+    race = Race(SURFACES[key])
+    racer = race.add("wild", optimizers.SGD(lr=1e100))
+    race.run(20)
+    assert racer.done and racer.diverged_at <= 20
