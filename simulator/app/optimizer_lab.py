@@ -362,6 +362,8 @@ class LabController(QObject):
     def remove_racer(self, entry: LabRacer) -> None:
         self.race.remove(entry.racer)
         self._racers.remove(entry)
+        if not self._racers:
+            self.pause()  # nothing left to race
         self.changed.emit()
 
     def set_kind(self, entry: LabRacer, kind: str) -> None:

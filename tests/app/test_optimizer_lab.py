@@ -289,3 +289,11 @@ def test_a_new_clock_paces_from_its_own_time(qtbot, lab):
     lab.clock = ManualClock()  # earlier than the last frame: due at once all the same
     qtbot.waitUntil(lambda: len(frames) == 2)
     lab.pause()
+
+
+def test_removing_the_last_racer_pauses(lab):
+    lab.play()
+    assert lab.playing
+    for entry in list(lab.racers):
+        lab.remove_racer(entry)
+    assert not lab.playing
