@@ -49,6 +49,7 @@ TASK_DEFAULTS = {
 }
 
 NETWORK, DATA, SETTINGS = "network", "data", "settings"
+LENGTH = "length"  # the project's length (training.steps / epochs): where Play stops
 
 
 class _NetworkOp:
@@ -399,6 +400,7 @@ class Document(QObject):
     network_changed = Signal()  # structure or weights of the network changed
     data_changed = Signal()  # data set, features, noise, split or seed changed
     settings_changed = Signal()  # loss, optimizer, schedule, batch, regularization, init...
+    length_changed = Signal()  # the project's steps/epochs (changes nothing training does)
     modified_changed = Signal(bool)
     path_changed = Signal(object)  # Path | None
     project_replaced = Signal()  # New / Open: everything changed
@@ -563,6 +565,8 @@ class Document(QObject):
             self.data_changed.emit()
         if SETTINGS in kinds:
             self.settings_changed.emit()
+        if LENGTH in kinds:
+            self.length_changed.emit()
 
     def _change_network(self, op: _NetworkOp) -> None:
         """Changes the live network by ``op``, as part of the edit under way (:meth:`_edit`
@@ -961,6 +965,21 @@ class Document(QObject):
             self._project = self._project.replace(training=spec)
 
         self._edit(text, change, {SETTINGS}, merge_key=key if merge else None)
+
+    def set_length(self, steps: int | None = None, epochs: float | None = None) -> None:
+        """How long the project trains (``train``'s default, where Play stops): ``steps``
+        or ``epochs``, or neither (undoable; the trainer is not touched)."""
+        if steps is not None and epochs is not None:
+            raise ValueError("give steps or epochs, not both")
+        training = self._project.training
+        if (training.steps, training.epochs) == (steps, epochs):
+            return
+        spec = dataclasses.replace(training, steps=steps, epochs=epochs)
+
+        def change():
+            self._project = self._project.replace(training=spec)
+
+        self._edit("Training length", change, {LENGTH}, merge_key="length")
 
     def set_dropout(self, rate: float) -> None:
         """The dropout rate of every hidden layer."""

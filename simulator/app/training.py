@@ -3,7 +3,7 @@
 The controller composes three parts, each with one job, and reacts to the Document's signals:
 
 - :class:`~simulator.app.play_loop.PlayLoop` trains on the GUI thread in short ticks and says
-  when a frame is due (at most ~30 a second);
+  when a frame is due (at most ~30 a second) and when its stop condition is reached;
 - :class:`~simulator.app.frames.FrameBuilder` builds the snapshots the views draw (fresh
   arrays, never views of the live network);
 - :class:`~simulator.app.rewind.RewindService` keeps checkpoints, shows earlier steps and
@@ -34,7 +34,10 @@ from simulator.app.play_loop import (
     SNAPSHOT_INTERVAL_S,
     SPEEDS,
     STEP_BUDGET_MS,
+    STOP_KINDS,
+    WATCHABLE_SPEED,
     PlayLoop,
+    StopCondition,
 )
 from simulator.app.rewind import (
     KEPT_UNDO_RUNS,
@@ -60,8 +63,11 @@ __all__ = [
     "SNAPSHOT_INTERVAL_S",
     "SPEEDS",
     "STEP_BUDGET_MS",
+    "STOP_KINDS",
+    "WATCHABLE_SPEED",
     "Clock",
     "Snapshot",
+    "StopCondition",
     "TrainingController",
     "next_phase_label",
     "plane_extent",
@@ -80,6 +86,8 @@ class TrainingController(QObject):
     message = Signal(str)  # for the status bar: "Optimizer switched to SGD: its state starts…"
     history_changed = Signal()  # the history was reset or truncated (plots redraw whole)
     rewind_changed = Signal(object)  # the step shown by rewinding, None: back to the live run
+    finished = Signal(object)  # StopCondition: Play reached it and paused
+    stop_condition_changed = Signal(object)  # StopCondition | None
 
     def __init__(
         self, document: Document, parent: QObject | None = None, clock: Clock | None = None
@@ -92,20 +100,25 @@ class TrainingController(QObject):
         self.trainer = self._build_trainer(resume=document.saved_training)
         self.frames.evaluate_afresh(self.trainer)
         self.rewind = RewindService(self)
+        self._loss_target: float | None = None  # a stop at a loss (not saved in the project)
+        self._editing_length = False
         self.play_loop = PlayLoop(
             clock=lambda: self._clock,
             trainer=lambda: self.trainer,
             record=self.rewind.record,
             trained=self._on_trained,
             frame=self._after_steps,
+            stopped=self._on_stop_reached,
             parent=self,
         )
+        self.play_loop.set_stop_condition(self.stop_condition)
         self.rewind.record()
         document.about_to_edit.connect(self._on_about_to_edit)
         document.network_changed.connect(self._on_network_changed)
         document.data_changed.connect(self._on_data_changed)
         document.settings_changed.connect(self._on_settings_changed)
         document.project_replaced.connect(self._on_project_replaced)
+        document.length_changed.connect(self._sync_stop_condition)
 
     # ----------------------------------------------------------------- state
     @property
@@ -131,6 +144,46 @@ class TrainingController(QObject):
     @speed.setter
     def speed(self, steps_per_second: int | None) -> None:
         self.play_loop.speed = steps_per_second
+
+    @property
+    def stop_condition(self) -> StopCondition | None:
+        """Where Play pauses by itself: the project's length (its ``training.steps`` or
+        ``epochs``, counted from the start of the run), else a target training loss set by
+        :meth:`set_stop_condition`, else None (Play goes on until paused)."""
+        training = self.document.project.training
+        if training.steps is not None:
+            return StopCondition("steps", training.steps)
+        if training.epochs is not None:
+            return StopCondition("epochs", training.epochs)
+        if self._loss_target is not None:
+            return StopCondition("loss", self._loss_target)
+        return None
+
+    def set_stop_condition(self, condition: StopCondition | None) -> None:
+        """Where Play pauses.  A step or epoch is the project's length (an undoable edit
+        that is saved with it); a target loss lives in this session only (and the project
+        then has no length)."""
+        if condition is not None and condition.kind == "loss":
+            self._loss_target = condition.value
+            steps = epochs = None
+        else:
+            if condition is None:
+                self._loss_target = None
+            steps = int(condition.value) if condition and condition.kind == "steps" else None
+            epochs = condition.value if condition and condition.kind == "epochs" else None
+        # Not an edit of the run: a rewound step stays shown (see _on_about_to_edit).
+        self._editing_length = True
+        try:
+            self.document.set_length(steps=steps, epochs=epochs)
+        finally:
+            self._editing_length = False
+        self._sync_stop_condition()
+
+    def _sync_stop_condition(self) -> None:
+        condition = self.stop_condition
+        if condition != self.play_loop.stop_condition:
+            self.play_loop.set_stop_condition(condition)
+            self.stop_condition_changed.emit(condition)
 
     @property
     def next_phase(self) -> str:
@@ -191,6 +244,11 @@ class TrainingController(QObject):
             return
         self.play_loop.start()
         self.playing_changed.emit(True)
+        condition = self.play_loop.stop_condition
+        if condition is not None and not self.play_loop.stops_this_play:
+            self.message.emit(
+                f"Already at {condition.describe()} (the stop condition): playing on until paused"
+            )
 
     def pause(self) -> None:
         if self._stop_playing():
@@ -281,6 +339,23 @@ class TrainingController(QObject):
             return
         self.emit_snapshot()
 
+    def _on_stop_reached(self) -> None:
+        # The play loop reached its stop condition (exactly: no step past it).
+        condition = self.play_loop.stop_condition
+        self._stop_playing()
+        self.emit_snapshot()
+        trainer = self.trainer
+        if condition.kind == "loss":
+            loss = trainer.history.last_finite("train_loss")
+            text = (
+                f"Stopped at step {trainer.step_count:,}: the training loss {loss:.4g} reached "
+                f"the target ≤ {condition.value:g}"
+            )
+        else:
+            text = f"Stopped at {condition.describe()} (the project's length)"
+        self.message.emit(text)
+        self.finished.emit(condition)
+
     def _mark_trained(self) -> None:
         # Training changed the weights: the document has unsaved changes (not an undoable edit).
         if self.document.undo_stack.isClean():
@@ -349,8 +424,9 @@ class TrainingController(QObject):
     def _on_about_to_edit(self) -> None:
         # An edit while an earlier step is shown applies to that step: the run resumes from
         # it first (its own undo step, under the edit's: Undo takes back the edit, then the
-        # resume).
-        self.rewind.resume_if_rewound()
+        # resume).  A new stop condition is no edit of the run: the step stays shown.
+        if not self._editing_length:
+            self.rewind.resume_if_rewound()
 
     def _on_settings_changed(self) -> None:
         if self.document.is_replacing:
@@ -391,7 +467,9 @@ class TrainingController(QObject):
         self._stop_playing()
         self.rewind.drop(None)
         self.rewind.forget_resumes()
+        self._loss_target = None  # the new project's own length, if any, says where to stop
         self._start_afresh("the project was opened", resume=self.document.saved_training)
+        self._sync_stop_condition()
 
     def project_to_save(self):
         """The open project with the live run: weights, step count, history and the trainer's

@@ -1,14 +1,36 @@
-"""The training toolbar: Play/Pause, Step, the three phase steps, Reset, speed, canvas mode."""
+"""The training toolbar: Play/Pause, Step, the three phase steps, Reset, speed, where Play
+stops, canvas mode."""
 
 from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QComboBox, QLabel, QToolBar, QWidget
+from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPainter, QTextDocument
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
-from simulator.app.training import SPEEDS, Snapshot, TrainingController
+from simulator.app.training import (
+    SPEEDS,
+    WATCHABLE_SPEED,
+    Snapshot,
+    StopCondition,
+    TrainingController,
+)
+
+SETTINGS_SPEED = "training/speed"  # steps per second, or "max"
+# The "Stop at" kinds as the toolbar lists them: (label, StopCondition kind or None, tip).
+STOP_CHOICES = (
+    ("no limit", None, "Play goes on until you pause"),
+    ("step", "steps", "Play pauses at this step (saved as the project's length)"),
+    ("epoch", "epochs", "Play pauses at this epoch (saved as the project's length)"),
+    (
+        "loss ≤",
+        "loss",
+        "Play pauses once the training loss (over the whole training set, evaluated once per "
+        "epoch) is at most this (this session only)",
+    ),
+)
+DEFAULT_STOP_VALUES = {"steps": 1000, "epochs": 50, "loss": 0.01}
 
 PHASE_HINTS = {
     "forward": "Next: Forward — inputs flow through the layers (z = Σ w·a + b, a = f(z))",
@@ -21,6 +43,25 @@ def speed_label(speed: int | None) -> str:
     if speed is None:
         return "max speed"
     return f"{speed} step/s" if speed == 1 else f"{speed} steps/s"
+
+
+def stored_speed(value: object) -> int | None:
+    """The speed a settings value holds (``WATCHABLE_SPEED`` for none or one not offered)."""
+    if value == "max":
+        return None
+    try:
+        speed = int(value)
+    except (TypeError, ValueError):
+        return WATCHABLE_SPEED
+    return speed if speed in SPEEDS else WATCHABLE_SPEED
+
+
+def stop_value_text(condition: StopCondition | None) -> str:
+    if condition is None:
+        return ""
+    if condition.kind == "steps":
+        return str(int(condition.value))
+    return f"{condition.value:g}"
 
 
 def format_status(snap: Snapshot, task: str) -> str:
@@ -43,15 +84,73 @@ def format_status(snap: Snapshot, task: str) -> str:
     return "  ·  ".join(parts)
 
 
+class HintLabel(QLabel):
+    """The toolbar's hint: it takes the room the controls leave and, where that is too
+    little, ends in "…" (the whole text in its tooltip) rather than falling into the
+    toolbar's overflow menu.  ``text()`` is the whole text."""
+
+    SHORTEST = "Next: Forward — inp…"  # what it asks for at least
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
+        self.setTextFormat(Qt.RichText)
+
+    def plain_text(self) -> str:
+        doc = QTextDocument()
+        doc.setHtml(self.text())
+        return doc.toPlainText()
+
+    def fits(self) -> bool:
+        width = self.fontMetrics().horizontalAdvance(self.plain_text())
+        return width <= self.contentsRect().width()
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        hint = super().sizeHint()
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance(self.SHORTEST)
+        return QSize(min(hint.width(), width + margins.left() + margins.right()), hint.height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.sizeHint()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._update_tip()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def _update_tip(self) -> None:
+        self.setToolTip("" if self.fits() else self.plain_text())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.fits():
+            super().paintEvent(event)
+            return
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.plain_text(), Qt.ElideRight, rect.width())
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(rect, int(Qt.AlignLeft | Qt.AlignVCenter), text)
+
+
 class TrainingToolbar(QToolBar):
     """Actions that drive a TrainingController; the Train menu shows the same actions."""
 
     mode_selected = Signal(str)  # "weights" | "gradients": what the canvas shows while playing
 
-    def __init__(self, controller: TrainingController, parent: QWidget | None = None):
+    def __init__(
+        self,
+        controller: TrainingController,
+        parent: QWidget | None = None,
+        settings: QSettings | None = None,
+    ):
         super().__init__("Training", parent)
         self.setObjectName("TrainingToolbar")
         self.controller = controller
+        self._settings = settings if settings is not None else QSettings()
         self.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
 
         def action(text, slot, shortcut=None, tip=""):
@@ -116,14 +215,47 @@ class TrainingToolbar(QToolBar):
         self.addSeparator()
 
         self.speed_combo = QComboBox(self)
-        self.speed_combo.setToolTip("Training speed while playing")
+        self.speed_combo.setToolTip(
+            "Training speed while playing: slow enough to watch each step, or max speed"
+        )
         for speed in SPEEDS:
             self.speed_combo.addItem(speed_label(speed), speed)
-        self.speed_combo.setCurrentIndex(len(SPEEDS) - 1)
-        self.speed_combo.currentIndexChanged.connect(
-            lambda i: controller.set_speed(self.speed_combo.itemData(i))
-        )
+        speed = stored_speed(self._settings.value(SETTINGS_SPEED, WATCHABLE_SPEED))
+        self.speed_combo.setCurrentIndex(SPEEDS.index(speed))
+        controller.set_speed(speed)
+        self._watch_speed = speed if speed is not None else WATCHABLE_SPEED
+        self.speed_combo.currentIndexChanged.connect(self._on_speed_chosen)
         self.addWidget(self.speed_combo)
+        self.max_speed_action = action(
+            "Max",
+            self.toggle_max_speed,
+            None,
+            "Max speed: train as fast as the machine goes (again: back to the speed before)",
+        )
+        self.max_speed_action.setCheckable(True)
+        self.max_speed_action.setChecked(speed is None)
+        self.max_speed_action.setIcon(style.standardIcon(style.StandardPixmap.SP_MediaSeekForward))
+        self.addAction(self.max_speed_action)
+        self.widgetForAction(self.max_speed_action).setToolButtonStyle(Qt.ToolButtonIconOnly)
+        self.addSeparator()
+
+        self.stop_label = QLabel("Stop at", self)
+        self.stop_label.setContentsMargins(2, 0, 4, 0)
+        self.stop_combo = QComboBox(self)
+        self.stop_combo.setToolTip("Where Play pauses by itself")
+        for i, (label, kind, tip) in enumerate(STOP_CHOICES):
+            self.stop_combo.addItem(label, kind)
+            self.stop_combo.setItemData(i, tip, Qt.ToolTipRole)
+        self.stop_value = QLineEdit(self)
+        self.stop_value.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 9)
+        self.stop_value.setToolTip("The step, epoch or training loss where Play pauses")
+        self.stop_combo.currentIndexChanged.connect(self._on_stop_kind_chosen)
+        self.stop_value.editingFinished.connect(self._on_stop_value_edited)
+        self.addWidget(self.stop_label)
+        self.addWidget(self.stop_combo)
+        self.addWidget(self.stop_value)
+        self._show_stop_condition(controller.stop_condition)
+        controller.stop_condition_changed.connect(self._show_stop_condition)
         self.addSeparator()
 
         self.weights_mode = QAction("Show weights", self, checkable=True, checked=True)
@@ -137,7 +269,7 @@ class TrainingToolbar(QToolBar):
             act.triggered.connect(lambda _=False, m=mode: self.mode_selected.emit(m))
         self.addSeparator()
 
-        self.phase_label = QLabel(self)
+        self.phase_label = HintLabel(self)
         self.phase_label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.phase_label)
 
@@ -145,6 +277,69 @@ class TrainingToolbar(QToolBar):
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.diverged.connect(lambda _msg: self.restore_action.setEnabled(True))
         self._update_phase(controller.next_phase)
+
+    # ----------------------------------------------------------------- speed
+    def _on_speed_chosen(self, index: int) -> None:
+        speed = self.speed_combo.itemData(index)
+        self.controller.set_speed(speed)
+        self._settings.setValue(SETTINGS_SPEED, "max" if speed is None else speed)
+        if speed is not None:
+            self._watch_speed = speed
+        self.max_speed_action.setChecked(speed is None)
+
+    def toggle_max_speed(self) -> None:
+        """Max speed, or (at max speed) back to the last slower speed chosen."""
+        speed = self._watch_speed if self.controller.speed is None else None
+        self.speed_combo.setCurrentIndex(SPEEDS.index(speed))
+        self.max_speed_action.setChecked(speed is None)
+
+    # ----------------------------------------------------------------- stop condition
+    def _show_stop_condition(self, condition: StopCondition | None) -> None:
+        kind = None if condition is None else condition.kind
+        with QSignalBlocker(self.stop_combo):
+            self.stop_combo.setCurrentIndex(self.stop_combo.findData(kind))
+        self.stop_value.setText(stop_value_text(condition))
+        self.stop_value.setEnabled(condition is not None)
+        self.stop_value.setStyleSheet("")
+
+    def _on_stop_kind_chosen(self, index: int) -> None:
+        kind = self.stop_combo.itemData(index)
+        current = self.controller.stop_condition
+        if kind is None:
+            self.controller.set_stop_condition(None)
+            return
+        value = DEFAULT_STOP_VALUES[kind]
+        if kind == "epochs" and current is not None and current.kind == "steps":
+            # The same point, in epochs: the run's batches per epoch convert it.
+            per_epoch = self.controller.trainer.batches.batches_per_epoch
+            value = round(current.value / per_epoch, 2) or value
+        elif kind == "steps" and current is not None and current.kind == "epochs":
+            per_epoch = self.controller.trainer.batches.batches_per_epoch
+            value = math.ceil(current.value * per_epoch)
+        self.controller.set_stop_condition(StopCondition(kind, value))
+        self.stop_value.setFocus()
+        self.stop_value.selectAll()
+
+    def _on_stop_value_edited(self) -> None:
+        kind = self.stop_combo.currentData()
+        if kind is None:
+            return
+        text = self.stop_value.text().strip().replace(",", "").replace("−", "-")
+        try:
+            value = float(text)
+            if kind == "steps" and value != int(value):
+                raise ValueError
+            condition = StopCondition(kind, int(value) if kind == "steps" else value)
+            self.controller.set_stop_condition(condition)
+        except (ValueError, OverflowError):
+            self.stop_value.setStyleSheet("color: #d32f2f")
+            what = {"steps": "a whole number of steps > 0", "epochs": "a number of epochs > 0"}
+            self.controller.message.emit(
+                f"Stop at {STOP_CHOICES[self.stop_combo.currentIndex()][0]}: "
+                f"give {what.get(kind, 'a training loss ≥ 0')}"
+            )
+            return
+        self._show_stop_condition(self.controller.stop_condition)
 
     def _phase(self, phase: str) -> None:
         # Each phase button runs the phases up to and including its own, so the order is kept.

@@ -171,6 +171,7 @@ def test_slow_speed_is_paced_by_the_clock(ctl, qtbot):
 def test_full_speed_with_a_standing_clock_still_yields_to_the_event_loop(ctl, qtbot):
     # A clock that does not move (a test's, or a coarse one) must not hold the loop: a tick
     # trains at most MAX_STEPS_PER_TICK steps, then the event loop runs.
+    ctl.set_stop_condition(None)  # on past XOR's length (50 epochs, 800 steps)
     ctl.clock = ManualClock()
     snaps = []
     ctl.snapshot_ready.connect(snaps.append)
@@ -189,6 +190,7 @@ def test_full_speed_with_a_standing_clock_still_yields_to_the_event_loop(ctl, qt
 
 
 def test_frames_follow_the_clock_while_playing(ctl, qtbot):
+    ctl.set_stop_condition(None)  # on past XOR's length (50 epochs, 800 steps)
     clock = ManualClock(tick=0.0005)  # every reading moves it 0.5 ms: time = work done
     ctl.clock = clock
     snaps = []
@@ -208,6 +210,7 @@ def test_frames_follow_the_clock_while_playing(ctl, qtbot):
 
 
 def test_slow_frames_come_further_apart_so_training_keeps_half_the_time(ctl, qtbot):
+    ctl.set_stop_condition(None)  # on past XOR's length (50 epochs, 800 steps)
     clock = ManualClock(tick=0.0005)  # a step reads it once: 0.5 ms of training each
     ctl.clock = clock
     frames = []

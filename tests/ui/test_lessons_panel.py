@@ -171,6 +171,7 @@ def test_vanishing_gradients_trains_both_networks_and_reports_the_ratios(
     window, panel, qtbot, answers
 ):
     panel.vanishing_steps = 60
+    window.training_toolbar.toggle_max_speed()  # not the window's watchable 20 steps/s
     lessons_action(window, "Vanishing Gradients").trigger()
     assert window.document.project.name == "Vanishing gradients: sigmoid"
     plots = window.plots_panel

@@ -3,8 +3,11 @@
 import math
 
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QToolButton
+
+from simulator.app.training import WATCHABLE_SPEED, StopCondition
+from simulator.ui.training_toolbar import SETTINGS_SPEED, TrainingToolbar
 
 
 @pytest.fixture
@@ -21,6 +24,7 @@ def tool_button(window, action):
 
 def test_space_plays_and_pauses_and_the_loss_falls(window, qtbot):
     ctl = window.controller
+    window.training_toolbar.toggle_max_speed()  # 200 steps at max speed
     before = ctl.trainer.evaluate()["train_loss"]
     window.canvas.setFocus()
     qtbot.keyClick(window.canvas, Qt.Key_Space)
@@ -104,3 +108,76 @@ def test_the_status_bar_shows_the_new_datas_figures_right_after_a_data_switch(wi
     assert f"train loss {figures['train_loss']:.4g}" in status
     assert f"test loss {figures['test_loss']:.4g}" in status
     assert f"accuracy {figures['test_accuracy']:.1%}" in status
+
+
+def test_a_new_user_plays_at_a_watchable_speed_with_max_speed_one_click_away(window, qtbot):
+    tb, ctl = window.training_toolbar, window.controller
+    assert ctl.speed == WATCHABLE_SPEED == 20
+    assert tb.speed_combo.currentText() == "20 steps/s"
+    assert not tb.max_speed_action.isChecked()
+    qtbot.mouseClick(tool_button(window, tb.max_speed_action), Qt.LeftButton)
+    assert ctl.speed is None and tb.speed_combo.currentText() == "max speed"
+    assert tb.max_speed_action.isChecked()
+    assert QSettings().value(SETTINGS_SPEED) == "max"
+    qtbot.mouseClick(tool_button(window, tb.max_speed_action), Qt.LeftButton)
+    assert ctl.speed == 20 and not tb.max_speed_action.isChecked()
+
+
+def test_the_chosen_speed_is_remembered(window, qtbot):
+    tb = window.training_toolbar
+    tb.speed_combo.setCurrentIndex(tb.speed_combo.findText("100 steps/s"))
+    assert window.controller.speed == 100
+    other = TrainingToolbar(window.controller)
+    qtbot.addWidget(other)
+    assert other.speed_combo.currentText() == "100 steps/s" and window.controller.speed == 100
+    QSettings().setValue(SETTINGS_SPEED, "max")
+    fast = TrainingToolbar(window.controller)
+    qtbot.addWidget(fast)
+    assert window.controller.speed is None and fast.max_speed_action.isChecked()
+
+
+def test_the_toolbar_shows_and_edits_where_play_stops(window, qtbot):
+    tb, ctl, doc = window.training_toolbar, window.controller, window.document
+    assert tb.stop_combo.currentText() == "epoch" and tb.stop_value.text() == "50"
+    assert tb.stop_value.isEnabled() and not doc.is_modified
+    # Epochs to steps: the same point of the run.
+    tb.stop_combo.setCurrentIndex(tb.stop_combo.findText("step"))
+    per_epoch = ctl.trainer.batches.batches_per_epoch
+    assert ctl.stop_condition == StopCondition("steps", 50 * per_epoch)
+    assert tb.stop_value.text() == str(50 * per_epoch) and doc.is_modified
+    tb.stop_value.setFocus()
+    tb.stop_value.selectAll()
+    qtbot.keyClicks(tb.stop_value, "37")
+    qtbot.keyClick(tb.stop_value, Qt.Key_Return)
+    assert ctl.stop_condition == StopCondition("steps", 37)
+    assert doc.project.training.steps == 37
+    messages = []
+    ctl.message.connect(messages.append)
+    tb.stop_value.setText("2.5")  # not a whole number of steps: refused, said why
+    tb.stop_value.editingFinished.emit()
+    assert ctl.stop_condition == StopCondition("steps", 37) and "whole number" in messages[-1]
+    window.training_toolbar.toggle_max_speed()
+    with qtbot.waitSignal(ctl.finished):
+        ctl.play()
+    assert ctl.step_count == 37 and not ctl.playing
+    assert "Stopped at step 37" in window.statusBar().currentMessage()
+    # A target loss; then none.
+    tb.stop_combo.setCurrentIndex(tb.stop_combo.findText("loss ≤"))
+    assert ctl.stop_condition == StopCondition("loss", 0.01) and tb.stop_value.text() == "0.01"
+    tb.stop_combo.setCurrentIndex(tb.stop_combo.findText("no limit"))
+    assert ctl.stop_condition is None and not tb.stop_value.isEnabled()
+    assert tb.stop_value.text() == ""
+    # Undo brings back what the project had, and the toolbar shows it.
+    while doc.undo_stack.canUndo():
+        doc.undo_stack.undo()
+    assert tb.stop_combo.currentText() == "epoch" and tb.stop_value.text() == "50"
+
+
+def test_every_training_control_fits_the_toolbar_at_1366(window, qtbot):
+    window.resize(1366, 740)
+    tb = window.training_toolbar
+    qtbot.waitUntil(lambda: tb.width() >= 1200)
+    for widget in (tb.speed_combo, tb.stop_combo, tb.stop_value, tb.phase_label):
+        qtbot.waitUntil(widget.isVisible)
+    for action in (tb.play_action, tb.max_speed_action, tb.gradients_mode):
+        assert tb.widgetForAction(action).isVisible()
