@@ -106,6 +106,11 @@ def test_a_row_is_what_train_prints_for_that_variant_and_seed(tmp_path):
         (["--vary", "lr=0.1", "--seeds", "0"], ["--seeds", "at least 1"]),
         (["--vary", "lr=0.1", "--workers", "2", "--scheduler", "tcp://h:1"], ["not allowed"]),
         (["--vary", "lr=0.1", "--scheduler", "nowhere"], ["--scheduler nowhere", "HOST:PORT"]),
+        (
+            ["--vary", "lr=0.1", "--scheduler", "tcp://[::1"],
+            ["--scheduler tcp://[::1", "HOST:PORT"],
+        ),
+        (["--vary", "lr=0.1", "--scheduler", "tcp://[zz]:80"], ["tcp://[zz]:80", "HOST:PORT"]),
     ],
 )
 def test_bad_arguments_are_one_line_and_status_2(tmp_path, args, fragments):

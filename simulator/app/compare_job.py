@@ -67,7 +67,9 @@ class CompareJob(QObject):
     @staticmethod
     def _work(sweep: Sweep, workers, stop: threading.Event, out: queue.Queue) -> None:
         try:
-            for result in sweep.run(workers=workers, should_stop=stop):
+            # Always in worker processes: a run in this process would compete with the
+            # window for the interpreter (one variant and seed, or one core, would do so).
+            for result in sweep.run(workers=workers, should_stop=stop, in_process=False):
                 out.put(("result", result))
         except SweepError as exc:
             out.put(("failed", str(exc)))

@@ -814,10 +814,10 @@ def _check_address(address: str) -> None:
     full = address if "://" in address else f"tcp://{address}"
     try:
         parts = urllib.parse.urlsplit(full)
-        port = parts.port
-    except ValueError:
-        port = None
-    if not parts.hostname or port is None or parts.path not in ("", "/"):
+        host, port, path = parts.hostname, parts.port, parts.path
+    except ValueError:  # "tcp://[::1" and such: urlsplit or .port refuses them
+        host = port = path = None
+    if not host or port is None or path not in ("", "/"):
         raise SweepError(f"--scheduler {address}: expected an address such as tcp://HOST:PORT")
 
 

@@ -188,7 +188,12 @@ def test_a_dask_cluster_gives_the_same_results():
     pytest.importorskip("distributed")
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     result = subprocess.run(
-        [sys.executable, "-c", CLUSTER_RUN], cwd=REPO, env=env, capture_output=True, text=True
+        [sys.executable, "-c", CLUSTER_RUN],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,  # a hung cluster fails this test instead of hanging the suite
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines() == ["the same results on the cluster"]
