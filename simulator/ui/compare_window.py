@@ -20,6 +20,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence, QPalette, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -39,6 +40,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app.compare_job import CompareJob
+from simulator.app.inspection import fmt
 from simulator.engine import optimizers
 from simulator.project.files import ProjectError, write_text_atomic
 from simulator.project.sweep import KEYS, MAX_KEYS, Sweep, SweepError, Variation, mean_curve
@@ -92,8 +94,9 @@ def show_error(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.critical(parent, title, text)
 
 
-def _fmt(x: float) -> str:
-    return "—" if x is None or not math.isfinite(x) else f"{x:.4g}"
+def number(x: float | None) -> str:
+    """A table cell's number: the inspector's 4 significant digits, "—" for none."""
+    return "—" if x is None or not math.isfinite(x) else fmt(x)
 
 
 class CompareWindow(QWidget):
@@ -119,7 +122,8 @@ class CompareWindow(QWidget):
         self.job = CompareJob(self, clock=clock)
         self.sweep: Sweep | None = None
         self.results: list = []
-        self._curves: dict[int, tuple] = {}
+        # Per variant index: its (mean, band, low, high) plot items, made once, then set.
+        self.curves: dict[int, tuple] = {}
         self._build()
         self.job.result_ready.connect(self._on_result)
         self.job.progress.connect(self._on_progress)
@@ -127,14 +131,20 @@ class CompareWindow(QWidget):
         self.job.failed.connect(self._on_failed)
         self._apply_preset(self.preset.currentText())
         self._set_running(False)
+        app = QApplication.instance()
+        if app is not None:
+            app.aboutToQuit.connect(self._on_quit)
 
     # ----------------------------------------------------------------- building
-    def _build(self) -> None:
+    def current_presets(self) -> dict[str, list[tuple[str, str]]]:
+        """The presets for the open project as it is now (its learning rate)."""
         spec = self.document.project.optimizer
         lr = float(spec.params.get("lr", optimizers.OPTIMIZERS[spec.name].defaults()["lr"]))
-        self._presets = presets(lr)
+        return presets(lr)
+
+    def _build(self) -> None:
         self.preset = QComboBox()
-        self.preset.addItems([*self._presets, CUSTOM])
+        self.preset.addItems([*self.current_presets(), CUSTOM])
         self.preset.setToolTip("A comparison that answers a usual question, or your own")
         self.preset.currentTextChanged.connect(self._apply_preset)
         self.vary_keys: list[QComboBox] = []
@@ -281,7 +291,7 @@ class CompareWindow(QWidget):
 
     # ----------------------------------------------------------------- settings
     def _apply_preset(self, name: str) -> None:
-        rows = self._presets.get(name)
+        rows = self.current_presets().get(name)
         if rows is None:
             return
         for k in range(MAX_KEYS):
@@ -411,10 +421,10 @@ class CompareWindow(QWidget):
         return steps[keep], mean[keep], low[keep], high[keep]
 
     def _clear_plot(self) -> None:
-        for mean, band, low, high in self._curves.values():
+        for mean, band, low, high in self.curves.values():
             for item in (mean, band, low, high):
                 self.plot.removeItem(item)
-        self._curves.clear()
+        self.curves.clear()
         self.plot.getPlotItem().legend.clear()
 
     def _redraw_curves(self) -> None:
@@ -423,7 +433,7 @@ class CompareWindow(QWidget):
         for v, results in self.by_variant():
             steps, mean, low, high = self.curve(results)
             color = QColor(COLORS[v % len(COLORS)])
-            if v not in self._curves:
+            if v not in self.curves:
                 # Invisible edges (with pen=None pyqtgraph makes no path, and the band no area).
                 edge = pg.mkPen(QColor(0, 0, 0, 0))
                 low_item = pg.PlotDataItem(pen=edge)
@@ -436,8 +446,8 @@ class CompareWindow(QWidget):
                 self.plot.addItem(low_item)
                 self.plot.addItem(high_item)
                 self.plot.addItem(band)
-                self._curves[v] = (mean_item, band, low_item, high_item)
-            mean_item, _band, low_item, high_item = self._curves[v]
+                self.curves[v] = (mean_item, band, low_item, high_item)
+            mean_item, _band, low_item, high_item = self.curves[v]
             mean_item.setData(steps, mean)
             low_item.setData(steps, low)
             high_item.setData(steps, high)
@@ -484,8 +494,8 @@ class CompareWindow(QWidget):
             texts = (
                 row["variant"],
                 f"{row['runs']}" + (f" ({row['diverged']} diverged)" if row["diverged"] else ""),
-                _fmt(row["train_loss"]),
-                _fmt(row["test_loss"]),
+                number(row["train_loss"]),
+                number(row["test_loss"]),
                 "—" if not math.isfinite(accuracy) else f"{100 * accuracy:.1f} %",
                 "not reached" if row["reached"] is None else f"{row['reached']:,}",
                 f"{row['wall_s']:.2f} s",
@@ -545,10 +555,16 @@ class CompareWindow(QWidget):
         return True
 
     def closeEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if self.job.running:
-            self.job.cancel()
-            self.job.wait()
+        # The runs stop within a few steps and the runner joins its processes in its own
+        # thread; the window does not wait for them.
+        self.job.cancel()
         super().closeEvent(event)
+
+    def _on_quit(self) -> None:
+        """The app is quitting: stop the runs and wait for their processes (a few steps),
+        so that none is left and the exit does not wait for whole runs."""
+        self.job.cancel()
+        self.job.wait()
 
 
 def _duration(seconds: float) -> str:

@@ -61,10 +61,10 @@ def test_a_two_by_two_grid_fills_the_table_and_the_curves_with_the_runners_numbe
     for r, v in enumerate(range(4)):
         runs = expected[2 * v : 2 * v + 2]
         assert table.item(r, 1).text() == "2"
-        assert table.item(r, 2).text() == cw._fmt(np.mean([x.train_loss for x in runs]))
+        assert table.item(r, 2).text() == cw.number(np.mean([x.train_loss for x in runs]))
     # One mean curve per variant, with its band, from the chosen history column.
-    assert len(compare._curves) == 4
-    for v, (mean_item, _band, low_item, high_item) in compare._curves.items():
+    assert len(compare.curves) == 4
+    for v, (mean_item, _band, low_item, high_item) in compare.curves.items():
         steps, mean, low, high = mean_curve(expected[2 * v : 2 * v + 2], "train_loss")
         keep = np.isfinite(mean)
         x, y = mean_item.xData, mean_item.yData  # the data (getData gives the log-scaled)
@@ -73,15 +73,16 @@ def test_a_two_by_two_grid_fills_the_table_and_the_curves_with_the_runners_numbe
         assert (low_item.yData <= y).all() and (y <= high_item.yData).all()
         assert _band.path().boundingRect().height() > 0  # the band between them has an area
     compare.curve_choice.setCurrentIndex(compare.curve_choice.findData("batch_loss"))
-    assert len(compare._curves[0][0].xData) == 60
+    assert len(compare.curves[0][0].xData) == 60
     assert compare.csv_button.isEnabled() and "Done: 8 runs" in compare.status.text()
 
 
 def test_steps_to_target_exports_and_opening_a_run(compare, main_window, qtbot, tmp_path):
     set_grid(compare, ("optimizer", "SGD, Adam"), seeds=1, steps=320)
     results = run_to_end(compare, qtbot)
-    compare.target.setText("0.6")
-    compare.target.editingFinished.emit()
+    compare.target.clear()
+    qtbot.keyClicks(compare.target, "0.6")
+    qtbot.keyClick(compare.target, cw.Qt.Key.Key_Return)
     for row, summary in enumerate(compare.summary()):
         steps, mean, _, _ = mean_curve([results[row]], "train_loss")
         hit = np.flatnonzero(mean <= 0.6)
@@ -128,7 +129,7 @@ def test_settings_that_cannot_run_say_why(compare, first, second, message):
     assert not compare.job.running
 
 
-def test_presets_fill_the_vary_rows(compare):
+def test_presets_fill_the_vary_rows(compare, qtbot):
     compare.preset.setCurrentText("Sigmoid vs ReLU as depth grows")
     assert [k.currentData() for k in compare.vary_keys] == ["activation", "hidden"]
     assert len(compare.make_sweep().variants) == 6
@@ -136,8 +137,15 @@ def test_presets_fill_the_vary_rows(compare):
     sweep = compare.make_sweep()
     lr = sweep.variants[1]["lr"]
     assert [v["lr"] for v in sweep.variants] == pytest.approx([lr / 30, lr, lr * 30], rel=1e-2)
-    compare.vary_values[0].textEdited.emit("0.1")
+    qtbot.keyClicks(compare.vary_values[0], ", 0.5")
     assert compare.preset.currentText() == cw.CUSTOM
+
+
+def test_the_presets_follow_the_projects_learning_rate(compare, main_window):
+    main_window.document.set_optimizer_param("lr", 0.3)  # as the Settings panel does
+    compare.preset.setCurrentText("SGD vs Adam")
+    compare.preset.setCurrentText("Learning rate too small / right / too large")
+    assert compare.vary_values[0].text() == "0.01, 0.3, 9"
 
 
 def test_the_menus_reach_compare_the_lab_and_the_landscape(main_window, qtbot):
