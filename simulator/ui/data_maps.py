@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 
 import numpy as np
-from PySide6.QtCore import QObject, QRectF, QSettings, Qt
+from PySide6.QtCore import QObject, QRectF, QSettings, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPalette, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
@@ -198,8 +198,11 @@ class SnapshotMaps(QObject):
 
     ``plot`` receives the map items; :meth:`set_data` says what the plot shows.  The "Show
     boundary" checkbox (``show_boundary_checkbox``, remembered in QSettings) and the caption's
-    ``caption.layout`` are for the host to place.
+    ``caption.layout`` are for the host to place.  Over 1-D data, ``line_drawn`` says where
+    the line drawn goes (x0, x1, y0, y1), or None when none is, so the plot can keep it in view.
     """
+
+    line_drawn = Signal(object)  # 1-D data: (x0, x1, y0, y1) of the line drawn, or None
 
     def __init__(self, document: Document, plot: pg.PlotWidget, host: QWidget):
         super().__init__(host)
@@ -328,12 +331,20 @@ class SnapshotMaps(QObject):
             curve = self._draw_curve(snap)
         else:
             self.curve_item.hide()
+        if self._mode == "curve":
+            self.line_drawn.emit(self._line_span() if self.curve_item.isVisible() else None)
         toggle = (bool(grid and self._mode in ("plane", "curve")), self._mode == "curve")
         if toggle != self._toggle_state:  # Qt calls only on a change: this runs per snapshot
             self._toggle_state = toggle
             self.show_boundary_checkbox.setEnabled(toggle[0])
             self.show_boundary_checkbox.setText("Show fit" if toggle[1] else "Show boundary")
         self.caption.describe(plane or curve, self._background)
+
+    def _line_span(self) -> tuple[float, float, float, float] | None:
+        x, y = self.curve_item.getData()
+        if x is None or not len(x):
+            return None
+        return (float(x.min()), float(x.max()), float(y.min()), float(y.max()))
 
     def _fits(self, snap: Snapshot) -> bool:
         # A snapshot from before a data change may no longer match the plot.

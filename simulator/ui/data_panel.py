@@ -67,6 +67,7 @@ class DataPanel(QWidget):
 
         self.maps = SnapshotMaps(document, self.plot, self)
         maps = self.maps
+        maps.line_drawn.connect(samples.show_line_span)  # the prediction stays in view
         self.boundary_item, self.contour_item = maps.boundary_item, maps.contour_item
         self.curve_item = maps.curve_item
         self.show_boundary_checkbox = maps.show_boundary_checkbox

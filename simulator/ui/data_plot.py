@@ -23,6 +23,7 @@ from simulator.ui import thumbnails
 DIGITS_PER_CLASS = 5
 MAX_AXIS_LABEL = 24  # characters of a column name on the data plot's axes
 PICK_RADIUS_PX = 9.0  # a click this close to a training point (in pixels) selects it
+CURVE_REACH = 3.0  # 1-D data: a line is kept in view up to this many data heights away
 _REGRESSION_LEVELS = 65  # colour steps of the regression colour map
 # Height per unit of width of the plot for each mode: a square plane for 2-D points (as
 # Playground draws it), wide strips otherwise.
@@ -150,6 +151,11 @@ class SamplePlot(QObject):
         self._train_xy = np.empty((0, 2))  # the training points as drawn (plot coordinates)
         self._outline = QPen()  # the dots' rims and the selection ring, from apply_palette
         self._selection_pen = QPen()
+        # 1-D data: the range the points cover (x0, x1, y0, y1), that of the line drawn over
+        # them (the network's prediction, see show_line_span) and the range shown.
+        self._data_span: tuple[float, float, float, float] | None = None
+        self._line_span: tuple[float, float, float, float] | None = None
+        self._shown_span: tuple[float, float, float, float] | None = None
 
         self.plot = pg.PlotWidget()
         for side in ("bottom", "left"):  # "y (x0.001)" only puzzles; the ticks say enough
@@ -284,10 +290,10 @@ class SamplePlot(QObject):
             else:  # 1-D classes: the label on the y axis, coloured too
                 brushes, pens = point_styles(dataset, self._neutral())
             view.setAspectLocked(False)
-            low, high = float(ys.min()), float(ys.max())
-            pad = max(0.1 * (high - low), 0.1)
-            self.plot.setRange(xRange=(float(xs.min()), float(xs.max())),
-                               yRange=(low - pad, high + pad), padding=0.02)  # fmt: skip
+            self._data_span = (float(xs.min()), float(xs.max()), float(ys.min()), float(ys.max()))
+            self._line_span = None  # the line over the old data no longer applies
+            self._shown_span = None
+            self._fit_curve_range()
             self._set_axis_labels(_column_label(data, 0), data.target_label)
         else:
             self._mode = "plane"
@@ -316,6 +322,46 @@ class SamplePlot(QObject):
         self.test_points_item.setVisible(self.show_test_checkbox.isChecked())
         self.legend_label.setText(legend_html(data, self._neutral()))
         self.fit_frame()
+
+    def show_line_span(self, span: tuple[float, float, float, float] | None) -> None:
+        """1-D data: the line drawn over the points (the network's prediction, or a hovered
+        neuron's output) spans ``span`` = (x0, x1, y0, y1), or None for no line.  The plot's
+        range takes it in with the data, so a prediction far from the targets stays in view."""
+        self._line_span = None if span is None else tuple(float(v) for v in span)
+        if self._mode == "curve":
+            self._fit_curve_range()
+
+    @property
+    def shown_span(self) -> tuple[float, float, float, float] | None:
+        """1-D data: the (x0, x1, y0, y1) the plot was last set to show, before padding."""
+        return self._shown_span
+
+    def _fit_curve_range(self) -> None:
+        """Show the points and the line over them.  The range grows at once to take in a line
+        that leaves it, and shrinks only once it is twice as tall as needed: while training,
+        the axes stay put instead of following every step."""
+        if self._data_span is None:
+            return
+        x0, x1, y0, y1 = self._data_span
+        if self._line_span is not None:
+            lx0, lx1, ly0, ly1 = self._line_span
+            # A diverged line would squash the data to a stripe: take in no more than a few
+            # times the data's own height (the rest of the line runs off the plot).
+            reach = max(CURVE_REACH * (y1 - y0), 1.0)
+            ly0, ly1 = max(ly0, y0 - reach), min(ly1, y1 + reach)
+            x0, x1 = min(x0, lx0), max(x1, lx1)
+            if ly0 <= ly1:
+                y0, y1 = min(y0, ly0), max(y1, ly1)
+        pad = max(0.1 * (y1 - y0), 0.1)
+        y0, y1 = y0 - pad, y1 + pad
+        shown = self._shown_span
+        if shown is not None:
+            sx0, sx1, sy0, sy1 = shown
+            inside = sx0 <= x0 and x1 <= sx1 and sy0 <= y0 and y1 <= sy1
+            if inside and (sy1 - sy0) <= 2.0 * (y1 - y0) and (sx1 - sx0) <= 2.0 * (x1 - x0):
+                return
+        self._shown_span = (x0, x1, y0, y1)
+        self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0.02)
 
     def _set_axis_labels(self, bottom: str, left: str) -> None:
         color = self._host.palette().color(QPalette.ColorRole.WindowText).name()

@@ -361,3 +361,58 @@ def test_contour_segments_trace_a_level_set():
     saddle = contour_segments(np.array([[1.0, -1.0], [-1.0, 1.0]]), (0, 1, 0, 1), 0.0)
     assert saddle.shape == (4, 2)
     assert len(contour_segments(np.ones((5, 5)), (0, 1, 0, 1), 0.0)) == 0
+
+
+def y_range(panel):
+    return panel.plot.getViewBox().viewRange()[1]
+
+
+def test_the_worked_examples_prediction_is_in_view(qtbot):
+    # One target y = 0 at x = 1 and a prediction of 0.61: a plot of the data alone (±0.1)
+    # left the network's line out of sight.
+    doc = Document(load_example("worked-example"))
+    panel = DataPanel(doc)
+    qtbot.addWidget(panel)
+    panel.show()
+    qtbot.waitExposed(panel)
+    controller = TrainingController(doc)
+    panel.attach(controller)
+    try:
+        assert panel.plot_mode == "curve" and panel.curve_item.isVisible()
+        x, y = panel.curve_item.getData()
+        prediction = float(np.interp(1.0, x, y))
+        assert prediction > 0.6
+        low, high = y_range(panel)
+        assert low < 0.0 < high  # the target
+        assert low < y.min() and y.max() < high  # the whole line, not only at x = 1
+        x_low, x_high = panel.plot.getViewBox().viewRange()[0]
+        assert x_low <= x.min() and x.max() <= x_high
+        assert high - low < 2.0  # and the line is not a flat stripe in a tall plot
+
+        # Without the line, the plot fits the data again.
+        qtbot.mouseClick(panel.show_boundary_checkbox, Qt.MouseButton.LeftButton)
+        assert not panel.curve_item.isVisible()
+        assert y_range(panel)[1] < prediction
+        qtbot.mouseClick(panel.show_boundary_checkbox, Qt.MouseButton.LeftButton)
+        assert y_range(panel)[1] > prediction
+    finally:
+        controller.shutdown()
+
+
+def test_the_data_range_holds_still_while_the_line_stays_inside(qtbot, panel, doc, controller):
+    doc.set_dataset("sine")
+    train(controller, 1)
+    shown = y_range(panel)
+    targets = doc.data.dataset.y
+    assert shown[0] < targets.min() and targets.max() < shown[1]
+    snap = controller.snapshots[-1]
+    # A line well inside the range moves no axis (they would jitter at every step).
+    snap.grid_output = np.zeros_like(snap.grid_output)
+    controller.snapshot_ready.emit(snap)
+    assert y_range(panel) == shown
+    # A diverged line is followed only so far: the data keeps most of the plot's height.
+    snap.grid_output = np.full_like(snap.grid_output, 1e9)
+    controller.snapshot_ready.emit(snap)
+    low, high = y_range(panel)
+    assert low < targets.min() and high > targets.max()
+    assert high - low < 10 * (targets.max() - targets.min())
