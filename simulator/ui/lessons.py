@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMainWindow,
     QMenu,
     QPushButton,
     QTextBrowser,
@@ -107,6 +108,7 @@ class LessonsPanel(QWidget):
         # After the lesson opened (or trained) its example: (undo index, undo count, steps).
         # While these still hold, the changes are the lesson's own training, not the learner's.
         self._lesson_state: tuple[int, int, int] | None = None
+        self._plots_split = False  # the lesson took the plots out of its tab group
 
         self.picker = QComboBox()
         self.picker.addItem("Choose a lesson…", None)
@@ -220,6 +222,7 @@ class LessonsPanel(QWidget):
             self._training = None
             self.controller.pause()
         had_lesson = self.lesson is not None
+        self._rejoin_plots()
         self.lesson = None
         self.index = 0
         self.canvas.clear_marks(LESSON_MARKS)
@@ -374,17 +377,48 @@ class LessonsPanel(QWidget):
         self._update_nav()
         self._show_gradient_flow()
         self.controller.play()
+        if self.plots_dock in self.tabified_docks(self.dock):
+            self.dock.raise_()  # Play raised a tabbed-away plots dock over the lesson
         if not self.controller.playing:  # e.g. a diverged run: nothing will come
             self._finish_training()
 
     def _show_gradient_flow(self) -> None:
+        """Show the Gradient flow plot beside the lesson, which stays in view: the page says
+        "watch the plot" while Next waits for the training."""
         plots = self.plots_panel
         plots.tabs.setCurrentWidget(plots.gradient_flow)
         dock = self.plots_dock
         dock.show()
-        # Sharing our tab group (short screens), raising the plots would hide the lesson.
         if dock not in self.tabified_docks(self.dock):
             dock.raise_()
+            return
+        # Sharing our tab group (short screens: the plots tabbed with the settings), one of
+        # the two would hide the other, and Play raises the plots.  For the lesson the plots
+        # go under it, and back into the group when the lesson ends.
+        window = self.dock.parentWidget()
+        if isinstance(window, QMainWindow) and not self.dock.isFloating():
+            window.addDockWidget(window.dockWidgetArea(self.dock), dock, Qt.Vertical)
+            half = max(1, self.dock.height() // 2)
+            self.resize_docks([self.dock, dock], [half, half], Qt.Vertical)
+            self._plots_split = True
+        self.dock.raise_()
+
+    def _rejoin_plots(self) -> None:
+        """Put the plots back in the lesson's tab group if the lesson took them out of it
+        (and the learner has not moved them since)."""
+        if not self._plots_split:
+            return
+        self._plots_split = False
+        window, dock = self.dock.parentWidget(), self.plots_dock
+        if not isinstance(window, QMainWindow) or dock.isFloating() or self.dock.isFloating():
+            return
+        if window.dockWidgetArea(dock) != window.dockWidgetArea(self.dock):
+            return
+        if dock in self.tabified_docks(self.dock):
+            return
+        lesson_shown = self.dock.isVisible()
+        window.tabifyDockWidget(self.dock, dock)
+        (self.dock if lesson_shown else dock).raise_()
 
     def _on_snapshot(self, snap) -> None:
         if self._training is None:

@@ -51,6 +51,7 @@ TEST_COLOR = thumbnails.ORANGE
 LR_COLOR = "#2ca02c"
 DIVERGED_COLOR = "#d62728"
 VIEWED_COLOR = "#9467bd"  # the step shown by rewinding
+MIN_LINE_CONTRAST = 3.0  # WCAG's minimum for graphics: every layer's curve against the plot
 X_AXES = ("step", "epoch")
 
 _SETTINGS_X = "plots/x_axis"
@@ -478,6 +479,42 @@ def _x_of_step(mode: str, history, step: int) -> float:
 def _train_color(palette: QPalette) -> str:
     dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
     return TRAIN_COLOR_DARK if dark else TRAIN_COLOR
+
+
+def _luminance(color: QColor) -> float:
+    """WCAG relative luminance of ``color`` (0 black … 1 white)."""
+
+    def channel(c: float) -> float:
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    r, g, b = (channel(c) for c in (color.redF(), color.greenF(), color.blueF()))
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+
+def contrast(color, background) -> float:
+    """WCAG contrast ratio of two opaque colours (1 … 21)."""
+    a, b = _luminance(QColor(color)), _luminance(QColor(background))
+    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
+
+
+def _mix(color: QColor, other: QColor, t: float) -> QColor:
+    """``color`` moved a fraction ``t`` of the way to ``other``."""
+    return QColor.fromRgbF(*(a + t * (b - a) for a, b in zip(
+        (color.redF(), color.greenF(), color.blueF()),
+        (other.redF(), other.greenF(), other.blueF()),
+    )))  # fmt: skip
+
+
+def readable(color, background, ratio: float = MIN_LINE_CONTRAST) -> QColor:
+    """``color``, lightened on a dark ``background`` (darkened on a light one) just enough
+    for a contrast of ``ratio``: a curve's hue stays, and it stands out from the plot."""
+    color, background = QColor(color), QColor(background)
+    toward = QColor("white") if _luminance(background) < 0.18 else QColor("black")
+    for step in range(21):
+        mixed = _mix(color, toward, step / 20)
+        if contrast(mixed, background) >= ratio:
+            return mixed
+    return toward
 
 
 def _label_fill(palette: QPalette) -> QColor:
@@ -1015,11 +1052,36 @@ def layer_names(network) -> list[str]:
     return [f"layer {i + 1} ({la.fan_in}→{la.fan_out})" for i, la in enumerate(network.layers)]
 
 
-def _layer_colors(count: int) -> list[str]:
-    # Input side dark, output side light: the order of the layers reads off the colours.
+def layer_colors(count: int, background="#ffffff") -> list[str]:
+    """One colour per weight layer, input side dark blue to output side orange (plasma): the
+    order of the layers reads off the colours.  Each is made readable on ``background`` (on
+    a dark plot the first layers' navy and purple lighten)."""
     cmap = pg.colormap.get("plasma")
     stops = [0.35] if count == 1 else np.linspace(0.0, 0.82, count)
-    return [cmap.map(float(t), mode="qcolor").name() for t in stops]
+    return [readable(cmap.map(float(t), mode="qcolor"), background).name() for t in stops]
+
+
+class _LegendBelow(pg.LegendItem):
+    """A legend in a row of the PlotItem's layout, under the x axis: it names the curves
+    without covering any (inside the plot it hid the top of a deep network's curves).
+    pyqtgraph's legend places itself; this one asks the layout for its size instead."""
+
+    def updateSize(self) -> None:  # noqa: N802 - pyqtgraph's name
+        height = width = 0.0
+        for row in range(self.layout.rowCount()):
+            row_height = row_width = 0.0
+            for col in range(self.layout.columnCount()):
+                item = self.layout.itemAt(row, col)
+                if item:
+                    row_width += item.width() + 3
+                    row_height = max(row_height, item.height())
+            width = max(width, row_width)
+            height += row_height
+        height += 4  # the descenders of the last row
+        self.setPreferredSize(width, height)
+        self.setMinimumHeight(height)
+        self.setMaximumHeight(height)
+        self.updateGeometry()
 
 
 class GradientFlowPlot(_Page):
@@ -1040,7 +1102,10 @@ class GradientFlowPlot(_Page):
         self.curves: list[pg.PlotDataItem] = []
         self._tracks: list[_Track] = []
         self.plot = _new_plot("gradient norm")
-        self.plot.addLegend(offset=(-8, 8))
+        item = self.plot.getPlotItem()
+        self.legend = _LegendBelow(offset=None, colCount=1, frame=False)
+        item.layout.addItem(self.legend, item.layout.rowCount(), 1)
+        item.legend = self.legend  # _style_plot colours it with the others
         self.plot.setAutoVisible(y=True)
         self._set_plots((self.plot,), (1,))
         self._label_x()
@@ -1067,7 +1132,7 @@ class GradientFlowPlot(_Page):
         """One curve per weight layer, named like "layer 1 (2→8)"."""
         if names == self._names:
             return
-        legend = self.plot.getPlotItem().legend
+        legend = self.legend
         while len(self.curves) < len(names):
             item = _curve(None, None)
             item.setSkipFiniteCheck(not self.log_y)
@@ -1079,15 +1144,53 @@ class GradientFlowPlot(_Page):
             self._tracks.pop()
             self.plot.removeItem(self.curves.pop())
         legend.clear()
-        legend.setColumnCount(2 if len(names) > 4 else 1)  # a deep network's legend stays low
-        self._colors = _layer_colors(len(names))
-        for item, name, color in zip(self.curves, names, self._colors):
+        for item, name in zip(self.curves, names):
             item.opts["name"] = name  # PlotDataItem has no setName; the legend reads opts
-            item.setPen(_pen(color, 1))  # wider pens cost 3x the paint time
             legend.addItem(item, name)
         self._names = list(names)
+        self._color_layers()
+        self._fit_legend()
         if self._history is not None:
             self.show_history(self._history)
+
+    def _color_layers(self) -> None:
+        background = self.palette().color(QPalette.ColorRole.Base)
+        self._colors = layer_colors(len(self._names), background)
+        for item, color in zip(self.curves, self._colors):
+            item.setPen(_pen(color, 1))  # wider pens cost 3x the paint time
+        self.legend.update()  # its samples draw the curves' pens
+
+    def _fit_legend(self) -> None:
+        """As many legend columns as the plot's width holds (fewer rows, more plot); no
+        legend where even so it would take more than a third of the plot's height (the
+        readout above names the layers in their colours too)."""
+        labels = [label for _sample, label in self.legend.items]
+        if not labels:
+            return
+        # The text's own width: a LabelItem stretches to the cell the layout gives it.
+        entry = max(label.item.boundingRect().width() for label in labels) + 30
+        columns = max(1, min(len(labels), int(self.plot.width() // entry)))
+        if columns != self.legend.columnCount:
+            self.legend.setColumnCount(columns)
+        rows = -(-len(labels) // columns)
+        row_height = max(label.item.boundingRect().height() for label in labels)
+        fits = rows * row_height <= self.plot.height() / 3
+        self.legend.setVisible(fits)
+        if not fits:
+            self.legend.setMaximumHeight(0)
+            self.legend.setMinimumHeight(0)
+        else:
+            self.legend.updateSize()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._fit_legend()
+
+    def _apply_palette(self) -> None:
+        if self._names:
+            self._color_layers()
+            self.readout.setText(self._readout_text(self._hover_row))
+        super()._apply_palette()
 
     def mark_divergence(self, step: int, label: str | None = None) -> None:
         super().mark_divergence(step, label)  # unlabelled: the loss plot says it

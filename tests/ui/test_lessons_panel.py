@@ -175,12 +175,23 @@ def test_vanishing_gradients_trains_both_networks_and_reports_the_ratios(
     lessons_action(window, "Vanishing Gradients").trigger()
     assert window.document.project.name == "Vanishing gradients: sigmoid"
     plots = window.plots_panel
+    # A short screen: the plots share the lesson's tab group (Play used to raise them over it).
+    assert window.plots_dock in window.tabifiedDockWidgets(panel.dock)
+
+    def in_view(widget):
+        return widget.isVisible() and not widget.visibleRegion().isEmpty()
+
     ratios = {}
     for name in L.VANISHING_EXAMPLES:
         click(qtbot, panel.next_button)
         assert panel.training and not panel.next_button.isEnabled()
         assert plots.tabs.currentWidget() is plots.gradient_flow
+        # The page and its Next stay in view beside the plot they tell the learner to watch.
+        qtbot.waitUntil(lambda: in_view(plots.gradient_flow.plot.viewport()))
+        assert in_view(panel.text) and in_view(panel.next_button)
         qtbot.waitUntil(lambda: not panel.training, timeout=10_000)
+        assert in_view(panel.text) and in_view(panel.next_button)
+        assert in_view(plots.gradient_flow.plot.viewport())
         assert window.document.project.name == load_example(name).name
         page = panel.page
         assert page.numbers["steps"] == 60
@@ -196,3 +207,7 @@ def test_vanishing_gradients_trains_both_networks_and_reports_the_ratios(
     # The lesson's own training needed no saving when it opened the second network.
     assert answers["save_prompts"] == 0
     assert not window.controller.playing
+    # Ended, the lesson gives the plots back to the tab group they came from.
+    click(qtbot, panel.end_button)
+    assert window.plots_dock in window.tabifiedDockWidgets(panel.dock)
+    assert in_view(panel.text)

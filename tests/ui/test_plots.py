@@ -470,3 +470,46 @@ def test_plots_follow_a_history_that_compacts_its_older_rows(qtbot, panel, contr
         _gx, gy = shown(panel.gradient_flow.curves[0])
         np.testing.assert_array_equal(gy, history.column("grad_norms")[:, 0])
     assert history.full_resolution_start > 0
+
+
+def dark_palette():
+    from PySide6.QtGui import QColor, QPalette
+
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Window, QColor("#353535"))
+    dark.setColor(QPalette.ColorRole.Base, QColor("#232323"))
+    dark.setColor(QPalette.ColorRole.Text, QColor("#e6e6e6"))
+    dark.setColor(QPalette.ColorRole.WindowText, QColor("#e6e6e6"))
+    return dark
+
+
+def test_gradient_flow_layers_read_on_a_dark_plot_and_the_legend_covers_no_curve(
+    qtbot, panel, controller, doc
+):
+    from simulator.ui.plots import MIN_LINE_CONTRAST, contrast
+
+    for _ in range(5):
+        doc.add_layer()  # 7 weight layers, as in the vanishing-gradient examples
+    train(controller, 10)
+    click_tab(qtbot, panel, "Gradient flow")
+    flow = panel.gradient_flow
+    wait_drawn(qtbot, flow.curves[0], 10)
+    for palette in (panel.palette(), dark_palette()):
+        panel.setPalette(palette)
+        base = flow.palette().color(flow.palette().ColorRole.Base)
+        colours = [item.opts["pen"].color() for item in flow.curves]
+        assert len(colours) == 7
+        # Layer 1 was plasma's navy: on dark grey it all but vanished.
+        for colour in colours:
+            assert contrast(colour, base) >= MIN_LINE_CONTRAST - 0.01, colour.name()
+        assert len({c.name() for c in colours}) == 7  # still one colour per layer
+        # The readout's swatches use the same colours.
+        assert colours[0].name() in flow.readout.text()
+    # The legend sits under the plot, not on the curves.
+    view = flow.plot.getPlotItem().getViewBox()
+    legend = flow.plot.getPlotItem().legend
+    assert legend.isVisible() and len(legend.items) == 7
+    qtbot.waitUntil(lambda: legend.sceneBoundingRect().height() > 0)
+    assert not legend.sceneBoundingRect().intersects(view.sceneBoundingRect())
+    assert legend.sceneBoundingRect().top() >= view.sceneBoundingRect().bottom()
+    assert legend.columnCount > 1  # a wide plot lays the names out in a few short rows
