@@ -517,6 +517,17 @@ def readable(color, background, ratio: float = MIN_LINE_CONTRAST) -> QColor:
     return toward
 
 
+def faint_alpha(color, background, alpha: int = 70, ratio: float = 2.0) -> int:
+    """The opacity of a faint line (the batch loss, under the train loss): ``alpha`` where
+    that shows, more where the line drawn over ``background`` would stay under a contrast of
+    ``ratio`` (on a dark plot, 70 left the batch loss all but invisible)."""
+    color, background = QColor(color), QColor(background)
+    for a in range(alpha, 256, 5):
+        if contrast(_mix(background, color, a / 255), background) >= ratio:
+            return a
+    return 255
+
+
 def _label_fill(palette: QPalette) -> QColor:
     fill = QColor(palette.color(QPalette.ColorRole.Base))
     fill.setAlpha(210)
@@ -1040,7 +1051,8 @@ class LossPlot(_Page):
 
     def _apply_palette(self) -> None:
         train_color = _train_color(self.palette())
-        self.curves["batch_loss"].setPen(_pen(train_color, 1, 70))
+        base = self.palette().color(QPalette.ColorRole.Base)
+        self.curves["batch_loss"].setPen(_pen(train_color, 1, faint_alpha(train_color, base)))
         self.curves["train_loss"].setPen(_pen(train_color, 2))
         self.curves["train_accuracy"].setPen(_pen(train_color, 2))
         super()._apply_palette()

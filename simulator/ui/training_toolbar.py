@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QSettings, QSignalBlocker, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence, QPainter, QTextDocument
+from PySide6.QtCore import QEvent, QSettings, QSignalBlocker, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QColor,
+    QIcon,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QTextDocument,
+)
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
 from simulator.app.training import (
@@ -82,6 +92,33 @@ def format_status(snap: Snapshot, task: str) -> str:
     if snap.playing:
         parts.append(f"{snap.steps_per_second:,.0f} steps/s")
     return "  ·  ".join(parts)
+
+
+ICON_SIZES = (16, 20, 24, 32, 48)
+
+
+def tinted_icon(icon: QIcon, color: QColor) -> QIcon:
+    """``icon``'s shapes in ``color``: the style's media icons are black whatever the palette
+    (black on dark grey in a dark theme); drawn in the palette's button text they follow it."""
+    tinted = QIcon()
+    for size in ICON_SIZES:
+        for mode in (QIcon.Mode.Normal, QIcon.Mode.Disabled):
+            source = icon.pixmap(QSize(size, size), QIcon.Mode.Normal)
+            if source.isNull():
+                continue
+            pixmap = QPixmap(source.size())
+            pixmap.setDevicePixelRatio(source.devicePixelRatio())
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            painter.drawPixmap(0, 0, source)
+            painter.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceIn)
+            shade = QColor(color)
+            if mode == QIcon.Mode.Disabled:
+                shade.setAlphaF(0.4)
+            painter.fillRect(pixmap.rect(), shade)
+            painter.end()
+            tinted.addPixmap(pixmap, mode)
+    return tinted
 
 
 class HintLabel(QLabel):
@@ -166,11 +203,9 @@ class TrainingToolbar(QToolBar):
         self.play_action = action(
             "Play", controller.toggle, "Space", "Train continuously; press again to pause"
         )
-        self.play_action.setIcon(style.standardIcon(style.StandardPixmap.SP_MediaPlay))
         self.step_action = action(
             "Step", controller.step, "Ctrl+Right", "One whole training step on the next mini-batch"
         )
-        self.step_action.setIcon(style.standardIcon(style.StandardPixmap.SP_MediaSkipForward))
         self.forward_action = action(
             "Forward",
             lambda: self._phase("forward"),
@@ -234,7 +269,6 @@ class TrainingToolbar(QToolBar):
         )
         self.max_speed_action.setCheckable(True)
         self.max_speed_action.setChecked(speed is None)
-        self.max_speed_action.setIcon(style.standardIcon(style.StandardPixmap.SP_MediaSeekForward))
         self.addAction(self.max_speed_action)
         self.widgetForAction(self.max_speed_action).setToolButtonStyle(Qt.ToolButtonIconOnly)
         self.addSeparator()
@@ -273,6 +307,8 @@ class TrainingToolbar(QToolBar):
         self.phase_label.setContentsMargins(8, 0, 8, 0)
         self.addWidget(self.phase_label)
 
+        self._playing = False
+        self._apply_icons()
         controller.playing_changed.connect(self._on_playing_changed)
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.diverged.connect(lambda _msg: self.restore_action.setEnabled(True))
@@ -352,10 +388,32 @@ class TrainingToolbar(QToolBar):
             if ran is None or ran == phase:
                 break
 
+    # ----------------------------------------------------------------- icons
+    def icon_color(self) -> QColor:
+        """What the media icons are drawn in: the palette's button text."""
+        return self.palette().color(QPalette.ColorRole.ButtonText)
+
+    def _apply_icons(self) -> None:
+        style, color = self.style(), self.icon_color()
+        pixmaps = style.StandardPixmap
+        play = pixmaps.SP_MediaPause if self._playing else pixmaps.SP_MediaPlay
+        for act, which in (
+            (self.play_action, play),
+            (self.step_action, pixmaps.SP_MediaSkipForward),
+            (self.max_speed_action, pixmaps.SP_MediaSeekForward),
+        ):
+            act.setIcon(tinted_icon(style.standardIcon(which), color))
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.PaletteChange, QEvent.Type.StyleChange) and hasattr(
+            self, "_playing"
+        ):
+            self._apply_icons()
+
     def _on_playing_changed(self, playing: bool) -> None:
-        style = self.style()
-        icon = style.StandardPixmap.SP_MediaPause if playing else style.StandardPixmap.SP_MediaPlay
-        self.play_action.setIcon(style.standardIcon(icon))
+        self._playing = playing
+        self._apply_icons()
         self.play_action.setText("Pause" if playing else "Play")
         for act in (self.forward_action, self.backward_action, self.update_action):
             act.setEnabled(not playing)

@@ -513,3 +513,22 @@ def test_gradient_flow_layers_read_on_a_dark_plot_and_the_legend_covers_no_curve
     assert not legend.sceneBoundingRect().intersects(view.sceneBoundingRect())
     assert legend.sceneBoundingRect().top() >= view.sceneBoundingRect().bottom()
     assert legend.columnCount > 1  # a wide plot lays the names out in a few short rows
+
+
+def test_the_batch_loss_shows_on_a_dark_plot(qtbot, panel):
+    from PySide6.QtGui import QColor
+
+    from simulator.ui.plots import contrast
+
+    for palette in (panel.palette(), dark_palette()):
+        panel.setPalette(palette)
+        base = panel.loss.palette().color(palette.ColorRole.Base)
+        pen = panel.loss.curves["batch_loss"].opts["pen"].color()
+        alpha = pen.alphaF()
+        drawn = QColor.fromRgbF(*(b + alpha * (c - b) for b, c in zip(
+            (base.redF(), base.greenF(), base.blueF()), (pen.redF(), pen.greenF(), pen.blueF())
+        )))  # fmt: skip
+        # Faint (it is the noisy line under the train loss), yet seen: at alpha 70 the dark
+        # plot's batch loss had a contrast of 1.5.
+        assert contrast(drawn, base) >= 2.0
+        assert alpha < 0.75

@@ -181,3 +181,49 @@ def test_every_training_control_fits_the_toolbar_at_1366(window, qtbot):
         qtbot.waitUntil(widget.isVisible)
     for action in (tb.play_action, tb.max_speed_action, tb.gradients_mode):
         assert tb.widgetForAction(action).isVisible()
+
+
+def icon_ink(action):
+    """The mean lightness (0 … 255) of an action's icon where it is drawn (alpha > half)."""
+    image = action.icon().pixmap(24, 24).toImage()
+    values = [
+        image.pixelColor(x, y).lightness()
+        for x in range(image.width())
+        for y in range(image.height())
+        if image.pixelColor(x, y).alpha() > 128
+    ]
+    assert values, "an empty icon"
+    return sum(values) / len(values)
+
+
+def test_media_icons_follow_the_palette(qtbot, controller_toolbar):
+    from PySide6.QtGui import QColor, QPalette
+
+    toolbar = controller_toolbar
+    actions = (toolbar.play_action, toolbar.step_action, toolbar.max_speed_action)
+    light = QPalette()
+    light.setColor(QPalette.ColorRole.Button, QColor("#efefef"))
+    light.setColor(QPalette.ColorRole.ButtonText, QColor("#000000"))
+    toolbar.setPalette(light)
+    assert all(icon_ink(a) < 80 for a in actions)
+    # Dark grey buttons: the style's black icons vanished; drawn in the button text they show.
+    dark = QPalette()
+    dark.setColor(QPalette.ColorRole.Button, QColor("#353535"))
+    dark.setColor(QPalette.ColorRole.ButtonText, QColor("#e6e6e6"))
+    toolbar.setPalette(dark)
+    assert all(icon_ink(a) > 180 for a in actions)
+    # Pause, once playing, too.
+    toolbar.controller.playing_changed.emit(True)
+    assert toolbar.play_action.text() == "Pause" and icon_ink(toolbar.play_action) > 180
+
+
+@pytest.fixture
+def controller_toolbar(qtbot, doc, tmp_path):
+    from simulator.app.training import TrainingController
+
+    controller = TrainingController(doc)
+    settings = QSettings(str(tmp_path / "toolbar.ini"), QSettings.IniFormat)
+    toolbar = TrainingToolbar(controller, settings=settings)
+    qtbot.addWidget(toolbar)
+    yield toolbar
+    controller.shutdown()
