@@ -167,6 +167,10 @@ def test_ctrl_c_cancels_cleanly_and_leaves_no_process(tmp_path):
          "--epochs", "2000", "--workers", "2", "--out", str(out)],
         cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+        # As from a terminal: a suite started in the background by a non-interactive shell
+        # (a CI runner, nohup ... &) ignores SIGINT, and a child would inherit that and
+        # run to the end (busy_suite.py saw exit 0 instead of 130).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )  # fmt: skip
     try:
         assert proc.stderr.readline().startswith("sweep: 2 runs")
