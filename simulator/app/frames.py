@@ -69,6 +69,9 @@ class Snapshot:
     # True: an earlier step, shown by rewinding (the live run is at ``live_step``).
     rewound: bool = False
     live_step: int | None = None
+    # True: ``shown`` ran as a phase of its own (Forward, Backward, Update), not within a
+    # whole step or while playing: views hold it until the next phase.
+    by_phase: bool = False
 
 
 class FrameBuilder:
@@ -81,6 +84,7 @@ class FrameBuilder:
     def __init__(self, document: Document):
         self.document = document
         self.shown: str | None = None
+        self.by_phase = False  # ``shown`` ran as a phase of its own
         # (step, figures): the full-set losses and accuracies evaluated when the data or the
         # network last changed; snapshots show them until training evaluates again.
         self._fresh: tuple[int, dict[str, float]] | None = None
@@ -91,9 +95,11 @@ class FrameBuilder:
 
     def live(self, trainer: Trainer, playing: bool, steps_per_second: float) -> Snapshot:
         """A snapshot of the live ``trainer`` after its whole history, showing ``shown``."""
-        return self.build(
+        snap = self.build(
             trainer, trainer, len(trainer.history), self.shown, playing, steps_per_second
         )
+        snap.by_phase = self.by_phase and self.shown is not None and not playing
+        return snap
 
     def build(
         self,

@@ -275,6 +275,7 @@ class TrainingController(QObject):
             self.trainer.step()
             self.rewind.record()
             self.frames.shown = "update"
+            self.frames.by_phase = False
             self._after_steps()
 
     def step_phase(self) -> str | None:
@@ -286,6 +287,7 @@ class TrainingController(QObject):
         getattr(self.trainer, f"{phase}_phase")()
         self.rewind.record()
         self.frames.shown = phase
+        self.frames.by_phase = True
         self._after_steps()
         return phase
 
@@ -328,6 +330,7 @@ class TrainingController(QObject):
     def _on_trained(self) -> None:
         # The play loop trained a tick's steps (then calls _after_steps if a frame is due).
         self.frames.shown = "update"
+        self.frames.by_phase = False
         self._mark_trained()
 
     def _after_steps(self) -> None:

@@ -28,7 +28,7 @@ from simulator.ui.canvas_style import ItemStyler
 MODES = ("weights", "gradients")  # what the connections show while playing
 FORWARD_MS = 600  # the forward pass's wave, input column to output column
 BACKWARD_MS = 600  # the backward pass's wave, output column back to the inputs
-SETTLE_MS = 700  # after an update: Δw is shown this long, then the new weights
+SETTLE_MS = 700  # after a whole step: Δw is shown this long, then the new weights
 
 
 class CanvasPresenter(QObject):
@@ -239,7 +239,9 @@ class CanvasPresenter(QObject):
             self._styler.start_wave(shown, duration)
         else:
             self._styler.apply(shown)
-            if animate and shown.kind == "update":
+            # After a whole step Δw settles into the new weights; after the Update phase on
+            # its own it stays until the next phase, for as long as the learner looks at it.
+            if animate and shown.kind == "update" and not snap.by_phase:
                 self._settle_timer.start()
         self._update_legend(shown)
 

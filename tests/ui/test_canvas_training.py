@@ -164,7 +164,8 @@ def test_update_shows_the_change_then_settles_to_the_new_weights(rig, qtbot):
     run_phase(qtbot, controller, "forward")
     run_phase(qtbot, controller, "backward")
     snap = run_phase(qtbot, controller, "update")
-    assert canvas.showing() == "update" and canvas.is_animating()
+    # The Update phase on its own: Δw stays until the next phase (nothing pending replaces it).
+    assert canvas.showing() == "update" and not canvas.is_animating()
     changes = [dw for dw, _ in snap.updates]
     items = canvas.connection_items()
     for item in items:
@@ -179,6 +180,12 @@ def test_update_shows_the_change_then_settles_to_the_new_weights(rig, qtbot):
     for item in hidden_and_output(canvas):
         assert item.value == pytest.approx(float(snap.updates[item.layer - 1][1][item.index]))
 
+    assert canvas.showing() == "update"
+    # A whole step shows its Δw, then settles into the new weights.
+    with qtbot.waitSignal(controller.snapshot_ready) as blocker:
+        controller.step()
+    snap = blocker.args[0]
+    assert canvas.showing() == "update" and canvas.is_animating()
     weights = [w for w, _ in snap.weights]
     qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=10_000)
     for item in items:
@@ -256,6 +263,7 @@ def test_legend_says_what_each_phase_and_mode_shows(rig, qtbot):
     run_phase(qtbot, controller, "update")
     texts.append(canvas.legend_text())
     assert "Δw" in texts[-1] and "Δb" in texts[-1] and "Next: Forward" in texts[-1]
+    controller.step()  # a whole step: its Δw settles into the weights after the update
     qtbot.waitUntil(lambda: canvas.showing() == "weights", timeout=10_000)
     texts.append(canvas.legend_text())
     assert "after the update" in texts[-1]
