@@ -1090,6 +1090,12 @@ class _LegendBelow(pg.LegendItem):
             width = max(width, row_width)
             height += row_height
         height += 4  # the descenders of the last row
+        # The layout's margins and spacing too: without them the labels overhung the row
+        # the plot gave the legend (and an exported picture's margin, by 6 px).
+        left, top, right, bottom = self.layout.getContentsMargins()
+        rows = self.layout.rowCount()
+        height += top + bottom + max(0, rows - 1) * self.layout.verticalSpacing()
+        width += left + right
         self.setPreferredSize(width, height)
         self.setMinimumHeight(height)
         self.setMaximumHeight(height)
@@ -1181,7 +1187,9 @@ class GradientFlowPlot(_Page):
             return
         # The text's own width: a LabelItem stretches to the cell the layout gives it.
         entry = max(label.item.boundingRect().width() for label in labels) + 30
-        columns = max(1, min(len(labels), int(self.plot.width() // entry)))
+        # The legend's cell is the plot area's width (the left axis takes the rest).
+        room = self.plot.width() - AXIS_WIDTH - 10
+        columns = max(1, min(len(labels), int(room // entry)))
         if columns != self.legend.columnCount:
             self.legend.setColumnCount(columns)
         rows = -(-len(labels) // columns)
