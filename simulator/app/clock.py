@@ -75,3 +75,13 @@ class Throttle:
     def wait_ms(self) -> int:
         remaining = self._remaining()
         return 0 if remaining <= 0.0 else max(1, int(remaining * 1000 + 0.999))
+
+
+def time_left(seconds: float) -> str:
+    """An estimate of the time left, as the windows' progress lines say it ("about 12 s
+    left")."""
+    if seconds < 1.5:
+        return "about a second left"
+    if seconds < 90:
+        return f"about {seconds:.0f} s left"
+    return f"about {seconds / 60:.0f} min left"

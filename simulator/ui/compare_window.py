@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app.clock import time_left
 from simulator.app.compare_job import CompareJob
 from simulator.app.inspection import fmt
 from simulator.engine import optimizers
@@ -385,7 +386,7 @@ class CompareWindow(QWidget):
         self.progress.setValue(done)
         left = self.job.seconds_left()
         if done and left is not None and self.job.running:
-            self.status.setText(f"{done} of {total} runs done · about {_duration(left)} left")
+            self.status.setText(f"{done} of {total} runs done · {time_left(left)}")
 
     def _on_finished(self, results: list) -> None:
         self.results = list(results)
@@ -565,14 +566,6 @@ class CompareWindow(QWidget):
         so that none is left and the exit does not wait for whole runs."""
         self.job.cancel()
         self.job.wait()
-
-
-def _duration(seconds: float) -> str:
-    if seconds < 1.5:
-        return "a second"
-    if seconds < 90:
-        return f"{seconds:.0f} s"
-    return f"{seconds / 60:.0f} min"
 
 
 def open_compare(parent: QWidget, document, open_project, workers: int | None = None):

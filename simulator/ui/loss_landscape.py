@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app.clock import time_left
 from simulator.app.landscape_job import (
     DEFAULT_RESOLUTION,
     DEFAULT_SPAN,
@@ -106,14 +107,6 @@ def axis_labels(result: LandscapeResult) -> tuple[str, str]:
 
 def format_loss(value: float) -> str:
     return f"{value:.4g}" if math.isfinite(value) else "overflow"
-
-
-def format_seconds(seconds: float) -> str:
-    if seconds < 1.5:
-        return "about a second left"
-    if seconds < 90:
-        return f"about {seconds:.0f} s left"
-    return f"about {seconds / 60:.0f} min left"
 
 
 def summary(result: LandscapeResult) -> str:
@@ -430,7 +423,7 @@ class LossLandscapeWindow(QWidget):
         self.progress_bar.setValue(done)
         seconds = self.job.seconds_left()
         if seconds is not None and done < total:
-            self.time_left.setText(format_seconds(seconds))
+            self.time_left.setText(time_left(seconds))
 
     def _on_failed(self, message: str) -> None:
         self._show_idle()

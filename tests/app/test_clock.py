@@ -1,6 +1,6 @@
 """The frame clock, the Throttle and the FrameTimer that views draw by."""
 
-from simulator.app.clock import Clock, ManualClock, Throttle
+from simulator.app.clock import Clock, ManualClock, Throttle, time_left
 from simulator.app.frame_timer import FrameTimer
 
 
@@ -93,3 +93,9 @@ def test_an_urgent_request_draws_at_the_next_turn_even_when_not_due(qtbot):
     qtbot.waitUntil(lambda: clock.reads >= reads + 3)
     assert len(draws) == 2 and timer.pending()
     timer.cancel()
+
+
+def test_time_left_reads_as_the_progress_lines_say_it():
+    assert time_left(0.2) == "about a second left"
+    assert time_left(12.4) == "about 12 s left"
+    assert time_left(300) == "about 5 min left"
