@@ -213,3 +213,128 @@ def explain(net, trace, Y, rows: Sequence[int] | None = None) -> Explanation:
     )
     fused = _losses.is_fused(net.loss, fns[-1].name)
     return Explanation(loss, explained, dl_dx, fused, net.l1, net.l2)
+
+
+# One sample's derivative of the loss, per output a_k and target y_k, is written in
+# ``losses.GRADIENT_FORMULAS`` as a constant times its core (a − y, sign, clip, ...): the
+# constant is 2 for mse and 1 for the others.
+_LOSS_CONSTANT = {"mse": 2.0}
+
+
+@dataclass(frozen=True)
+class ConnectionChain:
+    """One sample's chain rule for the weight W_i[r, c]: every factor of dℓ/dw, named.
+
+    ℓ is the sample's own data loss (no L1/L2 penalty), from a forward pass without dropout.
+    ``layer``, ``source``, ``target`` = i, r, c.  The numbers::
+
+        dℓ/dw     = a_source · delta                       (``gradient``)
+        delta     = fprime · dl_da                         (an elementwise target not fused)
+        dl_da     = Σ_k down_weights[k] · down_deltas[k]   (a hidden target: every path on)
+        dl_da     = loss_constant · output_mean · (the loss's core at a, y)   (an output)
+        z         = Σ_r inputs[r] · in_weights[r] + bias,   a = f(z)
+
+    ``a_source`` is what neuron r sends (x_i[r]); ``z_source`` its pre-activation (None for an
+    input).  ``fprime`` is f′(z) of the target (None for softmax, and at a fused output, where
+    the loss gives δ at once: σ(z) − y or softmax(z) − y); ``dl_da`` None at a fused output.
+    ``down_weights`` (K,), ``down_deltas`` (K,): row c of W_{i+1} and δ_{i+1} (empty for an
+    output target).  At an output: ``y`` is the target's target value, ``outputs`` the K
+    output units, ``output_mean`` 1/K when the loss averages over them (else 1),
+    ``loss_constant`` 2 for mse's (o − y)², 1 otherwise.  ``inputs``, ``in_weights`` (fan_in,):
+    what the target receives and column c of W_i; ``bias`` None without one.
+    """
+
+    layer: int
+    source: int
+    target: int
+    loss_name: str
+    activation: str
+    loss: float
+    w: float
+    a_source: float
+    z_source: float | None
+    z: float
+    a: float
+    bias: float | None
+    fprime: float | None
+    dl_da: float | None
+    delta: float
+    down_weights: np.ndarray
+    down_deltas: np.ndarray
+    is_output: bool
+    fused: bool
+    y: float | None
+    outputs: int
+    output_mean: float
+    loss_constant: float
+    inputs: np.ndarray
+    in_weights: np.ndarray
+    removed: bool
+    gradient: float
+
+    def activate(self, z: float) -> float:
+        """f(z): the target's activation at another pre-activation (softmax: NaN, it needs
+        every unit's z)."""
+        fn = _act.get(self.activation)
+        if not fn.elementwise:
+            return float("nan")
+        return float(fn.forward(np.array([z], dtype=np.float64))[0])
+
+    def __repr__(self) -> str:
+        return (
+            f"ConnectionChain(W{self.layer}[{self.source}, {self.target}], "
+            f"dℓ/dw={self.gradient:.6g})"
+        )
+
+
+def explain_connection(net, x, y, i: int, r: int, c: int) -> ConnectionChain:
+    """One sample's chain rule for dℓ/dW_i[r, c] (:class:`ConnectionChain`), by :func:`explain`.
+
+    ``x``: the sample's inputs (sizes[0],) or (1, sizes[0]); ``y``: its targets in any form
+    ``net.targets`` takes for one row.  Dropout is off (the forward pass of ``net.forward``
+    with ``training=False``); ℓ is the data loss of this one sample, without penalties, so
+    ``gradient`` is ``Network.backward``'s dL/dW_i[r, c] for this sample alone with l1 = l2 = 0.
+    Raises ValueError for a connection the network does not have.
+    """
+    layers = net.layers
+    if not 0 <= i < len(layers):
+        raise ValueError(f"the network has no weight layer {i}")
+    layer = layers[i]
+    if not (0 <= r < layer.fan_in and 0 <= c < layer.fan_out):
+        raise ValueError(f"weight layer {i} has no connection {r} -> {c}")
+    x = np.asarray(x).reshape(1, -1)
+    if np.ndim(y) == 0:
+        y = np.asarray([y])
+    y = np.asarray(y)
+    if y.ndim == 1 and layers[-1].fan_out > 1 and not np.issubdtype(y.dtype, np.integer):
+        y = y.reshape(1, -1)
+    trace = net.forward(x, training=False)
+    ex = explain(net, trace, y)
+    here = ex.layers[i]
+    is_output = i == len(layers) - 1
+    source_z = None if i == 0 else float(ex.layers[i - 1].z[0, r])
+    if is_output:
+        down_w = down_d = np.zeros(0)
+        target_y = float(net.targets(y)[0, c])
+        outputs = layer.fan_out
+        mean = 1.0 if net.loss == "cross_entropy" else 1.0 / outputs
+    else:
+        nxt = ex.layers[i + 1]
+        down_w = nxt.weights[c].astype(np.float64)
+        down_d = nxt.delta[0].astype(np.float64)
+        target_y, outputs, mean = None, layers[-1].fan_out, 1.0
+    data, _l2, _l1 = ex.weight_gradient(i, r, c)
+    return ConnectionChain(
+        layer=i, source=r, target=c, loss_name=net.loss, activation=layer.activation,
+        loss=float(ex.loss), w=float(here.weights[r, c]), a_source=float(here.input[0, r]),
+        z_source=source_z, z=float(here.z[0, c]), a=float(here.a[0, c]),
+        bias=float(layer.bias[c]) if layer.use_bias else None,
+        fprime=None if here.fprime is None or (is_output and ex.fused)
+        else float(here.fprime[0, c]),
+        dl_da=None if here.dl_da is None else float(here.dl_da[0, c]),
+        delta=float(here.delta[0, c]), down_weights=down_w, down_deltas=down_d,
+        is_output=is_output, fused=is_output and ex.fused, y=target_y, outputs=outputs,
+        output_mean=mean, loss_constant=_LOSS_CONSTANT.get(net.loss, 1.0),
+        inputs=here.input[0].astype(np.float64), in_weights=here.weights[:, c].astype(np.float64),
+        removed=not bool(here.mask[r, c]), gradient=data,
+    )  # fmt: skip
