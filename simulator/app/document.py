@@ -34,7 +34,7 @@ from simulator.engine import schedules as _schedules
 from simulator.engine.network import Layer, Network
 from simulator.project import DEFAULT_EXAMPLE, Project, ProjectData, load_example
 from simulator.project import weights as _weights
-from simulator.project.project import DataSpec
+from simulator.project.project import DataSpec, DrawnPoints
 
 MAX_HIDDEN_LAYERS = 10
 MAX_NEURONS = 1024
@@ -620,6 +620,15 @@ class Document(QObject):
 
     def _data_spec_key(self) -> str:
         spec = self._project.data
+        drawn = spec.drawn
+        if drawn is not None:
+            # The drawn points by content (as inline samples below), the rest as text.
+            spec = dataclasses.replace(spec, drawn=None)
+            prefix = f"drawn:{self._digest(drawn.X)}:{self._digest(drawn.y)}:{drawn.only}:"
+            return prefix + self._spec_key(spec)
+        return self._spec_key(spec)
+
+    def _spec_key(self, spec: DataSpec) -> str:
         if spec.is_inline:
             # The samples by content, not by id(): a freed array's id can come back for other
             # data (seen: an import drew the previous import's cached samples).
@@ -751,7 +760,8 @@ class Document(QObject):
     # ----------------------------------------------------------------- data
     def set_dataset(self, name: str) -> None:
         """Switch data set; the input and output layers (and, for a new task, the output
-        activation and loss) adapt in the same undoable step."""
+        activation and loss) adapt in the same undoable step.  Drawn points stay when they fit
+        the new data set (the same inputs and kind of target, see :func:`drawn_fits`)."""
         if name not in _datasets.DATASETS:
             raise ValueError(f"unknown data set {name!r}")
         if name == self._project.data.dataset:
@@ -775,6 +785,7 @@ class Document(QObject):
                 target_name=None,
                 standardization=None,
                 features=features,
+                drawn=old.drawn if drawn_fits(old, info) else None,
             )
             self._adapt_to_data(new_spec, old.task)
 
@@ -807,6 +818,67 @@ class Document(QObject):
     def regenerate(self) -> None:
         """Draw new data: a new data seed (undoable)."""
         self._set_data_field("Regenerate data", seed=self._project.data_seed + 1)
+
+    # ----------------------------------------------------------------- drawn points
+    def add_points(self, X, y) -> None:
+        """Add samples drawn on the data plot, always training samples, as one undoable step
+        ("Draw 5 points"): ``X`` (m, d) raw inputs (d: the data's width, 1 or 2), ``y`` (m,)
+        class indices (0/1 for binary) or regression targets.  ValueError if they do not fit
+        the data (the message says why)."""
+        spec = self._project.data
+        if not spec.drawable:
+            raise ValueError(
+                f"points can be drawn on 1-D or 2-D data; this data has {spec.input_dim} inputs"
+            )
+        X = np.array(X, dtype=np.float64).reshape(-1, spec.input_dim)
+        y = np.array(y, dtype=np.float64).reshape(-1)
+        if len(X) != len(y):
+            raise ValueError(f"{len(X)} drawn points but {len(y)} labels")
+        if not len(X):
+            return
+        if spec.task == "multiclass":
+            y = y.astype(np.int64)
+        old = spec.drawn
+        if old is not None:
+            X = np.concatenate([old.X, X])
+            y = np.concatenate([old.y, y.astype(old.y.dtype)])
+        m = len(X) - (0 if old is None else len(old))
+        text = "Draw a point" if m == 1 else f"Draw {m:,} points"
+        self._set_data_field(text, drawn=DrawnPoints(X, y, old is not None and old.only))
+
+    def remove_points(self, indices) -> None:
+        """Remove drawn points ``indices`` (positions among the drawn points, as in
+        ``data.drawn_rows``) as one undoable step.  When none are left, so is "only the drawn
+        points": the generated samples come back."""
+        old = self._project.data.drawn
+        n = 0 if old is None else len(old)
+        indices = np.unique(np.asarray(list(indices), dtype=np.intp))
+        if not len(indices):
+            return
+        if indices[0] < 0 or indices[-1] >= n:
+            raise ValueError(f"no drawn point {int(indices[-1])}: there are {n}")
+        keep = np.setdiff1d(np.arange(n), indices)
+        drawn = DrawnPoints(old.X[keep], old.y[keep], old.only) if len(keep) else None
+        text = "Erase a point" if len(indices) == 1 else f"Erase {len(indices):,} points"
+        self._set_data_field(text, drawn=drawn)
+
+    def clear_drawn(self) -> None:
+        """Remove every drawn point (undoable); the generated samples are used again."""
+        if self._project.data.drawn is not None:
+            self._set_data_field("Clear drawn points", drawn=None)
+
+    def set_drawn_only(self, only: bool) -> None:
+        """Train on the drawn points alone (True), leaving the generated (or imported) samples
+        out, or on all of them (undoable).  ValueError when there are no drawn points."""
+        drawn = self._project.data.drawn
+        if drawn is None:
+            if not only:
+                return
+            raise ValueError("draw some points first: then the generated samples can go")
+        if drawn.only == bool(only):
+            return
+        text = "Only the drawn points" if only else "Generated samples back"
+        self._set_data_field(text, drawn=dataclasses.replace(drawn, only=bool(only)))
 
     def _set_data_field(self, text: str, merge_key: str | None = None, **changes) -> None:
         spec = self._project.data
@@ -1040,6 +1112,17 @@ class Document(QObject):
         """Fresh initial weights from the seed (undoable)."""
         op = _ReplaceWeights(Network.reinitialize)
         self._edit("Reset weights", lambda: self._change_network(op), {NETWORK})
+
+
+def drawn_fits(spec: DataSpec, info: _datasets.DatasetInfo) -> bool:
+    """Whether ``spec``'s drawn points make sense on the data set ``info``: samples as wide,
+    the same kind of target and, for classes, as many."""
+    return (
+        spec.drawn is not None
+        and spec.input_dim == info.input_dim
+        and spec.task == info.kind
+        and len(spec.class_names_or_default) == len(info.class_names)
+    )
 
 
 def import_description(spec: DataSpec, source: str) -> str:

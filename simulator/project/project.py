@@ -65,6 +65,16 @@ null, ``grad_norms`` an array of rows); both forms load, and a column may use ei
 column of ``X``, when the import replaced each raw value x by (x - mean) / std, or by x - mean
 where std is 0).  Files without the optional fields load as before.
 
+``data`` may also hold points the user drew on the data plot, added to the generated (or
+inline) samples and always used for training::
+
+    "drawn": {"X": [[x1, x2], ...], "y": [label or target, ...], "only": false}
+
+``X`` has one row per point, as wide as the data's raw samples (1 or 2 values: drawing needs
+1-D or 2-D data); ``y`` one label per point as the data's kind has them (binary 0 or 1, a class
+index, or a regression target); ``only`` true trains on the drawn points alone (the generated
+or inline samples are left out).  Files without ``drawn`` have no drawn points.
+
 :meth:`Project.from_dict` checks every field and raises one :class:`ProjectError` whose message
 starts with the field's path; :meth:`Project.load` prefixes the file name.
 """
@@ -107,6 +117,8 @@ MAX_STEPS = 10**9
 MAX_EPOCHS = 10**6
 MAX_TEXT = 100_000
 MAX_NAME = 200  # a class or column name
+MAX_DRAWN = 10_000  # points drawn on the data plot
+MAX_DRAWN_VALUE = 1e6  # a drawn coordinate or target, far beyond any plane the plot shows
 
 
 # --------------------------------------------------------------------------- the parts
@@ -209,6 +221,40 @@ class Standardization:
         return {"means": list(self.means), "stds": list(self.stds)}
 
 
+@dataclass(frozen=True, eq=False)
+class DrawnPoints:
+    """Samples the user drew on the data plot, always training samples: ``X`` (m, d) raw inputs
+    (d = 1 or 2, the data's width), ``y`` (m,) labels as the data's kind has them (float64 0/1,
+    int64 class indices, float64 targets).  ``only``: train on these alone, leaving the
+    generated (or inline) samples out.  Equal when the arrays and ``only`` are."""
+
+    X: np.ndarray
+    y: np.ndarray
+    only: bool = False
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DrawnPoints):
+            return NotImplemented
+        return (
+            self.only == other.only
+            and self.X.shape == other.X.shape
+            and np.array_equal(self.X, other.X)
+            and np.array_equal(self.y, other.y)
+        )
+
+    __hash__ = None  # mutable arrays inside
+
+    def __len__(self) -> int:
+        return len(self.y)
+
+    def __repr__(self) -> str:
+        only = ", only" if self.only else ""
+        return f"DrawnPoints({len(self)} points, X {self.X.shape}{only})"
+
+    def to_dict(self) -> dict:
+        return {"X": self.X.tolist(), "y": self.y.tolist(), "only": self.only}
+
+
 @dataclass
 class DataSpec:
     """A generated data set (a name of ``datasets.DATASETS``) or inline samples.
@@ -216,7 +262,8 @@ class DataSpec:
     ``seed`` None means the project's seed.  Inline data (``dataset == "inline"``) carries
     ``X`` (n, d), ``y`` (n,), ``kind`` and, for classification, ``class_names``; an import from
     a CSV file also names the columns (``feature_names``, d of them, and ``target_name``) and,
-    when it standardised them, keeps the statistics (``standardization``).
+    when it standardised them, keeps the statistics (``standardization``).  ``drawn`` holds the
+    points drawn on the data plot (None: none), added to the samples as training samples.
     """
 
     dataset: str
@@ -232,6 +279,7 @@ class DataSpec:
     feature_names: list[str] | None = None
     target_name: str | None = None
     standardization: Standardization | None = None
+    drawn: DrawnPoints | None = None
 
     @property
     def is_inline(self) -> bool:
@@ -250,6 +298,34 @@ class DataSpec:
     @property
     def task(self) -> str:
         return self.kind if self.is_inline else _datasets.DATASETS[self.dataset].kind
+
+    @property
+    def class_names_or_default(self) -> tuple[str, ...]:
+        """The class names of the data (() for regression)."""
+        if not self.is_inline:
+            return _datasets.DATASETS[self.dataset].class_names
+        if self.kind == "binary" and self.class_names is None:
+            return ("class 0", "class 1")
+        return tuple(self.class_names or ())
+
+    @property
+    def n_base(self) -> int:
+        """The generated (or inline) samples, drawn points not counted; left out of training
+        when only the drawn points are used."""
+        if self.is_inline:
+            return int(self.X.shape[0])
+        if self.n_samples is not None:
+            return self.n_samples
+        return _datasets.DATASETS[self.dataset].default_samples
+
+    @property
+    def n_drawn(self) -> int:
+        return 0 if self.drawn is None else len(self.drawn)
+
+    @property
+    def drawable(self) -> bool:
+        """Whether points can be drawn on this data: 1-D or 2-D samples."""
+        return self.input_dim <= 2
 
     @property
     def output_size(self) -> int:
@@ -277,6 +353,8 @@ class DataSpec:
         out["test_ratio"] = self.test_ratio
         out["features"] = list(self.features)
         out["seed"] = self.seed
+        if self.drawn is not None:
+            out["drawn"] = self.drawn.to_dict()
         return out
 
 
@@ -289,7 +367,8 @@ class ProjectData:
     ``train_index``/``test_index`` select rows of ``dataset`` (the raw samples, e.g. for plots).
     ``input_labels``/``output_labels`` name the network's input and output units (the canvas
     shows them); ``column_labels`` name the columns of ``dataset.X`` and ``target_label`` its
-    ``y`` (the data plot's axes).
+    ``y`` (the data plot's axes).  The last ``n_drawn`` rows of ``dataset`` are the points the
+    user drew (at the end of ``train_index``, in the order drawn).
     """
 
     dataset: _datasets.Dataset
@@ -305,6 +384,13 @@ class ProjectData:
     output_labels: list[str]
     column_labels: list[str] = field(default_factory=list)
     target_label: str = "y"
+    n_drawn: int = 0
+
+    @property
+    def drawn_rows(self) -> np.ndarray:
+        """The rows of ``dataset`` that were drawn, (n_drawn,)."""
+        n = self.dataset.n_samples
+        return np.arange(n - self.n_drawn, n)
 
     @property
     def raw_train(self) -> np.ndarray:
@@ -462,14 +548,29 @@ class Project:
         """Generate (or read inline) the data, split it and apply the input features."""
         spec = self.data
         seed = self.data_seed
-        if spec.is_inline:
-            names = spec.class_names
-            if spec.kind == "binary" and names is None:
-                names = ["class 0", "class 1"]
-            dataset = _datasets.Dataset(INLINE, spec.kind, spec.X, spec.y, tuple(names or ()))
+        drawn = spec.drawn
+        names = spec.class_names_or_default
+        if drawn is not None and drawn.only:
+            dataset = _datasets.Dataset(spec.dataset, spec.task, drawn.X, drawn.y, names)
+            train, test = np.arange(len(drawn), dtype=np.intp), np.zeros(0, dtype=np.intp)
         else:
-            dataset = _datasets.generate(spec.dataset, spec.n_samples, spec.noise, seed)
-        train, test = _datasets.split(dataset.n_samples, spec.test_ratio, seed)
+            if spec.is_inline:
+                dataset = _datasets.Dataset(INLINE, spec.kind, spec.X, spec.y, names)
+            else:
+                dataset = _datasets.generate(spec.dataset, spec.n_samples, spec.noise, seed)
+            train, test = _datasets.split(dataset.n_samples, spec.test_ratio, seed)
+            if drawn is not None:
+                # Drawn points follow the samples, all for training: adding one moves no
+                # generated sample between training and test.
+                n = dataset.n_samples
+                dataset = _datasets.Dataset(
+                    dataset.name,
+                    dataset.kind,
+                    np.concatenate([dataset.X, drawn.X]),
+                    np.concatenate([dataset.y, drawn.y.astype(dataset.y.dtype)]),
+                    names,
+                )
+                train = np.concatenate([train, np.arange(n, n + len(drawn), dtype=np.intp)])
         features = tuple(spec.features)
         X = _datasets.feature_matrix(dataset.X, features)
         Y = dataset.targets(self.loss)
@@ -503,6 +604,7 @@ class Project:
             outputs,
             columns,
             target,
+            spec.n_drawn,
         )
 
     def input_preprocessing(self) -> Standardization | None:
@@ -1050,14 +1152,52 @@ def _parse_data(obj: object, path: str) -> DataSpec:
     dataset = obj.get("dataset")
     if dataset == INLINE:
         return _parse_inline(obj, path)
-    f = v.Fields(obj, path, ("dataset", "n_samples", "noise", "test_ratio", "features", "seed"))
+    f = v.Fields(
+        obj, path, ("dataset", "n_samples", "noise", "test_ratio", "features", "seed", "drawn")
+    )
     dataset = f.string("dataset", choices=(*_datasets.DATASETS, INLINE), what="dataset")
     info = _datasets.DATASETS[dataset]
     high = _datasets.DIGITS_SAMPLES if dataset == "digits" else _datasets.MAX_SAMPLES
     n_samples = f.integer("n_samples", None, low=1, high=high, null=True)
     noise = f.number("noise", 0.0, low=0.0, high=_datasets.MAX_NOISE)
     test_ratio, features, seed = _parse_common(f, info.input_dim)
-    return DataSpec(dataset, n_samples, noise, test_ratio, features, seed)
+    drawn = _parse_drawn(f, info.input_dim, info.kind, len(info.class_names))
+    return DataSpec(dataset, n_samples, noise, test_ratio, features, seed, drawn=drawn)
+
+
+def _parse_drawn(f: v.Fields, width: int, kind: str, n_classes: int) -> DrawnPoints | None:
+    """``drawn`` of ``f`` (the data object), for samples ``width`` values wide of ``kind``."""
+    if f.raw("drawn", None) is None:
+        return None
+    path = f.where("drawn")
+    g = v.Fields(f.raw("drawn"), path, ("X", "y", "only"))
+    if width > 2:
+        raise v.fail(path, f"drawing needs 1-D or 2-D data; this data has {width:,} input values")
+    rows = g.array("X", max_len=MAX_DRAWN)
+    if not rows:
+        raise v.fail(g.where("X"), 'needs at least one point (leave "drawn" out for none)')
+    X = v.number_matrix(rows, g.where("X"), (None, width))
+    y = v.number_vector(g.raw("y", required=True), g.where("y"), length=X.shape[0])
+    for values, key in ((X, "X"), (y, "y")):
+        far = np.argwhere(np.abs(values) > MAX_DRAWN_VALUE)
+        if far.size:
+            at = g.where(key) + "".join(f"[{int(k)}]" for k in far[0])
+            raise v.fail(at, f"must be between −{MAX_DRAWN_VALUE:,.0f} and {MAX_DRAWN_VALUE:,.0f}")
+    if kind == "binary":
+        bad = np.flatnonzero((y != 0.0) & (y != 1.0))
+        if bad.size:
+            raise v.fail(v.join(g.where("y"), int(bad[0])), "binary labels must be 0 or 1")
+    elif kind == "multiclass":
+        bad = np.flatnonzero((y != np.round(y)) | (y < 0) | (y >= n_classes))
+        if bad.size:
+            label = v.number_text(float(y[bad[0]]))
+            raise v.fail(
+                v.join(g.where("y"), int(bad[0])),
+                f"must be a class index 0 to {n_classes - 1}, not {label}",
+            )
+        y = y.astype(np.int64)
+    only = g.boolean("only", False)
+    return DrawnPoints(X, y, only)
 
 
 def _parse_common(f: v.Fields, input_dim: int) -> tuple[float, list[str], int | None]:
@@ -1099,6 +1239,7 @@ def _parse_inline(obj: dict, path: str) -> DataSpec:
             "test_ratio",
             "features",
             "seed",
+            "drawn",
         ),
     )
     kind = f.string("kind", choices=_datasets.KINDS, what="kind")
@@ -1162,6 +1303,8 @@ def _parse_inline(obj: dict, path: str) -> DataSpec:
     test_ratio, features, seed = _parse_common(f, X.shape[1])
     if kind == "multiclass":
         y = y.astype(np.int64)  # written back as whole numbers
+    n_classes = len(class_names) if class_names is not None else 2
+    drawn = _parse_drawn(f, X.shape[1], kind, n_classes)
     return DataSpec(
         INLINE,
         None,
@@ -1176,6 +1319,7 @@ def _parse_inline(obj: dict, path: str) -> DataSpec:
         feature_names,
         target_name,
         standardization,
+        drawn,
     )
 
 

@@ -84,7 +84,11 @@ class Fields:
         for key in obj:
             if key not in known:
                 where = f"in {path}" if path else "at the top level"
-                raise fail(join(path, key), f"unknown field {where} (known: {', '.join(known)})")
+                # A key of line breaks or a page of text is quoted, short: one line.
+                at = join(path, key)
+                if not key.isprintable() or len(key) > SHOWN_TEXT:
+                    at = f"{path}[{value_text(key)}]"
+                raise fail(at, f"unknown field {where} (known: {', '.join(known)})")
 
     def has(self, key: str) -> bool:
         return key in self.obj
