@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QDockWidget,
     QFileDialog,
-    QLabel,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -39,6 +38,7 @@ from simulator.ui.loss_landscape import open_loss_landscape
 from simulator.ui.optimizer_lab import open_optimizer_lab
 from simulator.ui.plots import PlotsPanel
 from simulator.ui.settings_panel import SettingsPanel
+from simulator.ui.status_bar import ElidingLabel, ReadoutLabel, StatusBar
 from simulator.ui.training_toolbar import TrainingToolbar, format_status
 
 MAX_RECENT = 8
@@ -188,9 +188,12 @@ class MainWindow(QMainWindow):
         )
         self.recovery.failed.connect(self.show_message)
 
-        self._training_status = QLabel()
+        self.setStatusBar(StatusBar(self))
+        self._training_status = ReadoutLabel()
+        self._training_status.setAccessibleName("Training readout")
         self.statusBar().addPermanentWidget(self._training_status)
-        self._summary = QLabel()
+        self._summary = ElidingLabel()
+        self._summary.setAccessibleName("Project summary")
         self._summary.setContentsMargins(12, 0, 4, 0)  # apart from the training readout
         self.statusBar().addPermanentWidget(self._summary)
         for source in (self.canvas, self.data_panel, self.settings_panel):
@@ -207,6 +210,8 @@ class MainWindow(QMainWindow):
         doc.data_changed.connect(self._update_title)  # an import renames the project
         doc.network_changed.connect(self._update_summary)
         doc.data_changed.connect(self._update_summary)
+        doc.settings_changed.connect(self._update_summary)  # batches per epoch in the tip
+        doc.project_replaced.connect(self._training_status.settle)
         self._update_title()
         self._update_summary()
         self._restore_layout()
@@ -533,8 +538,12 @@ class MainWindow(QMainWindow):
         else:
             data = _datasets.DATASETS[project.data.dataset].title
         self._summary.setText(f"{data} · network {arch} · {net.n_parameters:,} parameters")
+        self._summary.set_tip("The data set, the layer sizes and the number of weights and biases")
+        self._training_status.setToolTip(readout_tip(self.document))
 
     def _on_playing_changed(self, playing: bool) -> None:
+        if not playing:
+            self._training_status.settle()  # steps/s gone: the readout may narrow again
         # Play brings a tabbed-away plots dock to the front: the loss curve is what one watches.
         if playing and self.plots_dock.isVisible() and self.plots_dock.visibleRegion().isEmpty():
             self.plots_dock.raise_()
@@ -707,6 +716,28 @@ class MainWindow(QMainWindow):
         box.setText(f"<table cellspacing='6'>{rows}</table>")
         box.open()
         self._shortcuts_box = box
+
+
+def readout_tip(document: Document) -> str:
+    """What each figure of the status bar's training readout is, with this project's counts."""
+    data = document.data
+    n_train, n_test = len(data.train_index), len(data.test_index)
+    size = document.project.training.batch_size
+    per_epoch = -(-n_train // max(1, min(size or n_train, n_train))) if n_train else 0
+    lines = [
+        f"epoch: passes through the training set (step ÷ {per_epoch:,} steps per epoch)",
+        "step: weight updates so far",
+        f"train loss: the loss over all {n_train:,} training samples, as last evaluated "
+        "(batch loss: over the last mini-batch only, until then)",
+        f"test loss: the loss over the {n_test:,} test samples, which training never uses",
+    ]
+    if document.task != "regression":
+        lines.append(
+            f"test acc.: the share of the {n_test:,} test samples the network classifies "
+            "correctly (train acc.: of the training samples, where there is no test set)"
+        )
+    lines.append("steps/s: training steps per second while playing")
+    return "\n".join(lines)
 
 
 def insert_above_group(

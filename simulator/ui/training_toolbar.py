@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
+from simulator.app.inspection import fmt
 from simulator.app.training import (
     SPEEDS,
     WATCHABLE_SPEED,
@@ -74,24 +75,38 @@ def stop_value_text(condition: StopCondition | None) -> str:
     return f"{condition.value:g}"
 
 
+def format_epoch(epoch: float) -> str:
+    """An epoch for reading: whole ones as integers, others to two decimals at most."""
+    if epoch == int(epoch):
+        return f"{int(epoch):,}"
+    return f"{epoch:,.2f}".rstrip("0").rstrip(".")
+
+
 def format_status(snap: Snapshot, task: str) -> str:
-    """The status bar's training readout."""
-
-    def num(v: float) -> str:
-        return "–" if not math.isfinite(v) else f"{v:.4g}"
-
+    """The status bar's training readout: which figures it shows says itself ("batch loss"
+    until the training set is evaluated, "test acc." or "train acc." where no test set)."""
+    if math.isfinite(snap.train_loss):
+        loss = f"train loss {fmt(snap.train_loss)}"
+    elif math.isfinite(snap.batch_loss):
+        loss = f"batch loss {fmt(snap.batch_loss)}"
+    else:
+        loss = "train loss –"
     parts = [
-        f"epoch {snap.epoch:.2f}",
+        f"epoch {format_epoch(snap.epoch)}",
         f"step {snap.step:,}",
-        f"train loss {num(snap.train_loss if math.isfinite(snap.train_loss) else snap.batch_loss)}",
-        f"test loss {num(snap.test_loss)}",
+        loss,
+        f"test loss {fmt(snap.test_loss) if math.isfinite(snap.test_loss) else '–'}",
     ]
     if task != "regression":
-        acc = snap.test_accuracy if math.isfinite(snap.test_accuracy) else snap.train_accuracy
-        parts.append("accuracy –" if not math.isfinite(acc) else f"accuracy {acc:.1%}")
+        if math.isfinite(snap.test_accuracy):
+            parts.append(f"test acc. {snap.test_accuracy:.1%}")
+        elif math.isfinite(snap.train_accuracy):
+            parts.append(f"train acc. {snap.train_accuracy:.1%}")
+        else:
+            parts.append("test acc. –")
     if snap.playing:
         parts.append(f"{snap.steps_per_second:,.0f} steps/s")
-    return "  ·  ".join(parts)
+    return " · ".join(parts)
 
 
 ICON_SIZES = (16, 20, 24, 32, 48)

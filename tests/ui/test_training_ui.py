@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QToolButton
 
+from simulator.app.inspection import fmt
 from simulator.app.training import WATCHABLE_SPEED, StopCondition
 from simulator.ui.training_toolbar import SETTINGS_SPEED, TrainingToolbar
 
@@ -34,7 +35,7 @@ def test_space_plays_and_pauses_and_the_loss_falls(window, qtbot):
     assert not ctl.playing
     assert ctl.trainer.evaluate()["train_loss"] < before
     status = window._training_status.text()
-    assert f"step {ctl.step_count:,}" in status and "accuracy" in status
+    assert f"step {ctl.step_count:,}" in status and "test acc." in status
 
 
 def test_step_button_advances_exactly_one_step(window, qtbot):
@@ -105,9 +106,9 @@ def test_the_status_bar_shows_the_new_datas_figures_right_after_a_data_switch(wi
     figures = window.controller.trainer.evaluate()  # the network on the digits, now
     status = window._training_status.text()
     assert status != xor_status
-    assert f"train loss {figures['train_loss']:.4g}" in status
-    assert f"test loss {figures['test_loss']:.4g}" in status
-    assert f"accuracy {figures['test_accuracy']:.1%}" in status
+    assert f"train loss {fmt(figures['train_loss'])}" in status
+    assert f"test loss {fmt(figures['test_loss'])}" in status
+    assert f"test acc. {figures['test_accuracy']:.1%}" in status
 
 
 def test_a_new_user_plays_at_a_watchable_speed_with_max_speed_one_click_away(window, qtbot):
@@ -227,3 +228,65 @@ def controller_toolbar(qtbot, doc, tmp_path):
     qtbot.addWidget(toolbar)
     yield toolbar
     controller.shutdown()
+
+
+@pytest.mark.parametrize("width", [1280, 1366])
+def test_status_bar_readout_never_clips_and_a_long_message_stops_short_of_it(window, qtbot, width):
+    # 1280: the window's default width on a 1366×768 screen.
+    window.resize(width, 740)
+    qtbot.waitUntil(lambda: window.width() == width)
+    ctl = window.controller
+    ctl.set_stop_condition(None)
+    window.training_toolbar.toggle_max_speed()
+    ctl.play()
+    readout, summary, bar = window._training_status, window._summary, window.statusBar()
+    qtbot.waitUntil(lambda: "steps/s" in readout.text() and ctl.step_count > 1000)
+    path = "/home/a-learner/Documents/backprop-lab/exports/" + "very-long-folder/" * 4
+    window.show_message(f"Exported the network picture to {path}network.png")
+    # Playing on, the readout changes every frame: it shows whole each time.
+    for _ in range(5):
+        shown = readout.text()
+        qtbot.waitUntil(lambda shown=shown: readout.text() != shown)
+        qtbot.waitUntil(lambda: fits(readout))
+        assert readout.text().endswith("steps/s")
+        assert blank_before(bar, readout, 10)  # the message ends short of the readout
+        drawn = bar.shown_message()
+        assert "…" in drawn and drawn.endswith("network.png")
+        assert summary.fits() or summary.text() in summary.toolTip()
+    assert "network.png" in bar.toolTip()  # the whole message, where it was cut
+    ctl.pause()
+
+
+def fits(label) -> bool:
+    """``label``'s whole text fits in it."""
+    return label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()
+
+
+def blank_before(bar, widget, gap: int) -> bool:
+    """Nothing is drawn on ``bar`` in the ``gap`` pixels left of ``widget``."""
+    image = bar.grab().toImage()
+    ratio = image.devicePixelRatio()
+    background = image.pixelColor(1, image.height() // 2)
+    left = widget.geometry().left()
+    return all(
+        image.pixelColor(int(x * ratio), int(y * ratio)) == background
+        for x in range(left - gap, left - 1)
+        for y in range(widget.geometry().top(), widget.geometry().bottom())
+    )
+
+
+def test_status_bar_says_which_samples_its_figures_come_from(window, qtbot):
+    window.controller.step()
+    status, tip = window._training_status.text(), window._training_status.toolTip()
+    n_test = len(window.document.data.test_index)
+    assert "test acc." in status and "epoch 0.06" in status
+    assert f"the {n_test} test samples" in tip
+
+
+def test_epochs_read_as_numbers_not_as_step_counts():
+    from simulator.ui.training_toolbar import format_epoch
+
+    assert format_epoch(25844.0) == "25,844"
+    assert format_epoch(1615.25) == "1,615.25"
+    assert format_epoch(401.0625) == "401.06"
+    assert format_epoch(0.5) == "0.5"

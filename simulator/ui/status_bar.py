@@ -1,0 +1,161 @@
+"""The main window's status bar: a message that ends in "…" before the readouts instead of
+running into them, a training readout that never clips, and a summary that gives way."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QStyle, QStyleOption, QWidget
+
+MESSAGE_GAP = 16  # px between the end of a message and the first readout
+LEFT_MARGIN = 6  # where QStatusBar starts its message
+
+
+class StatusBar(QStatusBar):
+    """A QStatusBar whose temporary message (``showMessage``, menu status tips) is elided in
+    the middle to the room left of the permanent widgets, a gap apart from them; the whole
+    message is the bar's tooltip while it is cut."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._permanent: list[QWidget] = []
+        self.messageChanged.connect(self._on_message_changed)
+
+    def addPermanentWidget(self, widget: QWidget, stretch: int = 0) -> None:  # noqa: N802
+        super().addPermanentWidget(widget, stretch)
+        self._permanent.append(widget)
+
+    def message_rect(self):
+        """Where the message is drawn: from the left edge to a gap before the readouts."""
+        right = self.width() - 12
+        shown = [w.x() for w in self._permanent if w.isVisible() and w.width() > 0]
+        if shown:
+            right = min(shown) - MESSAGE_GAP
+        return self.rect().adjusted(LEFT_MARGIN, 0, right - self.width(), 0)
+
+    def shown_message(self) -> str:
+        """The message as drawn (with "…" where it was cut)."""
+        rect = self.message_rect()
+        return self.fontMetrics().elidedText(
+            self.currentMessage(), Qt.TextElideMode.ElideMiddle, max(0, rect.width())
+        )
+
+    def _on_message_changed(self, text: str) -> None:
+        self.setToolTip(text if text and self.shown_message() != text else "")
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._on_message_changed(self.currentMessage())
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 - Qt's name
+        # QStatusBar's own painting, but the message elided: Qt clips it at the first
+        # permanent widget, 2 px from it, mid-letter.
+        painter = QPainter(self)
+        option = QStyleOption()
+        option.initFrom(self)
+        style = self.style()
+        style.drawPrimitive(QStyle.PrimitiveElement.PE_PanelStatusBar, option, painter, self)
+        for widget in self._permanent:
+            if widget.isVisible():
+                frame = QStyleOption()
+                frame.rect = widget.geometry().adjusted(-2, -1, 2, 1)
+                frame.palette = self.palette()
+                style.drawPrimitive(
+                    QStyle.PrimitiveElement.PE_FrameStatusBarItem, frame, painter, widget
+                )
+        if self.currentMessage():
+            painter.setPen(self.palette().windowText().color())
+            painter.drawText(
+                self.message_rect(),
+                int(Qt.AlignmentFlag.AlignLeading | Qt.AlignmentFlag.AlignVCenter),
+                self.shown_message(),
+            )
+        painter.end()
+
+
+class ReadoutLabel(QLabel):
+    """A readout whose text changes many times a second: it asks for the width of the widest
+    text it has shown since ``settle()``, so it neither clips nor makes its neighbours jump."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._widest = 0
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+
+    def text_width(self) -> int:
+        """The room the text takes (contents margins included)."""
+        margins = self.contentsMargins()
+        return self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right()
+
+    def fits(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        width = self.text_width() + 2
+        if width > self._widest:
+            self._widest = width
+            self.setMinimumWidth(width)
+            self.updateGeometry()
+
+    def settle(self) -> None:
+        """Forget the widest text: the next one sets the width (after Pause, a new project)."""
+        self._widest = 0
+        self.setMinimumWidth(0)
+        self.setText(self.text())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(max(self._widest, super().sizeHint().width()), super().sizeHint().height())
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return self.sizeHint()
+
+
+class ElidingLabel(QLabel):
+    """A label that gives way when room is short: it ends in "…" and its tooltip holds the
+    whole text.  ``text()`` is the whole text."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self._tip = ""
+        self.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Preferred)
+
+    def set_tip(self, tip: str) -> None:
+        """The tooltip while the whole text shows (the whole text is added when it is cut)."""
+        self._tip = tip
+        self._update_tip()
+
+    def fits(self) -> bool:
+        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        margins = self.contentsMargins()
+        width = self.fontMetrics().horizontalAdvance("Exclusive…") + margins.left()
+        return QSize(width + margins.right(), super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._update_tip()
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._update_tip()
+
+    def _update_tip(self) -> None:
+        if self.fits():
+            self.setToolTip(self._tip)
+        else:
+            self.setToolTip(f"{self.text()}\n\n{self._tip}" if self._tip else self.text())
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        if self.fits():
+            super().paintEvent(event)
+            return
+        rect = self.contentsRect()
+        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        painter.drawText(
+            rect, int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text
+        )
+        painter.end()
