@@ -57,6 +57,11 @@ def describe_data(document: Document) -> tuple[str, str]:
     kind = "" if "regression" in title.lower() else f" — {kind}"
     n_train, n_test = len(data.train_index), len(data.test_index)
     text = f"<b>{title}</b>{kind}; {n_train:,} training and {n_test:,} test samples"
+    drawn = spec.drawn
+    if drawn is not None and drawn.only:
+        text += f", only your {len(drawn):,} drawn point{'s' if len(drawn) != 1 else ''}"
+    elif drawn is not None:
+        text += f", {len(drawn):,} of them drawn by you (always training)"
     stats = spec.standardization if inline else None
     tip = ""
     if stats is not None:
@@ -215,8 +220,16 @@ class DatasetChooser(QWidget):
         selected = lst.selectedItems()
         if not selected:
             return
+        name = selected[0].data(Qt.ItemDataRole.UserRole)
+        drawn = self.document.project.data.n_drawn
         try:
-            self.document.set_dataset(selected[0].data(Qt.ItemDataRole.UserRole))
+            self.document.set_dataset(name)
         except ValueError as exc:
             self.message.emit(str(exc))
             self.refresh()  # back to the document's data set
+            return
+        if drawn and not self.document.project.data.n_drawn:
+            self.message.emit(
+                f"Your {drawn:,} drawn point{'s' if drawn != 1 else ''} do not fit "
+                f"{_datasets.DATASETS[name].title} (another kind of data): Undo brings them back"
+            )

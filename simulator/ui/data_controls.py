@@ -189,10 +189,19 @@ class DataControls(QWidget):
         with QSignalBlocker(self.samples_spin):
             high = _datasets.DIGITS_SAMPLES if spec.dataset == "digits" else _datasets.MAX_SAMPLES
             self.samples_spin.setMaximum(high)
-            self.samples_spin.setValue(n_total)
+            self.samples_spin.setValue(spec.n_base)  # generated: drawn points not counted
         # Redrawing a big data set takes a while: then sliders apply when released.
         for slider in (self.noise_slider, self.test_slider):
             slider.setTracking(n_total <= LIVE_SLIDER_SAMPLES)
+        # Training on the drawn points alone: the generated samples' settings change nothing.
+        only = spec.drawn is not None and spec.drawn.only
         for widget in (self.noise_slider, self.noise_spin, self.samples_spin,
-                       self.regenerate_button):  # fmt: skip
-            widget.setEnabled(not inline)
+                       self.regenerate_button, self.test_slider, self.test_spin):  # fmt: skip
+            generated = widget not in (self.test_slider, self.test_spin)
+            widget.setEnabled(not (inline and generated) and not only)
+        tip = "How many samples to generate, training and test together"
+        if spec.n_drawn:
+            tip += f" (your {spec.n_drawn:,} drawn points come on top, all for training)"
+        if only:
+            tip = "Off while training on the drawn points only (untick “Only drawn”)"
+        self.samples_spin.setToolTip(tip)

@@ -7,8 +7,8 @@ TrainingController, the plot also draws its snapshots: the decision boundary beh
 selects that sample (a ring marks it) for the inspector; a click beside the points clears it.
 
 The panel lays out and wires its parts: the chooser (``data_chooser``), the settings
-(``data_controls``), the plot of the samples (``data_plot``) and the maps drawn over it
-(``data_maps``).
+(``data_controls``), the plot of the samples (``data_plot``), the Draw tool that adds your own
+points to it (``data_drawing``) and the maps drawn over it (``data_maps``).
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from simulator.app.document import Document
 from simulator.app.training import TrainingController
 from simulator.ui.data_chooser import DatasetChooser, describe_data
 from simulator.ui.data_controls import DataControls
+from simulator.ui.data_drawing import DrawTool
 from simulator.ui.data_maps import BOUNDARY_UPSAMPLE, SnapshotMaps, contour_segments, upsample
 from simulator.ui.data_plot import SamplePlot
 
@@ -65,6 +66,12 @@ class DataPanel(QWidget):
         self.legend_label = samples.legend_label
         self.show_test_checkbox = samples.show_test_checkbox
 
+        self.drawing = DrawTool(document, samples, self)
+        self.drawing.message.connect(self.message)
+        self.draw_button = self.drawing.draw_button
+        self.clear_drawn_button = self.drawing.clear_button
+        self.only_drawn_checkbox = self.drawing.only_checkbox
+
         self.maps = SnapshotMaps(document, self.plot, self)
         maps = self.maps
         maps.line_drawn.connect(samples.show_line_span)  # the prediction stays in view
@@ -81,6 +88,7 @@ class DataPanel(QWidget):
         layout.addWidget(self.chooser)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.controls)
+        layout.addWidget(self.drawing.row)
         layout.addWidget(self.plot_frame, 10)
         layout.addLayout(self._build_plot_footer())
         layout.addStretch(1)  # takes what the plot leaves once it has its shape
@@ -111,6 +119,11 @@ class DataPanel(QWidget):
     def points_items(self) -> tuple[pg.ScatterPlotItem, pg.ScatterPlotItem]:
         """The training and the test scatter items."""
         return self.points_item, self.test_points_item
+
+    @property
+    def class_buttons(self) -> list:
+        """The Draw tool's class buttons (none for regression)."""
+        return self.drawing.class_buttons
 
     @property
     def data_rect(self) -> QRectF | None:
@@ -147,9 +160,10 @@ class DataPanel(QWidget):
     # ----------------------------------------------------------------- training
     def attach(self, controller: TrainingController) -> None:
         """Draw ``controller``'s snapshots: the decision boundary or fitted curve, neuron maps."""
-        self.plot.setToolTip(
-            "Training data as filled dots; test data as rings; behind them, the network's "
-            "output over the plane (the caption below says what the colours mean)"
+        self.drawing.set_plot_tooltip(
+            "Training data as filled dots (ringed: the points you drew); test data as rings; "
+            "behind them, the network's output over the plane (the caption below says what "
+            "the colours mean)"
         )
         self.maps.attach(controller)
 
@@ -173,6 +187,7 @@ class DataPanel(QWidget):
         self.summary_label.setToolTip(tip)
         samples = self.sample_plot
         samples.show_data()
+        self.drawing.refresh()
         self.maps.set_data(self.document.data, samples.mode, samples.data_rect)
         self.maps.draw()  # the last snapshot, if it still fits the data
 
@@ -198,4 +213,5 @@ class DataPanel(QWidget):
         palette = self.palette()
         self.sample_plot.apply_palette(palette)
         self.maps.apply_palette(palette)
+        self.drawing.apply_palette()
         self.chooser.set_background(palette.color(QPalette.ColorRole.Base).name())

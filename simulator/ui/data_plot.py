@@ -47,6 +47,16 @@ def _column_label(data, j: int) -> str:
     return name if len(name) <= MAX_AXIS_LABEL else name[: MAX_AXIS_LABEL - 1] + "…"
 
 
+def target_color(value: float, scale: float, neutral: str) -> QColor:
+    """The colour of a regression target ``value`` on the orange .. ``neutral`` .. blue scale
+    whose ends stand for ∓``scale``."""
+    levels = np.linspace(-1.0, 1.0, _REGRESSION_LEVELS)
+    rgba = thumbnails.diverging_rgba(levels, neutral)
+    index = int(np.clip(np.rint((value / scale + 1.0) / 2.0 * (_REGRESSION_LEVELS - 1)), 0,
+                        _REGRESSION_LEVELS - 1))  # fmt: skip
+    return QColor(*rgba[index][:3])
+
+
 def point_styles(dataset, neutral: str) -> tuple[np.ndarray, np.ndarray]:
     """Per-sample fill brushes (training dots) and outline pens (test rings): class colours, or
     the target on the orange .. ``neutral`` .. blue scale."""
@@ -150,7 +160,9 @@ class SamplePlot(QObject):
         self._selected: int | None = None
         self._train_xy = np.empty((0, 2))  # the training points as drawn (plot coordinates)
         self._outline = QPen()  # the dots' rims and the selection ring, from apply_palette
+        self._drawn_rim = QPen()  # the rims of the points the user drew
         self._selection_pen = QPen()
+        self._n_drawn = 0  # the last training points are the drawn ones
         # 1-D data: the range the points cover (x0, x1, y0, y1), that of the line drawn over
         # them (the network's prediction, see show_line_span) and the range shown.
         self._data_span: tuple[float, float, float, float] | None = None
@@ -184,7 +196,9 @@ class SamplePlot(QObject):
         for item in (self.digits_item, self.points_item, self.test_points_item,
                      self.selection_item):  # fmt: skip
             self.plot.addItem(item)
-        self.plot.setToolTip("Training data as filled dots; test data as rings")
+        self.plot.setToolTip(
+            "Training data as filled dots (ringed: the points you drew); test data as rings"
+        )
         self.frame = PlotFrame(self.plot, host)
 
         self.legend_label = QLabel()
@@ -210,6 +224,12 @@ class SamplePlot(QObject):
     def selected_sample(self) -> int | None:
         """The training sample the plot marks (an index into X_train), or None."""
         return self._selected
+
+    def drawn_points(self) -> np.ndarray:
+        """Where the drawn points are drawn (plot coordinates), (n_drawn, 2), in the order
+        drawn."""
+        n = self._n_drawn
+        return self._train_xy[len(self._train_xy) - n :].copy()
 
     def sample_point(self, index: int) -> tuple[float, float] | None:
         """Where training sample ``index`` is drawn (plot coordinates), or None (digits)."""
@@ -310,8 +330,14 @@ class SamplePlot(QObject):
             self._set_axis_labels(_column_label(data, 0), _column_label(data, 1))
         size = 7 if len(train) <= 2000 else 4
         self._train_xy = np.column_stack([xs[train], ys[train]]).astype(np.float64)
+        # The points the user drew are the last training points: a rim in the text colour
+        # tells them from the generated ones.
+        self._n_drawn = data.n_drawn
+        rims = np.full(len(train), self._outline, dtype=object)
+        if data.n_drawn:
+            rims[len(train) - data.n_drawn :] = self._drawn_rim
         self.points_item.setData(
-            x=xs[train], y=ys[train], brush=brushes[train], pen=self._outline, size=size
+            x=xs[train], y=ys[train], brush=brushes[train], pen=rims, size=size
         )
         self.test_points_item.setData(
             x=xs[test], y=ys[test], pen=pens[test], brush=QBrush(Qt.BrushStyle.NoBrush),
@@ -376,6 +402,7 @@ class SamplePlot(QObject):
         """A mosaic of training images: one column per class, a few rows of examples."""
         self._mode = "digits"
         self._train_xy = np.empty((0, 2))
+        self._n_drawn = 0
         self.show_test_checkbox.setEnabled(False)
         self._data_rect = None
         self.points_item.setData(x=[], y=[])
@@ -433,3 +460,6 @@ class SamplePlot(QObject):
         ring = QPen(palette.color(QPalette.ColorRole.Text), 2.2)
         ring.setCosmetic(True)
         self._selection_pen = ring
+        rim = QPen(text, 1.6)
+        rim.setCosmetic(True)
+        self._drawn_rim = rim
