@@ -55,9 +55,9 @@ def dot_icon(color: str, rim: QColor, size: int = 14) -> QIcon:
 
 
 class DrawTool(QObject):
-    """The Draw toggle (``draw_button``), the class buttons (``class_buttons``) or the value
-    (``value_spin``), "Only drawn points" (``only_checkbox``) and "Clear drawn"
-    (``clear_button``), laid out in ``row`` for the host to place; and the mouse on
+    """The Draw toggle (``draw_button``) with the class buttons (``class_buttons``) or the
+    value (``value_spin``) laid out in ``row``, and "Only drawn" (``only_checkbox``) with
+    "Clear drawn" (``clear_button``) in ``edit_row``, for the host to place; and the mouse on
     ``samples``' plot while Draw is on.  Refused edits go out through ``message``, as do the
     hints for the user."""
 
@@ -102,6 +102,10 @@ class DrawTool(QObject):
         )
         layout.addWidget(self.value_spin)
         layout.addStretch(1)
+        self.edit_row = QWidget(host)
+        layout = QHBoxLayout(self.edit_row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(4)
         self.only_checkbox = QCheckBox("Only drawn")
         self.only_checkbox.setAccessibleName("Train on the drawn points only")
         self.only_checkbox.setToolTip(
@@ -115,6 +119,7 @@ class DrawTool(QObject):
         self.clear_button.setToolTip("Remove every point you drew (undoable with Ctrl+Z)")
         self.clear_button.clicked.connect(self._on_clear)
         layout.addWidget(self.clear_button)
+        layout.addStretch(1)
 
         self.preview_item = pg.ScatterPlotItem(antialias=True, symbol="o", size=8)
         self.preview_item.setZValue(14)

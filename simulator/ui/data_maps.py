@@ -28,6 +28,9 @@ from simulator.ui import thumbnails
 BOUNDARY_UPSAMPLE = 3
 PLAYING_FRAME_MS = 66  # the boundary redraws at most ~15 times a second while playing
 _SETTINGS_SHOW_BOUNDARY = "data/showBoundary"
+# A way of looking, like "Show boundary": a preference of the user's (QSettings), not part of
+# the project, so ticking it neither marks the project modified nor takes an Undo step.
+_SETTINGS_DISCRETIZE = "data/discretize"
 _LEGEND_BAR = (64, 10)  # the colour bar under the plot, pixels
 _UNIT_RANGE = frozenset({"sigmoid", "softmax"})  # activations whose outputs lie in [0, 1]
 _P_FLOOR = 1e-9  # probabilities are clipped to [_P_FLOOR, 1 − _P_FLOOR] before taking logs
@@ -165,8 +168,12 @@ class MapCaption:
             text = "Background: the network's p(class 1)"
             text += "; line: p = 0.5" if state[1] else ""
             bar, low, high = thumbnails.diverging_lut(background), "0", "1"
+        elif kind == "binary-discrete":
+            text = f"Background: the predicted class ({state[1]} where p ≥ 0.5)"
         elif kind == "multiclass":
             text = "Background: the predicted class, paler where the network is unsure"
+        elif kind == "multiclass-discrete":
+            text = "Background: the predicted class (the most probable one)"
         elif kind in ("regression", "neuron"):
             if kind == "regression":
                 text = "Background: the network's prediction ŷ"
@@ -177,6 +184,8 @@ class MapCaption:
         elif kind == "curve":
             line = f'<span style="color:{thumbnails.ORANGE}">━━</span>'
             what = "prediction ŷ(x)" if state[1] == "regression" else "p(class 1) at x"
+            if len(state) > 2 and state[2]:
+                what = "predicted class at x (1 where p ≥ 0.5)"
             text = f"{line}&nbsp;the network's {what}"
         elif kind == "neuron-curve":
             text = f"╌╌&nbsp;{state[1]} at x (hovered)"
@@ -197,9 +206,12 @@ class SnapshotMaps(QObject):
     ``PLAYING_FRAME_MS``; while ``host`` is hidden not at all, catching up when it shows.
 
     ``plot`` receives the map items; :meth:`set_data` says what the plot shows.  The "Show
-    boundary" checkbox (``show_boundary_checkbox``, remembered in QSettings) and the caption's
-    ``caption.layout`` are for the host to place.  Over 1-D data, ``line_drawn`` says where
-    the line drawn goes (x0, x1, y0, y1), or None when none is, so the plot can keep it in view.
+    boundary" and "Discretize" checkboxes (``show_boundary_checkbox``,
+    ``discretize_checkbox``, remembered in QSettings) and the caption's ``caption.layout`` are
+    for the host to place.  Discretized, the background shows the predicted class alone (p ≥
+    0.5 for two classes, the most probable of several) instead of the probability.  Over 1-D
+    data, ``line_drawn`` says where the line drawn goes (x0, x1, y0, y1), or None when none is,
+    so the plot can keep it in view.
     """
 
     line_drawn = Signal(object)  # 1-D data: (x0, x1, y0, y1) of the line drawn, or None
@@ -251,6 +263,14 @@ class SnapshotMaps(QObject):
         )
         self.show_boundary_checkbox.toggled.connect(self._on_show_boundary_toggled)
         self.show_boundary_checkbox.hide()  # until a controller is attached
+        self.discretize_checkbox = QCheckBox("Discretize output")
+        self.discretize_checkbox.setAccessibleName("Discretize output")
+        self.discretize_checkbox.setChecked(
+            self._settings.value(_SETTINGS_DISCRETIZE, False, type=bool)
+        )
+        self.discretize_checkbox.toggled.connect(self._on_discretize_toggled)
+        self.discretize_checkbox.hide()  # until a controller is attached
+        self._discretize_state: tuple | None = None
 
     # ----------------------------------------------------------------- inputs
     def attach(self, controller: TrainingController) -> None:
@@ -260,6 +280,7 @@ class SnapshotMaps(QObject):
         self.controller = controller
         controller.snapshot_ready.connect(self._on_snapshot_ready)
         self.show_boundary_checkbox.show()
+        self.discretize_checkbox.show()
         self._on_snapshot_ready(controller.snapshot())
 
     def set_data(self, data, mode: str, data_rect: QRectF | None) -> None:
@@ -315,6 +336,38 @@ class SnapshotMaps(QObject):
         self._settings.setValue(_SETTINGS_SHOW_BOUNDARY, on)
         self.draw()
 
+    def _on_discretize_toggled(self, on: bool) -> None:
+        self._settings.setValue(_SETTINGS_DISCRETIZE, on)
+        self.draw()
+
+    @property
+    def discretized(self) -> bool:
+        """Whether the output map shows the predicted class alone (ticked, on classes)."""
+        return self.discretize_checkbox.isChecked() and self._task in ("binary", "multiclass")
+
+    def _sync_discretize(self, shown: bool) -> None:
+        """Enable "Discretize" where it applies (a map or fit of classes), saying why not."""
+        state = (shown, self._task == "regression", self._task)
+        if state == self._discretize_state:
+            return
+        self._discretize_state = state
+        checkbox = self.discretize_checkbox
+        checkbox.setEnabled(shown and self._task != "regression")
+        if self._task == "regression":
+            checkbox.setToolTip(
+                "Regression has no classes to threshold: the prediction stays a colour scale"
+            )
+        elif self._task == "multiclass":
+            checkbox.setToolTip(
+                "Show the predicted class alone, argmax over the classes, instead of how sure "
+                "the network is"
+            )
+        else:
+            checkbox.setToolTip(
+                "Show the predicted class alone, class 1 where p ≥ 0.5, instead of the "
+                "probability p(class 1)"
+            )
+
     # ----------------------------------------------------------------- drawing
     def draw(self) -> None:
         """Draw the last snapshot: boundary or neuron map (plane), fitted curve (1-D)."""
@@ -338,6 +391,7 @@ class SnapshotMaps(QObject):
             self._toggle_state = toggle
             self.show_boundary_checkbox.setEnabled(toggle[0])
             self.show_boundary_checkbox.setText("Show fit" if toggle[1] else "Show boundary")
+        self._sync_discretize(toggle[0])
         self.caption.describe(plane or curve, self._background)
 
     def _line_span(self) -> tuple[float, float, float, float] | None:
@@ -355,6 +409,10 @@ class SnapshotMaps(QObject):
             return False
         width = snap.grid_output.shape[1]
         return width == self._n_classes if self._task == "multiclass" else width == 1
+
+    def _class_name(self, k: int) -> str:
+        names = self.document.data.dataset.class_names
+        return names[k] if k < len(names) else f"class {k}"
 
     def _neuron_values(self, snap: Snapshot) -> np.ndarray | None:
         """The hovered neuron's values over the grid, (G,), or None."""
@@ -422,21 +480,29 @@ class SnapshotMaps(QObject):
             certainty = np.clip((top - 1.0 / k) * (k / (k - 1.0)), 0.0, 1.0)
             lut = thumbnails.class_lut(k, background)
             levels = lut.shape[1]
+            if self.discretized:  # the winner's colour, however sure
+                certainty = np.ones_like(certainty)
             index = winner * levels + np.rint(certainty * (levels - 1)).astype(np.intp)
             rgba = lut.reshape(-1, 4)[index]
-            state = ("multiclass",)
+            state = ("multiclass-discrete",) if self.discretized else ("multiclass",)
         elif self._task == "binary":
             p = np.nan_to_num(snap.grid_output[:, 0].reshape(rows, cols), nan=0.5)
             # A trained network's p jumps from 0 to 1 within a grid cell: interpolating the
             # logit (near-linear there) keeps the boundary straight instead of stair-stepped.
             p = np.clip(p, _P_FLOOR, 1.0 - _P_FLOOR)
             logit = np.log(p) - np.log1p(-p)
-            fine = 1.0 / (1.0 + np.exp(-upsample(logit)))
-            rgba = diverging_image(2.0 * fine - 1.0, background, factor=1)
+            fine_logit = upsample(logit)
             # An undecided network's p wanders around 0.5: a line there would mean nothing.
             decided = p.min() < 0.5 - _CONTOUR_MARGIN and p.max() > 0.5 + _CONTOUR_MARGIN
+            if self.discretized:
+                # The class alone: p ≥ 0.5 (logit ≥ 0) class 1's colour, else class 0's.
+                rgba = diverging_image(np.where(fine_logit >= 0.0, 1.0, -1.0), background, 1)
+                state = ("binary-discrete", self._class_name(1))
+            else:
+                fine = 1.0 / (1.0 + np.exp(-fine_logit))
+                rgba = diverging_image(2.0 * fine - 1.0, background, factor=1)
+                state = ("binary", decided)
             contour = contour_segments(logit, snap.grid_extent, 0.0) if decided else None
-            state = ("binary", decided)
         else:
             values = np.nan_to_num(snap.grid_output[:, 0].reshape(rows, cols))
             rgba = diverging_image(values / self._target_scale, background)
@@ -470,8 +536,11 @@ class SnapshotMaps(QObject):
             out = snap.grid_output
             # 1-D classes: p(class 1), or the predicted class, on the label axis.
             y = out[:, 0] if out.shape[1] == 1 else out.argmax(axis=1).astype(np.float64)
+            step = self.discretized and out.shape[1] == 1
+            if step:  # the class predicted at x: 1 where p ≥ 0.5
+                y = (np.nan_to_num(y, nan=0.0) >= 0.5).astype(np.float64)
             pen = pg.mkPen(thumbnails.ORANGE, width=2.5)
-            state = ("curve", self._task)
+            state = ("curve", self._task, step)
         finite = np.isfinite(y)
         # Far off the axes is off the axes: keep huge values from overflowing Qt's paths.
         y = np.clip(y[finite], -_CURVE_LIMIT, _CURVE_LIMIT)

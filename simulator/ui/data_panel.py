@@ -78,6 +78,7 @@ class DataPanel(QWidget):
         self.boundary_item, self.contour_item = maps.boundary_item, maps.contour_item
         self.curve_item = maps.curve_item
         self.show_boundary_checkbox = maps.show_boundary_checkbox
+        self.discretize_checkbox = maps.discretize_checkbox
         caption = maps.caption
         self.boundary_caption, self.boundary_bar = caption.text_label, caption.bar
         self.boundary_low_label, self.boundary_high_label = caption.low_label, caption.high_label
@@ -88,7 +89,6 @@ class DataPanel(QWidget):
         layout.addWidget(self.chooser)
         layout.addWidget(self.summary_label)
         layout.addWidget(self.controls)
-        layout.addWidget(self.drawing.row)
         layout.addWidget(self.plot_frame, 10)
         layout.addLayout(self._build_plot_footer())
         layout.addStretch(1)  # takes what the plot leaves once it has its shape
@@ -102,15 +102,19 @@ class DataPanel(QWidget):
         self._on_data_changed()
 
     def _build_plot_footer(self) -> QGridLayout:
-        # The legend and "Show test data"; what the background (or the line) means, with a
-        # colour bar for colour maps; "Show boundary".
+        # The legend and "Show test data"; the Draw tool's two rows beside "Show boundary"
+        # and "Discretize output" (room the plot keeps on a short screen); what the
+        # background (or the line) means, with a colour bar for colour maps.
         grid = QGridLayout()
         grid.setHorizontalSpacing(8)
         grid.setVerticalSpacing(2)
-        grid.addWidget(self.legend_label, 0, 0, 2, 1, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.legend_label, 0, 0, Qt.AlignmentFlag.AlignTop)
+        grid.addWidget(self.drawing.row, 1, 0)
+        grid.addWidget(self.drawing.edit_row, 2, 0)
         grid.addWidget(self.show_test_checkbox, 0, 1)
-        grid.addLayout(self.maps.caption.layout, 2, 0, 1, 2)
         grid.addWidget(self.show_boundary_checkbox, 1, 1)
+        grid.addWidget(self.discretize_checkbox, 2, 1)
+        grid.addLayout(self.maps.caption.layout, 3, 0, 1, 2)
         grid.setColumnStretch(0, 1)
         return grid
 

@@ -284,6 +284,85 @@ def test_the_toggle_hides_the_boundary_and_is_remembered(qtbot, panel, doc, cont
     assert panel.boundary_item.isVisible()
 
 
+def n_colours(image) -> int:
+    return len(np.unique(rgb(image).reshape(-1, 3), axis=0))
+
+
+def test_discretize_shows_the_predicted_class_in_two_colours(qtbot, panel, doc, controller):
+    snap = train(controller, 300)
+    assert panel.discretize_checkbox.isVisible() and panel.discretize_checkbox.isEnabled()
+    assert not panel.discretize_checkbox.isChecked()
+    assert n_colours(panel.boundary_item.image) > 20  # p on a colour scale
+    qtbot.mouseClick(panel.discretize_checkbox, Qt.MouseButton.LeftButton)
+    assert panel.discretize_checkbox.isChecked()
+    image = panel.boundary_item.image
+    colour = rgb(image)
+    levels = {tuple(c) for c in colour.reshape(-1, 3).tolist()}
+    assert len(levels) == 2
+    # The two ends of the map: class 0's colour where p < 0.5, class 1's where p ≥ 0.5.
+    p = snap.grid_output[:, 0].reshape(snap.grid_shape)
+    x, y = pixel_centres(image, image_rect(panel.boundary_item))
+    above = grid_values_at(p, snap.grid_extent, x, y, np.min) > 0.5
+    below = grid_values_at(p, snap.grid_extent, x, y, np.max) < 0.5
+    assert above.sum() > 100 and below.sum() > 100
+    blue, orange = colour[above], colour[below]
+    assert (blue == blue[0]).all() and (orange == orange[0]).all()
+    assert blue[0, 2] > blue[0, 0] + 60 and orange[0, 0] > orange[0, 2] + 60
+    assert {tuple(blue[0]), tuple(orange[0])} == levels
+    assert "predicted class" in panel.boundary_caption.text()
+    assert not panel.boundary_bar.isVisible()
+    # Training goes on discretized; unticked, the probabilities come back.
+    controller.step()
+    assert n_colours(panel.boundary_item.image) == 2
+    qtbot.mouseClick(panel.discretize_checkbox, Qt.MouseButton.LeftButton)
+    assert n_colours(panel.boundary_item.image) > 20
+    assert "p(class 1)" in panel.boundary_caption.text()
+
+
+def test_discretize_on_one_dimensional_classes_draws_a_step(qtbot, panel, doc, controller):
+    rng = np.random.default_rng(1)
+    x = rng.uniform(-3, 3, (80, 1))
+    spec = DataSpec("inline", X=x, y=(x[:, 0] > 0.5).astype(float), kind="binary", features=[])
+    doc.import_data(spec, "step.csv")
+    train(controller, 50)
+    assert panel.plot_mode == "curve" and panel.curve_item.isVisible()
+    assert len(np.unique(panel.curve_item.getData()[1])) > 10  # p(class 1) along x
+    qtbot.mouseClick(panel.discretize_checkbox, Qt.MouseButton.LeftButton)
+    xs, ys = panel.curve_item.getData()
+    assert set(np.unique(ys)) == {0.0, 1.0}
+    p = controller.snapshots[-1].grid_output[:, 0]
+    np.testing.assert_array_equal(ys, (p >= 0.5).astype(float))
+    assert "predicted class" in panel.boundary_caption.text()
+
+
+def test_discretize_is_remembered_and_takes_no_undo_step(qtbot, panel, doc, controller):
+    controller.step()
+    modified = doc.is_modified  # (training marks the project modified)
+    qtbot.mouseClick(panel.discretize_checkbox, Qt.MouseButton.LeftButton)
+    assert doc.undo_stack.count() == 0 and doc.is_modified == modified
+    second = DataPanel(doc)
+    qtbot.addWidget(second)
+    assert second.discretize_checkbox.isChecked()
+
+
+def test_discretize_on_several_classes_shows_one_colour_per_class(qtbot, panel, doc, controller):
+    doc.set_dataset("spiral3")
+    train(controller, 200)
+    qtbot.mouseClick(panel.discretize_checkbox, Qt.MouseButton.LeftButton)
+    image = panel.boundary_item.image
+    assert 2 <= n_colours(image) <= 3
+    assert "most probable" in panel.boundary_caption.text()
+
+
+def test_discretize_does_not_apply_to_regression(qtbot, panel, doc, controller):
+    doc.set_dataset("plane")
+    train(controller, 5)
+    assert not panel.discretize_checkbox.isEnabled()
+    assert "no classes" in panel.discretize_checkbox.toolTip()
+    panel.discretize_checkbox.setChecked(True)  # remembered from other data: no effect here
+    assert n_colours(panel.boundary_item.image) > 20
+
+
 def test_a_hidden_panel_catches_up_when_shown(qtbot, panel, controller):
     controller.step()
     before = panel.boundary_item.image.copy()
