@@ -14,6 +14,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMenu,
     QMessageBox,
+    QToolButton,
     QWidget,
 )
 
@@ -25,7 +26,7 @@ from simulator.engine import datasets as _datasets
 from simulator.project import Project, ProjectError, load_example
 from simulator.project.files import parse_json
 from simulator.resources_path import example_paths, resource
-from simulator.ui import layer_stats
+from simulator.ui import layer_stats, start_page
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.compare_window import open_compare
 from simulator.ui.data_panel import DataPanel
@@ -38,6 +39,7 @@ from simulator.ui.loss_landscape import open_loss_landscape
 from simulator.ui.optimizer_lab import open_optimizer_lab
 from simulator.ui.plots import PlotsPanel
 from simulator.ui.settings_panel import SettingsPanel
+from simulator.ui.start_page import StartPage
 from simulator.ui.status_bar import ElidingLabel, ReadoutLabel, StatusBar
 from simulator.ui.training_toolbar import TrainingToolbar, format_status
 
@@ -267,6 +269,12 @@ class MainWindow(QMainWindow):
         )
         self.reset_layout_action = self._action("Reset &Layout", self.reset_layout)
         self.about_action = self._action("&About Backprop Lab", self.show_about)
+        self.start_page_action = self._action(
+            "&Start Here…",
+            self.show_start_page,
+            None,
+            "Three ways in: one step by hand, a network training, or your own network",
+        )
         self.shortcuts_action = self._action(
             "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.HelpContents
         )
@@ -419,9 +427,10 @@ class MainWindow(QMainWindow):
         self.settings_dock.raise_()
         lessons_dock.hide()
         first = self.help_menu.actions()[0] if self.help_menu.actions() else None
+        self.help_menu.insertAction(first, self.start_page_action)
         self.help_menu.insertMenu(first, self.lessons.menu)
         self.help_menu.insertSeparator(first)
-        self.view_menu.addAction(lessons_dock.toggleViewAction())
+        self._make_lessons_button()
 
         # The Inspector dock: right, tabbed with Settings, its toggle after the other docks'
         # in the View menu; it follows the canvas's selection and the data plot's sample.
@@ -433,10 +442,80 @@ class MainWindow(QMainWindow):
         self.settings_dock.raise_()
         separator = next((a for a in self.view_menu.actions() if a.isSeparator()), None)
         self.view_menu.insertAction(separator, dock.toggleViewAction())
+        # The Lessons dock's toggle with the other docks' (it sat after Reset Layout).
+        self.view_menu.insertAction(separator, lessons_dock.toggleViewAction())
         canvas.selection_changed.connect(dock.show_selection)
         self.data_panel.sample_selected.connect(dock.set_sample)
         dock.sample_chosen.connect(self.data_panel.select_sample)
         dock.show_selection(canvas.selection())
+
+    def _make_lessons_button(self) -> None:
+        """A "Lessons" button at the toolbar's end: Start Here and every lesson, one click."""
+        menu = QMenu("Lessons", self)
+        menu.addAction(self.start_page_action)
+        menu.addSeparator()
+        for action in self.lessons.actions.values():
+            menu.addAction(action)
+        self.lessons_menu = menu
+        action = self.lessons_action = QAction("Lessons", self)
+        action.setMenu(menu)
+        titles = ", ".join(a.text() for a in self.lessons.actions.values())
+        action.setToolTip(f"Guided lessons: {titles}; and the start page")
+        action.setStatusTip("Guided lessons, each on its own example")
+        toolbar = self.training_toolbar
+        toolbar.addSeparator()
+        toolbar.addAction(action)
+        button = toolbar.widgetForAction(action)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        button.setAccessibleName("Lessons")
+
+    # ----------------------------------------------------------------- the start page
+    def show_start_page(self) -> StartPage:
+        """Help ▸ Start Here (and the first launch): the start page, over the window."""
+        page = self.findChild(StartPage)
+        if page is None:
+            page = StartPage(self.settings, self)
+            page.chosen.connect(self._on_start_choice)
+        page.open()
+        page.raise_()
+        return page
+
+    def _on_start_choice(self, choice: str) -> None:
+        if choice == start_page.WATCH:
+            self.lessons.start("backprop")
+        elif choice == start_page.TRAIN:
+            self.train_example()
+        elif choice == start_page.BUILD:
+            self.build_your_own()
+
+    def train_example(self, name: str = "xor") -> bool:
+        """Open the example ``name`` and play it at a watchable speed (False if not opened)."""
+        if not self.open_example(resource("examples", name + ".json")):
+            return False
+        self.training_toolbar.watchable_speed()
+        self.controller.play()
+        return True
+
+    def build_your_own(self) -> bool:
+        """A new project of inputs and one output on the default data, with a note pointing at
+        the + that inserts a hidden layer (False if the learner kept the current project)."""
+        if not self.maybe_save():
+            return False
+        self.document.open_project(start_page.starter_project(), None)
+        self.show_message("Your own network: ⊕ inserts a hidden layer, right-click for more")
+        canvas = self.canvas
+        tip = start_page.CoachTip(
+            canvas,
+            lambda: canvas.button("add_layer", 1),
+            "<b>⊕ inserts a hidden layer here.</b><br>Then ⊕ and ⊖ under a layer add and "
+            "remove neurons, and a right-click on anything shows every edit. "
+            "Press <b>Play</b> (Space) to train.",
+            self.document.network_changed,
+        )
+        self.coach_tip = tip
+        tip.pop_up()
+        return True
 
     # ----------------------------------------------------------------- layout and settings
     def _restore_layout(self) -> None:
@@ -630,16 +709,18 @@ class MainWindow(QMainWindow):
         self.show_message(f"Opened the run {name}")
         return True
 
-    def open_example(self, path: Path) -> None:
+    def open_example(self, path: Path) -> bool:
+        """Open the shipped example at ``path``; False if cancelled or it could not be read."""
         if not self.maybe_save():
-            return
+            return False
         try:
             project = load_example(path.stem)
         except (ProjectError, OSError) as exc:
             show_error(self, "Could not open example", str(exc))
-            return
+            return False
         self.document.open_project(project, None)
         self.show_message(f"Example: {project.name}")
+        return True
 
     def save(self) -> bool:
         if self.document.path is None:
@@ -788,6 +869,8 @@ def run_app(path: str | None = None, example: str | None = None) -> int:
             window._open(path)
         elif example is not None:
             window.open_example(resource("examples", example + ".json"))
+        elif start_page.wanted_at_startup(window.settings):
+            window.show_start_page()  # the first launch, or asked for
 
     QTimer.singleShot(0, start)
     return app.exec()

@@ -344,6 +344,11 @@ class TrainingToolbar(QToolBar):
         self.speed_combo.setCurrentIndex(SPEEDS.index(speed))
         self.max_speed_action.setChecked(speed is None)
 
+    def watchable_speed(self) -> None:
+        """At max speed, back to the watchable default (a slower speed chosen stays)."""
+        if self.controller.speed is None:
+            self.speed_combo.setCurrentIndex(SPEEDS.index(WATCHABLE_SPEED))
+
     # ----------------------------------------------------------------- stop condition
     def _show_stop_condition(self, condition: StopCondition | None) -> None:
         kind = None if condition is None else condition.kind

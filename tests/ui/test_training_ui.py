@@ -182,6 +182,7 @@ def test_every_training_control_fits_the_toolbar_at_1366(window, qtbot):
         qtbot.waitUntil(widget.isVisible)
     for action in (tb.play_action, tb.max_speed_action, tb.gradients_mode):
         assert tb.widgetForAction(action).isVisible()
+    qtbot.waitUntil(tb.widgetForAction(window.lessons_action).isVisible)
 
 
 def icon_ink(action):
