@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.app import questions as Q
 from simulator.engine import backprop
 from simulator.engine.network import Network
 
@@ -28,14 +29,15 @@ LESSON_MARKS = "lesson"  # the canvas owner name of the lessons' marks
 WORKED_EXAMPLE = "worked-example"
 VANISHING_EXAMPLES = ("vanishing-sigmoid", "vanishing-relu")
 VANISHING_STEPS = 200
-EXACT, CLOSE, RIGHT_DIRECTION, OFF = "exact", "close", "right direction", "off"
-EXACT_WITHIN = 0.01
-CLOSE_WITHIN = 0.10
+MY_NETWORK = "mynet"  # the lesson that asks about the project that is open
+EXACT, CLOSE, RIGHT_DIRECTION, OFF = Q.EXACT, Q.CLOSE, Q.RIGHT_DIRECTION, Q.OFF
+EXACT_WITHIN, CLOSE_WITHIN = Q.EXACT_WITHIN, Q.CLOSE_WITHIN
 
 # Canvas items of the worked example (see the module docstring).
 X, H1, H2, O = (0, 0), (1, 0), (1, 1), (2, 0)
 W = {"w11": (0, 0, 0), "w12": (0, 0, 1), "w21": (1, 0, 0), "w22": (1, 1, 0)}
 HIDDEN = {"1": H1, "2": H2}
+NEURON_NAMES = {X: "x", H1: "h1", H2: "h2", O: "o"}
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,9 @@ class Prediction:
     """A question of 'Predict, then reveal': the gradient ``name`` of one connection.
 
     ``truth`` is the engine's value; ``reveal`` the rich text shown after the guess (the
-    factors and their product); ``neurons``/``connections`` what the reveal marks.
+    factors and their product); ``neurons``/``connections`` what the reveal marks;
+    ``mistakes`` the wrong answers a hint can name (``questions.Mistake``); ``label`` what the
+    guess field asks for ("∂E/∂w21", "δ").
     """
 
     name: str
@@ -51,6 +55,12 @@ class Prediction:
     reveal: str
     neurons: tuple = ()
     connections: tuple = ()
+    mistakes: tuple = ()
+    label: str = ""
+
+    @property
+    def asks(self) -> str:
+        return self.label or f"∂E/∂{self.name}"
 
 
 @dataclass(frozen=True)
@@ -79,7 +89,7 @@ class Lesson:
 
     key: str
     title: str
-    example: str
+    example: str | None
     pages: list[Page]
     worked: WorkedExample | None = None  # the worked example's numbers, for its lessons
 
@@ -133,22 +143,7 @@ def _grad(name: str) -> str:
     return f"∂<i>E</i>/∂{_sub(name)}"
 
 
-def _table(rows: list[tuple[str, str, str]], head: tuple[str, str, str] | None = None) -> str:
-    """A three-column table: a symbol, where it comes from, and a right-aligned number."""
-    html = ["<table cellspacing='0' cellpadding='3' style='margin-top:4px'>"]
-    if head is not None:
-        html.append(
-            "<tr>"
-            + "".join(f"<th align='{a}'>{h}</th>" for h, a in zip(head, ("left", "left", "right")))
-            + "</tr>"
-        )
-    for symbol, note, number in rows:
-        html.append(
-            f"<tr><td>{symbol}</td><td style='color:gray'>{note}</td>"
-            f"<td align='right'>&nbsp;&nbsp;{number}</td></tr>"
-        )
-    html.append("</table>")
-    return "".join(html)
+_table = Q.table  # a three-column table: a symbol, where it comes from, a number
 
 
 def _formula(text: str) -> str:
@@ -180,6 +175,7 @@ class WorkedExample:
     dE_do: float
     slopes: dict
     delta_o: float
+    mistakes: dict = field(default_factory=dict)  # weight name -> questions.Mistake tuple
 
     def factors(self, name: str) -> list[tuple[str, str, float, tuple]]:
         """The chain-rule factors of dE/d``name``: (symbol, slope of, value, canvas item the
@@ -239,6 +235,10 @@ def work_example(net: Network, X: np.ndarray, Y: np.ndarray, lr: float) -> Worke
     g1, g2 = grads.weights
     hidden, out = trace.layers
     slope_h, slope_o = (layer.fprime for layer in explained.layers)
+    mistakes = {}
+    for name, (i, r, c) in W.items():
+        question = Q.ask(net, X, Y, Q.Spec(Q.GRADIENT, i, r, c, 0), names=_worked_name)
+        mistakes[name] = question.mistakes
     return WorkedExample(
         x=float(trace.input[0, 0]),
         y=float(net.targets(Y)[0, 0]),
@@ -261,7 +261,12 @@ def work_example(net: Network, X: np.ndarray, Y: np.ndarray, lr: float) -> Worke
         dE_do=float(explained.layers[-1].dl_da[0, 0]),
         slopes={"h1": float(slope_h[0, 0]), "h2": float(slope_h[0, 1]), "o": float(slope_o[0, 0])},
         delta_o=float(explained.layers[-1].delta[0, 0]),
+        mistakes=mistakes,
     )
+
+
+def _worked_name(k: int, j: int) -> str:
+    return NEURON_NAMES[(k, j)]
 
 
 def _names_page(ex: WorkedExample) -> Page:
@@ -528,42 +533,8 @@ def engine_step_page(ex: WorkedExample, weights: list) -> Page:
 # --------------------------------------------------------------------------- predict, then reveal
 
 
-def score_prediction(guess: float, truth: float) -> tuple[str, float]:
-    """How close ``guess`` is to ``truth``: (verdict, relative error |guess − truth| / |truth|).
-
-    Verdicts: "exact" within 1 %, "close" within 10 %, "right direction" with the right sign,
-    else "off".  A truth of 0 has a relative error of 0 for a guess of 0, else infinity.
-    """
-    guess, truth = float(guess), float(truth)
-    if not (math.isfinite(guess) and math.isfinite(truth)):
-        return OFF, math.inf
-    if truth == 0.0:
-        error = 0.0 if guess == 0.0 else math.inf
-    else:
-        error = abs(guess - truth) / abs(truth)
-    if error <= EXACT_WITHIN:
-        return EXACT, error
-    if error <= CLOSE_WITHIN:
-        return CLOSE, error
-    if truth != 0.0 and math.copysign(1.0, guess) == math.copysign(1.0, truth) and guess != 0:
-        return RIGHT_DIRECTION, error
-    return OFF, error
-
-
-def verdict_text(verdict: str, error: float) -> str:
-    """One line for the learner about a scored guess."""
-    if not math.isfinite(error):
-        percent = "—"
-    elif error < 0.1:
-        percent = f"{100 * error:.2g} %"
-    else:
-        percent = f"{100 * error:,.0f} %"
-    return {
-        EXACT: f"Exact — within 1 % of the true value ({percent} off).",
-        CLOSE: f"Close — {percent} off, within 10 %.",
-        RIGHT_DIRECTION: f"Right direction — the sign is right, but {percent} off.",
-        OFF: "Off — the sign is wrong (or zero): this weight would move the wrong way.",
-    }[verdict]
+score_prediction = Q.score  # (verdict, relative error): exact within 1 %, close within 10 %
+verdict_text = Q.verdict_text
 
 
 def _prediction(ex: WorkedExample, name: str) -> Prediction:
@@ -573,7 +544,7 @@ def _prediction(ex: WorkedExample, name: str) -> Prediction:
         f"<p>The engine's backpropagation: {_grad(name)} = <b>{fixed(ex.grads[name])}</b>, "
         "the product of these factors:</p>" + table
     )
-    return Prediction(name, ex.grads[name], reveal, neurons, connections)
+    return Prediction(name, ex.grads[name], reveal, neurons, connections, ex.mistakes.get(name, ()))
 
 
 def predict_then_reveal(ex: WorkedExample) -> Lesson:
@@ -630,7 +601,88 @@ def predict_then_reveal(ex: WorkedExample) -> Lesson:
                 prediction=_prediction(ex, name),
             )
         )
+    pages.append(
+        Page(
+            "Now on any weight",
+            "<p>Generating a question…</p>",
+            action="questions",
+        )
+    )
     return Lesson("predict", "Predict Then Reveal", WORKED_EXAMPLE, pages, ex)
+
+
+# --------------------------------------------------------------------------- on the user's network
+MY_NETWORK_INTRO = "<p>Generating a question about the project that is open…</p>"
+
+
+def my_network_lesson() -> Lesson:
+    """'Predict on My Network': one page (action "questions") that shows generated questions
+    about the project that is open; it opens no example."""
+    page = Page("Predict on my network", MY_NETWORK_INTRO, action="questions")
+    return Lesson(MY_NETWORK, LESSON_TITLES[MY_NETWORK], None, [page])
+
+
+def question_from(
+    document,
+    weights: list,
+    step: int,
+    *,
+    kind: str = Q.GRADIENT,
+    maker: Q.QuestionMaker | None = None,
+    connection: tuple[int, int, int] | None = None,
+    spec: Q.Spec | None = None,
+) -> Q.Question:
+    """A question on ``document``'s network with ``weights`` ([(W, b), ...] of step ``step``,
+    the step shown) and its training data: ``spec`` if given; else about ``connection``
+    (i, r, c) if given, with a sample ``maker`` draws; else about a connection ``maker``
+    picks (its next layer).
+    Raises ValueError when there is nothing to ask (no data, a removed connection)."""
+    net = document.network.copy()
+    try:
+        net.set_weights(weights)
+    except ValueError:
+        pass  # the snapshot predates an edit of the network: ask about the network as it is
+    data = document.data
+    X, Y = data.X_train, data.Y_train
+    n = X.shape[0]
+    if n == 0:
+        raise ValueError("the project has no training data")
+    maker = maker or Q.QuestionMaker()
+    if spec is None and connection is None:
+        spec = maker.next_spec(net, X, Y, kind)
+    elif spec is None:
+        spec = maker.spec_for(net, X, Y, kind, *connection)
+    batch = min(document.project.training.batch_size or n, n)
+    names = Q.default_names(net, data.input_labels, data.output_labels)
+    return Q.ask(net, X, Y, spec, step=step, names=names, batch=batch)
+
+
+QUESTIONS_LEAD = (
+    "<p style='color:gray'>Any weight of this network: <b>New question</b> moves to another "
+    "layer; or select a connection on the canvas and press <b>Ask about selection</b>.</p>"
+)
+
+
+def question_page(question: Q.Question) -> Page:
+    """The page of a generated question (action "questions": the panel shows its buttons)."""
+    prediction = Prediction(
+        question.symbol,
+        question.truth,
+        question.reveal,
+        question.reveal_neurons,
+        question.reveal_connections,
+        question.mistakes,
+        label=question.symbol,
+    )
+    return Page(
+        question.title,
+        QUESTIONS_LEAD + question.text,
+        question.neurons,
+        question.connections,
+        dict(question.numbers),
+        action="questions",
+        prediction=prediction,
+    )
 
 
 # --------------------------------------------------------------------------- vanishing gradients
@@ -769,11 +821,13 @@ def _fill_summary(lesson: Lesson) -> None:
 LESSON_TITLES = {
     "backprop": "Backprop by Hand",
     "predict": "Predict Then Reveal",
+    MY_NETWORK: "Predict on My Network",
     "vanishing": "Vanishing Gradients",
 }
-LESSON_EXAMPLES = {
+LESSON_EXAMPLES = {  # the example each lesson opens (None: the project that is open)
     "backprop": WORKED_EXAMPLE,
     "predict": WORKED_EXAMPLE,
+    MY_NETWORK: None,
     "vanishing": VANISHING_EXAMPLES[0],
 }
 
@@ -782,6 +836,8 @@ def build_lesson(key: str, document, steps: int = VANISHING_STEPS) -> Lesson:
     """The lesson ``key`` on ``document``, which must already hold the lesson's example."""
     if key == "vanishing":
         return vanishing_gradients(list(document.network.sizes), steps)
+    if key == MY_NETWORK:
+        return my_network_lesson()
     data = document.data
     ex = work_example(document.network, data.X_train, data.Y_train, document.learning_rate())
     if key == "backprop":

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
@@ -32,8 +32,11 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import lessons as content
+from simulator.app import questions
+from simulator.app.inspection import fmt
 from simulator.app.lessons import LESSON_MARKS, LESSON_TITLES, Lesson, Page
 from simulator.resources_path import resource
+from simulator.ui.canvas_layout import SelectedConnection
 
 if TYPE_CHECKING:
     from simulator.app.document import Document
@@ -42,19 +45,32 @@ if TYPE_CHECKING:
     from simulator.ui.plots import PlotsPanel
 
 DOCK_WIDTH = 420  # px: a chain-rule table reads without wrapping
+QUESTION_KINDS = {  # what a generated question asks for, as the kind box lists it
+    questions.GRADIENT: "∂E/∂w",
+    questions.DELTA: "δ of its neuron",
+    questions.FORWARD: "a (forward)",
+}
 VERDICT_COLOURS = {
     content.EXACT: "#1a7f37",
     content.CLOSE: "#1a7f37",
     content.RIGHT_DIRECTION: "#b35900",
     content.OFF: "#c62828",
 }
+DARK_VERDICT_COLOURS = {  # the same on a dark palette, light enough to read
+    content.EXACT: "#56d364",
+    content.CLOSE: "#56d364",
+    content.RIGHT_DIRECTION: "#ffa657",
+    content.OFF: "#ff7b72",
+}
 WELCOME = (
     "<p>Choose a lesson above, or from <b>Help ▸ Lessons</b>:</p>"
     "<ul><li><b>Backprop by Hand</b>: one training step of the classic worked example, every "
     "chain-rule factor as a number.</li>"
     "<li><b>Predict Then Reveal</b>: work out a gradient yourself, then see the engine's.</li>"
+    "<li><b>Predict on My Network</b>: the same, about any weight of the project that is "
+    "open.</li>"
     "<li><b>Vanishing Gradients</b>: six sigmoid layers against six ReLU layers.</li></ul>"
-    "<p>A lesson opens its own example project.</p>"
+    "<p>The other lessons open their own example project.</p>"
 )
 
 
@@ -101,6 +117,10 @@ class LessonsPanel(QWidget):
         self.index = 0
         self.vanishing_steps = content.VANISHING_STEPS
         self.verdict: str | None = None  # the last scored guess
+        self.diagnosis: questions.Diagnosis | None = None  # the mistake its hint named
+        self.question: questions.Question | None = None  # the generated question shown
+        self.question_seed = 0  # generated questions repeat for the same seed
+        self.maker: questions.QuestionMaker | None = None
         self._training: tuple[int, int, int] | None = None  # (page, history row, step) at start
         self._opening = False
         self._replaced = False
@@ -126,11 +146,29 @@ class LessonsPanel(QWidget):
         self.title.setFont(font)
         self.text = QTextBrowser()
         self.text.setOpenLinks(False)
+        self.kind_box = QComboBox()
+        for kind, text in QUESTION_KINDS.items():
+            self.kind_box.addItem(text, kind)
+        self.kind_box.setToolTip(
+            "What to ask about: the connection's gradient ∂E/∂w = a·δ, the δ = f′(z)·Σ w·δ of "
+            "the neuron it feeds, or that neuron's output a = f(Σ w·a + b)"
+        )
+        self.kind_box.setAccessibleName("Question asks for")
+        self.new_button = QPushButton("New question")
+        self.new_button.setToolTip("Ask about another weight, in the next layer")
+        self.new_button.setAccessibleName("New question")
+        self.ask_button = QPushButton("Ask about selection")
+        self.ask_button.setAccessibleName("Ask about the selected connection")
         self.guess_label = QLabel()
         self.guess_edit = QLineEdit()
         self.guess_edit.setPlaceholderText("e.g. 0.05 or −1.2e-3")
+        self.guess_edit.setAccessibleName("Your guess")
+        self.guess_edit.setToolTip("Your answer: a number such as 0.05, −1.2e-3 or 0,5")
         self.reveal_button = QPushButton("Reveal")
-        self.reveal_button.setToolTip("Score your guess and show the engine's value")
+        self.reveal_button.setToolTip(
+            "Score your guess (right within 1 %) and show the engine's value; when it is off by "
+            "a factor, the hint names it"
+        )
         self.verdict_label = QLabel()
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setTextFormat(Qt.RichText)
@@ -142,6 +180,12 @@ class LessonsPanel(QWidget):
         top = QHBoxLayout()
         top.addWidget(self.picker, 1)
         top.addWidget(self.end_button)
+        self.question_bar = QWidget()
+        bar = QHBoxLayout(self.question_bar)
+        bar.setContentsMargins(0, 0, 0, 0)
+        bar.addWidget(self.kind_box)
+        bar.addWidget(self.new_button, 1)
+        bar.addWidget(self.ask_button, 1)
         self.guess_row = QWidget()
         guess = QHBoxLayout(self.guess_row)
         guess.setContentsMargins(0, 0, 0, 0)
@@ -155,6 +199,7 @@ class LessonsPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.title)
+        layout.addWidget(self.question_bar)
         layout.addWidget(self.text, 1)
         layout.addWidget(self.guess_row)
         layout.addWidget(self.verdict_label)
@@ -165,6 +210,12 @@ class LessonsPanel(QWidget):
         self.back_button.clicked.connect(lambda: self.show_page(self.index - 1))
         self.next_button.clicked.connect(lambda: self.show_page(self.index + 1))
         self.reveal_button.clicked.connect(self.reveal)
+        self.new_button.clicked.connect(lambda: self.new_question())
+        self.ask_button.clicked.connect(self.ask_about_selection)
+        self.kind_box.activated.connect(self._on_kind_picked)
+        self.canvas.selection_changed.connect(self._sync_ask_button)
+        self.document.network_changed.connect(self._on_model_changed)
+        self.document.data_changed.connect(self._on_model_changed)
         self.guess_edit.returnPressed.connect(self.reveal)
         self.document.project_replaced.connect(self._on_project_replaced)
         self.controller.snapshot_ready.connect(self._on_snapshot)
@@ -201,7 +252,8 @@ class LessonsPanel(QWidget):
         """Open lesson ``key``'s example (asking about unsaved changes) and show its first
         page; False if the learner cancelled or the example could not be opened."""
         self.close_lesson()
-        if not self._open_example(content.LESSON_EXAMPLES[key]):
+        example = content.LESSON_EXAMPLES[key]
+        if example is not None and not self._open_example(example):
             return False
         try:
             self.lesson = content.build_lesson(key, self.document, self.vanishing_steps)
@@ -224,6 +276,8 @@ class LessonsPanel(QWidget):
         had_lesson = self.lesson is not None
         self._rejoin_plots()
         self.lesson = None
+        self.question = None
+        self.maker = None
         self.index = 0
         self.canvas.clear_marks(LESSON_MARKS)
         self._show_welcome()
@@ -242,34 +296,123 @@ class LessonsPanel(QWidget):
             self._take_step()
         elif page.action == "train":
             self._train(index)
+        elif page.action == "questions" and page.prediction is None:
+            self.new_question()
         self.page_shown.emit(index)
 
     def reveal(self) -> None:
-        """Score the typed guess against the engine's gradient, and show the factors."""
+        """Score the typed guess against the engine's value, say how far off it is and which
+        factor it most likely got wrong, and show how the engine's value is made."""
         page = self.page
         if page is None or page.prediction is None:
             return
         prediction = page.prediction
         guess = content.parse_number(self.guess_edit.text())
         if guess is None:
-            self.verdict = None
+            self.verdict = self.diagnosis = None
             self.verdict_label.setText("Type a number first, e.g. 0.05 or −1.2e-3.")
             return
-        verdict, error = content.score_prediction(guess, prediction.truth)
+        truth = prediction.truth
+        verdict, _error = questions.score(guess, truth)
         self.verdict = verdict
-        colour = VERDICT_COLOURS[verdict]
+        self.diagnosis = questions.diagnose(guess, truth, prediction.mistakes)
+        dark = self.palette().color(QPalette.ColorRole.Window).lightness() < 128
+        colour = (DARK_VERDICT_COLOURS if dark else VERDICT_COLOURS)[verdict]
+        if self.diagnosis is not None:
+            hint = f"<br><b>Hint:</b> {self.diagnosis.hint}"
+        elif verdict in (content.RIGHT_DIRECTION, content.OFF):
+            hint = (
+                "<br><b>Hint:</b> no single factor explains the difference: compare your "
+                "factors with the engine's below."
+            )
+        else:
+            hint = ""
         self.verdict_label.setText(
-            f"<span style='color:{colour}'><b>{content.verdict_text(verdict, error)}</b></span>"
-            f"<br>You said {content.fmt(guess)}; the engine says "
-            f"{content.fmt(prediction.truth)}."
+            f"<span style='color:{colour}'><b>{questions.verdict_text(verdict, guess, truth)}"
+            f"</b></span>{hint}<br>You said {fmt(guess, 6)}; the engine says {fmt(truth, 6)}."
         )
         self.text.setHtml(page.text + prediction.reveal)
         self.canvas.set_marks(LESSON_MARKS, prediction.neurons, prediction.connections)
+
+    # ----------------------------------------------------------------- generated questions
+    def new_question(
+        self,
+        connection: tuple[int, int, int] | None = None,
+        spec: questions.Spec | None = None,
+    ) -> bool:
+        """Show a question generated from the project's network at the step shown: about
+        ``connection`` (i, r, c) if given, ``spec`` exactly if given, else about a weight of
+        the next layer.  False (and the reason on the page) when there is nothing to ask."""
+        page = self.page
+        if page is None or page.action != "questions" or self._training is not None:
+            return False
+        if self.maker is None:
+            self.maker = questions.QuestionMaker(self.question_seed)
+        snap = self.controller.snapshot()
+        try:
+            question = content.question_from(
+                self.document,
+                snap.weights,
+                snap.step,
+                kind=self.kind_box.currentData(),
+                maker=self.maker,
+                connection=connection,
+                spec=spec,
+            )
+        except ValueError as exc:
+            self.verdict_label.show()
+            self.verdict_label.setText(f"<b>No question:</b> {exc}.")
+            return False
+        self.question = question
+        self._replace_page(self.index, content.question_page(question))
+        return True
+
+    def ask_about_selection(self) -> bool:
+        """Ask about the connection selected on the canvas (a fresh sample)."""
+        selected = self.canvas.selection()
+        if not isinstance(selected, SelectedConnection):
+            return False
+        return self.new_question((selected.layer, selected.source, selected.target))
+
+    def _on_kind_picked(self, _row: int) -> None:
+        """Another kind of question: about the same connection and sample, if one is shown."""
+        question = self.question
+        page = self.page
+        if page is None or page.action != "questions":
+            return
+        if question is None:
+            self.new_question()
+            return
+        old = question.spec
+        kind = self.kind_box.currentData()
+        self.new_question(spec=questions.Spec(kind, old.layer, old.source, old.target, old.sample))
+
+    def _sync_ask_button(self, *_args) -> None:
+        selected = self.canvas.selection()
+        ok = isinstance(selected, SelectedConnection)
+        self.ask_button.setEnabled(ok)
+        if ok:
+            self.ask_button.setToolTip(f"Ask about the selected connection {selected.name}")
+        else:
+            self.ask_button.setToolTip(
+                "Ask about the connection selected on the canvas: click one there first"
+            )
+
+    def _on_model_changed(self) -> None:
+        """The network or data changed (an edit): the question is asked again about the same
+        connection and sample if they are still there, else a new one."""
+        page = self.page
+        if page is None or page.action != "questions" or self.document.is_replacing:
+            return
+        if self.question is not None and self.new_question(spec=self.question.spec):
+            return
+        self.new_question()
 
     # ----------------------------------------------------------------- showing
     def _show_welcome(self) -> None:
         self.title.setText("Lessons")
         self.text.setHtml(WELCOME)
+        self.question_bar.hide()
         self.guess_row.hide()
         self.verdict_label.hide()
         self.back_button.setEnabled(False)
@@ -284,12 +427,14 @@ class LessonsPanel(QWidget):
         self.text.verticalScrollBar().setValue(0)
         self.canvas.set_marks(LESSON_MARKS, page.neurons, page.connections)
         asks = page.prediction is not None
+        self.question_bar.setVisible(page.action == "questions")
+        self._sync_ask_button()
         self.guess_row.setVisible(asks)
         self.verdict_label.setVisible(asks)
         self.verdict_label.setText("")
-        self.verdict = None
+        self.verdict = self.diagnosis = None
         if asks:
-            self.guess_label.setText(f"Your ∂E/∂{page.prediction.name}:")
+            self.guess_label.setText(f"Your {page.prediction.asks}:")
             self.guess_edit.clear()
         self.end_button.setEnabled(True)
         self._update_nav()
@@ -351,6 +496,10 @@ class LessonsPanel(QWidget):
         # The learner opened another project: the lesson's numbers no longer apply.
         self._lesson_state = None
         self._opened = None
+        if self.lesson is not None and self.lesson.key == content.MY_NETWORK:
+            self.question = None  # questions go on, about the new project
+            self.new_question()
+            return
         if self.lesson is not None:
             self.close_lesson()
             self.message.emit("Lesson ended: another project was opened")

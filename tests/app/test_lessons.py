@@ -3,11 +3,14 @@ the scoring of predictions, and the vanishing-gradient examples."""
 
 import json
 import math
+import re
 
 import numpy as np
 import pytest
 
 from simulator.app import lessons as L
+from simulator.app import questions as Q
+from simulator.app.inspection import fmt
 from simulator.project import Project, load_example
 from simulator.resources_path import resource
 
@@ -154,7 +157,10 @@ def test_score_prediction(guess, verdict):
     got, error = L.score_prediction(guess, truth)
     assert got == verdict
     assert error == pytest.approx(abs(guess - truth) / truth)
-    assert L.verdict_text(got, error)
+    text = L.verdict_text(got, guess, truth)
+    assert "% off" not in text  # how far, in words
+    if got == L.RIGHT_DIRECTION:
+        assert "times too large" in text
 
 
 def test_score_prediction_of_zero_and_of_nonsense():
@@ -169,6 +175,23 @@ def test_parse_number_reads_what_a_learner_types():
     assert L.parse_number("0,5") == 0.5
     assert L.parse_number("abc") is None
     assert L.parse_number("inf") is None
+
+
+def test_the_tutorials_first_layer_formula_gets_a_hint_naming_the_factors_it_drops(hand, example):
+    """The tutorial's ∂E/∂w11 = (o − y)·o(1 − o)·x skips h1: the hint names w21 and σ′ at h1."""
+    lesson = L.predict_then_reveal(example)
+    w11 = next(p.prediction for p in lesson.pages if p.prediction and p.prediction.name == "w11")
+    values = hand["values"]
+    diagnosis = Q.diagnose(values["wrong formula"], w11.truth, w11.mistakes)
+    assert diagnosis is not None and diagnosis.mistake.key == "skipped_neuron"
+    hint = re.sub("<[^>]+>", "", diagnosis.hint)
+    assert "h1" in hint
+    assert fmt(values["w21"]) in hint and fmt(values["h1"] * (1 - values["h1"])) in hint
+    # Leaving out only σ′ at h1 names σ′ and its value.
+    factors = hand["factors"]["w11"]
+    without_slope = factors[0] * factors[1] * factors[2] * factors[4]
+    diagnosis = Q.diagnose(without_slope, w11.truth, w11.mistakes)
+    assert diagnosis.mistake.key == "no_fprime" and fmt(factors[3]) in diagnosis.hint
 
 
 def test_predict_lesson_asks_for_engine_gradients(example, hand):

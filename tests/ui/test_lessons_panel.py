@@ -8,8 +8,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from simulator.app import lessons as L
+from simulator.app import questions as Q
+from simulator.app.inspection import fmt
 from simulator.project import load_example
+from simulator.resources_path import resource
 from simulator.ui import main_window as mw
+from tests.ui.test_canvas import click as click_canvas
 
 
 @pytest.fixture(autouse=True)
@@ -211,3 +215,189 @@ def test_vanishing_gradients_trains_both_networks_and_reports_the_ratios(
     click(qtbot, panel.end_button)
     assert window.plots_dock in window.tabifiedDockWidgets(panel.dock)
     assert in_view(panel.text)
+
+
+# --------------------------------------------------------------------------- on the user's network
+
+
+def engine_gradient(network, X, Y, spec):
+    """The network's own backward pass of the question's sample, penalties off: ∂E/∂w, δ."""
+    net = network.copy("float64")
+    net.l1 = net.l2 = 0.0
+    s = spec.sample
+    grads = net.backward(net.forward(X[s : s + 1], training=False), Y[s : s + 1])
+    return grads.weights[spec.layer][spec.source, spec.target], grads.deltas[spec.layer][
+        0, spec.target
+    ]
+
+
+def start_my_network(window, panel, qtbot=None):
+    if qtbot is not None:  # a laptop's screen: room for the canvas beside the lesson
+        window.resize(1366, 768)
+        qtbot.waitUntil(lambda: window.width() == 1366)
+    lessons_action(window, "Predict on My Network").trigger()
+    assert panel.lesson is not None and panel.lesson.key == L.MY_NETWORK
+    assert panel.question_bar.isVisible() and panel.guess_row.isVisible()
+    return panel.question
+
+
+def test_predict_on_my_network_asks_about_the_connection_the_user_selected(
+    window, panel, qtbot, answers
+):
+    project = window.document.project.name
+    start_my_network(window, panel, qtbot)
+    assert window.document.project.name == project  # no example opened, nothing to save
+    assert answers["save_prompts"] == 0
+    canvas = window.canvas
+    assert not panel.ask_button.isEnabled()  # nothing selected yet
+    click_canvas(qtbot, canvas, canvas.connection_item(0, 1, 5))
+    assert panel.ask_button.isEnabled()
+    click(qtbot, panel.ask_button)
+    question = panel.question
+    spec = question.spec
+    assert (spec.layer, spec.source, spec.target) == (0, 1, 5)
+    assert panel.title.text() == question.title and "x2 → h1_6" in question.title
+    assert marked(canvas) == page_items(canvas, (), ((0, 1, 5),))
+    # The page shows the sample, the weight and every number the answer needs.
+    shown_text = panel.text.toPlainText()
+    assert f"#{spec.sample}" in shown_text
+    for value in question.numbers.values():
+        assert fmt(value, Q.DIGITS) in shown_text
+    data = window.document.data
+    grad, _delta = engine_gradient(window.document.network, data.X_train, data.Y_train, spec)
+    assert question.truth == pytest.approx(grad, rel=1e-12)
+    # A guess without the activation's derivative: the hint names f′(z) and its value.
+    n = question.numbers
+    downstream = sum(n[f"w {k}"] * n[f"delta {k}"] for k in range(len(question.chain.down_weights)))
+    qtbot.keyClicks(panel.guess_edit, repr(n["a_source"] * downstream))
+    qtbot.keyClick(panel.guess_edit, Qt.Key_Return)
+    assert panel.diagnosis is not None and panel.diagnosis.mistake.key == "no_fprime"
+    said = plain(panel.verdict_label.text())
+    assert "Hint" in said and "derivative" in said and fmt(n["fprime"]) in said
+    assert Q.how_far(n["a_source"] * downstream, question.truth) in said
+    assert "% off" not in said
+    assert fmt(question.truth, Q.DIGITS) in panel.text.toPlainText()  # the reveal
+    assert marked(canvas) == page_items(
+        canvas, question.reveal_neurons, question.reveal_connections
+    )
+    # Without the incoming activation a: the hint names a and its value.
+    panel.guess_edit.clear()
+    qtbot.keyClicks(panel.guess_edit, repr(n["fprime"] * downstream))
+    click(qtbot, panel.reveal_button)
+    assert panel.diagnosis.mistake.key == "no_source"
+    assert fmt(n["a_source"]) in plain(panel.verdict_label.text())
+    # The right answer: exact, no hint.
+    panel.guess_edit.clear()
+    qtbot.keyClicks(panel.guess_edit, f"{question.truth:.5g}")
+    click(qtbot, panel.reveal_button)
+    assert panel.verdict == L.EXACT and panel.diagnosis is None
+    assert "Hint" not in panel.verdict_label.text()
+    # An unrelated wrong guess gets how far off in words, and no factor named.
+    truth = question.truth
+
+    def unrelated(ratio):
+        guess = truth * ratio
+        return all(
+            min(Q.relative_error(guess, m.value), Q.relative_error(-guess, m.value)) > 0.1
+            for m in question.mistakes
+        )
+
+    ratio = next(r for r in (3.3, 0.37, 7.1, 0.21, 13.0) if unrelated(r))
+    panel.guess_edit.clear()
+    qtbot.keyClicks(panel.guess_edit, repr(truth * ratio))
+    click(qtbot, panel.reveal_button)
+    assert panel.diagnosis is None
+    said = plain(panel.verdict_label.text())
+    assert Q.how_far(truth * ratio, truth) in said and "times too" in said
+    assert "no single factor" in said
+
+
+def test_new_question_moves_through_the_layers(window, panel, qtbot):
+    window.document.add_layer(1)  # XOR with two hidden layers: three weight layers
+    n_layers = len(window.document.network.layers)
+    assert n_layers == 3
+    panel.question_seed = 3
+    start_my_network(window, panel)
+    layers = [panel.question.spec.layer]
+    for _ in range(5):
+        previous = panel.question
+        qtbot.keyClicks(panel.guess_edit, "0.1")
+        click(qtbot, panel.new_button)
+        assert panel.question is not previous
+        assert panel.guess_edit.text() == "" and panel.verdict_label.text() == ""
+        spec = panel.question.spec
+        layers.append(spec.layer)
+        assert marked(window.canvas) == page_items(
+            window.canvas, (), ((spec.layer, spec.source, spec.target),)
+        )
+    assert all(a != b for a, b in zip(layers, layers[1:]))
+    assert set(layers) == set(range(n_layers))
+    # The same seed asks the same questions again.
+    specs = []
+    for _ in range(2):
+        click(qtbot, panel.end_button)
+        start_my_network(window, panel)
+        specs.append([panel.question.spec])
+        for _ in range(3):
+            click(qtbot, panel.new_button)
+            specs[-1].append(panel.question.spec)
+    assert specs[0] == specs[1]
+
+
+def test_asking_for_delta_or_a_keeps_the_connection_and_sample(window, panel, qtbot):
+    start_my_network(window, panel)
+    click(qtbot, panel.new_button)
+    first = panel.question.spec
+    panel.kind_box.setFocus()
+    delta_row = panel.kind_box.findData(Q.DELTA)
+    while panel.kind_box.currentIndex() != delta_row:
+        qtbot.keyClick(panel.kind_box, Qt.Key_Down)
+    spec = panel.question.spec
+    assert spec.kind == Q.DELTA and spec.layer == first.layer and spec.sample == first.sample
+    assert panel.guess_label.text() == "Your δ:"
+    data = window.document.data
+    _grad, delta = engine_gradient(window.document.network, data.X_train, data.Y_train, spec)
+    assert panel.question.truth == pytest.approx(delta, rel=1e-12)
+    qtbot.keyClicks(panel.guess_edit, repr(-panel.question.truth))
+    click(qtbot, panel.reveal_button)
+    assert panel.diagnosis.mistake.key == "sign"
+    assert "sign" in plain(panel.verdict_label.text())
+
+
+def test_questions_use_the_weights_of_the_step_shown(window, panel, qtbot):
+    start_my_network(window, panel)
+    window.training_toolbar.step_action.trigger()
+    window.training_toolbar.step_action.trigger()
+    click(qtbot, panel.new_button)
+    question = panel.question
+    assert question.step == 2 and "step 2" in panel.text.toPlainText()
+    data = window.document.data
+    grad, _ = engine_gradient(window.document.network, data.X_train, data.Y_train, question.spec)
+    assert question.truth == pytest.approx(grad, rel=1e-12)
+    # An edit of the network asks again about the same connection and sample.
+    spec = question.spec
+    window.document.set_weight(spec.layer, spec.source, spec.target, 0.5)
+    assert panel.question.spec == spec and panel.question.numbers["w"] == 0.5
+    # Another project: the questions go on, about it.
+    window.open_example(resource("examples", "spiral.json"))
+    assert panel.lesson is not None and panel.question is not None
+    assert panel.question.chain is not None
+    assert len(window.document.network.layers) == 3
+
+
+def test_predict_then_reveal_ends_on_questions_about_any_weight(window, panel, qtbot):
+    lessons_action(window, "Predict Then Reveal").trigger()
+    for _ in range(len(panel.lesson) - 1):
+        click(qtbot, panel.next_button)
+    assert panel.question_bar.isVisible() and panel.question is not None
+    assert window.document.project.name == "Worked example"
+    layers = {panel.question.spec.layer}
+    click(qtbot, panel.new_button)
+    layers.add(panel.question.spec.layer)
+    assert layers == {0, 1}
+    # Back and Next again: the same question stays.
+    shown = panel.question
+    click(qtbot, panel.back_button)
+    assert not panel.question_bar.isVisible()
+    click(qtbot, panel.next_button)
+    assert panel.page.title == shown.title
