@@ -1,5 +1,6 @@
-"""File ▸ Export: weights, ONNX, a PyTorch script, the loss history and pictures of the views
-(the network, the loss plot, the gradient flow, the layer statistics, the decision boundary).
+"""File ▸ Export: weights, ONNX, a PyTorch script, the loss history, the data (train and test
+samples as CSV) and pictures of the views (the network, the loss plot, the gradient flow, the
+layer statistics, the decision boundary).
 
 Every file is written atomically (a temporary file in the same folder replaces the target
 once complete), so a failed export never leaves half a file.  Exports do not pause training:
@@ -17,6 +18,7 @@ from PySide6.QtCore import QObject, QRectF, QSettings, Signal
 from PySide6.QtGui import QAction, QPalette
 from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu, QMessageBox, QWidget
 
+from simulator.project.data_csv import export_data_csv
 from simulator.project.files import ProjectError
 from simulator.project.history_csv import export_history_csv
 from simulator.project.weights import export_weights
@@ -119,6 +121,12 @@ class Exporter(QObject):
             "Loss &History (CSV)…",
             self.export_history,
             "Step, epoch, losses, accuracies and learning rate of every training step",
+        )
+        self.data_action = add(
+            "&Data as CSV…",
+            self.export_data,
+            "The training and test samples: a split column (train/test), the raw inputs "
+            "(before input features) and the target; Data ▸ Import CSV reads it back",
         )
         self.menu.addSeparator()
         self.network_image_action = add(
@@ -231,6 +239,20 @@ class Exporter(QObject):
             path,
             lambda p: export_history_csv(history, p),
             f"Exported {len(history):,} steps of history to {path.name}",
+        )
+
+    def export_data(self) -> bool:
+        path = self._ask("Export data as CSV", "-data", CSV_FILTERS)
+        if path is None:
+            return False
+        doc = self.document
+        data = doc.data
+        n_train, n_test = len(data.train_index), len(data.test_index)
+        return self._write(
+            path,
+            lambda p: export_data_csv(doc.project, p, data),
+            f"Exported {n_train + n_test:,} samples ({n_train:,} training, {n_test:,} test) "
+            f"to {path.name}",
         )
 
     # ----------------------------------------------------------------- pictures

@@ -80,6 +80,7 @@ def test_the_export_menu_lists_every_format(window):
         "ONNX Model…",
         "PyTorch Script…",
         "Loss History (CSV)…",
+        "Data as CSV…",
         "Image of the Network…",
         "Image of the Loss Plot…",
         "Image of the Gradient Flow…",
@@ -178,6 +179,68 @@ def test_export_history_csv_has_one_row_per_step(trained, answers, out):
         if row["test_loss"]:
             assert float(row["test_loss"]) == value
     assert "12 steps" in status(trained)
+
+
+@pytest.mark.parametrize("dataset", ["xor", "spiral3", "sine", "plane"])
+def test_export_data_csv_reads_back_through_the_csv_import(window, answers, out, dataset):
+    from simulator.project.csv_import import build_inline_data, read_csv_table
+
+    doc = window.document
+    if dataset != "xor":
+        doc.set_dataset(dataset)
+    width = doc.data.dataset.input_dim
+    label = 0.5 if dataset in ("sine", "plane") else 1
+    doc.add_points(np.full((2, width), 0.125), [label, label])  # drawn points: training
+    path = out / "data.csv"
+    trigger(window, answers, "Data as CSV…", path)
+    assert answers["errors"] == [] and answers["suggestion"].endswith("-data.csv")
+    data = doc.data
+    n_train, n_test = len(data.train_index), len(data.test_index)
+    assert f"({n_train:,} training, {n_test:,} test)" in status(window)
+
+    table = read_csv_table(path)
+    assert table.header and table.n_rows == data.dataset.n_samples
+    target = table.guess_target()
+    features = [c for c in table.numeric_columns() if c != target]
+    assert features == data.column_labels and target == data.target_label
+    task = table.guess_task(target)
+    assert task == data.task
+    spec, _ = build_inline_data(table, features, target, task, standardize=False)
+    # The same samples, bit for bit, and the same labels; the split column says which trained.
+    assert spec.X.tobytes() == data.dataset.X.tobytes()
+    np.testing.assert_array_equal(spec.y, data.dataset.y)
+    split = np.array(table.cells("split"))
+    np.testing.assert_array_equal(np.flatnonzero(split == "train"), data.train_index)
+    np.testing.assert_array_equal(np.flatnonzero(split == "test"), data.test_index)
+    assert (split[data.drawn_rows] == "train").all()
+    # And it trains: imported, the network fits it as before.
+    doc.import_data(spec, "data.csv")
+    assert doc.data.dataset.X.tobytes() == data.dataset.X.tobytes()
+
+
+def test_export_data_csv_of_imported_data_gives_the_files_values(window, answers, out, tmp_path):
+    from simulator.project.csv_import import build_inline_data, read_csv_table
+
+    rng = np.random.default_rng(4)
+    rows = ["area,rooms,kind"] + [
+        f"{float(a)!r},{r},{'flat' if a < 100 else 'house'}"
+        for a, r in zip(rng.uniform(40, 200, 24).round(1), rng.integers(1, 6, 24), strict=True)
+    ]
+    source = tmp_path / "homes.csv"
+    source.write_text("\n".join(rows) + "\n")
+    original = read_csv_table(source)
+    spec, _ = build_inline_data(original, ["area", "rooms"], "kind", "binary", standardize=True)
+    window.document.import_data(spec, "homes.csv")
+    path = out / "homes-data.csv"
+    trigger(window, answers, "Data as CSV…", path)
+    table = read_csv_table(path)
+    assert table.columns == ["split", "area", "rooms", "kind"]
+    raw = np.array([[float(c) for c in row[:2]] for row in original.rows])
+    again = np.array([[float(c) for c in row[1:3]] for row in table.rows])
+    np.testing.assert_allclose(again, raw, rtol=1e-12)  # the file's values, not standardised
+    assert table.cells("kind") == original.cells("kind")
+    back, _ = build_inline_data(table, ["area", "rooms"], "kind", "binary", standardize=True)
+    np.testing.assert_allclose(back.X, spec.X, rtol=1e-9, atol=1e-12)
 
 
 IMAGES = [
