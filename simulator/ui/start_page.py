@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QEvent, QObject, QPoint, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QFont
+from PySide6.QtCore import QEvent, QObject, QPoint, QRectF, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QFont, QPainter, QPainterPath, QPalette, QPen
 from PySide6.QtWidgets import (
     QCheckBox,
     QCommandLinkButton,
@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QGraphicsView,
     QHBoxLayout,
     QLabel,
+    QStyle,
     QVBoxLayout,
     QWidget,
 )
 
 from simulator.project import DEFAULT_EXAMPLE, Project, load_example
+from simulator.ui.training_toolbar import tinted_icon
 
 SEEN_KEY = "startPage/seen"
 AT_STARTUP_KEY = "startPage/showAtStartup"
@@ -136,6 +138,7 @@ class StartPage(QDialog):
             button.clicked.connect(lambda _=False, k=key: self.choose(k))
             column.addWidget(button)
             self.buttons[key] = button
+        self._tint_arrows()
         self.buttons[WATCH].setDefault(True)
         self.buttons[WATCH].setFocus()
 
@@ -165,6 +168,18 @@ class StartPage(QDialog):
         self.setMaximumWidth(720)
         settings.setValue(SEEN_KEY, True)
 
+    def _tint_arrows(self) -> None:
+        # The style's arrows are black whatever the palette: drawn in its button text instead.
+        arrow = self.style().standardIcon(QStyle.StandardPixmap.SP_CommandLink)
+        icon = tinted_icon(arrow, self.palette().color(QPalette.ColorRole.ButtonText))
+        for button in self.buttons.values():
+            button.setIcon(icon)
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange and hasattr(self, "buttons"):
+            self._tint_arrows()
+
     def choose(self, key: str) -> None:
         """Close the page and say that ``key`` was chosen."""
         self.accept()
@@ -184,27 +199,30 @@ class StartPage(QDialog):
 
 
 class CoachTip(QLabel):
-    """A tooltip-coloured note pointing up at one canvas button ("+ adds a hidden layer…"); it
-    goes when the network changes, when clicked, or after ``COACH_MS``."""
+    """A tooltip-coloured callout whose pointer touches one canvas button from below ("⊕
+    inserts a hidden layer here…"); it goes when the network changes, when clicked, or after
+    ``COACH_MS``.  The callout reaches to the left of the button, over the inputs' header,
+    rather than over the layer whose settings one reads next."""
+
+    POINTER = 10  # px: the pointer's height (and half its width)
+    WIDTH = 300
 
     def __init__(self, view: QGraphicsView, find_item, text: str, network_changed):
         super().__init__(view.viewport())
         self.setObjectName("coachTip")
         self.view = view
         self.find_item = find_item  # () -> the QGraphicsItem pointed at, or None
+        self.pointer_x = self.WIDTH - 48  # where the pointer leaves the callout
         self.setText(text)
         self.setWordWrap(True)
-        self.setMargin(8)
-        self.setMaximumWidth(320)
+        self.setFixedWidth(self.WIDTH)
+        self.setContentsMargins(10, 8 + self.POINTER, 10, 8)
         self.setAccessibleName("Hint")
-        palette = view.palette()
-        bg = palette.color(palette.ColorRole.ToolTipBase).name()
-        fg = palette.color(palette.ColorRole.ToolTipText).name()
-        edge = palette.color(palette.ColorRole.Highlight).name()
-        self.setStyleSheet(
-            f"#coachTip {{ background: {bg}; color: {fg}; border: 2px solid {edge};"
-            " border-radius: 6px; }"
-        )
+        self.setAutoFillBackground(False)
+        text_palette = self.palette()
+        tip_text = view.palette().color(QPalette.ColorRole.ToolTipText)
+        text_palette.setColor(QPalette.ColorRole.WindowText, tip_text)
+        self.setPalette(text_palette)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(COACH_MS)
@@ -226,7 +244,7 @@ class CoachTip(QLabel):
         self._place_timer.start()
 
     def place(self) -> None:
-        """Under the item, its arrow at the item's centre; kept inside the view."""
+        """The pointer's tip just under the item's centre; the callout kept inside the view."""
         item = self.find_item()
         self.adjustSize()
         if item is None:
@@ -234,9 +252,30 @@ class CoachTip(QLabel):
             return
         rect = self.view.mapFromScene(item.sceneBoundingRect()).boundingRect()
         viewport = self.view.viewport().rect()
-        x = rect.center().x() - self.width() // 2
-        x = max(8, min(x, viewport.width() - self.width() - 8))
-        self.move(QPoint(x, rect.bottom() + 10))
+        target = rect.center().x()
+        x = max(8, min(target - (self.WIDTH - 48), viewport.width() - self.width() - 8))
+        self.pointer_x = max(self.POINTER + 6, min(target - x, self.width() - self.POINTER - 6))
+        self.move(QPoint(x, rect.bottom() + 2))
+        self.update()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        palette = self.view.palette()
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        body = QRectF(self.rect()).adjusted(1, self.POINTER + 1, -1, -1)
+        path = QPainterPath()
+        path.addRoundedRect(body, 6, 6)
+        pointer = QPainterPath()
+        pointer.moveTo(self.pointer_x - self.POINTER, body.top() + 1)
+        pointer.lineTo(self.pointer_x, 1)
+        pointer.lineTo(self.pointer_x + self.POINTER, body.top() + 1)
+        pointer.closeSubpath()
+        path = path.united(pointer)
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
+        painter.setBrush(palette.color(QPalette.ColorRole.ToolTipBase))
+        painter.drawPath(path)
+        painter.end()
+        super().paintEvent(event)
 
     def dismiss(self) -> None:
         if self.dismissed:
