@@ -406,12 +406,51 @@ class _Builder:
         rows.append(self.row("a", "<i>a</i>", f"{dst}'s output {self.fn.title.lower()}(z)", ch.a))
         if ch.fprime is not None:
             rows.append(self.row("fprime", "<i>f</i>′(<i>z</i>)", self._fprime_note(), ch.fprime))
-        for k, name in enumerate(self.down):
-            rows.append(self.row(f"w {k}", "<i>w</i>", f"{dst} → {name}", ch.down_weights[k]))
-            rows.append(
-                self.row(f"delta {k}", _sub("δ", name), f"∂E/∂z of {name}", ch.down_deltas[k])
-            )
         return rows
+
+    def _pairs_table(self, head: tuple[str, str, str], rows) -> str:
+        """A table of neurons with two numbers each; ``rows``: (name, (key, value), (key,
+        value)), the keys those of ``numbers``."""
+        html = [
+            "<table cellspacing='0' cellpadding='3' style='margin-top:6px'><tr>"
+            f"<th align='left'>{head[0]}</th>"
+            f"<th align='right'>&nbsp;&nbsp;{head[1]}</th>"
+            f"<th align='right'>&nbsp;&nbsp;{head[2]}</th></tr>"
+        ]
+        for name, (key1, value1), (key2, value2) in rows:
+            first = self.row(key1, "", "", value1)[2]
+            second = self.row(key2, "", "", value2)[2]
+            html.append(
+                f"<tr><td>{name}</td><td align='right'>{first}</td>"
+                f"<td align='right'>{second}</td></tr>"
+            )
+        html.append("</table>")
+        return "".join(html)
+
+    def _paths_table(self) -> str:
+        """The neurons the target feeds: one row each, the weight to it and its δ."""
+        ch, dst = self.chain, self.dst
+        rows = [
+            (name, (f"w {k}", ch.down_weights[k]), (f"delta {k}", ch.down_deltas[k]))
+            for k, name in enumerate(self.down)
+        ]
+        head = (f"{dst} feeds", f"<i>w</i> ({dst} → it)", "its δ = ∂<i>E</i>/∂<i>z</i>")
+        return self._pairs_table(head, rows)
+
+    def _inputs_table(self) -> str:
+        """What the target receives: one row per incoming connection, a and w."""
+        ch, i, dst = self.chain, self.spec.layer, self.dst
+        mask = self.net.layers[i].mask[:, self.spec.target]
+        rows = [
+            (self._names(i, r), (f"x {r}", ch.inputs[r]), (f"w {r}", ch.in_weights[r]))
+            for r in range(len(mask))
+            if mask[r]
+        ]
+        head = (f"into {dst}", "<i>a</i> (what it sends)", f"<i>w</i> (→ {dst})")
+        table_html = self._pairs_table(head, rows)
+        if ch.bias is not None:
+            table_html += table([self.row("bias", "<i>b</i>", f"{dst}'s bias", ch.bias)])
+        return table_html
 
     def _source_rows(self) -> list:
         ch, src = self.chain, self.src
@@ -420,19 +459,6 @@ class _Builder:
         else:
             note = f"what {src} sends: its output"
         return [self.row("a_source", _sub("a", src), note, ch.a_source)]
-
-    def _forward_rows(self) -> list:
-        ch, i = self.chain, self.spec.layer
-        rows = []
-        for r, (x, w) in enumerate(zip(ch.inputs, ch.in_weights)):
-            source = self._names(i, r)
-            if not self.net.layers[i].mask[r, self.spec.target]:
-                continue
-            rows.append(self.row(f"x {r}", _sub("a", source), f"what {source} sends", x))
-            rows.append(self.row(f"w {r}", "<i>w</i>", f"{source} → {self.dst}", w))
-        if ch.bias is not None:
-            rows.append(self.row("bias", "<i>b</i>", f"{self.dst}'s bias", ch.bias))
-        return rows
 
     def _names(self, k: int, j: int) -> str:
         return self._name_fn(k, j)
@@ -447,7 +473,7 @@ class _Builder:
         symbol, truth = self._asked()
         intro = self._intro(symbol)
         if kind == FORWARD:
-            rows = self._forward_rows()
+            rows = []
             bias = " + <i>b</i>" if ch.bias is not None else ""
             recall = f"<i>z</i> = Σ <i>w</i>·<i>a</i>{bias}"
             if symbol == "a":
@@ -458,12 +484,13 @@ class _Builder:
             )
             recall = self._recall()
         loss = f"<p>{_loss_text(ch)}.</p>" if ch.is_output and kind != FORWARD else ""
-        text = (
-            intro
-            + table(rows, ("", "the numbers you need", "value"))
-            + loss
-            + f"<p style='color:gray'>Recall: {recall}.</p>"
-        )
+        if kind == FORWARD:
+            tables = self._inputs_table()
+        else:
+            tables = table(rows, ("", "the numbers you need", "value"))
+            if not ch.is_output:
+                tables += self._paths_table()
+        text = intro + tables + loss + f"<p style='color:gray'>Recall: {recall}.</p>"
         neurons, connections = self._marks()
         reveal_neurons, reveal_connections = self._reveal_marks()
         return Question(

@@ -331,7 +331,8 @@ class LessonsPanel(QWidget):
             f"<span style='color:{colour}'><b>{questions.verdict_text(verdict, guess, truth)}"
             f"</b></span>{hint}<br>You said {fmt(guess, 6)}; the engine says {fmt(truth, 6)}."
         )
-        self.text.setHtml(page.text + prediction.reveal)
+        self.text.setHtml(page.text + "<a name='reveal'></a>" + prediction.reveal)
+        self.text.scrollToAnchor("reveal")  # the engine's value in view, under the question
         self.canvas.set_marks(LESSON_MARKS, prediction.neurons, prediction.connections)
 
     # ----------------------------------------------------------------- generated questions
