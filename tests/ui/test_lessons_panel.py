@@ -165,6 +165,12 @@ def test_predict_then_reveal_scores_a_right_and_a_wrong_answer(window, panel, qt
     qtbot.keyClicks(panel.guess_edit, "0.1456")
     click(qtbot, panel.reveal_button)
     assert panel.verdict == L.RIGHT_DIRECTION
+    # It skips h1: the hint names the weight w21 and σ′ at h1, with their values.
+    worked = panel.lesson.worked
+    said = plain(panel.verdict_label.text())
+    assert panel.diagnosis.mistake.key == "skipped_neuron"
+    assert "about 10 times too large" in said
+    assert fmt(worked.w["w21"]) in said and fmt(worked.slopes["h1"]) in said
     panel.guess_edit.clear()
     qtbot.keyClicks(panel.guess_edit, "abc")
     click(qtbot, panel.reveal_button)
