@@ -35,6 +35,8 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 from simulator.app.frame_timer import FrameTimer
 from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
+from simulator.ui.contrast import MIN_GRAPHICS_CONTRAST, faint_alpha, readable
+from simulator.ui.metrics_view import MetricsView
 from simulator.ui.timeline import Timeline
 
 MIN_FRAME_MS = (
@@ -51,7 +53,7 @@ TEST_COLOR = thumbnails.ORANGE
 LR_COLOR = "#2ca02c"
 DIVERGED_COLOR = "#d62728"
 VIEWED_COLOR = "#9467bd"  # the step shown by rewinding
-MIN_LINE_CONTRAST = 3.0  # WCAG's minimum for graphics: every layer's curve against the plot
+MIN_LINE_CONTRAST = MIN_GRAPHICS_CONTRAST  # every layer's curve against the plot
 X_AXES = ("step", "epoch")
 
 _SETTINGS_X = "plots/x_axis"
@@ -481,53 +483,6 @@ def _train_color(palette: QPalette) -> str:
     return TRAIN_COLOR_DARK if dark else TRAIN_COLOR
 
 
-def _luminance(color: QColor) -> float:
-    """WCAG relative luminance of ``color`` (0 black … 1 white)."""
-
-    def channel(c: float) -> float:
-        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
-
-    r, g, b = (channel(c) for c in (color.redF(), color.greenF(), color.blueF()))
-    return 0.2126 * r + 0.7152 * g + 0.0722 * b
-
-
-def contrast(color, background) -> float:
-    """WCAG contrast ratio of two opaque colours (1 … 21)."""
-    a, b = _luminance(QColor(color)), _luminance(QColor(background))
-    return (max(a, b) + 0.05) / (min(a, b) + 0.05)
-
-
-def _mix(color: QColor, other: QColor, t: float) -> QColor:
-    """``color`` moved a fraction ``t`` of the way to ``other``."""
-    return QColor.fromRgbF(*(a + t * (b - a) for a, b in zip(
-        (color.redF(), color.greenF(), color.blueF()),
-        (other.redF(), other.greenF(), other.blueF()),
-    )))  # fmt: skip
-
-
-def readable(color, background, ratio: float = MIN_LINE_CONTRAST) -> QColor:
-    """``color``, lightened on a dark ``background`` (darkened on a light one) just enough
-    for a contrast of ``ratio``: a curve's hue stays, and it stands out from the plot."""
-    color, background = QColor(color), QColor(background)
-    toward = QColor("white") if _luminance(background) < 0.18 else QColor("black")
-    for step in range(21):
-        mixed = _mix(color, toward, step / 20)
-        if contrast(mixed, background) >= ratio:
-            return mixed
-    return toward
-
-
-def faint_alpha(color, background, alpha: int = 70, ratio: float = 2.0) -> int:
-    """The opacity of a faint line (the batch loss, under the train loss): ``alpha`` where
-    that shows, more where the line drawn over ``background`` would stay under a contrast of
-    ``ratio`` (on a dark plot, 70 left the batch loss all but invisible)."""
-    color, background = QColor(color), QColor(background)
-    for a in range(alpha, 256, 5):
-        if contrast(_mix(background, color, a / 255), background) >= ratio:
-            return a
-    return 255
-
-
 def _label_fill(palette: QPalette) -> QColor:
     fill = QColor(palette.color(QPalette.ColorRole.Base))
     fill.setAlpha(210)
@@ -862,7 +817,8 @@ class _Page(QWidget):
 
 # --------------------------------------------------------------------- the loss page
 class LossPlot(_Page):
-    """Loss against step or epoch, with accuracy and the learning rate in linked strips below.
+    """Loss against step or epoch, with accuracy and the learning rate in linked strips below,
+    and the metrics of the network shown (``add_metrics``) beside or under them.
 
     ``loss_plot``, ``accuracy_plot``, ``lr_plot``: the PlotWidgets (x linked).  ``curves``: the
     PlotDataItems by history column ("batch_loss", "train_loss", "test_loss",
@@ -876,6 +832,7 @@ class LossPlot(_Page):
             "Logarithmic loss axis: slow late progress stays visible",
             parent,
         )
+        self.metrics: QWidget | None = None  # see add_metrics
         self._task = "binary"
         self._schedule_on = False
         self._lr_first = math.nan
@@ -981,6 +938,21 @@ class LossPlot(_Page):
         self.accuracy_plot.setVisible(self.shows_accuracy)
         self.lr_plot.setVisible(self.shows_lr)
         self._relayout()
+
+    def add_metrics(self, view: QWidget) -> None:
+        """``view`` (the metrics) right of the strips in a wide page, under them in a tall one;
+        it takes the room its contents ask for, the plots the rest."""
+        self.metrics = view
+        self._body.addWidget(view, 0)
+        self._relayout()
+
+    def _relayout(self) -> None:
+        super()._relayout()
+        view = self.metrics
+        if view is not None:
+            grow, keep = QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Maximum
+            wide = self.side_by_side
+            view.setSizePolicy(keep if wide else grow, grow if wide else keep)
 
     def _label_x(self) -> None:
         # Only the lowest plot of each column carries the x axis's values and name.
@@ -1250,7 +1222,8 @@ class PlotsPanel(QWidget):
 
     Redraws follow the controller's snapshots, at most one frame per ``MIN_FRAME_MS``; a page
     that is not visible catches up when it is shown.  ``loss_plot`` and ``gradient_plot`` are
-    the PlotWidgets (for export); ``loss`` and ``gradient_flow`` the pages.
+    the PlotWidgets (for export); ``loss`` and ``gradient_flow`` the pages; ``metrics`` the
+    confusion matrix or R² and RMSE on the loss page (it paces its own, rarer frames).
     """
 
     def __init__(self, controller: TrainingController, parent: QWidget | None = None):
@@ -1264,6 +1237,8 @@ class PlotsPanel(QWidget):
         self._full = set()  # pages that must redraw from scratch when next shown
 
         self.loss = LossPlot()
+        self.metrics = MetricsView(controller)
+        self.loss.add_metrics(self.metrics)
         self.gradient_flow = GradientFlowPlot()
         self.loss_plot = self.loss.loss_plot
         self.gradient_plot = self.gradient_flow.plot

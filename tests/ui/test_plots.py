@@ -486,7 +486,8 @@ def dark_palette():
 def test_gradient_flow_layers_read_on_a_dark_plot_and_the_legend_covers_no_curve(
     qtbot, panel, controller, doc
 ):
-    from simulator.ui.plots import MIN_LINE_CONTRAST, contrast
+    from simulator.ui.contrast import contrast
+    from simulator.ui.plots import MIN_LINE_CONTRAST
 
     for _ in range(5):
         doc.add_layer()  # 7 weight layers, as in the vanishing-gradient examples
@@ -518,7 +519,7 @@ def test_gradient_flow_layers_read_on_a_dark_plot_and_the_legend_covers_no_curve
 def test_the_batch_loss_shows_on_a_dark_plot(qtbot, panel):
     from PySide6.QtGui import QColor
 
-    from simulator.ui.plots import contrast
+    from simulator.ui.contrast import contrast
 
     for palette in (panel.palette(), dark_palette()):
         panel.setPalette(palette)
