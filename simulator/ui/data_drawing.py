@@ -116,7 +116,6 @@ class DrawTool(QObject):
         layout.addWidget(self.only_checkbox)
         self.clear_button = QPushButton("Clear drawn")
         self.clear_button.setAccessibleName("Clear drawn points")
-        self.clear_button.setToolTip("Remove every point you drew (undoable with Ctrl+Z)")
         self.clear_button.clicked.connect(self._on_clear)
         layout.addWidget(self.clear_button)
         layout.addStretch(1)
@@ -176,7 +175,11 @@ class DrawTool(QObject):
             widget.setEnabled(drawable)
         n = spec.n_drawn
         self.clear_button.setEnabled(n > 0)
-        self.clear_button.setText(f"Clear drawn ({n:,})" if n else "Clear drawn")
+        # The count goes in the tooltip: a wider button would widen the dock as you draw.
+        points = f"the {n:,} points you drew" if n != 1 else "the point you drew"
+        self.clear_button.setToolTip(
+            f"Remove {points if n else 'every point you drew'} (undoable with Ctrl+Z)"
+        )
         with QSignalBlocker(self.only_checkbox):
             self.only_checkbox.setChecked(n > 0 and spec.drawn.only)
         self.only_checkbox.setEnabled(n > 0)
@@ -231,7 +234,7 @@ class DrawTool(QObject):
         self._cancel_stroke()
         self._set_plot_hints()
         if on:
-            self.message.emit("Drawing: " + GESTURES)
+            self.message.emit("Drawing: click adds a point, drag paints, right-click erases")
 
     def _on_only_toggled(self, on: bool) -> None:
         self._apply(self.document.set_drawn_only, on)

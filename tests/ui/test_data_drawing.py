@@ -70,7 +70,7 @@ def test_a_click_adds_a_point_of_the_chosen_class_where_clicked(qtbot, panel, do
     assert y.tolist() == [1.0, 0.0]
     assert abs(X[1, 0] + 1.0) <= px and abs(X[1, 1] - 4.0) <= py
     assert "2 of them drawn by you" in panel.summary_label.text()
-    assert panel.clear_drawn_button.text() == "Clear drawn (2)"
+    assert "the 2 points you drew" in panel.clear_drawn_button.toolTip()
 
 
 def test_without_draw_a_click_adds_nothing(qtbot, panel, doc):
@@ -226,6 +226,14 @@ def test_digits_cannot_be_drawn_on_and_say_why(qtbot, panel, doc):
     assert "8×8 images" in panel.draw_button.toolTip()
     click(qtbot, panel, 1.0, 1.0)
     assert doc.project.data.drawn is None
+
+
+def test_drawing_does_not_widen_the_panel(qtbot, panel, doc):
+    width = panel.sizeHint().width()
+    start_drawing(qtbot, panel, class_index=1)
+    drag(qtbot, panel, [(x, 1.0) for x in np.linspace(-5.0, 5.0, 40)])
+    assert doc.project.data.n_drawn > 10
+    assert panel.sizeHint().width() == width
 
 
 def test_every_drawing_control_has_a_tooltip_and_a_name(qtbot, panel):
