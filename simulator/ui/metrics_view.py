@@ -52,6 +52,11 @@ MATRIX_TIP = (
     "the diagonal's shade is each class's recall.  One output predicts class 1 where "
     "p ≥ 0.5; several outputs predict the largest (argmax).  Point at a cell for its numbers."
 )
+TEST_TIP = (
+    "The confusion matrix of the test set: samples kept out of training, so it shows how well "
+    "the network generalises"
+)
+TRAIN_TIP = "The confusion matrix of the training set: the samples the network learns from"
 ACCURACY_TIP = "accuracy = trace(C) / n: the samples on the diagonal (predicted right) over all n"
 R2_TIP = (
     "R² = 1 − SS_res / SS_tot, with SS_res = Σ (y − ŷ)² and SS_tot = Σ (y − ȳ)²: the share of "
@@ -405,12 +410,7 @@ class MetricsView(QWidget):
             button.setCheckable(True)
             button.setAutoRaise(True)
             button.setAccessibleName(f"Confusion matrix of the {SET_TITLES[name]}")
-            button.setToolTip(
-                "The confusion matrix of the test set: samples kept out of training, so it "
-                "shows how well the network generalises"
-                if name == "test"
-                else "The confusion matrix of the training set: the samples it learns from"
-            )
+            button.setToolTip(TEST_TIP if name == "test" else TRAIN_TIP)
             button.clicked.connect(lambda _=False, n=name: self.set_data_set(n))
             self._set_group.addButton(button)
             self.set_buttons[name] = button
@@ -560,6 +560,10 @@ class MetricsView(QWidget):
             self.message.setVisible(diverged)
             return
         self.regression.hide()
+        has_test = "test" in report.sets
+        test_button = self.set_buttons["test"]
+        test_button.setEnabled(has_test)
+        test_button.setToolTip(TEST_TIP if has_test else "No test set: the data are not split")
         name = self._set_name if self._set_name in report.sets else "train"
         got = report.sets[name]
         if got.unpredicted == got.samples:
@@ -573,7 +577,7 @@ class MetricsView(QWidget):
             f"accuracy {_percent(got.accuracy)}"
         )
         if name != self._set_name:
-            text += " (no test set)"
+            text += " (there is no test set)"
         if got.unpredicted:
             text += f"; {got.unpredicted:,} with outputs that are not numbers are not counted"
         self.summary.setText(text)

@@ -335,3 +335,22 @@ def test_cells_read_in_light_and_dark(qtbot, panel, controller):
         centre = grid.cell_rect(i, i).center().toPoint()
         drawn = image.pixelColor(QPoint(centre.x() - 8, centre.y() - 6))  # beside the digits
         assert contrast(drawn, base) >= MIN_GRAPHICS_CONTRAST
+
+
+def test_without_a_test_set_the_training_matrix_shows_and_test_is_disabled(
+    qtbot, panel, controller, doc
+):
+    view = panel.metrics
+    assert view.data_set == "test"
+    doc.set_test_ratio(0.0)
+    train(controller, 2)
+    wait_report(qtbot, view, controller.step_count)
+    assert not view.set_buttons["test"].isEnabled()
+    assert "No test set" in view.set_buttons["test"].toolTip()
+    assert view.matrix.counts.sum() == len(doc.data.X_train)
+    assert "Training set" in view.summary.text() and "no test set" in view.summary.text()
+    doc.set_test_ratio(0.2)
+    train(controller, 1)
+    wait_report(qtbot, view, controller.step_count)
+    assert view.set_buttons["test"].isEnabled()
+    assert view.matrix.counts.sum() == len(doc.data.X_test)
