@@ -118,7 +118,7 @@ DRAWN = st.one_of(
     VALUES,
 )
 PROPERTY = settings(
-    max_examples=400,
+    max_examples=250,
     derandomize=True,
     deadline=None,
     database=None,
