@@ -32,8 +32,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QFontInfo, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGraphicsItem,
@@ -45,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from simulator.app.document import Document
 from simulator.ui.canvas_editing import CanvasEditor
-from simulator.ui.canvas_framing import ViewFraming
+from simulator.ui.canvas_framing import RESPACE_CHANGE, ViewFraming
 from simulator.ui.canvas_items import (
     BlockItem,
     BundleItem,
@@ -62,6 +62,7 @@ from simulator.ui.canvas_layout import (
     SelectedConnection,
     SelectedNeuron,
     Structure,
+    rows_high,
     visible_indices,
 )
 from simulator.ui.canvas_menus import CanvasMenus
@@ -84,6 +85,7 @@ __all__ = [
     "visible_indices",
 ]
 
+RESPACE_DELAY_MS = 150  # a resize rebuilds a long network's rows once it has settled
 MARK_COLOUR = "#9b30d9"  # marks point at items (lessons, the gradient check): not a value colour
 
 
@@ -137,6 +139,8 @@ class NetworkCanvas(QGraphicsView):
         self.legend = CanvasLegend(Theme.from_widget(self), self.viewport())
         self.notice = CanvasNotice(self.viewport())
         self._framing = ViewFraming(self, self.legend, self.notice)
+        self._respace_timer = QTimer(self, singleShot=True, interval=RESPACE_DELAY_MS)
+        self._respace_timer.timeout.connect(self._respace)
         # What the items show: the styler restyles them, the presenter says with what.
         self._styler = ItemStyler(document, self._items, self)
         self._marks = ItemMarks(self._items)
@@ -237,8 +241,9 @@ class NetworkCanvas(QGraphicsView):
             self.rebuild()
 
     # ----------------------------------------------------------------- building the scene
-    def rebuild(self) -> None:
-        """Build the whole scene afresh from the document (signals do this by themselves)."""
+    def rebuild(self, spacing: float | None = None) -> None:
+        """Build the whole scene afresh from the document (signals do this by themselves),
+        its rows ``spacing`` apart (default: as the view wants them)."""
         structure = Structure.of(self._doc, self._presenter.maps_wanted())
         sizes_changed = structure.sizes != self._items.sizes
         self._rebuilding = True
@@ -247,7 +252,12 @@ class NetworkCanvas(QGraphicsView):
             self._styler.reset(theme)
             self.legend.set_theme(theme)
             self.setBackgroundBrush(theme.background)
-            self._items.build(self._doc.network, structure, theme)
+            self._framing.set_smallest_text(QFontInfo(theme.small_font).pixelSize())
+            network = self._doc.network
+            self._items.build(network, structure, theme, spacing or self._items.row_spacing)
+            wanted = self._wanted_spacing()
+            if wanted is not None:  # a long network: spread its rows over the height
+                self._items.build(network, structure, theme, wanted)
             self._presenter.scene_rebuilt()
             if self._hovered is not None:
                 self._on_neuron_hovered(None)  # its item is gone
@@ -259,6 +269,23 @@ class NetworkCanvas(QGraphicsView):
             self._rebuilding = False
         self._on_scene_selection_changed()
         self._framing.keep_fitted()
+
+    def _wanted_spacing(self) -> float | None:
+        # The row spacing the view's shape asks for, if it is not (nearly) the one drawn.
+        if self._framing.user_zoomed or not self.isVisible():
+            return None
+        current = self._items.row_spacing
+        wanted = self._framing.row_spacing(
+            self._scene.sceneRect(), current, rows_high(self._items.sizes)
+        )
+        return wanted if abs(wanted - current) > RESPACE_CHANGE * current else None
+
+    def _respace(self) -> None:
+        # After a resize has settled: rebuild if the rows want another spacing.
+        wanted = self._wanted_spacing()
+        if wanted is not None:
+            self.rebuild(wanted)
+            self.fit()
 
     # ----------------------------------------------------------------- training snapshots
     def attach(self, controller) -> None:
@@ -399,10 +426,12 @@ class NetworkCanvas(QGraphicsView):
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
         self._framing.resized()
+        self._respace_timer.start()  # once the resizing settles
 
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         if not self._framing.user_zoomed:
+            self._respace()
             self.fit()
 
     def hideEvent(self, event) -> None:  # noqa: N802 - Qt's name

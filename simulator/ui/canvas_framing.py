@@ -1,16 +1,21 @@
 """How the network sits in the canvas's view: fitted into the room the legend leaves (and kept
-fitted after edits unless the user zoomed), zoomed within limits, with the legend and the notice
-in the bottom-left corner."""
+fitted after edits unless the user zoomed), in both directions (a long network's rows spread out
+to use the height its width leaves), never shrunk below a readable text size (it scrolls
+instead), zoomed within limits, with the legend and the notice in the bottom-left corner."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QObject, QRectF, QSettings
 from PySide6.QtGui import QTransform
 from PySide6.QtWidgets import QGraphicsView, QWidget
 
 from simulator.ui.canvas_items import CanvasLegend
+from simulator.ui.canvas_layout import ROW_SPACING
 
 MAX_FIT_SCALE = 1.25  # fitting never blows a small network up beyond this
+MIN_TEXT_PX = 7.0  # fitting never draws the smallest text (a neuron's value) smaller: it scrolls
+MAX_ROW_STRETCH = 2.0  # a long network's rows spread out to at most this times their spacing
+RESPACE_CHANGE = 0.08  # a row spacing this much off what the view wants is rebuilt
 REFIT_GROWTH = 1.3  # an edit that leaves this much room zooms the view back in
 MIN_SCALE, MAX_SCALE = 0.05, 6.0
 LEGEND_MARGIN = 10
@@ -30,6 +35,7 @@ class ViewFraming(QObject):
         self._legend = legend
         self._notice = notice
         self._user_zoomed = False
+        self._readable = 0.0  # the smallest scale at which the smallest text stays readable
         legend.set_collapsed(QSettings().value(SETTINGS_LEGEND, False, type=bool))
         legend.collapsed_changed.connect(self._on_legend_collapsed)
 
@@ -38,8 +44,15 @@ class ViewFraming(QObject):
         """The user zoomed: the view no longer fits itself to the network."""
         return self._user_zoomed
 
+    def set_smallest_text(self, pixels: float) -> None:
+        """The scene's smallest text is ``pixels`` high at scale 1: fitting never shrinks it
+        below MIN_TEXT_PX."""
+        self._readable = MIN_TEXT_PX / pixels if pixels > 0 else 0.0
+
     def fit(self) -> None:
-        """Fit the whole network into the view; later edits keep it fitted."""
+        """Fit the whole network into the view (or, if that would make its text unreadable,
+        as much as fits at the smallest readable scale, from its inputs on); later edits keep
+        it fitted."""
         self._user_zoomed = False
         scale = self._fitting_scale()
         if scale is not None:
@@ -47,6 +60,27 @@ class ViewFraming(QObject):
             view.setTransform(QTransform.fromScale(scale, scale))
             self._place_beside_legend(scale)
             view.centerOn(view.sceneRect().center())
+            # Too long to fit readably: it scrolls, and starts where the story starts.
+            for bar in (view.horizontalScrollBar(), view.verticalScrollBar()):
+                bar.setValue(bar.minimum())
+
+    def row_spacing(self, rect: QRectF, spacing: float, rows: float) -> float:
+        """The row spacing that lets a network fill the view's height at the scale its width
+        allows: ``rect`` is its scene rect built with ``spacing``, its tallest column ``rows``
+        spacings high.  At least ROW_SPACING; a network its width does not limit keeps it."""
+        width, height = self._room()
+        if rows <= 0 or rect.isEmpty() or width < 2 or height < 2:
+            return ROW_SPACING
+        by_width = width / rect.width() * 0.995
+        if by_width >= MAX_FIT_SCALE:
+            return ROW_SPACING
+        scale = max(by_width, min(self._readable, MAX_FIT_SCALE))
+        bar = self._view.horizontalScrollBar()
+        if scale > by_width and not bar.isVisible():  # it will scroll sideways
+            height -= bar.sizeHint().height()
+        fixed = rect.height() - spacing * rows
+        wanted = (height * 0.99 / scale - fixed) / rows
+        return max(ROW_SPACING, min(ROW_SPACING * MAX_ROW_STRETCH, wanted))
 
     def zoom(self, factor: float) -> None:
         """Zoom by ``factor`` about the mouse (or the centre); the view stops auto-fitting."""
@@ -121,20 +155,24 @@ class ViewFraming(QObject):
         else:
             self.fit()
 
-    def _fitting_scale(self) -> float | None:
-        rect = self._view.scene().sceneRect()
-        view = self._view.viewport().rect()
+    def _room(self) -> tuple[int, int]:
         # The legend sits in the bottom-left corner: the fitted network stays clear of it.
+        view = self._view.viewport().rect()
         width, height = view.width(), view.height()
         if self._legend_beside():
             width -= self._legend.width() + LEGEND_MARGIN
         else:
             height -= self._legend.height() + LEGEND_MARGIN
+        return width, height
+
+    def _fitting_scale(self) -> float | None:
+        rect = self._view.scene().sceneRect()
+        width, height = self._room()
         if rect.isEmpty() or width < 2 or height < 2:
             return None
         # A hair under the exact fit, so rounding never brings up the scroll bars.
         fitting = min(width / rect.width(), height / rect.height()) * 0.995
-        return min(fitting, MAX_FIT_SCALE)
+        return max(min(fitting, MAX_FIT_SCALE), min(self._readable, MAX_FIT_SCALE))
 
     def _place_beside_legend(self, scale: float) -> None:
         # Beside the legend: the view's scene rect reaches left by the legend's width, so the

@@ -87,18 +87,27 @@ class Column:
         return self.size > MAX_FULL_COLUMN
 
 
-def layout(sizes: list[int]) -> list[Column]:
-    """The columns of a network of ``sizes``, left to right, centred on y = 0."""
+def _row_offsets(size: int) -> list[float]:
+    # Where a column's drawn neurons sit, in rows: one per neuron, or a gap in a compact one.
+    if size <= MAX_FULL_COLUMN:
+        return [float(j) for j in range(size)]
+    return [float(j) for j in range(HEAD)] + [HEAD + GAP_ROWS + j for j in range(TAIL)]
+
+
+def rows_high(sizes) -> float:
+    """How many row spacings the tallest column of a network of ``sizes`` spans."""
+    return max((_row_offsets(size)[-1] for size in sizes if size > 0), default=0.0)
+
+
+def layout(sizes: list[int], row_spacing: float = ROW_SPACING) -> list[Column]:
+    """The columns of a network of ``sizes``, left to right, centred on y = 0, their neurons
+    ``row_spacing`` apart."""
     columns = []
     for k, size in enumerate(sizes):
         shown = visible_indices(size)
-        if size <= MAX_FULL_COLUMN:
-            offsets = [float(j) for j in range(size)]
-        else:
-            offsets = [float(j) for j in range(HEAD)]
-            offsets += [HEAD + GAP_ROWS + j for j in range(TAIL)]
-        height = offsets[-1] * ROW_SPACING
-        ys = {j: off * ROW_SPACING - height / 2 for j, off in zip(shown, offsets)}
+        offsets = _row_offsets(size)
+        height = offsets[-1] * row_spacing
+        ys = {j: off * row_spacing - height / 2 for j, off in zip(shown, offsets)}
         pad = RADIUS + (14 if size > MAX_FULL_COLUMN else 0)
         columns.append(
             Column(k, k * COLUMN_SPACING, size, shown, ys, -height / 2 - pad, height / 2 + pad)
@@ -185,6 +194,7 @@ class SceneItems:
         self.layer_names: list[list[str]] = []
         self.layer_index: list[tuple[np.ndarray, np.ndarray]] = []  # their (rows, columns)
         self.widths: list[float] = []  # per weight layer: the widest pen
+        self.row_spacing = ROW_SPACING  # between two drawn neurons of a column
 
     @property
     def sizes(self) -> tuple:
@@ -201,8 +211,11 @@ class SceneItems:
         """Where a neuron's connections leave it: the circle's edge, or its map's."""
         return RADIUS + (MAP_GAP + MAP_SIZE if self.maps else 0.0)
 
-    def build(self, network, structure: Structure, theme: Theme) -> None:
-        """Replace every item by the items of ``network`` (of ``structure``) in ``theme``."""
+    def build(
+        self, network, structure: Structure, theme: Theme, row_spacing: float = ROW_SPACING
+    ) -> None:
+        """Replace every item by the items of ``network`` (of ``structure``) in ``theme``, its
+        neurons ``row_spacing`` apart."""
         if self.root is not None:
             # Kept alive until the next rebuild: a button's own click may be running.
             self._scene.removeItem(self.root)
@@ -217,7 +230,8 @@ class SceneItems:
         self._theme = theme
         self.structure = structure
         self.labels = structure.labels()
-        columns = layout(network.sizes)
+        self.row_spacing = row_spacing
+        columns = layout(network.sizes, row_spacing)
         self._build_columns(network, columns)
         self._build_connections(columns)
         self._build_headers(network, columns)

@@ -46,6 +46,7 @@ def main_window(qtbot, monkeypatch):
     monkeypatch.setattr(mw, "ask_save_changes", lambda parent, name: mw.QMessageBox.Discard)
     win = mw.MainWindow()
     qtbot.addWidget(win)
+    win.resize(1366, 768)  # a small laptop's screen: the canvas is drawn readable there
     win.show()
     qtbot.waitExposed(win)
     win.activateWindow()

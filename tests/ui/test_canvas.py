@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
-from PySide6.QtGui import QColor, QContextMenuEvent, QPalette, QWheelEvent
+from PySide6.QtGui import QColor, QContextMenuEvent, QFontInfo, QPalette, QWheelEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
 from simulator.app.document import Document
@@ -14,6 +15,7 @@ from simulator.project import Project, load_example
 from simulator.ui import canvas as canvas_module
 from simulator.ui.canvas import (
     MAX_FULL_COLUMN,
+    RESPACE_DELAY_MS,
     ConnectionItem,
     LayerHeaderItem,
     NetworkCanvas,
@@ -22,7 +24,9 @@ from simulator.ui.canvas import (
     SelectedNeuron,
     visible_indices,
 )
-from simulator.ui.canvas_items import LabelItem
+from simulator.ui.canvas_framing import MIN_TEXT_PX
+from simulator.ui.canvas_items import LabelItem, Theme
+from simulator.ui.canvas_layout import ROW_SPACING
 
 
 def mnist_sized_project(n_samples: int = 10) -> Project:
@@ -575,6 +579,58 @@ def test_zoom_fit_and_auto_fit(make_canvas, qtbot):
     scale = canvas.transform().m11()
     wheel(canvas, 1, Qt.KeyboardModifier.NoModifier)  # a plain wheel scrolls, never zooms
     assert canvas.transform().m11() == scale
+
+
+def row_gap(canvas, k: int = 1) -> float:
+    """The scene distance between the first two neurons of column ``k``."""
+    return canvas.neuron_item(k, 1).scenePos().y() - canvas.neuron_item(k, 0).scenePos().y()
+
+
+def smallest_text_px(canvas) -> float:
+    """How tall the canvas's smallest text (a neuron's value) is on screen, in pixels."""
+    small = Theme.from_widget(canvas).small_font
+    return QFontInfo(small).pixelSize() * canvas.transform().m11()
+
+
+def test_a_long_network_stays_readable_fills_the_height_and_scrolls(make_canvas, qtbot):
+    canvas = make_canvas(Document(load_example("vanishing-sigmoid")))  # 2-8x6-1
+    assert canvas.document.network.sizes == [2, 8, 8, 8, 8, 8, 8, 1]
+    canvas.resize(700, 560)  # the canvas of the default window at 1366x768
+    vertical = canvas.verticalScrollBar()
+    # its rows spread out, as far as the height allows
+    qtbot.waitUntil(
+        lambda: row_gap(canvas) > 1.3 * ROW_SPACING and vertical.maximum() <= vertical.minimum()
+    )
+    assert smallest_text_px(canvas) >= MIN_TEXT_PX - 1e-9  # never shrunk below readable
+    # ... so it scrolls sideways, from the inputs on
+    bar = canvas.horizontalScrollBar()
+    assert bar.maximum() > 0 and bar.value() == bar.minimum()
+    viewport = canvas.viewport().rect()
+    first = canvas.mapFromScene(canvas.neuron_item(0, 0).sceneBoundingRect()).boundingRect()
+    assert viewport.contains(first)
+    # ... and uses the height the legend leaves (in both directions, not only the width)
+    network = canvas.mapFromScene(canvas.scene().itemsBoundingRect()).boundingRect()
+    room = viewport.height() - canvas.legend.height()
+    assert network.height() >= 0.85 * room
+    assert not network.intersects(canvas.legend.geometry()) or bar.maximum() > 0
+    # Wide enough: the whole network fits beside the legend, nothing scrolls, it is drawn
+    # larger, and its rows close up to what the height still fills.
+    spread, scale = row_gap(canvas), canvas.transform().m11()
+    canvas.resize(1900, 560)
+    qtbot.waitUntil(lambda: row_gap(canvas) < spread and canvas.transform().m11() > scale)
+    assert canvas.horizontalScrollBar().maximum() <= 0
+    assert fully_visible(canvas)
+    network = canvas.mapFromScene(canvas.scene().itemsBoundingRect()).boundingRect()
+    assert network.height() >= 0.85 * canvas.viewport().height()
+
+
+def test_a_short_network_keeps_its_rows(make_canvas, qtbot):
+    canvas = make_canvas()  # XOR's 2-8-1: its height limits it in a 700x560 view
+    canvas.resize(700, 560)
+    qtbot.waitUntil(lambda: canvas.viewport().width() == 700)
+    QTest.qWait(RESPACE_DELAY_MS * 2)  # a respacing would have happened by now
+    assert row_gap(canvas) == pytest.approx(ROW_SPACING)
+    assert fully_visible(canvas)
 
 
 def test_dragging_the_background_pans(make_canvas, qtbot):
