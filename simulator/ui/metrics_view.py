@@ -1,5 +1,6 @@
-"""The metrics beside the loss plot: a confusion matrix (classification), R² and RMSE
-(regression), of the network the controller's latest snapshot shows.
+"""The metrics beside the loss plot: a confusion matrix (classification), R² and RMSE with a
+small curve of R² over the steps measured (regression), of the network the controller's
+latest snapshot shows.
 
 The numbers are ``app.metrics_report``'s (which asks ``engine.metrics``); this module lays
 them out.  They are worked out when a frame is drawn, at most once per ``METRICS_FRAME_MS``
@@ -26,10 +27,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
+
 from simulator.app.frame_timer import FrameTimer
 from simulator.app.inspection import fmt
 from simulator.app.metrics_report import SETS, MetricsReport, metrics_report
 from simulator.app.training import TrainingController
+from simulator.ui import thumbnails
 from simulator.ui.contrast import contrast, mix, readable
 
 METRICS_FRAME_MS = 250  # at most 4 evaluations of the train and test sets a second
@@ -41,6 +45,9 @@ MIN_TINT = 0.1  # the least tint of a cell that counts any sample
 HEAT_LIGHT = "#5e3c99"  # a full row share on a light background (contrast ≥ 7 to white)
 HEAT_DARK = "#b2abd2"  # … on a dark one (≥ 7 to #232323)
 SET_TITLES = {"train": "training set", "test": "test set"}
+SET_COLORS = {"train": thumbnails.BLUE, "test": thumbnails.ORANGE}  # as in the loss plot
+R2_RANGE = (-1.0, 1.0)  # the curve's y range: R² is at most 1; far below 0 is off the chart
+CURVE_HEIGHT = 90  # px
 
 _SETTINGS_SET = "plots/metrics_set"
 _SETTINGS_SHOWN = "plots/metrics_shown"
@@ -66,6 +73,10 @@ R2_TIP = (
 RMSE_TIP = (
     "RMSE = √(mean (y − ŷ)²): the typical size of an error, in the target's own units "
     "(0 is a perfect fit)"
+)
+CURVE_TIP = (
+    "R² of the training and test sets at the steps this view measured (a few times a second "
+    "while training, every step when stepping).  " + R2_TIP
 )
 DIVERGED_TEXT = (
     "— The network's outputs are not numbers (training diverged): there are no predictions "
@@ -372,13 +383,64 @@ class _RegressionTable(QWidget):
             label.setToolTip(tip)
 
 
+class _R2Curve(pg.PlotWidget):
+    """R² of both sets against step, at the steps measured (``points``: step -> {set: R²})."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.points: dict[int, dict[str, float]] = {}
+        self.setMenuEnabled(False)
+        self.setMouseEnabled(x=False, y=False)
+        self.hideButtons()
+        self.setFixedHeight(CURVE_HEIGHT)
+        self.setToolTip(CURVE_TIP)
+        self.setAccessibleName("R² over the steps")
+        self.setLabel("left", "R²")
+        self.getAxis("left").setWidth(40)
+        self.getAxis("left").setTicks([[(-1, "−1"), (0, "0"), (1, "1")]])
+        self.setYRange(*R2_RANGE, padding=0.05)
+        self.curves = {name: self.plot(name=name) for name in SETS}
+        self.style_to(self.palette())
+
+    def clear_points(self) -> None:
+        self.points.clear()
+        self._redraw()
+
+    def add(self, step: int, values: dict[str, float]) -> None:
+        finite = {k: v for k, v in values.items() if math.isfinite(v)}
+        if finite:
+            self.points[step] = finite
+            self._redraw()
+
+    def _redraw(self) -> None:
+        steps = sorted(self.points)
+        for name, item in self.curves.items():
+            xs = [s for s in steps if name in self.points[s]]
+            ys = [max(self.points[s][name], R2_RANGE[0] - 1) for s in xs]  # held on the chart
+            item.setData(np.asarray(xs, float), np.asarray(ys, float))
+        if steps:
+            span = max(steps[-1] - steps[0], 1)
+            self.setXRange(steps[0], steps[0] + span, padding=0.02)
+
+    def style_to(self, palette: QPalette) -> None:
+        base = palette.color(QPalette.ColorRole.Base)
+        self.setBackground(base)
+        for name in ("left", "bottom"):
+            axis = self.getAxis(name)
+            axis.setPen(pg.mkPen(palette.color(QPalette.ColorRole.Mid)))
+            axis.setTextPen(pg.mkPen(palette.color(QPalette.ColorRole.Text)))
+        for name, item in self.curves.items():
+            item.setPen(pg.mkPen(readable(SET_COLORS[name], base), width=2))
+
+
 # --------------------------------------------------------------------- the view
 class MetricsView(QWidget):
     """The metrics of the network shown, from ``controller``'s snapshots.
 
     Classification: ``matrix`` (a :class:`ConfusionMatrixGrid`) of the set chosen with
     ``set_buttons`` ("test" or "train"), and the accuracy in ``summary``; regression:
-    ``regression.values[(metric, set)]`` for metric "r2" or "rmse".  ``message`` says why
+    ``regression.values[(metric, set)]`` for metric "r2" or "rmse", and ``r2_curve`` (its
+    ``points``: step -> {set: R²}, at the steps measured).  ``message`` says why
     there is nothing to show.  ``report`` is the MetricsReport last shown.
     """
 
@@ -428,6 +490,7 @@ class MetricsView(QWidget):
         self.summary.setToolTip(ACCURACY_TIP)
         self.matrix = ConfusionMatrixGrid()
         self.regression = _RegressionTable()
+        self.r2_curve = _R2Curve()
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setContentsMargins(6, 2, 4, 2)
@@ -439,6 +502,7 @@ class MetricsView(QWidget):
         body.addWidget(self.summary)
         body.addWidget(self.matrix, 1)
         body.addWidget(self.regression)
+        body.addWidget(self.r2_curve)
         body.addWidget(self.message)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -455,6 +519,7 @@ class MetricsView(QWidget):
         self._arrange(self.document.task)
 
         controller.snapshot_ready.connect(self._on_snapshot_ready)
+        controller.history_changed.connect(self.r2_curve.clear_points)
         self.document.network_changed.connect(self._on_stale)
         self.document.data_changed.connect(self._on_stale)
         self.document.project_replaced.connect(self._on_stale)
@@ -509,6 +574,7 @@ class MetricsView(QWidget):
     def _on_stale(self) -> None:
         # The network or the data changed: the snapshot held may not fit them any more.
         self._snapshot = None
+        self.r2_curve.clear_points()  # measured on other data or another network
         self._arrange(self.document.task)
         self._schedule()
 
@@ -520,6 +586,11 @@ class MetricsView(QWidget):
     def showEvent(self, event) -> None:  # noqa: N802 - Qt's name
         super().showEvent(event)
         self._schedule()
+
+    def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.PaletteChange:
+            self.r2_curve.style_to(self.palette())
 
     def refresh(self) -> None:
         """Work out and show the metrics of the latest snapshot now."""
@@ -541,6 +612,7 @@ class MetricsView(QWidget):
     def _show_message(self, text: str) -> None:
         self.matrix.hide()
         self.regression.hide()
+        self.r2_curve.hide()
         self.summary.hide()
         self.message.setText(text)
         self.message.show()
@@ -552,6 +624,8 @@ class MetricsView(QWidget):
             self.matrix.hide()
             self.regression.show_report(report)
             self.regression.show()
+            self.r2_curve.add(report.step, {k: v.r2 for k, v in report.sets.items()})
+            self.r2_curve.show()
             self.summary.setText(f"At {where}")
             self.summary.setToolTip("The network shown: the live step, or the step rewound to")
             self.summary.show()
@@ -560,6 +634,7 @@ class MetricsView(QWidget):
             self.message.setVisible(diverged)
             return
         self.regression.hide()
+        self.r2_curve.hide()
         has_test = "test" in report.sets
         test_button = self.set_buttons["test"]
         test_button.setEnabled(has_test)

@@ -118,13 +118,28 @@ def test_regression_shows_r2_and_rmse_and_hides_the_matrix(qtbot, panel, control
         rmse = view.regression.values[("rmse", name)].text()
         assert r2 == fmt(metrics.r2_score(Y, out))
         assert rmse == fmt(metrics.rmse(Y, out))
+    # The curve holds R² at the steps measured: this one, and the next after another step.
+    curve = view.r2_curve
+    assert curve.isVisible()
+    train(controller, 5)
+    wait_report(qtbot, view, step + 5)
+    for at in (step, step + 5):
+        assert at in curve.points
+    r2_now = metrics.r2_score(data.Y_test, net.predict(data.X_test))
+    assert curve.points[step + 5]["test"] == r2_now
+    xs, ys = curve.curves["test"].getData()
+    assert xs[-1] == step + 5 and ys[-1] == r2_now
+    # A reset starts the curve afresh.
+    controller.reset()
+    qtbot.waitUntil(lambda: all(at == 0 for at in curve.points))
     # Every value explains its formula.
     assert "1 − SS_res / SS_tot" in view.regression.values[("r2", "test")].toolTip()
     assert "√(mean (y − ŷ)²)" in view.regression.values[("rmse", "train")].toolTip()
     # Back to classification: the matrix again.
     doc.set_dataset("xor")
     train(controller, 1)
-    wait_report(qtbot, view, step + 1)
+    wait_report(qtbot, view, controller.step_count)
+    assert not curve.isVisible()
     assert view.matrix.isVisible() and not view.regression.isVisible()
     assert view.matrix.counts.sum() == len(doc.data.X_test)
 
@@ -354,3 +369,16 @@ def test_without_a_test_set_the_training_matrix_shows_and_test_is_disabled(
     wait_report(qtbot, view, controller.step_count)
     assert view.set_buttons["test"].isEnabled()
     assert view.matrix.counts.sum() == len(doc.data.X_test)
+
+
+def test_the_r2_curve_reads_in_light_and_dark(qtbot, panel, controller, doc):
+    doc.set_dataset("sine")
+    train(controller, 2)
+    view = panel.metrics
+    wait_report(qtbot, view, controller.step_count)
+    for palette in (panel.palette(), dark_palette()):
+        panel.setPalette(palette)
+        base = view.r2_curve.palette().color(QPalette.ColorRole.Base)
+        assert view.r2_curve.backgroundBrush().color() == base
+        for item in view.r2_curve.curves.values():
+            assert contrast(item.opts["pen"].color(), base) >= MIN_GRAPHICS_CONTRAST
