@@ -40,6 +40,21 @@ GESTURES = (
 )
 
 
+def mark_checked(button: QToolButton, on: bool) -> None:
+    """Paint a checked tool button in the highlight colour: some styles (Fusion in a dark
+    palette) draw "checked" barely darker than "unchecked"."""
+    if on:
+        palette = button.palette()
+        palette.setColor(QPalette.ColorRole.Button, palette.color(QPalette.ColorRole.Highlight))
+        palette.setColor(
+            QPalette.ColorRole.ButtonText, palette.color(QPalette.ColorRole.HighlightedText)
+        )
+        button.setPalette(palette)
+    else:
+        button.setPalette(QPalette())  # the parent's again
+    button.setAutoFillBackground(False)
+
+
 def dot_icon(color: str, rim: QColor, size: int = 14) -> QIcon:
     """A filled circle of ``color`` with a thin ``rim``, for a class button."""
     pixmap = QPixmap(size * 2, size * 2)  # twice the size: sharp on HiDPI
@@ -83,6 +98,7 @@ class DrawTool(QObject):
         self.draw_button.setCheckable(True)
         self.draw_button.setAccessibleName("Draw points")
         self.draw_button.toggled.connect(self._on_draw_toggled)
+        self.draw_button.toggled.connect(lambda on: mark_checked(self.draw_button, on))
         layout.addWidget(self.draw_button)
         self.class_group = QButtonGroup(self)
         self.class_group.setExclusive(True)
@@ -204,6 +220,7 @@ class DrawTool(QObject):
             button.setAutoRaise(True)
             button.setToolTip(f"Draw points of {name}")
             button.setAccessibleName(f"Draw {name}")
+            button.toggled.connect(lambda on, b=button: mark_checked(b, on))
             self.class_group.addButton(button, k)
             self._class_layout.addWidget(button)
             self.class_buttons.append(button)
@@ -211,9 +228,13 @@ class DrawTool(QObject):
             self.class_buttons[min(chosen, len(self.class_buttons) - 1)].setChecked(True)
 
     def apply_palette(self) -> None:
-        """Redraw the class buttons' rims in the host's text colour."""
+        """Redraw the class buttons' rims in the host's text colour, and the checked buttons
+        in its highlight colour."""
         self._classes_for = None
         self.refresh()
+        for button in (self.draw_button, *self.class_buttons):
+            mark_checked(button, False)
+            mark_checked(button, button.isChecked())
 
     def _set_plot_hints(self) -> None:
         plot = self.samples.plot
