@@ -31,6 +31,7 @@ from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.compare_window import open_compare
 from simulator.ui.data_panel import DataPanel
 from simulator.ui.export_actions import Exporter
+from simulator.ui.formula_tips import wrapped
 from simulator.ui.gradient_check import GradientCheckTool
 from simulator.ui.import_actions import DataImporter
 from simulator.ui.inspector import InspectorDock
@@ -818,7 +819,7 @@ def readout_tip(document: Document) -> str:
             "correctly (train acc.: of the training samples, where there is no test set)"
         )
     lines.append("steps/s: training steps per second while playing")
-    return "\n".join(lines)
+    return wrapped("\n".join(lines))
 
 
 def insert_above_group(

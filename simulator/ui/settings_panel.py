@@ -37,6 +37,7 @@ from simulator.engine import initializers as _initializers
 from simulator.engine import losses as _losses
 from simulator.engine import optimizers as _optimizers
 from simulator.engine import schedules as _schedules
+from simulator.ui import formula_tips as tips
 
 # Playground's learning rates and regularization rates (0 is "off" for the latter).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -60,29 +61,29 @@ SCHEDULE_DEFAULTS = {
     "exponential": {"gamma": 0.95},
     "cosine": {"T_max": 100, "eta_min": 0.0},
 }
-# Schedule parameter -> (label, tooltip).
-SCHEDULE_PARAMS = {
-    "step_size": ("Every", "Multiply the rate by γ after this many epochs"),
-    "gamma": ("Factor γ", "What the learning rate is multiplied by at each decay"),
-    "T_max": ("Period", "Epochs for the rate to fall from lr₀ to its minimum"),
-    "eta_min": ("Minimum", "The lowest learning rate the cosine reaches"),
+# Schedule parameter -> label (the tooltips, with their formulas, are in formula_tips).
+SCHEDULE_LABELS = {
+    "step_size": "Every",
+    "gamma": "Factor γ",
+    "T_max": "Period",
+    "eta_min": "Minimum",
 }
 
-# Optimizer parameter -> (label, tooltip).  Which ones show comes from the optimizer itself.
-OPTIMIZER_PARAMS = {
-    "lr": ("Learning rate", "Step size γ: how far each update moves against the gradient"),
-    "momentum": ("Momentum", "Share μ of the previous step carried into the next; 0.9 is common"),
-    "dampening": ("Dampening", "Scales down the new gradient in the momentum buffer (τ)"),
-    "weight_decay": ("Weight decay", "Adds λ·θ to every gradient, pulling weights towards 0"),
-    "betas": ("Betas β₁, β₂", "Decay rates of the running mean and mean square of the gradient"),
-    "eps": ("Epsilon ε", "Added to the denominator so a step never divides by zero"),
-    "alpha": ("Alpha α", "Smoothing of the running mean of squared gradients"),
-    "lr_decay": ("LR decay", "The step size shrinks as γ / (1 + (t − 1)·decay)"),
-    "initial_accumulator_value": ("Initial sum", "Starting value of the sum of squared gradients"),
-    "nesterov": ("Nesterov", "Look-ahead momentum (needs momentum > 0 and dampening 0)"),
-    "centered": ("Centered", "Divide by the gradient's variance rather than its mean square"),
-    "amsgrad": ("AMSGrad", "Use the largest mean square so far, so steps never grow back"),
-    "maximize": ("Maximize", "Climb the loss instead of descending it"),
+# Optimizer parameter -> label.  Which ones show comes from the optimizer itself.
+OPTIMIZER_LABELS = {
+    "lr": "Learning rate",
+    "momentum": "Momentum μ",
+    "dampening": "Dampening τ",
+    "weight_decay": "Weight decay λ",
+    "betas": "Betas β₁, β₂",
+    "eps": "Epsilon ε",
+    "alpha": "Alpha α",
+    "lr_decay": "LR decay",
+    "initial_accumulator_value": "Initial sum",
+    "nesterov": "Nesterov",
+    "centered": "Centered",
+    "amsgrad": "AMSGrad",
+    "maximize": "Maximize",
 }
 _FLAGS = ("nesterov", "centered", "amsgrad", "maximize")
 _NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d*)?([eE][+-]?\d*)?")
@@ -192,7 +193,7 @@ def _spin(low: float, high: float, step: float, decimals: int) -> QDoubleSpinBox
 def _optimizer_editor(key: str) -> QWidget:
     """A fresh editor for optimizer parameter ``key``."""
     if key in _FLAGS:
-        return QCheckBox(OPTIMIZER_PARAMS[key][0])
+        return QCheckBox(OPTIMIZER_LABELS[key])
     if key == "betas":
         return PairEditor()
     if key == "momentum":
@@ -279,27 +280,30 @@ class SettingsPanel(QWidget):
             self.loss_combo.setItemData(
                 self.loss_combo.count() - 1, _losses.FORMULAS[name], Qt.ItemDataRole.ToolTipRole
             )
-        tip = "What the network minimises: how far its outputs are from the targets"
-        self.loss_combo.setToolTip(tip)
         _compact_combo(self.loss_combo)
         self.loss_combo.currentIndexChanged.connect(
             lambda _i: self._apply(self.document.set_loss, self.loss_combo.currentData())
         )
-        form.addRow(self._label("Loss", tip), self.loss_combo)
+        self._loss_label = self._label("Loss", "")
+        form.addRow(self._loss_label, self.loss_combo)
 
         self.optimizer_combo = QComboBox()
         for name in _optimizers.OPTIMIZERS:
             self.optimizer_combo.addItem(name, name)
-        tip = "The rule that turns gradients into weight updates"
-        self.optimizer_combo.setToolTip(tip)
+            self.optimizer_combo.setItemData(
+                self.optimizer_combo.count() - 1,
+                tips.OPTIMIZER_RULES.get(name, name),
+                Qt.ItemDataRole.ToolTipRole,
+            )
         _compact_combo(self.optimizer_combo)
         self.optimizer_combo.currentIndexChanged.connect(
             lambda _i: self._apply(self.document.set_optimizer, self.optimizer_combo.currentData())
         )
-        form.addRow(self._label("Optimizer", tip), self.optimizer_combo)
+        self._optimizer_label = self._label("Optimizer", "")
+        form.addRow(self._optimizer_label, self.optimizer_combo)
 
         self.lr_spin = LogSpinBox(LEARNING_RATES, 0.0, 100.0)
-        tip = OPTIMIZER_PARAMS["lr"][1] + " (arrows step through Playground's values)"
+        tip = tips.parameter_tip("SGD", "lr")
         self.lr_spin.setToolTip(tip)
         font = self.lr_spin.font()
         font.setBold(True)
@@ -315,11 +319,10 @@ class SettingsPanel(QWidget):
             self.schedule_combo.setItemData(
                 self.schedule_combo.count() - 1, cls.formula, Qt.ItemDataRole.ToolTipRole
             )
-        tip = "How the learning rate changes from epoch to epoch"
-        self.schedule_combo.setToolTip(tip)
         _compact_combo(self.schedule_combo)
         self.schedule_combo.currentIndexChanged.connect(self._on_schedule_chosen)
-        form.addRow(self._label("Schedule", tip), self.schedule_combo)
+        self._schedule_label = self._label("Schedule", "")
+        form.addRow(self._schedule_label, self.schedule_combo)
         return group
 
     def _build_batch_group(self) -> QGroupBox:
@@ -331,14 +334,15 @@ class SettingsPanel(QWidget):
         self.batch_group.setExclusive(True)
         self.batch_buttons: dict[str, QToolButton] = {}
         choices = (
-            ("full", FULL, "Full batch", "Every step uses the whole training set"),
-            ("mini", MINI, "Mini-batch", "Every step uses B samples, reshuffled each epoch"),
-            ("stochastic", STOCHASTIC, "Stochastic", "Every step uses one sample (B = 1)"),
+            ("full", FULL, "Full batch"),
+            ("mini", MINI, "Mini-batch"),
+            ("stochastic", STOCHASTIC, "Stochastic"),
         )
-        for key, ident, text, tip in choices:
+        for key, ident, text in choices:
             button = QToolButton()
             button.setText(text)
-            button.setToolTip(tip)
+            button.setToolTip(tips.BATCH_TIPS[key])
+            button.setAccessibleName(text)
             button.setCheckable(True)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
             self.batch_group.addButton(button, ident)
@@ -350,7 +354,7 @@ class SettingsPanel(QWidget):
         self.batch_spin = QSpinBox()
         self.batch_spin.setRange(1, 100_000)
         self.batch_spin.setKeyboardTracking(False)
-        self.batch_spin.setToolTip("B, the number of samples in a mini-batch")
+        self.batch_spin.setToolTip(tips.BATCH_SIZE_TIP)
         self.batch_spin.valueChanged.connect(self._on_batch_size_changed)
         self.steps_label = QLabel()
         self.steps_label.setToolTip("Gradient steps in one pass over the training set")
@@ -365,26 +369,26 @@ class SettingsPanel(QWidget):
         group = QGroupBox("Regularization")
         form = self._form(group)
         self.l1_spin = LogSpinBox(REGULARIZATION_RATES, 0.0, 10.0, off_text="off")
-        tip = "L1 penalty rate: adds rate·Σ|w| to the loss, pushing weights to exactly 0"
+        tip = tips.L1_TIP
         self.l1_spin.setToolTip(tip)
         self.l1_spin.valueChanged.connect(lambda v: self._apply(self.document.set_l1, v))
         form.addRow(self._label("L1 rate", tip), self.l1_spin)
 
         self.l2_spin = LogSpinBox(REGULARIZATION_RATES, 0.0, 10.0, off_text="off")
-        tip = "L2 penalty rate: adds rate·½Σw² to the loss, keeping weights small"
+        tip = tips.L2_TIP
         self.l2_spin.setToolTip(tip)
         self.l2_spin.valueChanged.connect(lambda v: self._apply(self.document.set_l2, v))
         form.addRow(self._label("L2 rate", tip), self.l2_spin)
 
         self.dropout_spin = _spin(0.0, 0.95, 0.05, 2)
         self.dropout_spin.setSpecialValueText("off")
-        tip = "Chance that each hidden neuron is switched off during a training step"
+        tip = tips.DROPOUT_TIP
         self.dropout_spin.setToolTip(tip)
         self.dropout_spin.valueChanged.connect(lambda v: self._apply(self.document.set_dropout, v))
         form.addRow(self._label("Dropout", tip), self.dropout_spin)
 
         self.clip_spin = LogSpinBox(CLIP_NORMS, 0.0, 1e6, off_text="off")
-        tip = "Gradient clipping: scale the whole gradient down when its norm exceeds this"
+        tip = tips.CLIP_TIP
         self.clip_spin.setToolTip(tip)
         self.clip_spin.valueChanged.connect(
             lambda v: self._apply(self.document.set_clip_norm, v if v > 0 else None)
@@ -398,28 +402,34 @@ class SettingsPanel(QWidget):
         self.init_combo = QComboBox()
         for name in _initializers.INITIALIZERS:
             self.init_combo.addItem(_initializers.TITLES[name], name)
-        tip = "How the starting weights are drawn (changing it redraws them)"
-        self.init_combo.setToolTip(tip)
+            self.init_combo.setItemData(
+                self.init_combo.count() - 1,
+                tips.INIT_RULES.get(name, ""),
+                Qt.ItemDataRole.ToolTipRole,
+            )
         _compact_combo(self.init_combo)
         self.init_combo.currentIndexChanged.connect(self._on_init_chosen)
-        form.addRow(self._label("Initialiser", tip), self.init_combo)
+        self._init_label = self._label("Initialiser", "")
+        form.addRow(self._init_label, self.init_combo)
 
         self.init_param_spin = _spin(-10.0, 10.0, 0.1, 3)
         self.init_param_spin.valueChanged.connect(self._on_init_param_changed)
+        self.init_param_spin.setToolTip("The initialiser's parameter (Uniform ±a, Constant)")
         self._init_param_label = QLabel("a")
         form.addRow(self._init_param_label, self.init_param_spin)
 
         self.seed_spin = QSpinBox()
         self.seed_spin.setRange(0, MAX_SEED)
         self.seed_spin.setKeyboardTracking(False)
-        tip = "Seed of the random numbers: the same seed gives the same weights and data"
+        tip = tips.SEED_TIP
         self.seed_spin.setToolTip(tip)
         self.seed_spin.valueChanged.connect(lambda v: self._apply(self.document.set_seed, v))
         self.new_seed_button = QToolButton()
         self.new_seed_button.setIcon(
             self.style().standardIcon(QStyle.StandardPixmap.SP_BrowserReload)
         )
-        self.new_seed_button.setToolTip("Pick a random seed")
+        self.new_seed_button.setToolTip("Pick a random seed: new initial weights and data")
+        self.new_seed_button.setAccessibleName("Random seed")
         self.new_seed_button.clicked.connect(
             lambda: self._apply(self.document.set_seed, random.randint(0, 99_999))
         )
@@ -444,9 +454,13 @@ class SettingsPanel(QWidget):
         flag_row.setContentsMargins(0, 0, 0, 0)
         flag_row.setSpacing(10)
         for key in keys:
-            label, tip = OPTIMIZER_PARAMS.get(key, (key, ""))
+            label = OPTIMIZER_LABELS.get(key, key)
+            tip = tips.parameter_tip(name, key)
             editor = _optimizer_editor(key)
             editor.setToolTip(tip)
+            if isinstance(editor, PairEditor):
+                editor.first.setToolTip(tips.parameter_tip(name, "beta1"))
+                editor.second.setToolTip(tips.parameter_tip(name, "beta2"))
             self.optimizer_editors[key] = editor
             self._connect_optimizer_editor(key, editor)
             if key in _FLAGS:
@@ -480,7 +494,8 @@ class SettingsPanel(QWidget):
         self._schedule_rows = []
         row = form.getWidgetPosition(self.schedule_combo)[0] + 1
         for key in SCHEDULE_DEFAULTS.get(name, {}):
-            label, tip = SCHEDULE_PARAMS.get(key, (key, ""))
+            label = SCHEDULE_LABELS.get(key, key)
+            tip = tips.schedule_parameter_tip(name, key)
             if key in ("step_size", "T_max"):
                 editor = QSpinBox()
                 editor.setRange(1, 1_000_000)
@@ -546,6 +561,9 @@ class SettingsPanel(QWidget):
         net = doc.network
         _select(self.loss_combo, net.loss)
         _select(self.optimizer_combo, project.optimizer.name)
+        self._show_tip(self.loss_combo, self._loss_label, tips.loss_tip(net.loss))
+        optimizer = project.optimizer.name
+        self._show_tip(self.optimizer_combo, self._optimizer_label, tips.optimizer_tip(optimizer))
         if project.optimizer.name != self._shown_optimizer:
             self._rebuild_optimizer_rows(project.optimizer.name)
         params = doc.optimizer_params()
@@ -560,6 +578,8 @@ class SettingsPanel(QWidget):
                     editor.setValue(float(value))
 
         _select(self.schedule_combo, project.schedule.name)
+        schedule_tip = tips.schedule_tip(project.schedule.name)
+        self._show_tip(self.schedule_combo, self._schedule_label, schedule_tip)
         if project.schedule.name != self._shown_schedule:
             self._rebuild_schedule_rows(project.schedule.name)
         for key, editor in self.schedule_editors.items():
@@ -580,6 +600,7 @@ class SettingsPanel(QWidget):
         self.dropout_spin.setEnabled(bool(hidden))
 
         _select(self.init_combo, net.init)
+        self._show_tip(self.init_combo, self._init_label, tips.init_tip(net.init))
         param_keys = list(_initializers.DEFAULT_PARAMS.get(net.init, {}))
         self._init_form.setRowVisible(self.init_param_spin, bool(param_keys))
         if param_keys:
@@ -596,6 +617,12 @@ class SettingsPanel(QWidget):
         with QSignalBlocker(self.seed_spin):
             self.seed_spin.setValue(min(project.seed, MAX_SEED))
         self._fit_width()
+
+    @staticmethod
+    def _show_tip(combo: QComboBox, label: QLabel, tip: str) -> None:
+        """A combo's tooltip follows its choice: what it is for, then the chosen one's rule."""
+        combo.setToolTip(tip)
+        label.setToolTip(tip)
 
     def _fit_width(self) -> None:
         # The dock may not get narrower than the form: scroll vertically, never clip sideways.

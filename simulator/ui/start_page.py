@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.project import DEFAULT_EXAMPLE, Project, load_example
+from simulator.ui.formula_tips import wrapped
 from simulator.ui.training_toolbar import tinted_icon
 
 SEEN_KEY = "startPage/seen"
@@ -127,7 +128,7 @@ class StartPage(QDialog):
         self.buttons: dict[str, QCommandLinkButton] = {}
         for key, text, description, tip in CHOICES:
             button = QCommandLinkButton(text, description, self)
-            button.setToolTip(tip)
+            button.setToolTip(wrapped(tip))
             button.setAccessibleName(text.replace("&", ""))
             button.setAccessibleDescription(description)
             button.setAutoDefault(False)

@@ -27,6 +27,7 @@ from simulator.app.training import (
     StopCondition,
     TrainingController,
 )
+from simulator.ui.formula_tips import SHORT_RULES, update_tip, wrapped
 
 SETTINGS_SPEED = "training/speed"  # steps per second, or "max"
 # The "Stop at" kinds as the toolbar lists them: (label, StopCondition kind or None, tip).
@@ -209,35 +210,46 @@ class TrainingToolbar(QToolBar):
             act = QAction(text, self)
             if shortcut:
                 act.setShortcut(QKeySequence(shortcut))
-            act.setToolTip(f"{tip} ({shortcut})" if shortcut and tip else tip or text)
+            act.setToolTip(wrapped(f"{tip} ({shortcut})" if shortcut and tip else tip or text))
             act.setStatusTip(tip)
             act.triggered.connect(slot)
             return act
 
         style = self.style()
         self.play_action = action(
-            "Play", controller.toggle, "Space", "Train continuously; press again to pause"
+            "Play",
+            controller.toggle,
+            "Space",
+            "Train continuously at the chosen speed, step after step (each one forward, "
+            "backward, update on the next mini-batch); press again to pause",
         )
         self.step_action = action(
-            "Step", controller.step, "Ctrl+Right", "One whole training step on the next mini-batch"
+            "Step",
+            controller.step,
+            "Ctrl+Right",
+            "One whole training step on the next mini-batch: forward (z = Σ w·a + b, "
+            "a = f(z)), backward (δ = ∂L/∂z by the chain rule), update (SGD: w ← w − η·g)",
         )
         self.forward_action = action(
             "Forward",
             lambda: self._phase("forward"),
             "F",
-            "Run the forward pass of the current step",
+            "Forward pass on the next mini-batch: every neuron computes z = Σ w·a + b from "
+            "the layer before, then its activation a = f(z); the outputs give the loss L",
         )
         self.backward_action = action(
             "Backward",
             lambda: self._phase("backward"),
             "B",
-            "Backpropagate: compute every gradient",
+            "Backpropagation: δ = ∂L/∂z at the outputs, then layer by layer back "
+            "δ_j = f′(z_j)·Σ_k w_jk·δ_k (the chain rule); every gradient ∂L/∂w_ij = a_i·δ_j "
+            "and ∂L/∂b_j = δ_j, averaged over the batch",
         )
         self.update_action = action(
             "Update",
             lambda: self._phase("update"),
             "U",
-            "Gradient descent: apply the optimizer's update",
+            "Update: the optimizer moves every weight against its gradient (SGD: w ← w − η·g)",
         )
         self.reset_action = action(
             "Reset",
@@ -266,8 +278,12 @@ class TrainingToolbar(QToolBar):
 
         self.speed_combo = QComboBox(self)
         self.speed_combo.setToolTip(
-            "Training speed while playing: slow enough to watch each step, or max speed"
+            wrapped(
+                "Training speed while playing, in steps per second: slow enough to watch each "
+                "step, or max speed (the views still redraw at most once a frame)"
+            )
         )
+        self.speed_combo.setAccessibleName("Training speed")
         for speed in SPEEDS:
             self.speed_combo.addItem(speed_label(speed), speed)
         speed = stored_speed(self._settings.value(SETTINGS_SPEED, WATCHABLE_SPEED))
@@ -291,13 +307,21 @@ class TrainingToolbar(QToolBar):
         self.stop_label = QLabel("Stop at", self)
         self.stop_label.setContentsMargins(2, 0, 4, 0)
         self.stop_combo = QComboBox(self)
-        self.stop_combo.setToolTip("Where Play pauses by itself")
+        self.stop_combo.setToolTip(
+            wrapped(
+                "Where Play pauses by itself: at a step, at an epoch (one pass over the training "
+                "set: N/B steps for N samples in batches of B), or once the training loss is low "
+                "enough"
+            )
+        )
+        self.stop_combo.setAccessibleName("Stop at")
         for i, (label, kind, tip) in enumerate(STOP_CHOICES):
             self.stop_combo.addItem(label, kind)
             self.stop_combo.setItemData(i, tip, Qt.ToolTipRole)
         self.stop_value = QLineEdit(self)
         self.stop_value.setMaximumWidth(self.fontMetrics().horizontalAdvance("0") * 9)
         self.stop_value.setToolTip("The step, epoch or training loss where Play pauses")
+        self.stop_value.setAccessibleName("Stop at value")
         self.stop_combo.currentIndexChanged.connect(self._on_stop_kind_chosen)
         self.stop_value.editingFinished.connect(self._on_stop_value_edited)
         self.addWidget(self.stop_label)
@@ -309,8 +333,15 @@ class TrainingToolbar(QToolBar):
 
         self.weights_mode = QAction("Show weights", self, checkable=True, checked=True)
         self.gradients_mode = QAction("Show gradients", self, checkable=True)
-        self.weights_mode.setToolTip("While playing, connections show the weights")
-        self.gradients_mode.setToolTip("While playing, connections show the gradients dL/dw")
+        self.weights_mode.setToolTip(
+            wrapped("While playing, connections show the weights w: colour the sign, thickness |w|")
+        )
+        self.gradients_mode.setToolTip(
+            wrapped(
+                "While playing, connections show the gradients ∂L/∂w: each weight moves "
+                "against its own (Δw = −η·∂L/∂w with SGD)"
+            )
+        )
         group = QActionGroup(self)
         for act, mode in ((self.weights_mode, "weights"), (self.gradients_mode, "gradients")):
             group.addAction(act)
@@ -328,6 +359,19 @@ class TrainingToolbar(QToolBar):
         controller.snapshot_ready.connect(self._on_snapshot)
         controller.diverged.connect(lambda _msg: self.restore_action.setEnabled(True))
         self._update_phase(controller.next_phase)
+        document = controller.document
+        for signal in (document.settings_changed, document.project_replaced):
+            signal.connect(self._show_update_rule)
+        self._show_update_rule()
+
+    def _show_update_rule(self) -> None:
+        """Update's tooltip states the project's optimizer's rule."""
+        name = self.controller.document.project.optimizer.name
+        self.update_action.setToolTip(f"{update_tip(name)}\n\n(U)")
+        rule = SHORT_RULES.get(name, "")
+        self.update_action.setStatusTip(
+            f"Update: the optimizer moves every weight against its gradient ({name}: {rule})"
+        )
 
     # ----------------------------------------------------------------- speed
     def _on_speed_chosen(self, index: int) -> None:

@@ -2,7 +2,7 @@
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox
+from PySide6.QtWidgets import QCheckBox, QWidget
 
 from simulator.engine import optimizers
 from simulator.ui.settings_panel import PairEditor, SettingsPanel
@@ -64,7 +64,7 @@ def test_each_optimizer_shows_exactly_its_own_parameters(qtbot, panel, doc, name
         if panel._optimizer_form.itemAt(row, panel._optimizer_form.ItemRole.LabelRole)
     }
     assert ("Betas β₁, β₂" in labels) == ("betas" in optimizers.OPTIMIZERS[name].HYPERPARAMETERS)
-    assert ("Momentum" in labels) == ("momentum" in optimizers.OPTIMIZERS[name].HYPERPARAMETERS)
+    assert ("Momentum μ" in labels) == ("momentum" in optimizers.OPTIMIZERS[name].HYPERPARAMETERS)
 
 
 def test_sgd_momentum_and_the_nesterov_rule(qtbot, panel, doc):
@@ -208,3 +208,80 @@ def test_a_new_project_refreshes_the_panel(qtbot, panel, doc):
     doc.new_project()
     assert panel.optimizer_combo.currentData() == "Adam"
     wait_for_parameters(qtbot, panel, "Adam")
+
+
+# ----------------------------------------------------------------------------- tooltips
+def controls(root):
+    """Every button, combo box, spin box and line edit under ``root`` that a user reaches,
+    without Qt's own parts (a spin box's or combo box's line edit, a toolbar's extension)."""
+    from PySide6.QtWidgets import (
+        QAbstractButton,
+        QAbstractSpinBox,
+        QComboBox,
+        QLineEdit,
+    )
+
+    kinds = (QAbstractButton, QComboBox, QAbstractSpinBox, QLineEdit)
+    found = []
+    for widget in root.findChildren(QWidget):
+        if not isinstance(widget, kinds) or widget.objectName().startswith("qt_"):
+            continue
+        if isinstance(widget.parentWidget(), (QAbstractSpinBox, QComboBox)):
+            continue
+        found.append(widget)
+    return found
+
+
+def describe(widget) -> str:
+    text = widget.text() if hasattr(widget, "text") else ""
+    return f"{type(widget).__name__} {text!r} {widget.accessibleName()!r}"
+
+
+@pytest.mark.parametrize("optimizer", list(optimizers.OPTIMIZERS))
+def test_every_control_of_the_toolbar_and_settings_has_a_tooltip(main_window, qtbot, optimizer):
+    from simulator.engine import schedules
+
+    window, doc = main_window, main_window.document
+    panel, toolbar = window.settings_panel, window.training_toolbar
+    choose(panel.optimizer_combo, optimizer)
+    wait_for_parameters(qtbot, panel, optimizer)
+    for schedule in schedules.SCHEDULES:  # every schedule's own parameters too
+        choose(panel.schedule_combo, schedule)
+        for root in (toolbar, panel):
+            found = controls(root)
+            assert len(found) > 10
+            bare = [describe(w) for w in found if not w.toolTip().strip()]
+            assert not bare, f"no tooltip on {bare}"
+    assert doc.project.optimizer.name == optimizer
+
+
+def test_tooltips_state_the_formula_of_the_current_choice(main_window, qtbot):
+    panel, toolbar, doc = (
+        main_window.settings_panel,
+        main_window.training_toolbar,
+        main_window.document,
+    )
+    update_tip = lambda: toolbar.update_action.toolTip()  # noqa: E731
+    choose(panel.optimizer_combo, "SGD")
+    assert "w ← w − η·g" in panel.optimizer_combo.toolTip() and "w ← w − η·g" in update_tip()
+    choose(panel.optimizer_combo, "Adam")
+    tip = panel.optimizer_combo.toolTip()
+    assert "m_hat = m / (1 − β₁ᵗ)" in tip and "√v_hat + ε" in tip and "m_hat" in update_tip()
+    assert "β₁" in panel.optimizer_editors["betas"].first.toolTip()
+    assert "ε" in panel.optimizer_editors["eps"].toolTip()
+    choose(panel.loss_combo, "mse")
+    assert "(o − y)²" in panel.loss_combo.toolTip()
+    choose(panel.loss_combo, "bce")
+    assert "ln p" in panel.loss_combo.toolTip()
+    choose(panel.schedule_combo, "cosine")
+    assert "cos(π t / T_max)" in panel.schedule_combo.toolTip()
+    choose(panel.init_combo, "he_normal")
+    assert "2 / n_in" in panel.init_combo.toolTip()
+    assert "min(1, c / (‖g‖" in panel.clip_spin.toolTip()
+    assert "λ₁·Σ|w|" in panel.l1_spin.toolTip() and "(λ₂/2)·Σw²" in panel.l2_spin.toolTip()
+    assert "1/(1 − p)" in panel.dropout_spin.toolTip()
+    assert "z = Σ w·a + b" in toolbar.forward_action.toolTip()
+    assert "δ" in toolbar.backward_action.toolTip()
+    # Undo brings the previous choice and its rule back.
+    doc.undo_stack.undo()
+    assert "U(−a, a)" in panel.init_combo.toolTip()
