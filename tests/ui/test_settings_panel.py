@@ -5,6 +5,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QWidget
 
 from simulator.engine import optimizers
+from simulator.project import DEFAULT_EXAMPLE, load_example
 from simulator.ui.settings_panel import PairEditor, SettingsPanel
 
 
@@ -40,12 +41,17 @@ def wait_for_parameters(qtbot, panel, name):
     qtbot.waitUntil(lambda: shown_parameters(panel) == expected, timeout=10_000)
 
 
+def default_example():
+    return load_example(DEFAULT_EXAMPLE)
+
+
 def test_starts_with_the_documents_settings(panel, doc):
-    assert doc.project.optimizer.name == "Adam"
-    assert panel.optimizer_combo.currentData() == "Adam"
+    example = default_example()
+    name = example.optimizer.name
+    assert doc.project.optimizer.name == name and panel.optimizer_combo.currentData() == name
     assert panel.loss_combo.currentData() == doc.network.loss == "bce"
-    assert panel.lr_spin.value() == pytest.approx(0.05)
-    assert shown_parameters(panel) == set(optimizers.Adam.HYPERPARAMETERS)
+    assert panel.lr_spin.value() == pytest.approx(example.optimizer.params["lr"])
+    assert shown_parameters(panel) == set(optimizers.OPTIMIZERS[name].HYPERPARAMETERS)
     assert panel.batch_buttons["mini"].isChecked() and panel.batch_spin.value() == 10
     assert panel.steps_label.text() == "16 steps/epoch"
     assert panel.l2_spin.text() == "off"
@@ -68,6 +74,9 @@ def test_each_optimizer_shows_exactly_its_own_parameters(qtbot, panel, doc, name
 
 
 def test_sgd_momentum_and_the_nesterov_rule(qtbot, panel, doc):
+    choose(panel.optimizer_combo, "Adam")
+    wait_for_parameters(qtbot, panel, "Adam")
+    type_into(qtbot, panel.lr_spin, "0.05")
     choose(panel.optimizer_combo, "SGD")
     assert "betas" not in panel.optimizer_editors
     wait_for_parameters(qtbot, panel, "SGD")
@@ -94,6 +103,8 @@ def test_sgd_momentum_and_the_nesterov_rule(qtbot, panel, doc):
 
 
 def test_adam_betas_and_flags(qtbot, panel, doc):
+    choose(panel.optimizer_combo, "Adam")
+    wait_for_parameters(qtbot, panel, "Adam")
     betas = panel.optimizer_editors["betas"]
     assert isinstance(betas, PairEditor)
     type_into(qtbot, betas.first, "0.8")
@@ -119,7 +130,7 @@ def test_learning_rate_typing_and_stepping(qtbot, panel, doc):
     assert doc.learning_rate() == pytest.approx(1e-5)
     assert panel.lr_spin.text() == "1e-05"
     doc.undo_stack.undo()  # the lr edits merge into one step
-    assert panel.lr_spin.value() == pytest.approx(0.05)
+    assert panel.lr_spin.value() == pytest.approx(default_example().optimizer.params["lr"])
 
 
 def test_batch_modes(qtbot, panel, doc):
@@ -206,8 +217,9 @@ def test_loss_schedule_init_and_seed(qtbot, panel, doc):
 def test_a_new_project_refreshes_the_panel(qtbot, panel, doc):
     choose(panel.optimizer_combo, "RMSprop")
     doc.new_project()
-    assert panel.optimizer_combo.currentData() == "Adam"
-    wait_for_parameters(qtbot, panel, "Adam")
+    name = default_example().optimizer.name
+    assert panel.optimizer_combo.currentData() == name
+    wait_for_parameters(qtbot, panel, name)
 
 
 # ----------------------------------------------------------------------------- tooltips
