@@ -484,9 +484,9 @@ class MainWindow(QMainWindow):
 
     def _on_start_choice(self, choice: str) -> None:
         if choice == start_page.WATCH:
-            self.lessons.start("backprop")
+            self.lessons.start(start_page.WATCH_LESSON)
         elif choice == start_page.TRAIN:
-            self.train_example()
+            self.train_example(start_page.TRAIN_EXAMPLE)
         elif choice == start_page.BUILD:
             self.build_your_own()
 

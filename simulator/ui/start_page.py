@@ -24,6 +24,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app.lessons import LESSON_EXAMPLES, LESSON_TITLES
+from simulator.app.training import WATCHABLE_SPEED
+from simulator.engine import datasets as _datasets
 from simulator.project import DEFAULT_EXAMPLE, Project, load_example
 from simulator.ui.formula_tips import wrapped
 from simulator.ui.training_toolbar import tinted_icon
@@ -31,32 +34,27 @@ from simulator.ui.training_toolbar import tinted_icon
 SEEN_KEY = "startPage/seen"
 AT_STARTUP_KEY = "startPage/showAtStartup"
 WATCH, TRAIN, BUILD = "watch", "train", "build"
-# (choice, title with its Alt-key, what the learner will see, the button's tooltip)
+TRAIN_EXAMPLE = "xor"  # what "Train a network" opens and plays
+WATCH_LESSON = "backprop"  # what "Watch one step by hand" starts
+# (choice, title with its Alt-key, what the learner will see)
 CHOICES = (
     (
         WATCH,
         "&Watch one step by hand",
         "Backprop by Hand: one training step of a tiny network, every chain-rule factor "
         "worked out as a number, page by page.",
-        "Opens the Backprop by Hand lesson on the worked example (2–2–2 sigmoid network): "
-        "forward z = Σ w·a + b, a = σ(z); backward δ = ∂E/∂z by the chain rule; "
-        "update w ← w − η·∂E/∂w",
     ),
     (
         TRAIN,
         "&Train a network",
-        "XOR at a watchable 20 steps a second: the loss falls, the decision boundary bends "
-        "and the weights change colour as it learns.",
-        "Opens the XOR example (2–8–1, plain SGD) and presses Play; Space pauses, "
-        "Max in the toolbar trains at full speed",
+        f"XOR at a watchable {WATCHABLE_SPEED} steps a second: the loss falls, the decision "
+        "boundary bends and the weights change colour as it learns.",
     ),
     (
         BUILD,
         "&Build your own",
         "A network with just inputs and one output, on the XOR data: add hidden layers and "
         "neurons with the + buttons, then train it.",
-        "Starts a new project: 2 inputs → 1 sigmoid output on the XOR data; ⊕ between two "
-        "columns inserts a hidden layer, ⊕/⊖ under a layer add or remove neurons",
     ),
 )
 STARTER_NAME = "My network"
@@ -67,6 +65,46 @@ def wanted_at_startup(settings: QSettings) -> bool:
     """True on the very first launch, and afterwards if the learner ticked "Show at startup"."""
     seen = settings.value(SEEN_KEY, False, type=bool)
     return not seen or settings.value(AT_STARTUP_KEY, False, type=bool)
+
+
+def _architecture(project: Project) -> str:
+    spec = project.network
+    sizes = "–".join(str(n) for n in spec.sizes)
+    return f"{sizes}, {' and '.join(sorted(set(spec.activations)))}"
+
+
+def _optimizer(project: Project) -> str:
+    spec = project.optimizer
+    lr = spec.params.get("lr")
+    return spec.name if lr is None else f"{spec.name}, η = {lr:g}"
+
+
+def choice_tip(key: str) -> str:
+    """A choice's tooltip: what opens, read from the example it opens."""
+    if key == WATCH:
+        lesson = LESSON_EXAMPLES[WATCH_LESSON]
+        example = load_example(lesson)
+        text = (
+            f"Opens the {LESSON_TITLES[WATCH_LESSON]} lesson on “{example.name}” "
+            f"({_architecture(example)}; {_optimizer(example)}): forward z = Σ w·a + b, "
+            "a = f(z); backward δ = ∂E/∂z by the chain rule; update w ← w − η·∂E/∂w"
+        )
+    elif key == TRAIN:
+        example = load_example(TRAIN_EXAMPLE)
+        text = (
+            f"Opens the example “{example.name}” ({_architecture(example)}; "
+            f"{_optimizer(example)}) and presses Play; Space pauses, Max in the toolbar "
+            "trains at full speed"
+        )
+    else:
+        starter = starter_project()
+        text = (
+            f"Starts a new project: {_architecture(starter)} on the "
+            f"{_datasets.DATASETS[starter.data.dataset].title} data, trained with "
+            f"{_optimizer(starter)}; ⊕ between two columns inserts a hidden layer, ⊕ and ⊖ "
+            "under a layer add or remove neurons"
+        )
+    return wrapped(text)
 
 
 def starter_project() -> Project:
@@ -126,9 +164,9 @@ class StartPage(QDialog):
         column.addSpacing(6)
 
         self.buttons: dict[str, QCommandLinkButton] = {}
-        for key, text, description, tip in CHOICES:
+        for key, text, description in CHOICES:
             button = QCommandLinkButton(text, description, self)
-            button.setToolTip(wrapped(tip))
+            button.setToolTip(choice_tip(key))
             button.setAccessibleName(text.replace("&", ""))
             button.setAccessibleDescription(description)
             button.setAutoDefault(False)

@@ -6,6 +6,7 @@ from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtWidgets import QToolButton
 
 from simulator.app.training import WATCHABLE_SPEED
+from simulator.project import load_example
 from simulator.ui import main_window as mw
 from simulator.ui import start_page
 from simulator.ui.start_page import StartPage
@@ -83,6 +84,10 @@ def test_help_start_here_opens_the_page_with_three_ways_in(window, qtbot):
         assert button.isVisible() and button.toolTip() and button.accessibleName()
         assert button.height() >= 60  # big buttons
     assert page.close_button.toolTip() and page.at_startup.toolTip()
+    # What opens is read from the example itself: its optimizer and learning rate.
+    example = load_example(start_page.TRAIN_EXAMPLE)
+    tip = page.buttons[start_page.TRAIN].toolTip().replace("\n", " ")
+    assert f"{example.optimizer.name}, η = {example.optimizer.params['lr']:g}" in tip
     page.reject()
 
 
