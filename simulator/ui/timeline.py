@@ -131,6 +131,14 @@ class Timeline(QWidget):
             self.label.setText(f"Step {last:,} · rewind to {first:,}")
         else:
             self.label.setText(f"Step {last:,}")
+        self._keep_label_whole()
         self.label.setToolTip(
             f"Rewinding reaches back to step {first:,}: {ctl.segment_reason} there"
         )
+
+    def _keep_label_whole(self) -> None:
+        # The label never clips its numbers ("of 566" cut to "of 56"): it asks for the room
+        # its text needs.  It only grows (a digit more), so frames seldom relayout the panel.
+        needed = self.label.sizeHint().width()
+        if needed > self.label.minimumWidth():
+            self.label.setMinimumWidth(needed)

@@ -133,6 +133,21 @@ def test_a_narrow_timeline_gives_the_slider_its_own_row(qtbot):
     controller.shutdown()
 
 
+def test_the_step_label_never_clips_its_numbers(main_window, qtbot):
+    # The plots in the right dock of a 1366x768 window: "Step 300 of 566", not "of 56".
+    win = main_window
+    win.plots_dock.raise_()
+    timeline = win.plots_panel.timeline
+    qtbot.waitUntil(lambda: timeline.isVisible() and timeline.narrow)
+    train(win.controller, 566)
+    win.controller.rewind_to(300)
+    label = timeline.label
+    assert "566" in label.text()
+    qtbot.waitUntil(lambda: label.width() >= label.sizeHint().width())
+    for button in (timeline.resume_button, timeline.now_button):
+        assert button.width() >= button.sizeHint().width() - 1
+
+
 def test_the_toolbar_says_an_earlier_step_is_shown(qtbot):
     from simulator.ui import main_window as mw
 
