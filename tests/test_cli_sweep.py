@@ -102,7 +102,10 @@ def test_a_row_is_what_train_prints_for_that_variant_and_seed(tmp_path):
             ["--vary", "lr=0.1", "--vary", "l2=0", "--vary", "l1=0"],
             ["one or two settings, not 3"],
         ),
-        (["--vary", "momentum=0.5"], ["momentum=0.5 does not fit", "Adam has no parameter"]),
+        (
+            ["--vary", "optimizer=Adam", "--vary", "momentum=0.5"],
+            ["momentum=0.5 does not fit", "Adam has no parameter"],
+        ),
         (["--vary", "lr=0.1", "--seeds", "0"], ["--seeds", "at least 1"]),
         (["--vary", "lr=0.1", "--workers", "2", "--scheduler", "tcp://h:1"], ["not allowed"]),
         (["--vary", "lr=0.1", "--scheduler", "nowhere"], ["--scheduler nowhere", "HOST:PORT"]),

@@ -117,9 +117,11 @@ def test_switching_dataset_adapts_the_output_layer_undoably(doc, qtbot):
 
 
 def test_settings_merge_consecutive_changes_and_undo(doc):
+    optimizer, lr = doc.project.optimizer.name, doc.learning_rate()
+    doc.set_optimizer("Adam")
     doc.set_learning_rate(0.01)
     doc.set_learning_rate(0.02)
-    assert doc.undo_stack.count() == 1 and doc.learning_rate() == 0.02
+    assert doc.undo_stack.count() == 2 and doc.learning_rate() == 0.02
     doc.set_optimizer("SGD")
     assert doc.learning_rate() == 0.02 and "momentum" in doc.optimizer_params()
     doc.set_optimizer_param("momentum", 0.9)
@@ -135,7 +137,7 @@ def test_settings_merge_consecutive_changes_and_undo(doc):
     doc.set_schedule("step", {"step_size": 5, "gamma": 0.5})
     while doc.undo_stack.canUndo():
         doc.undo_stack.undo()
-    assert doc.project.optimizer.name == "Adam" and doc.learning_rate() == 0.05
+    assert doc.project.optimizer.name == optimizer and doc.learning_rate() == lr
     assert doc.project.training.batch_size == 10 and doc.network.l2 == 0
     assert doc.network.loss == "bce" and doc.project.schedule.name == "constant"
 

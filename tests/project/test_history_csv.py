@@ -59,7 +59,8 @@ def test_csv_holds_the_history_values(tmp_path):
     assert_rows_equal_history(rows, history)
     # Evaluations every 5 steps: train/test values there, empty cells between.
     assert rows[4]["train_loss"] and rows[4]["test_accuracy"] and not rows[3]["train_loss"]
-    assert all(row["batch_loss"] and row["learning_rate"] == "0.05" for row in rows)
+    lr = str(load_example("xor").optimizer.params["lr"])
+    assert all(row["batch_loss"] and row["learning_rate"] == lr for row in rows)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["history.csv"]
 
 

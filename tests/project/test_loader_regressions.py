@@ -23,7 +23,7 @@ from simulator.engine.optimizers import Adam
 from simulator.project import Preprocessing, Project, ProjectError, export_weights, load_weights
 from simulator.project import files as project_files
 from simulator.project.files import write_text_atomic
-from simulator.project.project import load_example
+from simulator.project.project import OptimizerSpec, load_example
 from tests.benchmarks.fuzz_loaders import list_form_history
 
 BIG = 10**400  # a valid JSON integer of 401 digits; float() of it raises OverflowError
@@ -41,7 +41,7 @@ def _rejected(load, path, *fragments: str) -> str:
 
 
 def _trained_doc() -> dict:
-    project = load_example("xor")
+    project = load_example("xor").replace(optimizer=OptimizerSpec("Adam", {"lr": 0.05}))
     trainer = project.build_trainer()
     trainer.run(steps=3)
     return project.capture(trainer).to_dict()

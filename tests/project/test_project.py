@@ -272,7 +272,7 @@ MALFORMED = [
     (
         "bad optimizer param",
         _set("optimizer.params", {"lr": 0.1, "momentun": 0.9}),
-        "optimizer.params: Adam has no parameter 'momentun'",
+        "optimizer.params: SGD has no parameter 'momentun'",
     ),
     ("negative lr", _set("optimizer.params", {"lr": -1}), "optimizer.params: Invalid learning"),
     (

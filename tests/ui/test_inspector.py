@@ -40,6 +40,7 @@ def test_install_adds_a_dock_beside_settings_with_a_view_menu_toggle(window, doc
 
 
 def test_a_clicked_connection_shows_the_engines_numbers_after_a_step(window, dock, qtbot):
+    window.document.set_optimizer("Adam")  # the test reads Adam's terms (m, v, m̂, v̂)
     canvas = window.canvas
     click(qtbot, canvas, canvas.connection_item(1, 2, 0))
     assert dock.selection == SelectedConnection(1, 2, 0, canvas.selection().name)

@@ -46,8 +46,10 @@ def default_example():
 
 
 def test_starts_with_the_documents_settings(panel, doc):
+    # The default example teaches with plain SGD: its first update reads as −η·g.
     example = default_example()
     name = example.optimizer.name
+    assert name == "SGD"
     assert doc.project.optimizer.name == name and panel.optimizer_combo.currentData() == name
     assert panel.loss_combo.currentData() == doc.network.loss == "bce"
     assert panel.lr_spin.value() == pytest.approx(example.optimizer.params["lr"])
