@@ -36,41 +36,16 @@ column i + 1.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.app.numbers import factor, fmt  # the formatter, one for the whole window
 from simulator.engine import activations as _act
 from simulator.engine import backprop as _backprop
 from simulator.engine import losses as _losses
 
 MAX_SAMPLE_TERMS = 6  # the batch sum Σ_s δ^s a^s lists this many terms, then "…"
-
-
-# ----------------------------------------------------------------------------- formatting
-def fmt(x: float | None, digits: int = 4) -> str:
-    """A number for reading: ``digits`` significant digits, a real minus sign, e−5 exponents."""
-    if x is None:
-        return "—"
-    x = float(x)
-    if math.isnan(x):
-        return "NaN"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    if x == 0:
-        return "0"
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "−")
-
-
-def factor(x: float) -> str:
-    """A number as a factor in a product: negative ones in parentheses."""
-    text = fmt(x)
-    return f"({text})" if text.startswith("−") else text
 
 
 # ----------------------------------------------------------------------------- results
