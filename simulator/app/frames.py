@@ -72,6 +72,9 @@ class Snapshot:
     # True: ``shown`` ran as a phase of its own (Forward, Backward, Update), not within a
     # whole step or while playing: views hold it until the next phase.
     by_phase: bool = False
+    # The data loss of the batch the step under way ran forward (after Forward or Backward,
+    # before Update; NaN otherwise): the forward pass ends in it.
+    forward_loss: float = math.nan
 
 
 class FrameBuilder:
@@ -99,6 +102,10 @@ class FrameBuilder:
             trainer, trainer, len(trainer.history), self.shown, playing, steps_per_second
         )
         snap.by_phase = self.by_phase and self.shown is not None and not playing
+        if not playing:
+            loss = trainer.forward_loss()
+            if loss is not None:
+                snap.forward_loss = loss
         return snap
 
     def build(

@@ -423,7 +423,11 @@ class Network:
 
     def evaluate(self, X, Y) -> float:
         """Data loss over X, Y without dropout (no gradients)."""
-        trace = self.forward(X, training=False)
+        return self.trace_loss(self.forward(X, training=False), Y)
+
+    def trace_loss(self, trace: Trace, Y) -> float:
+        """The data loss of ``trace``'s output against targets Y (what ``backward`` of that
+        trace reports as ``Gradients.loss``), without backpropagating."""
         out = trace.layers[-1]
         return _losses.output_value(
             self._loss, self.layers[-1].activation, out.z, out.a, self.targets(Y)

@@ -731,6 +731,17 @@ class Trainer:
         return self._forward()
 
     @_quiet_floats
+    def forward_loss(self) -> float | None:
+        """The data loss of the batch the step under way has run forward (after the forward
+        phase, before the update; None otherwise).  Computed when asked: a whole step does not
+        pay for it."""
+        if self.phase == "update" and self.grads is not None:
+            return float(self.grads.loss)
+        if self.phase != "backward" or self.trace is None:
+            return None
+        return float(self.net.trace_loss(self.trace, self.Y_train[self.batch_index]))
+
+    @_quiet_floats
     def backward_phase(self) -> Gradients:
         """Backpropagate the batch loss; a non-finite loss or gradient diverges training."""
         self._check_phase("backward")

@@ -144,7 +144,8 @@ class CanvasPresenter(QObject):
             return
         self._mode = mode
         snap = self._snapshot
-        if snap is not None and self.fits(snap):
+        # A phase run on its own stays on screen until the next one: the mode is for playing.
+        if snap is not None and self.fits(snap) and not snap.by_phase:
             self.stop_motion()
             self._show(snap, mode, animate=False)
         self.mode_changed.emit(mode)

@@ -485,11 +485,28 @@ class TrainingToolbar(QToolBar):
     def _on_snapshot(self, snap: Snapshot) -> None:
         self.restore_action.setEnabled(snap.diverged is not None)
         self._update_phase(snap.phase)
+        if snap.by_phase:
+            self._follow_phase(snap)
         if getattr(snap, "rewound", False):
             # Wherever the timeline is docked, the toolbar says an earlier step is shown.
             self.phase_label.setText(
                 f"<b>Rewound to step {snap.step:,} of {snap.live_step:,}</b> · Play resumes "
                 "from here (undoable) · the timeline returns to now"
+            )
+
+    def _follow_phase(self, snap: Snapshot) -> None:
+        # A phase run on its own: the toggles say what the connections show (Backward: the
+        # gradients; Forward and Update: the weights), and Play goes on showing that.
+        mode = "gradients" if snap.shown == "backward" else "weights"
+        action = self.gradients_mode if mode == "gradients" else self.weights_mode
+        if not action.isChecked():
+            action.setChecked(True)
+            self.mode_selected.emit(mode)
+        # The forward pass ends in the batch's loss: say it, before what comes next.
+        if snap.shown in ("forward", "backward") and math.isfinite(snap.forward_loss):
+            self.phase_label.setText(
+                f"<b>Loss on this batch L = {fmt(snap.forward_loss)}</b> · "
+                + PHASE_HINTS[snap.phase]
             )
 
     def _update_phase(self, phase: str) -> None:

@@ -44,6 +44,35 @@ def test_phases_run_in_order_and_step_does_all_three():
     assert trainer.step_count == 2 and trainer.phase == "forward"
 
 
+@pytest.mark.parametrize(
+    ("loss", "last", "y"),
+    [("bce", "sigmoid", XOR_Y), ("mse", "linear", XOR_Y * 2.0 - 0.5), ("cross_entropy", "softmax", None)],
+)
+def test_forward_loss_is_the_loss_backward_reports(loss, last, y):
+    units = 2 if y is None else 1
+    net = Network([2, 4, units], ["tanh", last], loss=loss, seed=3)
+    targets = np.array([0, 1, 1, 0]) if y is None else y
+    trainer = Trainer(net, optimizers.SGD(lr=0.1), XOR_X, targets, seed=3, batch_size=3)
+    assert trainer.forward_loss() is None  # nothing run forward yet
+    trainer.forward_phase()
+    forward = trainer.forward_loss()
+    # an independent sum over the batch's samples, from the outputs of the trace
+    out, batch = trainer.trace.output, trainer.batch_index
+    if loss == "bce":
+        t = XOR_Y[batch]
+        expected = -np.mean(t * np.log(out) + (1 - t) * np.log(1 - out))
+    elif loss == "mse":
+        expected = np.mean((out - targets[batch]) ** 2)
+    else:
+        expected = -np.mean(np.log(out[np.arange(len(batch)), targets[batch]]))
+    assert forward == pytest.approx(expected, rel=1e-12)
+    grads = trainer.backward_phase()
+    assert forward == pytest.approx(grads.loss, rel=1e-14)
+    assert trainer.forward_loss() == grads.loss
+    trainer.update_phase()
+    assert trainer.forward_loss() is None
+
+
 def test_phase_by_phase_equals_whole_steps():
     a, b = xor_trainer(batch_size=2), xor_trainer(batch_size=2)
     for _ in range(5):

@@ -58,6 +58,23 @@ def test_phase_buttons_show_which_phase_comes_next(window, qtbot):
     assert window.controller.step_count == 2
 
 
+def test_phases_say_the_batch_loss_and_the_toggles_say_what_the_connections_show(window, qtbot):
+    tb, ctl, canvas = window.training_toolbar, window.controller, window.canvas
+    assert tb.weights_mode.isChecked() and canvas.mode() == "weights"
+    qtbot.keyClick(window, Qt.Key_F)  # the forward pass ends in the batch's loss: it says so
+    after_forward = tb.phase_label.text()
+    assert "Loss on this batch L = " in after_forward and "Next: Backward" in after_forward
+    qtbot.keyClick(window, Qt.Key_B)
+    # backward's own loss (computed with the output's delta) is the number Forward showed
+    assert f"L = {fmt(ctl.trainer.grads.loss)}<" in after_forward
+    # the connections show the gradients: the toggle says so, and Play would go on with them
+    assert tb.gradients_mode.isChecked() and not tb.weights_mode.isChecked()
+    assert canvas.mode() == "gradients" and canvas.showing() == "backward"
+    qtbot.keyClick(window, Qt.Key_U)
+    assert tb.weights_mode.isChecked() and canvas.mode() == "weights"
+    assert ctl.step_count == 1 and "Loss on this batch" not in tb.phase_label.text()
+
+
 def test_reset_restores_the_seeded_weights(window, qtbot):
     initial = window.document.project.build_network().get_weights()
     for _ in range(3):
