@@ -12,15 +12,18 @@ thread, after the controller's snapshots.
 
 from __future__ import annotations
 
+import html
 import math
+import re
 
 import numpy as np
 from PySide6.QtCore import QEvent, QObject, QSettings, QSignalBlocker, Qt
-from PySide6.QtGui import QColor, QPalette
+from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
     QButtonGroup,
     QCheckBox,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QSizePolicy,
@@ -32,9 +35,11 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app import numbers
 from simulator.app.frame_timer import FrameTimer
 from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
+from simulator.ui.axes import NumberAxis
 from simulator.ui.contrast import MIN_GRAPHICS_CONTRAST, faint_alpha, readable
 from simulator.ui.metrics_view import MetricsView
 from simulator.ui.timeline import Timeline
@@ -361,57 +366,32 @@ def _curve(name: str | None, pen) -> pg.PlotDataItem:
     return item
 
 
-def _fmt(value: float | None) -> str:
-    if value is None or not math.isfinite(value):
-        return "–"
-    return f"{value:.4g}"
+def _fmt(value: float | None, digits: int = 4) -> str:
+    if value is None:
+        return numbers.NOTHING
+    return numbers.fmt(value, digits)
 
 
 def _swatch(color: str, text: str) -> str:
     return f"<span style='color:{color}'>━</span>&nbsp;{text}"
 
 
-class _CompactAxis(pg.AxisItem):
-    """Tick labels like "1e191" rather than "1e+191": a diverging loss still fits the axis;
-    no label drawn over another."""
-
-    def tickStrings(self, values, scale, spacing):  # noqa: N802 - pyqtgraph's name
-        return [text.replace("e+", "e") for text in super().tickStrings(values, scale, spacing)]
-
-    def generateDrawSpecs(self, p):  # noqa: N802 - pyqtgraph's name
-        # On a log axis the minor labels crowd at the top of each decade (0.7, 0.8, 0.9):
-        # pyqtgraph limits how much text a level adds in all, not how close two labels come.
-        # Where two would touch, the rounder value keeps its label (0.1, then 0.2 and 0.5).
-        specs = super().generateDrawSpecs(p)
-        if specs is None:
-            return None
-        axis, ticks, texts = specs
-        if self.logMode:
-            texts = sorted(texts, key=lambda spec: _roundness(spec[2]))  # stable: level order
-        kept: list = []
-        for spec in texts:
-            rect = spec[0]
-            gap = 0.25 * rect.height()  # pyqtgraph's rects hug the digits: keep a line's air
-            padded = rect.adjusted(-gap, -gap, gap, gap)
-            if not any(padded.intersects(other[0]) for other in kept):
-                kept.append(spec)
-        return axis, ticks, kept
+def _gray(text: str) -> str:
+    return f"<span style='color:gray'>{text}</span>"
 
 
-def _roundness(text: str) -> int:
-    """0 for a power of ten ("0.1", "1e-05"), 1 for 2 or 5 times one, 2 for other labels."""
-    try:
-        value = abs(float(text))
-    except ValueError:
-        return 0
-    if value == 0 or not math.isfinite(value):
-        return 0
-    leading = round(value / 10 ** math.floor(math.log10(value)), 6)
-    return 0 if leading == 1 else 1 if leading in (2, 5) else 2
+_TAGS = re.compile(r"<[^>]+>")
+
+
+def _plain(rich: str) -> str:
+    """The text a reader sees of ``rich`` (tags dropped, entities read)."""
+    return html.unescape(_TAGS.sub("", rich))
 
 
 def _new_plot(y_label: str) -> pg.PlotWidget:
-    widget = pg.PlotWidget(axisItems={"left": _CompactAxis("left")})
+    # Steps and epochs are whole numbers on the x axis: no tick at 1.2 between steps 1 and 2.
+    axes = {"left": NumberAxis("left"), "bottom": NumberAxis("bottom", integer=True)}
+    widget = pg.PlotWidget(axisItems=axes)
     widget.setMenuEnabled(False)  # its log/transform menu would fight the panel's toggles
     widget.setLabel("left", y_label)
     widget.getAxis("left").setWidth(AXIS_WIDTH)
@@ -431,7 +411,7 @@ def _readout_label(tooltip: str) -> QLabel:
     label.setTextFormat(Qt.TextFormat.RichText)
     label.setWordWrap(True)
     label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-    label.setMinimumHeight(2 * label.fontMetrics().lineSpacing() + 2)  # no jump to 2 lines
+    label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
     label.setToolTip(tooltip)
     return label
 
@@ -510,8 +490,12 @@ class _Page(QWidget):
     hover line with its readout, the divergence markers and the palette.
 
     Subclasses call ``_set_plots`` once their plots exist and implement ``_tracks_on(plot)``,
-    ``_reset_tracks()``, ``_items()``, ``_readout_text(row)`` (row None: the latest) and may
+    ``_reset_tracks()``, ``_items()``, ``_readout_lines(row)`` (row None: the latest) and may
     extend ``_apply_palette``.
+
+    The readout is a few short lines that fit the page's width (each line the fullest wording
+    that fits on one line), the log toggle at the right of the first; its height grows when
+    it must and never shrinks while the width stays, so the plots below do not jump.
     """
 
     def __init__(self, readout_tip: str, log_tip: str, parent: QWidget | None = None):
@@ -528,13 +512,21 @@ class _Page(QWidget):
         self._fixed_y: tuple[pg.PlotWidget, ...] = ()  # plots whose y range never changes
         self._log_plot: pg.PlotWidget | None = None
         self.readout = _readout_label(readout_tip)
+        self._readout_tip = readout_tip
+        self._readout_width = -1  # the width the readout's held height is for
+        self._readout_height = 0
         self.log_checkbox = QCheckBox("Log scale")
         self.log_checkbox.setToolTip(log_tip)
         self.log_checkbox.toggled.connect(self.set_log_y)
-        header = QHBoxLayout()
+        # The readout takes the whole width; the toggle sits right of its first line, which
+        # keeps clear of it (the lines below run on under it).
+        header = QGridLayout()
         header.setContentsMargins(4, 2, 4, 0)
-        header.addWidget(self.readout, 1)
-        header.addWidget(self.log_checkbox, 0, Qt.AlignmentFlag.AlignTop)
+        header.addWidget(self.readout, 0, 0)
+        top_right = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
+        header.addWidget(self.log_checkbox, 0, 0, top_right)
+        self.log_checkbox.raise_()
+        self.readout.installEventFilter(self)
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self._layout.setSpacing(0)
@@ -608,6 +600,15 @@ class _Page(QWidget):
 
     def _label_x(self) -> None:
         self._plots[-1].setLabel("bottom", self._rows.mode)
+        self._whole_x_ticks()
+
+    def _whole_x_ticks(self) -> None:
+        # Steps are whole: no tick at 1.2.  Epochs too, once the run spans two of them.
+        whole_from = 0.0 if self._rows.mode == "step" else 2.0
+        for widget in self._plots:
+            axis = widget.getAxis("bottom")
+            if isinstance(axis, NumberAxis):
+                axis.set_integer(True, whole_from)
 
     @property
     def side_by_side(self) -> bool:
@@ -674,7 +675,7 @@ class _Page(QWidget):
             line.setPos(_x_of_step(self._rows.mode, history, step))
         self._place_viewed()
         if self._hover_row is None:
-            self.readout.setText(self._readout_text(self._viewed_row()))
+            self._show_readout(self._viewed_row())
 
     # x follows the data by hand, not by pyqtgraph's auto-range: that one re-measures the
     # drawn curves at every paint, and the curves are cut to the range in view, so range and
@@ -721,7 +722,7 @@ class _Page(QWidget):
         self._viewed_step = step
         self._place_viewed()
         if self._hover_row is None:
-            self.readout.setText(self._readout_text(self._viewed_row()))
+            self._show_readout(self._viewed_row())
 
     @property
     def viewed_lines(self) -> list[pg.InfiniteLine]:
@@ -769,7 +770,10 @@ class _Page(QWidget):
         return self._hover_row
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Leave and self._hover_row is not None:
+        if watched is self.readout:
+            if event.type() == QEvent.Type.Resize:
+                self._refresh_readout()  # the wording that fits the new width
+        elif event.type() == QEvent.Type.Leave and self._hover_row is not None:
             self._set_hover(None)
         return super().eventFilter(watched, event)
 
@@ -790,7 +794,7 @@ class _Page(QWidget):
             else:
                 line.setPos(float(self._rows.x[row]))
                 line.show()
-        self.readout.setText(self._readout_text(self._viewed_row() if row is None else row))
+        self._show_readout(self._viewed_row() if row is None else row)
 
     def _head(self, row: int | None) -> tuple[int, str] | None:
         """The readout's row and its "step N" opening (None without rows)."""
@@ -798,8 +802,47 @@ class _Page(QWidget):
         if self._history is None or n == 0:
             return None
         r = n - 1 if row is None else min(row, n - 1)
-        head = f"<b>step {int(self._history.column('step')[r]):,}</b>"
+        head = f"<b>step {numbers.count(self._history.column('step')[r])}</b>"
         return r, head
+
+    # ----------------------------------------------------------------- readout
+    def _refresh_readout(self) -> None:
+        self._show_readout(self._viewed_row() if self._hover_row is None else self._hover_row)
+
+    def _readout_changed(self) -> None:
+        """The readout's make-up changed (a line more or less): its height may shrink."""
+        self._readout_height = 0
+        self._refresh_readout()
+
+    def _show_readout(self, row: int | None) -> None:
+        """The readout of ``row`` (None: the latest): per line, the first of its wordings
+        that fits the width on one line (the last one if none does)."""
+        lines, note = self._readout_lines(row)
+        metrics = QFontMetricsF(self.readout.font())
+        width = self.readout.contentsRect().width()
+        reserve = self.log_checkbox.sizeHint().width() + 8
+        chosen = []
+        for k, wordings in enumerate(lines):
+            room = width - (reserve if k == 0 else 0)
+            # A margin for the bold "step N" and the rich text's rounding.
+            fits = [w for w in wordings if 1.05 * metrics.horizontalAdvance(_plain(w)) + 2 <= room]
+            chosen.append(fits[0] if fits else wordings[-1])
+        self.readout.setText(
+            f"<div style='margin-right:{reserve}px'>{chosen[0]}</div>"
+            + "".join(f"<div>{line}</div>" for line in chosen[1:])
+        )
+        self.readout.setToolTip(f"{self._readout_tip}\n\n{note}" if note else self._readout_tip)
+        if width != self._readout_width:
+            self._readout_width, self._readout_height = width, 0
+        height = max(self.readout.heightForWidth(max(width, 1)), self._readout_height)
+        if height != self.readout.minimumHeight():
+            self.readout.setMinimumHeight(height)
+        self._readout_height = height
+
+    def _readout_lines(self, row: int | None) -> tuple[list[list[str]], str]:
+        """The readout's lines, each as its wordings from the fullest to the shortest, and
+        a note for its tooltip."""
+        raise NotImplementedError
 
     # ----------------------------------------------------------------- palette
     def changeEvent(self, event: QEvent) -> None:  # noqa: N802 - Qt's name
@@ -877,7 +920,7 @@ class LossPlot(_Page):
         self._tracks = {name: _Track(item) for name, item in self.curves.items()}
         self._set_plots((self.loss_plot, self.accuracy_plot, self.lr_plot), (5, 2, 2), side=2)
         self._arrange()
-        self.readout.setText(self._readout_text(None))
+        self._show_readout(None)
 
     def _share_x_range(self, source: pg.PlotWidget, x_range) -> None:
         if self._syncing_x:
@@ -938,6 +981,7 @@ class LossPlot(_Page):
         self.accuracy_plot.setVisible(self.shows_accuracy)
         self.lr_plot.setVisible(self.shows_lr)
         self._relayout()
+        self._readout_changed()
 
     def add_metrics(self, view: QWidget) -> None:
         """``view`` (the metrics) right of the strips in a wide page, under them in a tall one;
@@ -967,6 +1011,7 @@ class LossPlot(_Page):
             axis.setHeight(None if bottom else 6)
             widget.setLabel("bottom", self._rows.mode if bottom else None)
             axis.showLabel(bottom)
+        self._whole_x_ticks()
 
     def _catch_up(self) -> None:
         if self._history is not None:
@@ -985,41 +1030,73 @@ class LossPlot(_Page):
         self._lr_checked = n
 
     # ----------------------------------------------------------------- readout
-    def _readout_text(self, row: int | None) -> str:
-        # Two lines whose make-up does not change from frame to frame, so the plots below
-        # keep still while training: the step line, then the values.
+    def _readout_lines(self, row: int | None) -> tuple[list[list[str]], str]:
+        # At most three short lines whose make-up does not change from frame to frame: the
+        # step, the losses, the accuracy (and the learning rate).  In the ~290-px dock of a
+        # 1366x768 screen each fits on one line.
         opening = self._head(row)
         if opening is None:
-            return "<span style='color:gray'>No training yet: press Play or Step</span>"
+            return [[_gray("No training yet: press Play or Step")]], ""
         r, step = opening
         history = self._history
-        head = [f"{step} · epoch {float(history.column('epoch')[r]):.2f}"]
-        if row is None:
-            head[0] += " <span style='color:gray'>(latest)</span>"
-        if self.shows_lr:
-            head.append(_swatch(LR_COLOR, f"learning rate {_fmt(history.column('lr')[r])}"))
-        batch = self._tracks["batch_loss"].value_at(r)
+        first = f"{step} · epoch {numbers.epoch(history.column('epoch')[r])}"
+        latest = " " + _gray("(latest)") if row is None else ""
         train_color = _train_color(self.palette())
-        values = [_swatch(train_color, f"batch loss {_fmt(batch[1] if batch else None)}")]
+        batch = self._tracks["batch_loss"].value_at(r)
+        losses = [("batch", batch[1] if batch else None, train_color)]
+        accuracies = []
         evaluated = None
-        for name, label, color in (("train_loss", "train loss", train_color),
-                                   ("test_loss", "test loss", TEST_COLOR)):  # fmt: skip
-            hit = self._tracks[name].value_at(r)
+        for name, label, color in (("train", "train", train_color), ("test", "test", TEST_COLOR)):
+            hit = self._tracks[f"{name}_loss"].value_at(r)
             if hit is not None:
-                values.append(_swatch(color, f"{label} {_fmt(hit[1])}"))
+                losses.append((label, hit[1], color))
                 evaluated = hit[0]
-        if self.shows_accuracy:
-            acc = []
-            for name, label in (("train_accuracy", "train"), ("test_accuracy", "test")):
-                hit = self._tracks[name].value_at(r)
-                if hit is not None:
-                    acc.append(f"{label} {hit[1]:.1%}")
-            if acc:
-                values.append("accuracy " + ", ".join(acc))
+            hit = self._tracks[f"{name}_accuracy"].value_at(r)
+            if hit is not None:
+                accuracies.append((label, hit[1], color))
+        head, note = [first + latest, first], ""
         if evaluated is not None:
-            at = int(history.column("step")[evaluated])
-            head.append(f"<span style='color:gray'>train/test evaluated at step {at:,}</span>")
-        return " · ".join(head) + "<br>" + " · ".join(values)
+            at = numbers.count(history.column("step")[evaluated])
+            note = (
+                f"Train and test loss{' and accuracy' if self.shows_accuracy else ''} as last "
+                f"evaluated, at step {at}: the whole sets are evaluated once per epoch"
+            )
+            if evaluated != r:
+                head.insert(0, f"{first}{latest} · {_gray(f'train/test at step {at}')}")
+        lines = [head]
+        lines.append(
+            [
+                sep.join(_swatch(c, f"{label}{word} {_fmt(v, digits)}") for label, v, c in losses)
+                for word, digits, sep in (
+                    (" loss", 4, " · "),
+                    ("", 4, " · "),
+                    ("", 3, " · "),
+                    ("", 3, " "),
+                )  # fmt: skip
+            ]
+        )
+        third = []
+        if self.shows_accuracy:
+            if accuracies:
+                third = [
+                    f"{word} "
+                    + sep.join(
+                        _swatch(c, f"{label} {numbers.percent(v)}") for label, v, c in accuracies
+                    )
+                    for word, sep in (("accuracy", " · "), ("acc.", " "))
+                ]
+            else:
+                third = [_gray("accuracy: after the first evaluation"), _gray("accuracy —")]
+        if self.shows_lr:
+            lr = history.column("lr")[r]
+            rates = [
+                _swatch(LR_COLOR, f"learning rate {_fmt(lr)}"),
+                _swatch(LR_COLOR, f"lr {_fmt(lr, 3)}"),
+            ]
+            third = [f"{t} · {rate}" for t in third for rate in rates] if third else rates
+        if third:
+            lines.append(third)
+        return lines, note
 
     def _apply_palette(self) -> None:
         train_color = _train_color(self.palette())
@@ -1100,7 +1177,7 @@ class GradientFlowPlot(_Page):
         self._set_plots((self.plot,), (1,))
         self._label_x()
         self.set_log_y(True)
-        self.readout.setText(self._readout_text(None))
+        self._show_readout(None)
 
     def _tracks_on(self, widget: pg.PlotWidget) -> list[_Track]:
         return self._tracks
@@ -1140,6 +1217,7 @@ class GradientFlowPlot(_Page):
         self._names = list(names)
         self._color_layers()
         self._fit_legend()
+        self._readout_changed()
         if self._history is not None:
             self.show_history(self._history)
 
@@ -1181,28 +1259,38 @@ class GradientFlowPlot(_Page):
     def _apply_palette(self) -> None:
         if self._names:
             self._color_layers()
-            self.readout.setText(self._readout_text(self._hover_row))
+            self._refresh_readout()
         super()._apply_palette()
 
     def mark_divergence(self, step: int, label: str | None = None) -> None:
         super().mark_divergence(step, label)  # unlabelled: the loss plot says it
 
-    def _readout_text(self, row: int | None) -> str:
+    def _readout_lines(self, row: int | None) -> tuple[list[list[str]], str]:
         opening = self._head(row)
         if opening is None:
-            return (
-                "<span style='color:gray'>Each layer's gradient norm ‖∂L/∂W‖ per step "
-                "appears here as training runs</span>"
-            )
+            return [
+                [_gray("Each layer's gradient norm ‖∂L/∂W‖ per step appears here as training runs")]
+            ], ""
         r, head = opening
         if row is None:
-            head += " <span style='color:gray'>(latest)</span>"
-        parts = []
+            head += " " + _gray("(latest)")
+        values = []
         for track, name, color in zip(self._tracks, self._names, self._colors):
             hit = track.value_at(r)
-            value = hit[1] if hit is not None and hit[0] == r else None
-            parts.append(_swatch(color, f"{name} {_fmt(value)}"))
-        return head + " · gradient norm ‖∂L/∂W‖<br>" + " · ".join(parts)
+            values.append((name, hit[1] if hit is not None and hit[0] == r else None, color))
+        lines = [[f"{head} · gradient norm ‖∂L/∂W‖", head]]
+        lines.append(
+            [
+                " · ".join(_swatch(c, f"{name} {_fmt(v)}") for name, v, c in values),
+                " · ".join(
+                    _swatch(c, f"layer {k + 1} {_fmt(v, 3)}") for k, (_, v, c) in enumerate(values)
+                ),
+                " ".join(
+                    _swatch(c, f"{k + 1}: {_fmt(v, 3)}") for k, (_, v, c) in enumerate(values)
+                ),
+            ]
+        )
+        return lines, ""
 
 
 # --------------------------------------------------------------------- the panel

@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 
 import pyqtgraph as pg  # isort: skip  (after PySide6)
 
+from simulator.app import numbers
 from simulator.app.training import TrainingController
 from simulator.engine.trainer import History
 from simulator.ui.plots import PlotsPanel
@@ -317,7 +318,7 @@ def test_hover_readout_shows_the_step_under_the_mouse(qtbot, panel, controller):
     assert "(latest)" not in text
     evaluated = 16  # the last evaluation at or before step 20 (once per epoch)
     test_loss = controller.history.column("test_loss")[evaluated - 1]
-    assert f"test loss {test_loss:.4g}" in text
+    assert f"test loss {numbers.fmt(test_loss)}" in text
 
 
 def synthetic_rows(history, rows, rng):
@@ -533,3 +534,45 @@ def test_the_batch_loss_shows_on_a_dark_plot(qtbot, panel):
         # plot's batch loss had a contrast of 1.5.
         assert contrast(drawn, base) >= 2.0
         assert alpha < 0.75
+
+
+def lines_taken(label) -> float:
+    """How many lines of text ``label`` needs at its present width."""
+    return label.heightForWidth(label.width()) / label.fontMetrics().lineSpacing()
+
+
+def test_the_readout_fits_three_lines_of_a_narrow_dock_and_keeps_its_height(
+    qtbot, panel, controller
+):
+    # The Plots dock of a 1366x768 screen is about 290 px wide; the readout once wrapped to
+    # five lines there and changed height as the numbers changed.
+    readout = panel.loss.readout
+
+    def narrowed():
+        # Narrowed, the panel drops its "x axis:" label and can then be as narrow as the dock.
+        panel.resize(290, 640)
+        return 0 < readout.width() <= 290
+
+    qtbot.waitUntil(narrowed)
+    heights = set()
+    for step in range(1, 41):
+        controller.step()
+        panel.refresh()
+        assert lines_taken(readout) < 3.5, readout.text()
+        heights.add(readout.minimumHeight())
+        if step == 1:
+            assert "step 1" in readout.text() and "epoch" in readout.text()
+    assert len(heights) == 1, heights  # from the first step on, one height
+    text = readout.text()
+    assert "batch" in text and "train" in text and "test" in text and "%" in text
+    assert "evaluated" in readout.toolTip()  # when train and test loss were measured
+
+
+def test_a_short_run_has_whole_steps_on_the_x_axis(qtbot, panel, controller):
+    train(controller, 3)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 3)
+    for widget in (panel.loss_plot, panel.loss.accuracy_plot):
+        axis = widget.getAxis("bottom")
+        qtbot.waitUntil(lambda axis=axis: axis.range[1] - axis.range[0] < 4)
+        values = [v for _, level in axis.tickValues(*axis.range, axis.width()) for v in level]
+        assert values and all(float(v).is_integer() for v in values), values
