@@ -58,6 +58,12 @@ def ask_export_path(
     return path
 
 
+def is_edit_button(item) -> bool:
+    """A canvas button that only edits (add or remove a neuron or a layer): pictures leave
+    it out; the activation and bias buttons stay, they say what each layer is."""
+    return isinstance(item, ButtonItem) and item.kind not in ("activation", "bias")
+
+
 def show_error(parent: QWidget, title: str, text: str) -> None:
     QMessageBox.critical(parent, title, text)
 
@@ -268,7 +274,8 @@ class Exporter(QObject):
 
     def network_picture(self) -> image_export.Picture:
         canvas = self.canvas
-        return image_export.network_picture(canvas, canvas.legend, hide=(ButtonItem,))
+        # The editing buttons go; the activation and bias ones say what each layer is.
+        return image_export.network_picture(canvas, canvas.legend, hide=is_edit_button)
 
     def loss_picture(self) -> image_export.Picture:
         panel = self._show_plot_page(self.plots_panel.loss)

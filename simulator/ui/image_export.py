@@ -158,12 +158,14 @@ def view_picture(view: QGraphicsView, title: str = "", margin: float = VIEW_MARG
 
 
 def network_picture(
-    view: QGraphicsView, legend: QWidget | None = None, hide: tuple[type, ...] = ()
+    view: QGraphicsView,
+    legend: QWidget | None = None,
+    hide: Callable[[QGraphicsItem], bool] = lambda item: False,
 ) -> Picture:
     """The whole network drawn on ``view``'s scene at scale 1 (however it is zoomed or
-    scrolled), without items of the ``hide`` types (edit buttons), and ``legend`` under it."""
+    scrolled), without the items ``hide`` picks (edit buttons), and ``legend`` under it."""
     scene = view.scene()
-    hidden = [item for item in scene.items() if isinstance(item, hide) and item.isVisible()]
+    hidden = [item for item in scene.items() if hide(item) and item.isVisible()]
     shown = [item for item in scene.items() if item.isVisible() and not _under(item, hide)]
     bounds = QRectF()
     for item in shown:
@@ -207,9 +209,9 @@ def network_picture(
     return Picture(width, height, paint, "Network", background)
 
 
-def _under(item: QGraphicsItem, types: tuple[type, ...]) -> bool:
+def _under(item: QGraphicsItem, hide: Callable[[QGraphicsItem], bool]) -> bool:
     while item is not None:
-        if isinstance(item, types):
+        if hide(item):
             return True
         item = item.parentItem()
     return False

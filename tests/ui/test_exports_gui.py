@@ -10,6 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
+from simulator.engine.activations import ACTIVATIONS
 from simulator.engine.network import Network
 from simulator.project.weights import export_weights, load_weights
 from simulator.ui import export_actions, image_export, import_actions
@@ -274,6 +275,16 @@ def test_image_exports_make_a_drawn_png_and_svg(trained, answers, out, text):
     drawn = {el.tag.split("}")[1] for el in root.iter()}
     assert drawn & {"path", "polyline", "rect", "image", "circle", "ellipse"}
     assert "image of the" in status(trained)
+
+
+def test_the_network_picture_keeps_what_each_layer_is(trained, answers, out):
+    svg = out / "network.svg"
+    trigger(trained, answers, IMAGES[0], svg)
+    words = " ".join(el.text or "" for el in ET.parse(svg).getroot().iter())
+    # the layer cards still say their activation and bias (only the edit buttons went)
+    for layer in trained.document.network.layers:
+        assert ACTIVATIONS[layer.activation].title in words
+    assert words.count("bias") >= len(trained.document.network.layers)
 
 
 @pytest.mark.parametrize("text", IMAGES[1:])
