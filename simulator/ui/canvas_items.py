@@ -38,6 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import numbers
 from simulator.ui import thumbnails
 
 RADIUS = 15.0  # a neuron's radius
@@ -167,24 +168,6 @@ def value_fill(value: float, scale: float, theme: Theme) -> QColor:
     return colour
 
 
-def format_value(value: float) -> str:
-    """A short number for a neuron's face: 0, 0.12, -1.3, 12, 1e3, -3e-7."""
-    v = float(value)
-    if v == 0:
-        return "0"
-    if not math.isfinite(v):
-        return str(v)
-    a = abs(v)
-    if a >= 1000 or a < 0.005:
-        mantissa, exponent = f"{v:.0e}".split("e")
-        return f"{mantissa}e{int(exponent)}"  # 3e-7, not 3e-07: it fits in the circle
-    if a >= 100:
-        return f"{v:.0f}"
-    if a >= 10:
-        return f"{v:.1f}"
-    return f"{v:.2f}"
-
-
 # --------------------------------------------------------------------------- neurons
 
 
@@ -261,8 +244,11 @@ class NeuronItem(_Highlights, QGraphicsItem):
         self.setAcceptHoverEvents(True)
         self.setCursor(_POINTING)
 
-    def set_value(self, value: float | None, scale: float, tooltip: str) -> None:
-        """Show ``value`` (None: nothing, a plain face) against ``scale`` (its largest)."""
+    def set_value(
+        self, value: float | None, scale: float, tooltip: str, text: str | None = None
+    ) -> None:
+        """Show ``value`` (None: nothing, a plain face) against ``scale`` (its largest), written
+        as ``text`` (a label in the style of its column's; by default one on its own)."""
         self.value = value
         if value is None:
             self._fill = self._theme.neuron
@@ -272,7 +258,7 @@ class NeuronItem(_Highlights, QGraphicsItem):
             self._text = "0"
         else:
             self._fill = value_fill(value, scale, self._theme)
-            self._text = format_value(value)
+            self._text = numbers.labels([value])[0] if text is None else text
         self.setToolTip(tooltip)
         self.update()
 

@@ -13,7 +13,9 @@ from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QGraphicsItem
 
+from simulator.app import numbers
 from simulator.app.document import Document
+from simulator.app.numbers import count, fmt
 from simulator.ui.canvas_display import Display, finite_max
 from simulator.ui.canvas_items import PEN_LEVELS, Theme, map_images, map_lut, pen_levels
 from simulator.ui.canvas_layout import SceneItems
@@ -103,15 +105,22 @@ class ItemStyler(QObject):
                 continue
             pen = pens[0 if value >= 0 else 1][level]
             if label == "w":
-                item.set_pen(value, pen, f"w = {value:.4f}  ({name})")
+                item.set_pen(value, pen, f"w = {fmt(value)}  ({name})")
             else:
-                item.set_pen(value, pen, f"{label} = {value:.4g}  ({name})\nw = {w:.4f}")
+                item.set_pen(value, pen, f"{label} = {fmt(value)}  ({name})\nw = {fmt(w)}")
 
     def apply_column(self, shown: Display, k: int) -> None:
         """Restyle the drawn neurons of column ``k`` by ``shown``."""
         values = shown.nodes[k]
         scale, label = shown.node_scales[k], shown.node_label
-        for item in self._items.column_items[k]:
+        items = self._items.column_items[k]
+        # The column's labels share one style: 0.00 beside 0.22, never 2×10⁻³ beside it.
+        decimals = (
+            None
+            if values is None
+            else numbers.label_decimals(float(values[item.index]) for item in items)
+        )
+        for item in items:
             name, j = item.name, item.index
             if values is None:
                 if k == 0:
@@ -126,15 +135,15 @@ class ItemStyler(QObject):
                 continue
             v = float(values[j])
             if label == "b":
-                tip = f"{name}: b = {v:.4f}"
+                tip = f"{name}: b = {fmt(v)}"
             elif label == "a":
                 what = "x" if k == 0 else "a"
-                tip = f"{name}: {what} = {v:.4f} (mean over the batch)"
+                tip = f"{name}: {what} = {fmt(v)} (mean over the batch)"
             elif label == "δ":
-                tip = f"{name}: δ = dL/dz = {v:.4g} (batch mean; also dL/db)"
+                tip = f"{name}: δ = dL/dz = {fmt(v)} (batch mean; also dL/db)"
             else:
-                tip = f"{name}: {label} = {v:.4g} (just applied)"
-            item.set_value(v, scale, tip)
+                tip = f"{name}: {label} = {fmt(v)} (just applied)"
+            item.set_value(v, scale, tip, numbers.label(v, decimals))
 
     # ----------------------------------------------------------------- the phase's wave
     def start_wave(self, shown: Display, duration: int) -> None:
@@ -245,9 +254,9 @@ class ItemStyler(QObject):
             largest = float(live.max()) if live.size else 0.0
             drawn = len(self._items.layer_items[item.layer])
             item.setToolTip(
-                f"{layer.fan_in:,} × {layer.fan_out:,} = {total:,} connections "
-                f"({drawn} drawn one by one)\nmean |w| = {mean:.4f}, "
-                f"largest |w| = {largest:.4f}, removed: {removed:,}"
+                f"{count(layer.fan_in)} × {count(layer.fan_out)} = {count(total)} connections "
+                f"({count(drawn)} drawn one by one)\nmean |w| = {fmt(mean)}, "
+                f"largest |w| = {fmt(largest)}, removed: {count(removed)}"
             )
 
 

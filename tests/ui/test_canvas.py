@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QFontInfo, QPalette, QWheel
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QMenu
 
+from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.engine.activations import ACTIVATIONS
 from simulator.project import Project, load_example
@@ -234,7 +235,7 @@ def test_default_example_is_drawn_with_labels_and_headers(make_canvas):
     assert xs == sorted(xs) and len(set(xs)) == 3
     tip = canvas.connection_item(0, 0, 2).toolTip()
     w = doc.network.layers[0].weights[0, 2]
-    assert tip.startswith(f"w = {w:.4f}") and "x1 → h1_3" in tip
+    assert tip.startswith(f"w = {numbers.fmt(w)} ") and "x1 → h1_3" in tip
 
 
 def test_connection_colour_is_the_sign_and_width_the_magnitude(make_canvas):
@@ -249,13 +250,35 @@ def test_connection_colour_is_the_sign_and_width_the_magnitude(make_canvas):
     assert 190 <= hue(big) <= 220  # blue for positive
     assert 20 <= hue(neg) <= 45  # orange for negative
     assert big.pen().widthF() > neg.pen().widthF() > small.pen().widthF()
-    assert "w = -0.5000" in neg.toolTip()
+    assert "w = −0.5 " in neg.toolTip()  # a real minus sign
     # one function of a value: the same items show other values (gradients, later)
     grads = [np.full(la.weights.shape, -1e-3) for la in doc.network.layers]
     canvas.set_display_values(grads, label="dL/dw")
-    assert hue(big) == hue(neg) and "dL/dw = -0.001" in big.toolTip()
+    assert hue(big) == hue(neg) and "dL/dw = −0.001" in big.toolTip()
     canvas.set_display_values(None)
     assert hue(big) != hue(neg)
+
+
+def decimals(text: str) -> int:
+    return len(text.split(".")[1]) if "." in text else 0
+
+
+def test_a_column_of_biases_reads_in_one_style(make_canvas):
+    # Issue 13: a bias read "2e-3" beside "0.22".
+    canvas = make_canvas()
+    doc = canvas.document
+    for j, b in enumerate([0.22, 0.002, -1.81, -0.0004, 3e-7, 0.5, -0.05, 1.0]):
+        doc.set_bias(0, j, b)
+    texts = [canvas.neuron_item(1, j).text() for j in range(8)]
+    assert texts[:3] == ["0.22", "0.00", "−1.81"]
+    assert len({decimals(t) for t in texts}) == 1, texts
+    assert not any("e" in t or "×" in t or "-" in t for t in texts), texts
+    # A column of small values only: two digits of the largest, still one style.
+    for j in range(8):
+        doc.set_bias(0, j, 0.004 * (j - 3))
+    texts = [canvas.neuron_item(1, j).text() for j in range(8)]
+    assert texts[4] == "0.004" and texts[0] == "−0.012", texts
+    assert {decimals(t) for t in texts if t != "0"} == {3}, texts
 
 
 def test_legend_explains_the_weights_and_stays_clear_of_the_fitted_network(make_canvas):
@@ -277,13 +300,13 @@ def test_neurons_show_their_bias(make_canvas):
     doc = canvas.document
     doc.set_bias(0, 2, 0.75)
     item = canvas.neuron_item(1, 2)
-    assert item.text() == "0.75" and "b = 0.7500" in item.toolTip()
+    assert item.text() == "0.75" and "b = 0.75" in item.toolTip()
     assert 190 <= item.fill().hue() <= 220  # positive: blue
     assert canvas.neuron_item(1, 0).text() == "0"
     assert canvas.neuron_item(1, 0).fill() == canvas.palette().color(QPalette.ColorRole.Base)
     doc.set_bias(0, 3, -0.2)
     assert 20 <= canvas.neuron_item(1, 3).fill().hue() <= 45  # negative: orange
-    assert canvas.neuron_item(1, 3).text() == "-0.20"
+    assert canvas.neuron_item(1, 3).text() == "−0.20"  # a real minus sign
     doc.set_use_bias(0, False)
     assert canvas.neuron_item(1, 2).text() == "" and "no bias" in canvas.neuron_item(1, 2).toolTip()
 
@@ -456,7 +479,7 @@ def test_double_click_types_a_weight_and_a_bias(make_canvas, qtbot, monkeypatch)
     assert asked[-1] == ("Set weight", "Weight of h1_4 → p(class 1):", w)
     assert doc.network.layers[1].weights[3, 0] == -1.25
     assert canvas.connection_item(1, 3, 0).value == -1.25
-    assert "w = -1.2500" in canvas.connection_item(1, 3, 0).toolTip()
+    assert "w = −1.25 " in canvas.connection_item(1, 3, 0).toolTip()
     double_click(qtbot, canvas, canvas.neuron_item(1, 6))
     assert asked[-1][0] == "Set bias"
     assert doc.network.layers[0].bias[6] == 0.5
