@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app import inspection as _ins
+from simulator.app import numbers
 from simulator.app.frame_timer import FrameTimer
 from simulator.app.inspection import fmt
 from simulator.app.training import Snapshot, TrainingController
@@ -227,7 +228,7 @@ class InspectorDock(QDockWidget):
         where = "batch mean" if self._sample is None else f"sample #{self._sample}"
         self.title_label.setText(
             f"<b>{title} {html.escape(selection.name)}</b> — {where}<br>"
-            f"<span style='color:{self._muted()}'>step {trainer.step_count}, "
+            f"<span style='color:{self._muted()}'>step {numbers.count(trainer.step_count)}, "
             f"{_STAGE_TEXT[step.stage]}</span>"
         )
         scroll = self.view.verticalScrollBar().value()
@@ -392,10 +393,8 @@ class InspectorDock(QDockWidget):
         if opt is None:
             return self._section("Last update", [f"<span class='note'>{html.escape(note)}</span>"])
         ex = opt.explanation
-        hyper = ", ".join(
-            f"{k} = {v if isinstance(v, (bool, tuple)) else fmt(v)}"
-            for k, v in ex.hyperparameters.items()
-        )
+        # Flags read on/off ("amsgrad = off", not "False"), numbers as everywhere else.
+        hyper = ", ".join(f"{k} = {numbers.setting(v)}" for k, v in ex.hyperparameters.items())
         rows = [f"g = {_f(ex.g)} (the gradient it received), {symbol} = {_f(ex.theta)}"]
         rows += [
             f"{_rich(term.symbol)} = {_rich(_ins.term_text(term))} = {_f(term.value)}"

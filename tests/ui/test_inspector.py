@@ -1,6 +1,7 @@
 """The Inspector dock on a real MainWindow: canvas clicks, Step, the data plot, Play."""
 
 import math
+import re
 
 import numpy as np
 import pytest
@@ -178,3 +179,16 @@ def test_rewound_it_shows_the_numbers_of_the_step_shown(window, dock, qtbot):
     window.controller.leave_rewind()
     qtbot.waitUntil(lambda: dock.facts.grad == window.controller.trainer.grads.weights[0][1, 2])
     twin.shutdown()
+
+
+def test_settings_read_on_or_off_and_numbers_have_real_minus_signs(window, dock, qtbot):
+    # Issue 13: the inspector printed "amsgrad = False".
+    window.document.set_optimizer("Adam")
+    canvas = window.canvas
+    click(qtbot, canvas, canvas.connection_item(0, 0, 0))
+    window.training_toolbar.step_action.trigger()
+    shown = text(dock)
+    assert "amsgrad = off" in shown
+    assert "False" not in shown and "True" not in shown
+    assert re.search(r"[−]\d", shown)  # some negative number, written with "−"
+    assert not re.search(r"-\d", shown), re.findall(r".{20}-\d.{5}", shown)
