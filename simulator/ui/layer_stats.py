@@ -21,15 +21,18 @@ from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QLabel,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app import numbers
 from simulator.app.frame_timer import FrameTimer
 from simulator.app.training import Snapshot, TrainingController
 from simulator.ui import thumbnails
+from simulator.ui.axes import number_axes
 from simulator.ui.plots import MIN_FRAME_MS, layer_names
 
 N_BINS = 41  # odd: the middle bin is centred on 0
@@ -91,10 +94,11 @@ class StableRange:
 def summary_text(values: np.ndarray) -> str:
     """ "mean … · std … · |max| …" of ``values``."""
     if values.size == 0:
-        return "–"
+        return numbers.NOTHING
+    fmt = numbers.fmt
     return (
-        f"mean {float(values.mean()):.3g} · std {float(values.std()):.3g} · "
-        f"|max| {float(np.abs(values).max()):.3g}"
+        f"mean {fmt(float(values.mean()), 3)} · std {fmt(float(values.std()), 3)} · "
+        f"|max| {fmt(float(np.abs(values).max()), 3)}"
     )
 
 
@@ -103,13 +107,13 @@ class _Histogram:
 
     def __init__(self, kind: str):
         self.kind = kind
-        self.plot = pg.PlotWidget()
+        # Counts are whole: no tick at 0.5 on the count axis.
+        self.plot = pg.PlotWidget(axisItems=number_axes(integer=("left",)))
         self.plot.setMenuEnabled(False)
         self.plot.setMouseEnabled(x=False, y=False)
         self.plot.hideButtons()
         self.plot.setMinimumHeight(80)
         self.plot.setLabel("left", "count")
-        self.plot.getAxis("left").setWidth(44)
         self.plot.getAxis("bottom").enableAutoSIPrefix(False)
         colour = QColor(COLOURS[kind])
         fill = QColor(colour)
@@ -121,9 +125,14 @@ class _Histogram:
         self.plot.addItem(self.item)
         self.zero = pg.InfiniteLine(angle=90, pen=pg.mkPen("#888888", width=1))
         self.plot.addItem(self.zero, ignoreBounds=True)
+        # Two lines (the title and count, then mean, std and |max|) that wrap rather than
+        # run out of a narrow dock; the height of two kept, so the plot below does not jump.
         self.readout = QLabel()
         self.readout.setTextFormat(Qt.TextFormat.RichText)
         self.readout.setContentsMargins(6, 2, 4, 0)
+        self.readout.setWordWrap(True)
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.readout.setMinimumHeight(2 * self.readout.fontMetrics().lineSpacing() + 4)
         self.x_range = StableRange(SHRINK_RATIO, SHRINK_FRAMES)
         self.y_range = StableRange(Y_SHRINK_RATIO, SHRINK_FRAMES)
         self.edges: np.ndarray | None = None
@@ -152,7 +161,9 @@ class _Histogram:
         self.item.setData(edges, counts)
         self.item.setVisible(True)
         self.edges, self.counts = edges, counts
-        self.readout.setText(f"{title} · {summary_text(values)} · {values.size:,} values")
+        self.readout.setText(
+            f"{title} · {numbers.count(values.size)} values<br>{summary_text(values)}"
+        )
 
     def style(self, palette: QPalette) -> None:
         self.plot.setBackground(palette.color(QPalette.ColorRole.Base))
@@ -291,7 +302,7 @@ class LayerStatsPlot(QWidget):
         )
         for kind, hist in self.histograms.items():
             hist.show(self.values(snap, kind), empty)
-        self.hint.setText(f"step {snap.step:,}")
+        self.hint.setText(f"step {numbers.count(snap.step)}")
 
     # ----------------------------------------------------------------- layout and palette
     def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name

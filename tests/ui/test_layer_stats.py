@@ -5,8 +5,10 @@ import pytest
 from PySide6.QtCore import Qt
 
 from simulator.app.clock import ManualClock
+from simulator.app.numbers import fmt
 from simulator.ui import layer_stats as ls
 from simulator.ui.plots import layer_names
+from tests.ui.test_axes import drawn_labels
 
 
 @pytest.fixture
@@ -67,9 +69,36 @@ def test_the_tab_shows_both_histograms_of_the_latest_snapshot(qtbot, window):
         assert np.isclose(edges[ls.N_BINS // 2] + edges[ls.N_BINS // 2 + 1], 0)  # 0 mid-bin
     weights = window.snapshots[-1].weights[0][0]
     text = stats.histograms["weights"].readout.text()
-    assert f"|max| {np.abs(weights).max():.3g}" in text
-    assert f"mean {weights.mean():.3g}" in text and f"std {weights.std():.3g}" in text
+    assert f"|max| {fmt(np.abs(weights).max(), 3)}" in text
+    assert f"mean {fmt(weights.mean(), 3)}" in text and f"std {fmt(weights.std(), 3)}" in text
     assert "16 values" in text
+
+
+def shows_whole(label) -> bool:
+    """Whether ``label``'s text fits it (wrapped, in its height; else in its width)."""
+    if label.wordWrap():
+        return label.heightForWidth(label.width()) <= label.height()
+    return label.sizeHint().width() <= label.width()
+
+
+def test_at_1366x768_the_readouts_show_whole_and_counts_are_whole(qtbot, window):
+    # Issue 13: in the Plots dock of a 1366x768 window the readouts were cut ("|max| 2.5…")
+    # and the count axis had ticks at 0.5.
+    assert window.width() <= 1366
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    train(window, 3)
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=10_000)
+    for kind in ls.KINDS:
+        hist = stats.histograms[kind]
+        readout = hist.readout
+        qtbot.waitUntil(lambda r=readout: shows_whole(r))
+        assert "|max|" in readout.text() and "values" in readout.text()
+        counts = drawn_labels(hist.plot.getAxis("left"))
+        assert counts and all(text.isdigit() for text in counts), counts
+        ticks = drawn_labels(hist.plot.getAxis("bottom"))
+        assert any(text.startswith("−") for text in ticks), ticks  # a real minus sign
+        assert not any("-" in text for text in ticks), ticks
 
 
 def test_the_histograms_change_with_training(qtbot, window):
