@@ -34,6 +34,7 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app import numbers
 from simulator.app.clock import time_left
 from simulator.app.landscape_job import (
     DEFAULT_RESOLUTION,
@@ -44,7 +45,9 @@ from simulator.app.landscape_job import (
     LandscapeJob,
     LandscapeResult,
 )
+from simulator.app.numbers import count, fmt
 from simulator.app.training import Snapshot, TrainingController
+from simulator.ui.axes import NumberAxis, number_axes
 from simulator.ui.data_maps import contour_segments
 
 TITLE = "Loss Landscape"
@@ -69,7 +72,7 @@ HALO = QColor(0, 0, 0, 150)
 SCREEN_SHARE = (0.62, 0.82)
 SIZE_BOUNDS = ((820, 1300), (560, 920))
 TITLE_SIZE = "10pt"
-COLOR_BAR_LABEL = "log₁₀ loss"
+COLOR_BAR_LABEL = "loss (log scale)"
 INTRODUCTION = (
     "The network's loss on the training set over a plane through its current weights "
     "(Li et al. 2018). Choose the directions and press Compute."
@@ -99,14 +102,14 @@ def axis_labels(result: LandscapeResult) -> tuple[str, str]:
     """What the two directions are, for the axes."""
     if result.explained is not None:
         return tuple(
-            f"PC{k + 1} ({share * 100:.0f} % of the path)"
+            f"PC{k + 1} ({numbers.percent(share, 0)} of the path)"
             for k, share in enumerate(result.explained)
         )
     return ("α: random direction d₁", "β: random direction d₂")
 
 
 def format_loss(value: float) -> str:
-    return f"{value:.4g}" if math.isfinite(value) else "overflow"
+    return fmt(value) if math.isfinite(value) else "overflow"
 
 
 def summary(result: LandscapeResult) -> str:
@@ -124,10 +127,10 @@ def summary(result: LandscapeResult) -> str:
     i, j = np.unravel_index(np.argmin(finite), finite.shape)
     parts.append(
         f"lowest on the slice {format_loss(finite[i, j])} "
-        f"at ({result.alphas[j]:.3g}, {result.betas[i]:.3g})"
+        f"at ({fmt(result.alphas[j], 3)}, {fmt(result.betas[i], 3)})"
     )
     n = result.resolution
-    return f"Step {result.step:,}, {what}, {n} × {n}: {'; '.join(parts)}."
+    return f"Step {count(result.step)}, {what}, {n} × {n}: {'; '.join(parts)}."
 
 
 class LossLandscapeWindow(QWidget):
@@ -255,8 +258,10 @@ class LossLandscapeWindow(QWidget):
         self._progress_row = progress
 
     def _make_plot(self) -> None:
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=number_axes())
         self.plot.setMenuEnabled(False)
+        for side in ("left", "bottom"):  # "PC2 (x0.001)" with ticks at −800 only confuses
+            self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setAccessibleName("Loss landscape")
         self.plot.setMinimumHeight(220)
         item = self.plot.getPlotItem()
@@ -270,6 +275,7 @@ class LossLandscapeWindow(QWidget):
             colorMap=self.cmap, interactive=False, width=12, label=COLOR_BAR_LABEL
         )
         self.color_bar.setImageItem(self.image, insert_in=item)
+        self._number_color_bar()
         self.contours = pg.PlotCurveItem(connect="pairs")
         self.contours.setZValue(-10)
         item.addItem(self.contours)
@@ -297,8 +303,24 @@ class LossLandscapeWindow(QWidget):
         item.addItem(self.placeholder)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
+    def _number_color_bar(self) -> None:
+        # The colour bar's own axis, replaced by one that writes numbers as the window does;
+        # its levels are log10 of the loss, so the axis is logarithmic and reads as the loss
+        # itself (0.01, 0.1, 1), not as its logarithm (−2, −1, 0).
+        bar = self.color_bar
+        axis = NumberAxis("right")
+        bar.setAxisItems({"right": axis})
+        axis.setZValue(0.5)
+        axis.setWidth(45)
+        axis.setStyle(showValues=True)
+        axis.unlinkFromView()
+        axis.setLogMode(True)
+        bar.axis = axis
+        low, high = bar.levels()
+        axis.setRange(low, high)
+
     def _make_line_plot(self) -> None:
-        self.line_plot = pg.PlotWidget()
+        self.line_plot = pg.PlotWidget(axisItems=number_axes())
         self.line_plot.setMenuEnabled(False)
         self.line_plot.setAccessibleName("Loss along the last update")
         self.line_plot.setMinimumHeight(120)
@@ -356,7 +378,7 @@ class LossLandscapeWindow(QWidget):
         mode = self.mode
         self.span_box.clear()
         for span in SPANS[mode]:
-            text = f"±{span:g}" if mode == "random" else f"path × {span:g}"
+            text = f"±{fmt(span)}" if mode == "random" else f"path × {fmt(span)}"
             self.span_box.addItem(text, span)
         self.span_box.setCurrentIndex(SPANS[mode].index(DEFAULT_SPAN[mode]))
         self.span_box.setToolTip(
@@ -383,8 +405,8 @@ class LossLandscapeWindow(QWidget):
                 self.placeholder.setText("Computing…")
             self.time_left.setText("starting the workers…")
             self.status.setText(
-                f"Computing the landscape of step {trainer.step_count:,} "
-                f"on the training set ({len(trainer.X_train):,} samples)…"
+                f"Computing the landscape of step {count(trainer.step_count)} "
+                f"on the training set ({count(len(trainer.X_train))} samples)…"
             )
         return started
 
@@ -488,7 +510,9 @@ class LossLandscapeWindow(QWidget):
         self.line_ends.setData(
             pos=ends, brush=[pg.mkBrush("#bbbbbb"), pg.mkBrush(CENTER_COLOR)], symbol="o"
         )
-        item.setTitle(f"Loss along the last update (step {result.line_step:,})", size=TITLE_SIZE)
+        item.setTitle(
+            f"Loss along the last update (step {count(result.line_step)})", size=TITLE_SIZE
+        )
         self.line_plot.setXRange(-0.5, 1.5, padding=0.02)
 
     def _result_text(self) -> str:
@@ -500,7 +524,7 @@ class LossLandscapeWindow(QWidget):
             self._summary = summary(result)
         changed = self._edited
         if not changed and self.controller.step_count != result.step:
-            changed = f"training went on to step {self.controller.step_count:,}"
+            changed = f"training went on to step {count(self.controller.step_count)}"
         if not changed:
             return self._summary
         return (
@@ -556,7 +580,7 @@ class LossLandscapeWindow(QWidget):
             return
         names = ("α", "β") if result.explained is None else ("PC1", "PC2")
         self.readout.setText(
-            f"{names[0]} = {alphas[j]:.4g}, {names[1]} = {betas[i]:.4g}: "
+            f"{names[0]} = {fmt(alphas[j])}, {names[1]} = {fmt(betas[i])}: "
             f"loss {format_loss(result.values[i, j])}"
         )
 

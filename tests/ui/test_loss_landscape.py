@@ -9,6 +9,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from simulator.app.numbers import fmt
 from simulator.ui import loss_landscape
 from simulator.ui.loss_landscape import LossLandscapeWindow, open_loss_landscape
 
@@ -58,7 +59,7 @@ def test_the_window_draws_the_trajectory_landscape_it_computed(qtbot, trained, s
     x, y = window.center_marker.getData()
     assert (x.tolist(), y.tolist()) == ([0.0], [0.0])
     share = round(result.explained[0] * 100)
-    assert window.plot.getAxis("bottom").labelText == f"PC1 ({share:.0f} % of the path)"
+    assert window.plot.getAxis("bottom").labelText == f"PC1 ({share:.0f}% of the path)"
     # The 1-D line along the last update.
     ts, values = window.line_curve.getData()
     np.testing.assert_array_equal(ts, result.line_ts)
@@ -99,7 +100,7 @@ def test_random_directions_have_no_path_and_the_hover_reads_the_loss(qtbot, trai
         Qt.KeyboardModifier.NoModifier,
     )
     QApplication.sendEvent(viewport, move)
-    qtbot.waitUntil(lambda: window.readout.text() == f"α = 0, β = 0: loss {loss:.4g}")
+    qtbot.waitUntil(lambda: window.readout.text() == f"α = 0, β = 0: loss {fmt(loss)}")
 
 
 def test_cancel_stops_the_computation_and_its_processes(qtbot, trained, small_grids):
