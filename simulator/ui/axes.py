@@ -97,3 +97,21 @@ def number_axes(integer: tuple[str, ...] = ()) -> dict[str, NumberAxis]:
     """New left and bottom NumberAxis items for ``pg.PlotWidget(axisItems=...)``; the axes
     named in ``integer`` ("bottom", "left") keep to whole numbers."""
     return {name: NumberAxis(name, integer=name in integer) for name in ("left", "bottom")}
+
+
+def number_color_bar(bar: pg.ColorBarItem, log: bool = False) -> NumberAxis:
+    """Give a vertical ColorBarItem a value axis in the window's number format; ``log``: its
+    levels are log10 of the values, and the axis reads as the values (0.01, 0.1, 1)."""
+    axis = NumberAxis("right")
+    bar.setAxisItems({"right": axis})
+    # What ColorBarItem does for its own axis: above the bar, a fixed width, unlinked from
+    # the bar's view and ranged by the levels.
+    axis.setZValue(0.5)
+    axis.setWidth(45)
+    axis.setStyle(showValues=True)
+    axis.unlinkFromView()
+    axis.setLogMode(log)
+    bar.axis = axis
+    low, high = bar.levels()
+    axis.setRange(low, high)
+    return axis

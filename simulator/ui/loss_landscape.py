@@ -47,7 +47,7 @@ from simulator.app.landscape_job import (
 )
 from simulator.app.numbers import count, fmt
 from simulator.app.training import Snapshot, TrainingController
-from simulator.ui.axes import NumberAxis, number_axes
+from simulator.ui.axes import number_axes, number_color_bar
 from simulator.ui.data_maps import contour_segments
 
 TITLE = "Loss Landscape"
@@ -275,7 +275,9 @@ class LossLandscapeWindow(QWidget):
             colorMap=self.cmap, interactive=False, width=12, label=COLOR_BAR_LABEL
         )
         self.color_bar.setImageItem(self.image, insert_in=item)
-        self._number_color_bar()
+        # Its levels are log10 of the loss: the axis reads as the loss on a log scale (0.01,
+        # 0.1, 1), not as its logarithm (−2, −1, 0).
+        number_color_bar(self.color_bar, log=True)
         self.contours = pg.PlotCurveItem(connect="pairs")
         self.contours.setZValue(-10)
         item.addItem(self.contours)
@@ -302,22 +304,6 @@ class LossLandscapeWindow(QWidget):
         self.placeholder = pg.TextItem(anchor=(0.5, 0.5))
         item.addItem(self.placeholder)
         self.plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-
-    def _number_color_bar(self) -> None:
-        # The colour bar's own axis, replaced by one that writes numbers as the window does;
-        # its levels are log10 of the loss, so the axis is logarithmic and reads as the loss
-        # itself (0.01, 0.1, 1), not as its logarithm (−2, −1, 0).
-        bar = self.color_bar
-        axis = NumberAxis("right")
-        bar.setAxisItems({"right": axis})
-        axis.setZValue(0.5)
-        axis.setWidth(45)
-        axis.setStyle(showValues=True)
-        axis.unlinkFromView()
-        axis.setLogMode(True)
-        bar.axis = axis
-        low, high = bar.levels()
-        axis.setRange(low, high)
 
     def _make_line_plot(self) -> None:
         self.line_plot = pg.PlotWidget(axisItems=number_axes())

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from simulator.app.clock import Clock
 from simulator.app.frame_timer import FrameTimer
+from simulator.app.numbers import count
 from simulator.app.optimizer_lab import FRAME_INTERVAL_S, SPEEDS, LabController
 from simulator.engine.surfaces import SURFACES
 from simulator.ui.optimizer_lab_loss import LossAgainstStep
@@ -316,7 +317,7 @@ class OptimizerLabWindow(QMainWindow):
                 with QSignalBlocker(spin):
                     spin.setValue(value)
         state = "playing" if c.playing else "paused"
-        self.step_label.setText(f"step {c.steps:,} of at most {c.step_limit:,} · {state}")
+        self.step_label.setText(f"step {count(c.steps)} of at most {count(c.step_limit)} · {state}")
         self.frames_drawn += 1
 
     def closeEvent(self, event) -> None:  # noqa: N802 - Qt's name

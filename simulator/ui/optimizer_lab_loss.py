@@ -22,8 +22,10 @@ from PySide6.QtWidgets import QWidget
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app.numbers import fmt
 from simulator.app.optimizer_lab import LabRacer
 from simulator.engine.surfaces import Surface
+from simulator.ui.axes import number_axes
 from simulator.ui.optimizer_lab_map import style_plot
 
 GAP_FLOOR = 1e-30  # f − min below this (an exact 0) is drawn here on the log axis
@@ -66,7 +68,8 @@ class LossAgainstStep(pg.PlotWidget):
     """
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        # Whole steps on the x axis: no tick at 1.5 in the first steps of a race.
+        super().__init__(parent, axisItems=number_axes(integer=("bottom",)))
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
         plot = self.getPlotItem()
@@ -106,7 +109,7 @@ class LossAgainstStep(pg.PlotWidget):
             self.setLabel("left", "f − min")
             self.setToolTip(
                 "How far each optimizer is above the minimum, step by step (log scale; an "
-                f"exact 0 is drawn at {GAP_FLOOR:g}).\nColours as in the table; the dashed "
+                f"exact 0 is drawn at {fmt(GAP_FLOOR)}).\nColours as in the table; the dashed "
                 "line is the tolerance."
             )
         else:

@@ -20,6 +20,7 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
 from simulator.app.optimizer_lab import LabRacer
 from simulator.engine.surfaces import Surface
+from simulator.ui.axes import number_axes, number_color_bar
 from simulator.ui.data_maps import contour_segments
 
 GRID = 241  # samples per side of the background and the contour lines
@@ -204,7 +205,7 @@ class SurfaceMap(pg.PlotWidget):
     start_picked = Signal(float, float)
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=number_axes())
         self.setMenuEnabled(False)
         self.setToolTip(
             "The loss surface: colours and lines at log-spaced levels of f − min.\n"
@@ -224,7 +225,7 @@ class SurfaceMap(pg.PlotWidget):
         plot.addItem(self.image)
         self.color_bar = pg.ColorBarItem(colorMap=self.cmap, interactive=False, width=12)
         self.color_bar.setImageItem(self.image, insert_in=plot)
-        self.color_bar.axis.setLogMode(False, True)  # its range is log10(f − min): label 10ᵏ
+        number_color_bar(self.color_bar, log=True)  # its range is log10(f − min)
         self.contours = pg.PlotCurveItem(connect="pairs")
         self.contours.setZValue(-10)
         # Painted once into a pixmap until the surface or the view changes.

@@ -12,14 +12,15 @@ import html
 
 from PySide6.QtWidgets import QTextBrowser, QWidget
 
-from simulator.app.inspection import fmt, term_numbers
+from simulator.app.inspection import term_numbers
+from simulator.app.numbers import count, fmt
 from simulator.app.optimizer_lab import LabRacer
 
 PRETTY = (("m_hat", "m̂"), ("v_hat", "v̂"), ("v_max", "v_max"))
 
 
 def format_value(value: float) -> str:
-    """A number as the readout shows it (the inspector's 4 significant digits)."""
+    """A number as the readout shows it (the window's formatter, 4 significant digits)."""
     return fmt(value)
 
 
@@ -38,7 +39,7 @@ def filled(term) -> str:
 def racer_html(entry: LabRacer, pair) -> str:
     """One racer's block: its name and step, then g and each term for x and for y."""
     ex, ey = pair
-    step = "" if ex.step is None else f" (t = {ex.step:g})"
+    step = "" if ex.step is None else f" (t = {count(ex.step)})"
     rows = [
         "<tr><td><b>g</b></td><td>the gradient at the step's start</td>"
         f"<td align='right'>{format_value(ex.g)}</td>"
@@ -58,7 +59,7 @@ def racer_html(entry: LabRacer, pair) -> str:
     head = (
         f"<p style='margin-top:6px; margin-bottom:2px'>"
         f"<span style='color:{entry.color}'>━━</span> <b>{html.escape(entry.label)}</b>"
-        f" · step {entry.steps:,}{step}</p>"
+        f" · step {count(entry.steps)}{step}</p>"
     )
     table = (
         "<table cellspacing='0' cellpadding='2'>"

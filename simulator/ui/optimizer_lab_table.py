@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app.numbers import NOTHING, count, fmt
 from simulator.app.optimizer_lab import KIND_LABELS, OPTIMIZER_KINDS, LabController, LabRacer
 
 COLOR, NAME, OPTIMIZER, SETTINGS, REACHED, VALUE, DIVERGED = range(7)
@@ -237,9 +238,9 @@ class RacerTable(QWidget):
         if self.controller.surface.minimum is None:
             reached = "no minimum"
         else:
-            reached = "–" if entry.reached_at is None else f"{entry.reached_at:,}"
-        value = f"{entry.value:.4g}"
-        diverged = "no" if entry.diverged_at is None else f"at {entry.diverged_at:,}"
+            reached = NOTHING if entry.reached_at is None else count(entry.reached_at)
+        value = fmt(entry.value)
+        diverged = "no" if entry.diverged_at is None else f"at {count(entry.diverged_at)}"
         return reached, value, diverged
 
     def refresh_results(self) -> None:

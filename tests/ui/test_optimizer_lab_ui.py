@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QApplication, QComboBox, QLineEdit, QMainWindow
 
 from simulator.app import optimizer_lab as lab_module
 from simulator.app.clock import ManualClock
+from simulator.app.numbers import fmt
 from simulator.app.optimizer_lab import FRAME_INTERVAL_S
 from simulator.engine import optimizers
 from simulator.engine.surfaces import SURFACES, Race
@@ -114,9 +115,9 @@ def test_three_optimizers_race_100_steps_exactly_as_the_engine(qtbot, window):
         x, y = window.loss_plot.curves[row].getData()
         np.testing.assert_array_equal(x, np.arange(101))
         np.testing.assert_array_equal(y, np.log10(np.maximum(racer.values - minimum, 1e-30)))
-        reached = "–" if racer.reached_at is None else f"{racer.reached_at:,}"
+        reached = "—" if racer.reached_at is None else f"{racer.reached_at:,}"
         assert cell(window, row, REACHED) == reached
-        assert cell(window, row, VALUE) == f"{racer.value:.4g}"
+        assert cell(window, row, VALUE) == fmt(racer.value)
         assert cell(window, row, DIVERGED) == "no"
     assert {r.reached_at is None for r in reference.racers} == {True, False}  # both kinds shown
     assert "step 100" in window.step_label.text()
