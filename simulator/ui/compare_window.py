@@ -41,11 +41,12 @@ from PySide6.QtWidgets import (
 
 from simulator.app.clock import time_left
 from simulator.app.compare_job import CompareJob
-from simulator.app.inspection import fmt
+from simulator.app.numbers import NOTHING, count, fmt, percent
 from simulator.engine import optimizers
 from simulator.project.files import ProjectError, write_text_atomic
 from simulator.project.sweep import KEYS, MAX_KEYS, Sweep, SweepError, Variation, mean_curve
 from simulator.ui import image_export
+from simulator.ui.axes import number_axes
 
 MAX_VARIANTS = 6
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
@@ -96,8 +97,8 @@ def show_error(parent: QWidget, title: str, text: str) -> None:
 
 
 def number(x: float | None) -> str:
-    """A table cell's number: the inspector's 4 significant digits, "—" for none."""
-    return "—" if x is None or not math.isfinite(x) else fmt(x)
+    """A table cell's number: the window's 4 significant digits, "—" for none."""
+    return NOTHING if x is None or not math.isfinite(x) else fmt(x)
 
 
 class CompareWindow(QWidget):
@@ -220,7 +221,7 @@ class CompareWindow(QWidget):
         plot_bar.addStretch(1)
         plot_bar.addWidget(QLabel("Target loss"))
         plot_bar.addWidget(self.target)
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=number_axes(integer=("bottom",)))  # whole steps
         self.plot.setLogMode(y=True)
         self.plot.setLabel("bottom", "step")
         self.plot.setLabel("left", "loss (log)")
@@ -323,10 +324,10 @@ class CompareWindow(QWidget):
     def make_sweep(self) -> Sweep:
         """The sweep the settings describe (SweepError when they do not fit the project)."""
         variations = self.variations()
-        count = math.prod(len(v.values) for v in variations)
-        if count > MAX_VARIANTS:
+        n = math.prod(len(v.values) for v in variations)
+        if n > MAX_VARIANTS:
             raise SweepError(
-                f"{count} variants: compare at most {MAX_VARIANTS} (fewer values, or one setting)"
+                f"{n} variants: compare at most {MAX_VARIANTS} (fewer values, or one setting)"
             )
         return Sweep(
             self.document.project,
@@ -494,12 +495,13 @@ class CompareWindow(QWidget):
             accuracy = row["accuracy"]
             texts = (
                 row["variant"],
-                f"{row['runs']}" + (f" ({row['diverged']} diverged)" if row["diverged"] else ""),
+                count(row["runs"])
+                + (f" ({count(row['diverged'])} diverged)" if row["diverged"] else ""),
                 number(row["train_loss"]),
                 number(row["test_loss"]),
-                "—" if not math.isfinite(accuracy) else f"{100 * accuracy:.1f} %",
-                "not reached" if row["reached"] is None else f"{row['reached']:,}",
-                f"{row['wall_s']:.2f} s",
+                percent(accuracy),
+                "not reached" if row["reached"] is None else count(row["reached"]),
+                f"{fmt(row['wall_s'], 3)} s",
             )
             for c, text in enumerate(texts):
                 item = QTableWidgetItem(text)

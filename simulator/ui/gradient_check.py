@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app.gradient_check import EntryCheck, GradientCheckReport, check_gradients
+from simulator.app.numbers import NOTHING, count, fmt
 from simulator.ui.plots import layer_names
 
 if TYPE_CHECKING:
@@ -150,7 +151,7 @@ class GradientCheckDialog(QDialog):
             QApplication.restoreOverrideCursor()
         step = self.controller.step_count
         self.note.setText(
-            f"Training was playing: paused at step {step:,} for the check." if paused else ""
+            f"Training was playing: paused at step {count(step)} for the check." if paused else ""
         )
         self.note.setVisible(paused)
         self._show(report)
@@ -174,20 +175,21 @@ class GradientCheckDialog(QDialog):
             what = "weights" if layer.kind == "weights" else "biases"
             worst = layer.worst
             if worst is None:
-                error = place = backprop = numeric = "–"
+                error = place = backprop = numeric = NOTHING
             else:
-                error = f"{worst.error:.2e}"
+                error = fmt(worst.error, 3)
                 place = entry_place(doc, worst)
-                backprop, numeric = f"{worst.backprop:.9g}", f"{worst.numeric:.9g}"
+                # Nine digits: the two agree to about seven when backprop is right.
+                backprop, numeric = fmt(worst.backprop, 9), fmt(worst.numeric, 9)
             if layer.failures:
                 verdict = f"{layer.failures} disagree{'s' if layer.failures == 1 else ''}"
             elif worst is None:
                 verdict = "nothing checked"
             else:
                 verdict = "agrees" if layer.checked == 1 else "all agree"
-            checked = f"{layer.checked:,}"
+            checked = count(layer.checked)
             if layer.sampled or layer.kinks:
-                checked += f" of {layer.trainable:,}"
+                checked += f" of {count(layer.trainable)}"
             cells = (
                 f"{names[layer.layer]} {what}",
                 checked,
@@ -245,7 +247,7 @@ class GradientCheckDialog(QDialog):
 
     def _row_tip(self, report: GradientCheckReport, layer) -> str:
         lines = [
-            f"{layer.checked:,} of {layer.trainable:,} entries checked"
+            f"{count(layer.checked)} of {count(layer.trainable)} entries checked"
             + (" (the largest gradients and a random sample)" if layer.sampled else "")
         ]
         if layer.kinks:
@@ -253,8 +255,8 @@ class GradientCheckDialog(QDialog):
         wrong = [e for e in report.failures if (e.layer, e.kind) == (layer.layer, layer.kind)]
         for e in wrong[:12]:
             lines.append(
-                f"{entry_place(self.document, e)}: backprop {e.backprop:.6g}, "
-                f"finite differences {e.numeric:.6g} (error {e.error:.1e})"
+                f"{entry_place(self.document, e)}: backprop {fmt(e.backprop, 6)}, "
+                f"finite differences {fmt(e.numeric, 6)} (error {fmt(e.error, 2)})"
             )
         if len(wrong) > 12:
             lines.append(f"… and {len(wrong) - 12} more")

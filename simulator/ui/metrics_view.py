@@ -29,11 +29,13 @@ from PySide6.QtWidgets import (
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app import numbers
 from simulator.app.frame_timer import FrameTimer
-from simulator.app.inspection import fmt
 from simulator.app.metrics_report import SETS, MetricsReport, metrics_report
+from simulator.app.numbers import NOTHING, fmt, percent
 from simulator.app.training import TrainingController
 from simulator.ui import thumbnails
+from simulator.ui.axes import number_axes
 from simulator.ui.contrast import contrast, mix, readable
 
 METRICS_FRAME_MS = 250  # at most 4 evaluations of the train and test sets a second
@@ -90,12 +92,8 @@ def heat_color(palette: QPalette) -> QColor:
     return QColor(HEAT_DARK if dark else HEAT_LIGHT)
 
 
-def _percent(share: float) -> str:
-    return "—" if not math.isfinite(share) else f"{share:.1%}"
-
-
 def _number(value: float) -> str:
-    return "—" if not math.isfinite(value) else fmt(value)
+    return NOTHING if not math.isfinite(value) else fmt(value)
 
 
 # --------------------------------------------------------------------- the matrix
@@ -244,16 +242,17 @@ class ConfusionMatrixGrid(QWidget):
         counts, rates, names = self._counts, self._rates, self._names
         count, total = int(counts[i, j]), int(counts[i].sum())
         where = SET_TITLES[self._set_name]
-        head = f"true {names[i]}, predicted {names[j]}: {count:,} sample{'s' * (count != 1)}"
+        shown, of = numbers.count(count), numbers.count(total)
+        head = f"true {names[i]}, predicted {names[j]}: {shown} sample{'s' * (count != 1)}"
         if total == 0:
             return f"{head}\n(the {where} has no sample of {names[i]})"
-        share = _percent(float(rates[i, j]))
+        share = percent(float(rates[i, j]))
         if i == j:
             return (
-                f"{head}: {count:,} of the {total:,} {names[i]} samples of the {where} are "
+                f"{head}: {shown} of the {of} {names[i]} samples of the {where} are "
                 f"predicted right ({share}, the recall of {names[i]})"
             )
-        return f"{head}: {share} of the {total:,} {names[i]} samples of the {where}"
+        return f"{head}: {share} of the {of} {names[i]} samples of the {where}"
 
     def event(self, event: QEvent) -> bool:
         if event.type() == QEvent.Type.ToolTip:
@@ -291,7 +290,7 @@ class ConfusionMatrixGrid(QWidget):
                     number_font.setBold(i == j)
                     painter.setFont(number_font)
                     painter.drawText(
-                        rect, Qt.AlignmentFlag.AlignCenter, str(int(self._counts[i, j]))
+                        rect, Qt.AlignmentFlag.AlignCenter, numbers.count(self._counts[i, j])
                     )
         x0, y0, w, h = self._cells()
         painter.setPen(QPen(grid, 1))
@@ -387,7 +386,7 @@ class _R2Curve(pg.PlotWidget):
     """R² of both sets against step, at the steps measured (``points``: step -> {set: R²})."""
 
     def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
+        super().__init__(parent, axisItems=number_axes(integer=("bottom",)))  # whole steps
         self.points: dict[int, dict[str, float]] = {}
         self.setMenuEnabled(False)
         self.setMouseEnabled(x=False, y=False)
@@ -619,7 +618,7 @@ class MetricsView(QWidget):
 
     def _show(self, report: MetricsReport) -> None:
         self._arrange(report.task)
-        where = f"step {report.step:,}" + (" (rewound)" if report.rewound else "")
+        where = f"step {numbers.count(report.step)}" + (" (rewound)" if report.rewound else "")
         if not report.classification:
             self.matrix.hide()
             self.regression.show_report(report)
@@ -646,15 +645,16 @@ class MetricsView(QWidget):
             return
         self.matrix.set_matrix(got.confusion, got.rates, report.class_names, name)
         self.matrix.show()
-        right = int(np.trace(got.confusion))
+        right = numbers.count(np.trace(got.confusion))
         text = (
-            f"{SET_TITLES[name].capitalize()} at {where}: {right:,} of {got.samples:,} right, "
-            f"accuracy {_percent(got.accuracy)}"
+            f"{SET_TITLES[name].capitalize()} at {where}: {right} of "
+            f"{numbers.count(got.samples)} right, accuracy {percent(got.accuracy)}"
         )
         if name != self._set_name:
             text += " (there is no test set)"
         if got.unpredicted:
-            text += f"; {got.unpredicted:,} with outputs that are not numbers are not counted"
+            unpredicted = numbers.count(got.unpredicted)
+            text += f"; {unpredicted} with outputs that are not numbers are not counted"
         self.summary.setText(text)
         self.summary.setToolTip(ACCURACY_TIP)
         self.summary.show()
