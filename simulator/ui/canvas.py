@@ -103,6 +103,7 @@ class NetworkCanvas(QGraphicsView):
     selection_changed = Signal(object)  # SelectedNeuron | SelectedConnection | None
     mode_changed = Signal(str)  # "weights" | "gradients": what connections show while playing
     neuron_hovered = Signal(object)  # (column, index) of the neuron under the mouse, or None
+    question_asked = Signal(object)  # (i, r, c): "Predict its gradient…" on that connection
 
     def __init__(self, document: Document, parent: QWidget | None = None):
         super().__init__(parent)
@@ -130,6 +131,7 @@ class NetworkCanvas(QGraphicsView):
         )
         self._menus = CanvasMenus(document, self._items, self._editor, self, self.fit)
         self._items.on_button = self._menus.button_clicked
+        self._menus.on_question = self.question_asked.emit
         self._items.on_hover = self._on_neuron_hovered
         self._rebuilding = False
         self._selection: SelectedNeuron | SelectedConnection | None = None

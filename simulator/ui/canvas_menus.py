@@ -54,6 +54,8 @@ class CanvasMenus:
         self._editor = editor
         self._view = view
         self._fit = fit
+        # "Predict its gradient…" on a connection calls this with (i, r, c) (set by the owner).
+        self.on_question: Callable[[tuple[int, int, int]], None] = lambda connection: None
 
     def button_clicked(self, kind: str, k: int, button: ButtonItem) -> None:
         """Header button ``kind`` of column ``k`` was clicked: its edit, or its menu."""
@@ -100,6 +102,7 @@ class CanvasMenus:
             else:
                 add("Remove connection", lambda: editor.set_connection(i, r, c, False))
                 add("Set weight…", lambda: editor.ask_weight(item))
+                add("Predict Its Gradient…", lambda: self._ask((i, r, c)))
             add(
                 "Restore all connections of this layer",
                 lambda: editor.restore_all([i]),
@@ -126,6 +129,9 @@ class CanvasMenus:
         fit = add("Fit to view", self._fit)
         fit.setShortcut(QKeySequence("Ctrl+0"))
         return menu, actions
+
+    def _ask(self, connection: tuple[int, int, int]) -> None:
+        self.on_question(connection)
 
     def activation_menu(self, k: int, parent: QWidget | None = None) -> tuple[QMenu, dict]:
         """The activations to choose from for column ``k``'s layer, its own checked."""

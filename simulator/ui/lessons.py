@@ -368,6 +368,14 @@ class LessonsPanel(QWidget):
         self._replace_page(self.index, content.question_page(question))
         return True
 
+    def ask_about(self, connection: tuple[int, int, int]) -> bool:
+        """Ask the learner to predict ∂E/∂w of ``connection`` (i, r, c) of the open project:
+        opens "Predict on My Network" if it is not the lesson shown."""
+        if self.lesson is None or self.lesson.key != content.MY_NETWORK:
+            if not self.start(content.MY_NETWORK):
+                return False
+        return self.new_question(connection)
+
     def ask_about_selection(self) -> bool:
         """Ask about the connection selected on the canvas (a fresh sample)."""
         selected = self.canvas.selection()

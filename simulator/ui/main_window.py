@@ -422,6 +422,7 @@ class MainWindow(QMainWindow):
             parent=self,
         )
         self.lessons.message.connect(self.show_message)
+        canvas.question_asked.connect(self.lessons.ask_about)
         lessons_dock = self.lessons.dock
         self.addDockWidget(Qt.RightDockWidgetArea, lessons_dock)
         self.tabifyDockWidget(self.settings_dock, lessons_dock)

@@ -13,6 +13,7 @@ from simulator.app.inspection import fmt
 from simulator.project import load_example
 from simulator.resources_path import resource
 from simulator.ui import main_window as mw
+from tests.ui.test_canvas import check_menu, menu_pick, right_click
 from tests.ui.test_canvas import click as click_canvas
 
 
@@ -34,6 +35,7 @@ def answers(monkeypatch):
 def window(qtbot):
     win = mw.MainWindow()
     qtbot.addWidget(win)
+    win.resize(1366, 768)  # a small laptop's screen, as the shared main_window fixture
     win.show()
     qtbot.waitExposed(win)
     return win
@@ -316,6 +318,27 @@ def test_predict_on_my_network_asks_about_the_connection_the_user_selected(
     said = plain(panel.verdict_label.text())
     assert Q.how_far(truth * ratio, truth) in said and "times too" in said
     assert "no single factor" in said
+
+
+def test_a_connections_menu_asks_to_predict_its_gradient(window, panel, qtbot):
+    canvas = window.canvas
+    assert panel.lesson is None
+    seen = menu_pick(qtbot, "Predict Its Gradient…")
+    right_click(qtbot, canvas, canvas.connection_item(1, 3, 0))
+    check_menu(seen)
+    qtbot.waitUntil(lambda: panel.question is not None)
+    assert panel.lesson.key == L.MY_NETWORK and panel.dock.isVisible()
+    spec = panel.question.spec
+    assert (spec.layer, spec.source, spec.target) == (1, 3, 0)
+    data = window.document.data
+    grad, _delta = engine_gradient(window.document.network, data.X_train, data.Y_train, spec)
+    assert panel.question.truth == pytest.approx(grad, rel=1e-12)
+    # Asked again about another connection: the same lesson, a new question.
+    seen = menu_pick(qtbot, "Predict Its Gradient…")
+    right_click(qtbot, canvas, canvas.connection_item(0, 0, 2))
+    check_menu(seen)
+    qtbot.waitUntil(lambda: panel.question.spec.layer == 0)
+    assert (panel.question.spec.source, panel.question.spec.target) == (0, 2)
 
 
 def test_new_question_moves_through_the_layers(window, panel, qtbot):
