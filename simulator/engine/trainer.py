@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from simulator.engine import metrics as _metrics
 from simulator.engine import schedules as _schedules
 from simulator.engine import state as _state
 from simulator.engine.datasets import BatchIterator
@@ -519,14 +520,7 @@ def accuracy(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> float:
     """Fraction classified right.  binary: probability >= 0.5 vs y in {0,1}; multiclass: argmax."""
     if task == "regression" or X.shape[0] == 0:
         return math.nan
-    p = net.probabilities(X)
-    if task == "binary":
-        pred = (p[:, 0] >= 0.5).astype(float)
-        return float(np.mean(pred == np.asarray(y, dtype=float).reshape(-1)))
-    labels = np.asarray(y)
-    if labels.ndim == 2:
-        labels = labels.argmax(axis=1)
-    return float(np.mean(p.argmax(axis=1) == labels))
+    return _metrics.accuracy(y, net.probabilities(X))  # a non-finite output counts as wrong
 
 
 def _quiet_floats(phase):
