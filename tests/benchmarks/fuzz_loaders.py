@@ -10,7 +10,7 @@ raised anything else, with the tracebacks of the first K others and how to repla
 
 Every case starts from a valid file and mutates it: the shipped examples (also trained: two
 version 2 files with weights, history (base64 columns) and trainer state, and one whose history
-is in the earlier list form; and two projects with inline data),
+is in the earlier list form; two projects with inline data; and XOR with points drawn by hand),
 and the weights exported from them in .json, .npz and .safetensors.  Mutations replace values
 with huge numbers, NaN, lone surrogates, wrong types or deep nesting, delete, add and duplicate
 keys, and flip, insert or cut bytes; a quarter of the trained projects' cases change a history
@@ -338,7 +338,7 @@ def list_form_history(doc: dict) -> dict:
 def project_docs() -> tuple[dict, ...]:
     """Valid project documents: every shipped example, XOR trained (weights, history and the
     trainer state of a version 2 file; and its history in the list form), another version 2
-    file, inline data."""
+    file, inline data, points drawn by hand."""
     docs = [Project.load(path).to_dict() for path in sorted(example_paths())]
     xor = load_example("xor")
     trainer = xor.build_trainer()
@@ -347,7 +347,19 @@ def project_docs() -> tuple[dict, ...]:
     docs.append(list_form_history(docs[-1]))
     docs.append(_resumable_doc())
     docs.extend(Project.from_dict(doc).to_dict() for doc in _inline_docs())
+    docs.append(_drawn_doc())
     return tuple(docs)
+
+
+def _drawn_doc() -> dict:
+    """XOR with points drawn by hand (``data.drawn``), both classes, trained on them alone."""
+    doc = load_example("xor").to_dict()
+    doc["data"]["drawn"] = {
+        "X": [[1.0, 2.0], [-3.5, 0.25], [4.0, -4.0]],
+        "y": [1, 0, 1],
+        "only": True,
+    }
+    return Project.from_dict(doc).to_dict()
 
 
 @functools.cache
