@@ -46,7 +46,11 @@ def test_phases_run_in_order_and_step_does_all_three():
 
 @pytest.mark.parametrize(
     ("loss", "last", "y"),
-    [("bce", "sigmoid", XOR_Y), ("mse", "linear", XOR_Y * 2.0 - 0.5), ("cross_entropy", "softmax", None)],
+    [
+        ("bce", "sigmoid", XOR_Y),
+        ("mse", "linear", XOR_Y * 2.0 - 0.5),
+        ("cross_entropy", "softmax", None),
+    ],
 )
 def test_forward_loss_is_the_loss_backward_reports(loss, last, y):
     units = 2 if y is None else 1
