@@ -513,7 +513,7 @@ class _Page(QWidget):
         self._log_plot: pg.PlotWidget | None = None
         self.readout = _readout_label(readout_tip)
         self._readout_tip = readout_tip
-        self._readout_width = -1  # the width the readout's held height is for
+        self._readout_width = None  # the (width, lines) the readout's held height is for
         self._readout_height = 0
         self.log_checkbox = QCheckBox("Log scale")
         self.log_checkbox.setToolTip(log_tip)
@@ -811,7 +811,7 @@ class _Page(QWidget):
 
     def _readout_changed(self) -> None:
         """The readout's make-up changed (a line more or less): its height may shrink."""
-        self._readout_height = 0
+        self._readout_width = None
         self._refresh_readout()
 
     def _show_readout(self, row: int | None) -> None:
@@ -820,7 +820,10 @@ class _Page(QWidget):
         lines, note = self._readout_lines(row)
         metrics = QFontMetricsF(self.readout.font())
         width = self.readout.contentsRect().width()
-        reserve = self.log_checkbox.sizeHint().width() + 8
+        toggle = self.log_checkbox.sizeHint()
+        reserve = toggle.width() + 8
+        # The first line as tall as the toggle beside it, so the second starts below it.
+        below = max(0, math.ceil(toggle.height() - metrics.lineSpacing()))
         chosen = []
         for k, wordings in enumerate(lines):
             room = width - (reserve if k == 0 else 0)
@@ -828,12 +831,15 @@ class _Page(QWidget):
             fits = [w for w in wordings if 1.05 * metrics.horizontalAdvance(_plain(w)) + 2 <= room]
             chosen.append(fits[0] if fits else wordings[-1])
         self.readout.setText(
-            f"<div style='margin-right:{reserve}px'>{chosen[0]}</div>"
+            f"<div style='margin-right:{reserve}px; margin-bottom:{below}px'>{chosen[0]}</div>"
             + "".join(f"<div>{line}</div>" for line in chosen[1:])
         )
         self.readout.setToolTip(f"{self._readout_tip}\n\n{note}" if note else self._readout_tip)
-        if width != self._readout_width:
-            self._readout_width, self._readout_height = width, 0
+        # The height held is for this width and this many lines (not the placeholder's).
+        key = (width, len(lines))
+        if key != self._readout_width:
+            self._readout_width, self._readout_height = key, 0
+            self.readout.setMinimumHeight(0)  # QLabel.heightForWidth counts it in
         height = max(self.readout.heightForWidth(max(width, 1)), self._readout_height)
         if height != self.readout.minimumHeight():
             self.readout.setMinimumHeight(height)

@@ -566,6 +566,12 @@ def test_the_readout_fits_three_lines_of_a_narrow_dock_and_keeps_its_height(
     text = readout.text()
     assert "batch" in text and "train" in text and "test" in text and "%" in text
     assert "evaluated" in readout.toolTip()  # when train and test loss were measured
+    # The gradient page's two lines take two lines' height, not the placeholder's (which
+    # wrapped before the first step).
+    click_tab(qtbot, panel, "Gradient flow")
+    flow = panel.gradient_flow.readout
+    qtbot.waitUntil(lambda: "layer 2" in flow.text() and flow.width() <= 290)
+    assert flow.minimumHeight() < 3 * flow.fontMetrics().lineSpacing()
 
 
 def test_a_short_run_has_whole_steps_on_the_x_axis(qtbot, panel, controller):
