@@ -399,6 +399,11 @@ def _new_plot(y_label: str) -> pg.PlotWidget:
     # No grid: pyqtgraph draws it as part of each axis, a view-sized picture redrawn whenever
     # the range moves (every frame while training), which tripled the cost of a frame.
     widget.setMinimumHeight(60)
+    # Room above the view for half a tick label: a label at the top ("1.0") is not cut.
+    layout = widget.getPlotItem().layout
+    left, top, right, bottom = layout.getContentsMargins()
+    half = QFontMetricsF(widget.font()).height() / 2
+    layout.setContentsMargins(left, max(top, half), right, bottom)
     # A million steps stay smooth: min/max per pixel column, only the part in view.  Set on
     # the PlotItem, which imposes its own settings on every curve added to it.
     widget.setDownsampling(auto=True, mode="peak")
