@@ -20,6 +20,7 @@ beside "2e-3"); ``count``, ``epoch``, ``percent``, ``on_off`` and ``yes_no`` the
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Sequence
 
 MINUS = "\u2212"  # − : the minus sign, wider than a hyphen and level with "+"
@@ -176,6 +177,21 @@ def setting(value) -> str:
     if value is None:
         return NOTHING
     return str(value)
+
+
+_E_NUMBER = re.compile(r"(?<![\w.])(-?)(\d+(?:\.\d+)?)[eE]([+-]?\d+)(?![\w.])")
+
+
+def tidy(text: str) -> str:
+    """``text`` (written elsewhere, e.g. the engine's reports) with its numbers in
+    e-notation rewritten as ``fmt`` writes them: "1e-05" → "1×10⁻⁵", "2.5e-09" → "2.5×10⁻⁹"."""
+
+    def rewrite(match: re.Match) -> str:
+        sign, mantissa, exponent = match.groups()
+        digits = len(mantissa.replace(".", "").lstrip("0")) or 1
+        return fmt(float(f"{sign}{mantissa}e{exponent}"), digits)
+
+    return _E_NUMBER.sub(rewrite, text)
 
 
 # ----------------------------------------------------------------------------- short labels

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from simulator.app.gradient_check import EntryCheck, GradientCheckReport, check_gradients
-from simulator.app.numbers import NOTHING, count, fmt
+from simulator.app.numbers import NOTHING, count, fmt, tidy
 from simulator.ui.plots import layer_names
 
 if TYPE_CHECKING:
@@ -162,13 +162,13 @@ class GradientCheckDialog(QDialog):
         doc = self.document
         n_fail = len(report.failures)
         if n_fail:
-            text = f"{report.summary()} — highlighted on the canvas"
+            text = f"{tidy(report.summary())} — highlighted on the canvas"
             colour = BAD_COLOUR
         else:
-            text = report.summary()
+            text = tidy(report.summary())  # the engine's text, its numbers as ours
             colour = GOOD_COLOUR
         self.summary.setText(f"<b style='color:{colour}'>{text}</b>")
-        self.details.setText(report.details())
+        self.details.setText(tidy(report.details()))
         self.table.setRowCount(len(report.layers))
         names = layer_names(doc.network)
         for row, layer in enumerate(report.layers):

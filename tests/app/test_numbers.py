@@ -120,6 +120,14 @@ def test_log_ticks_are_plain_on_a_short_axis_and_powers_of_ten_on_a_long_one():
         "10⁻⁵", "10⁻⁴", "2×10⁻⁴"]  # fmt: skip
 
 
+def test_tidy_rewrites_e_notation_in_text_written_elsewhere():
+    text = "disagree by more than 1e-05; agree to 2.5e-09 (h = 1E-3, layer-1, x1e2)"
+    assert numbers.tidy(text) == (
+        "disagree by more than 1×10⁻⁵; agree to 2.5×10⁻⁹ (h = 0.001, layer-1, x1e2)"
+    )
+    assert numbers.tidy("-3e-07 and 1.50e+02") == f"{MINUS}3×10⁻⁷ and 150"
+
+
 def test_the_inspector_name_is_the_same_formatter():
     assert inspection.fmt is numbers.fmt
     assert inspection.factor(-0.5) == f"({MINUS}0.5)"

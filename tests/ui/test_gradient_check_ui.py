@@ -1,5 +1,7 @@
 """Train ▸ Check Gradients…: the dialog on a real window, its table and its canvas marks."""
 
+import re
+
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeySequence
@@ -74,6 +76,8 @@ def test_ctrl_g_shows_every_layer_in_agreement_and_marks_nothing(qtbot, window):
     assert all(read_back(text) < 1e-5 for text in errors), errors
     assert not any("e" in text or "-" in text for text in errors), errors  # 1.2×10⁻⁸
     assert dialog.summary.text().find("All gradients agree with finite differences to") >= 0
+    for text in (dialog.summary.text(), dialog.details.text()):  # "10⁻⁵", not "1e-05"
+        assert not re.search(r"\d[eE][+-]?\d", re.sub("<[^>]*>", "", text)), text
     assert "the batch of step 5" in dialog.details.text()
     assert window.canvas.marked_items() == []
     assert not dialog.isModal()
