@@ -366,12 +366,6 @@ def _curve(name: str | None, pen) -> pg.PlotDataItem:
     return item
 
 
-def _fmt(value: float | None, digits: int = 4) -> str:
-    if value is None:
-        return numbers.NOTHING
-    return numbers.fmt(value, digits)
-
-
 def _swatch(color: str, text: str) -> str:
     return f"<span style='color:{color}'>━</span>&nbsp;{text}"
 
@@ -1077,7 +1071,9 @@ class LossPlot(_Page):
         lines = [head]
         lines.append(
             [
-                sep.join(_swatch(c, f"{label}{word} {_fmt(v, digits)}") for label, v, c in losses)
+                sep.join(
+                    _swatch(c, f"{label}{word} {numbers.fmt(v, digits)}") for label, v, c in losses
+                )
                 for word, digits, sep in (
                     (" loss", 4, " · "),
                     ("", 4, " · "),
@@ -1101,8 +1097,8 @@ class LossPlot(_Page):
         if self.shows_lr:
             lr = history.column("lr")[r]
             rates = [
-                _swatch(LR_COLOR, f"learning rate {_fmt(lr)}"),
-                _swatch(LR_COLOR, f"lr {_fmt(lr, 3)}"),
+                _swatch(LR_COLOR, f"learning rate {numbers.fmt(lr)}"),
+                _swatch(LR_COLOR, f"lr {numbers.fmt(lr, 3)}"),
             ]
             third = [f"{t} · {rate}" for t in third for rate in rates] if third else rates
         if third:
@@ -1292,12 +1288,14 @@ class GradientFlowPlot(_Page):
         lines = [[f"{head} · gradient norm ‖∂L/∂W‖", head]]
         lines.append(
             [
-                " · ".join(_swatch(c, f"{name} {_fmt(v)}") for name, v, c in values),
+                " · ".join(_swatch(c, f"{name} {numbers.fmt(v)}") for name, v, c in values),
                 " · ".join(
-                    _swatch(c, f"layer {k + 1} {_fmt(v, 3)}") for k, (_, v, c) in enumerate(values)
+                    _swatch(c, f"layer {k + 1} {numbers.fmt(v, 3)}")
+                    for k, (_, v, c) in enumerate(values)
                 ),
                 " ".join(
-                    _swatch(c, f"{k + 1}: {_fmt(v, 3)}") for k, (_, v, c) in enumerate(values)
+                    _swatch(c, f"{k + 1}: {numbers.fmt(v, 3)}")
+                    for k, (_, v, c) in enumerate(values)
                 ),
             ]
         )
