@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QCheckBox, QLabel, QWidget
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.app.training import plane_extent
 from simulator.ui import thumbnails
@@ -93,9 +94,9 @@ def legend_html(data, neutral: str) -> str:
         middle = QColor(neutral)
         middle = middle.darker(125) if middle.lightness() > 128 else middle.lighter(125)
         return (
-            f"{target}: {dot(thumbnails.ORANGE)}&nbsp;{-scale:.3g} "
+            f"{target}: {dot(thumbnails.ORANGE)}&nbsp;{numbers.fmt(-scale, 3)} "
             f"{dot(middle.name())}&nbsp;0 "
-            f"{dot(thumbnails.BLUE)}&nbsp;{scale:.3g}"
+            f"{dot(thumbnails.BLUE)}&nbsp;{numbers.fmt(scale, 3)}"
         )
     parts = [
         f"{dot(thumbnails.class_color(k))}&nbsp;{name.replace(' ', '&nbsp;')}"

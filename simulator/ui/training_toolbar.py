@@ -19,6 +19,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
+from simulator.app import numbers
 from simulator.app.inspection import fmt
 from simulator.app.training import (
     SPEEDS,
@@ -76,37 +77,34 @@ def stop_value_text(condition: StopCondition | None) -> str:
     return f"{condition.value:g}"
 
 
-def format_epoch(epoch: float) -> str:
-    """An epoch for reading: whole ones as integers, others to two decimals at most."""
-    if epoch == int(epoch):
-        return f"{int(epoch):,}"
-    return f"{epoch:,.2f}".rstrip("0").rstrip(".")
-
-
 def format_status(snap: Snapshot, task: str) -> str:
     """The status bar's training readout: which figures it shows says itself ("batch loss"
     until the training set is evaluated, "test acc." or "train acc." where no test set)."""
+
+    def value(x: float) -> str:
+        return fmt(x) if math.isfinite(x) else numbers.NOTHING
+
     if math.isfinite(snap.train_loss):
         loss = f"train loss {fmt(snap.train_loss)}"
     elif math.isfinite(snap.batch_loss):
         loss = f"batch loss {fmt(snap.batch_loss)}"
     else:
-        loss = "train loss –"
+        loss = f"train loss {numbers.NOTHING}"
     parts = [
-        f"epoch {format_epoch(snap.epoch)}",
-        f"step {snap.step:,}",
+        f"epoch {numbers.epoch(snap.epoch)}",
+        f"step {numbers.count(snap.step)}",
         loss,
-        f"test loss {fmt(snap.test_loss) if math.isfinite(snap.test_loss) else '–'}",
+        f"test loss {value(snap.test_loss)}",
     ]
     if task != "regression":
         if math.isfinite(snap.test_accuracy):
-            parts.append(f"test acc. {snap.test_accuracy:.1%}")
+            parts.append(f"test acc. {numbers.percent(snap.test_accuracy)}")
         elif math.isfinite(snap.train_accuracy):
-            parts.append(f"train acc. {snap.train_accuracy:.1%}")
+            parts.append(f"train acc. {numbers.percent(snap.train_accuracy)}")
         else:
-            parts.append("test acc. –")
+            parts.append(f"test acc. {numbers.NOTHING}")
     if snap.playing:
-        parts.append(f"{snap.steps_per_second:,.0f} steps/s")
+        parts.append(f"{numbers.count(snap.steps_per_second)} steps/s")
     return " · ".join(parts)
 
 

@@ -302,7 +302,7 @@ def test_status_bar_says_which_samples_its_figures_come_from(window, qtbot):
 
 
 def test_epochs_read_as_numbers_not_as_step_counts():
-    from simulator.ui.training_toolbar import format_epoch
+    from simulator.app.numbers import epoch as format_epoch
 
     assert format_epoch(25844.0) == "25,844"
     assert format_epoch(1615.25) == "1,615.25"
