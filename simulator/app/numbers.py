@@ -195,28 +195,34 @@ def tidy(text: str) -> str:
 
 
 # ----------------------------------------------------------------------------- short labels
-def label_decimals(values: Iterable[float]) -> int | None:
+def label_decimals(values: Iterable[float], most: int | None = None) -> int | None:
     """The decimals that a group of short labels shares, from its largest magnitude: 2 for
     a largest of 0.1 to 10 (so 0.002 beside 0.22 reads "0.00"), 1 up to 100, 0 up to 1,000;
     below 0.1, enough for two digits of the largest ("0.040", "0.0020"); None (powers of ten
-    for all) when the largest rounds below 0.001 or reaches 1,000."""
+    for all) when the largest rounds below 0.001 or reaches 1,000.  ``most`` caps the
+    decimals (a label in a neuron's circle has room for "−0.004", not "4×10⁻⁵"): with it, a
+    largest below 0.001 takes ``most`` decimals too ("0.000", the whole value in a tooltip)."""
     largest = 0.0
     for v in values:
         a = abs(float(v))
         if math.isfinite(a) and a > largest:
             largest = a
     if largest == 0.0:
-        return 2
+        return 2 if most is None else min(2, most)
     e = _exponent(largest, 2)
-    if e >= 3 or e < -3:
+    if e >= 3:
         return None
+    if e < -3:
+        return None if most is None else most
     if e >= 2:
-        return 0
-    if e >= 1:
-        return 1
-    if e >= -1:
-        return 2
-    return 1 - e  # 0.04 → 3 decimals ("0.040"), 0.002 → 4 ("0.0020")
+        decimals = 0
+    elif e >= 1:
+        decimals = 1
+    elif e >= -1:
+        decimals = 2
+    else:
+        decimals = 1 - e  # 0.04 → 3 decimals ("0.040"), 0.002 → 4 ("0.0020")
+    return decimals if most is None else min(decimals, most)
 
 
 def label(value: float, decimals: int | None) -> str:

@@ -42,6 +42,7 @@ from simulator.app import numbers
 from simulator.ui import thumbnails
 
 RADIUS = 15.0  # a neuron's radius
+NEURON_DECIMALS = 3  # a value in a neuron's circle: "−0.004" fits, "4×10⁻⁵" does not
 MAP_SIZE = 32.0  # a neuron's map of its output over the input plane, drawn right of the circle
 MAP_GAP = 5.0  # between the circle and its map
 MIN_WIDTH, MAX_WIDTH = 0.7, 6.0  # a connection's pen width for |value| 0 .. the layer's largest
@@ -258,7 +259,9 @@ class NeuronItem(_Highlights, QGraphicsItem):
             self._text = "0"
         else:
             self._fill = value_fill(value, scale, self._theme)
-            self._text = numbers.labels([value])[0] if text is None else text
+            if text is None:
+                text = numbers.label(value, numbers.label_decimals([value], NEURON_DECIMALS))
+            self._text = text
         self.setToolTip(tooltip)
         self.update()
 

@@ -17,7 +17,14 @@ from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.app.numbers import count, fmt
 from simulator.ui.canvas_display import Display, finite_max
-from simulator.ui.canvas_items import PEN_LEVELS, Theme, map_images, map_lut, pen_levels
+from simulator.ui.canvas_items import (
+    NEURON_DECIMALS,
+    PEN_LEVELS,
+    Theme,
+    map_images,
+    map_lut,
+    pen_levels,
+)
 from simulator.ui.canvas_layout import SceneItems
 
 # Bounded activations colour their maps on a fixed range; the others by the column's largest.
@@ -118,7 +125,9 @@ class ItemStyler(QObject):
         decimals = (
             None
             if values is None
-            else numbers.label_decimals(float(values[item.index]) for item in items)
+            else numbers.label_decimals(
+                (float(values[item.index]) for item in items), NEURON_DECIMALS
+            )
         )
         for item in items:
             name, j = item.name, item.index

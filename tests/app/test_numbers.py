@@ -156,3 +156,23 @@ def test_a_tick_label_reads_back_to_its_tick(x):
     (text,) = numbers.tick_labels([x], spacing)
     assert "-" not in text
     assert read_back(text) == pytest.approx(x, rel=0.6, abs=spacing)
+
+
+@given(st.lists(st.floats(-990, 990, allow_nan=False), min_size=1, max_size=16))
+def test_labels_capped_at_three_decimals_fit_a_neuron(values):
+    # A neuron's circle has room for "−0.004" or "−990": no power of ten below 1,000.
+    decimals = numbers.label_decimals(values, 3)
+    assert decimals is not None and decimals <= 3
+    for v in values:
+        text = numbers.label(v, decimals)
+        assert "×" not in text and len(text) <= 8, text
+
+
+def test_tiny_labels_share_three_decimals_with_a_cap():
+    assert numbers.labels([2e-5, -3e-5]) == ["2×10⁻⁵", f"{MINUS}3×10⁻⁵"]  # uncapped
+    decimals = numbers.label_decimals([2e-5, -4e-4], 3)
+    assert [numbers.label(v, decimals) for v in (2e-5, -4e-4, 0.0021)] == [
+        "0.000",
+        "0.000",  # rounds to zero: no sign
+        "0.002",
+    ]
