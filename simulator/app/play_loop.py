@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from PySide6.QtCore import QObject, QTimer
 
+from simulator.app import numbers
 from simulator.app.clock import Clock
 from simulator.engine.trainer import Trainer
 
@@ -78,8 +79,8 @@ class StopCondition:
         if self.kind == "steps":
             return f"step {int(self.value):,}"
         if self.kind == "epochs":
-            return f"epoch {self.value:g}"
-        return f"training loss ≤ {self.value:g}"
+            return f"epoch {numbers.epoch(self.value)}"
+        return f"training loss ≤ {numbers.fmt(self.value)}"
 
 
 class PlayLoop(QObject):

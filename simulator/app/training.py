@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, Signal
 
+from simulator.app import numbers
 from simulator.app.clock import Clock
 from simulator.app.document import Document
 from simulator.app.frames import (
@@ -351,8 +352,8 @@ class TrainingController(QObject):
         if condition.kind == "loss":
             loss = trainer.history.last_finite("train_loss")
             text = (
-                f"Stopped at step {trainer.step_count:,}: the training loss {loss:.4g} reached "
-                f"the target ≤ {condition.value:g}"
+                f"Stopped at step {trainer.step_count:,}: the training loss "
+                f"{numbers.fmt(loss)} reached the target ≤ {numbers.fmt(condition.value)}"
             )
         else:
             text = f"Stopped at {condition.describe()} (the project's length)"

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import numbers
 from simulator.app.document import TASK_DEFAULTS
 from simulator.engine import datasets as _datasets
 from simulator.project import csv_import
@@ -541,7 +542,7 @@ class CsvImportDialog(QDialog):
         )
         if info.standardized:
             stats = "; ".join(
-                f"{html.escape(name)}: mean {mean:.3g}, sd {std:.3g}"
+                f"{html.escape(name)}: mean {numbers.fmt(mean, 3)}, sd {numbers.fmt(std, 3)}"
                 for name, mean, std in list(zip(info.feature_columns, info.means, info.stds))[
                     :SHOWN_STATS
                 ]

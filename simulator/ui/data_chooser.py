@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.engine import datasets as _datasets
 from simulator.ui import thumbnails
@@ -68,8 +69,8 @@ def describe_data(document: Document) -> tuple[str, str]:
         text += "; columns standardised as (x − mean) / sd (hover for the values)"
         names = data.column_labels
         rows = "".join(
-            f"<tr><td>{html.escape(name)}</td><td align=right>{mean:.6g}</td>"
-            f"<td align=right>{std:.6g}</td></tr>"
+            f"<tr><td>{html.escape(name)}</td><td align=right>{numbers.fmt(mean)}</td>"
+            f"<td align=right>{numbers.fmt(std)}</td></tr>"
             for name, mean, std in zip(names, stats.means, stats.stds, strict=True)
         )
         tip = (

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QWidget
 
 import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 
+from simulator.app import numbers
 from simulator.app.clock import Throttle
 from simulator.app.document import Document
 from simulator.app.training import Snapshot, TrainingController
@@ -180,7 +181,7 @@ class MapCaption:
             else:
                 text = f"{state[1]} (hovered)"
             bar = thumbnails.diverging_lut(background)
-            low, high = (f"{v:.3g}" for v in state[-2:])
+            low, high = (numbers.fmt(v, 3) for v in state[-2:])
         elif kind == "curve":
             line = f'<span style="color:{thumbnails.ORANGE}">━━</span>'
             what = "prediction ŷ(x)" if state[1] == "regression" else "p(class 1) at x"

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import numbers
 from simulator.app.lessons import LESSON_EXAMPLES, LESSON_TITLES
 from simulator.app.training import WATCHABLE_SPEED
 from simulator.engine import datasets as _datasets
@@ -76,7 +77,7 @@ def _architecture(project: Project) -> str:
 def _optimizer(project: Project) -> str:
     spec = project.optimizer
     lr = spec.params.get("lr")
-    return spec.name if lr is None else f"{spec.name}, η = {lr:g}"
+    return spec.name if lr is None else f"{spec.name}, η = {numbers.fmt(lr)}"
 
 
 def choice_tip(key: str) -> str:

@@ -5,6 +5,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.project import csv_import
 from simulator.ui import csv_import_dialog, import_actions
@@ -323,7 +324,7 @@ def test_an_import_names_the_project_and_the_inputs_after_the_file(
     assert "Your own data: iris" in panel_summary.text()
     assert "standardised" in panel_summary.text()
     stats = doc.project.data.standardization
-    assert f"{stats.means[0]:.6g}" in panel_summary.toolTip()
+    assert numbers.fmt(stats.means[0]) in panel_summary.toolTip()
     assert "sepal length" in panel_summary.toolTip()
     # An export suggests a file named after the project.
     suggestions = []

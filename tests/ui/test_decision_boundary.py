@@ -170,7 +170,7 @@ def test_regression_on_the_plane_shows_the_prediction(qtbot, panel, doc, control
     train(controller, 20)
     assert panel.boundary_item.isVisible()
     assert "prediction" in panel.boundary_caption.text()
-    assert panel.boundary_low_label.text().startswith("-")
+    assert panel.boundary_low_label.text().startswith("−")  # a real minus sign
     assert not panel.contour_item.isVisible()
 
 
@@ -246,7 +246,7 @@ def test_an_input_map_shows_the_feature_with_y_up(qtbot, panel, controller):
     colour = rgb(panel.boundary_item.image)
     assert np.all(colour[-1, :, 2] > colour[-1, :, 0])  # the top row: x2 = 6, blue
     assert np.all(colour[0, :, 0] > colour[0, :, 2])  # the bottom row: x2 = -6, orange
-    assert (panel.boundary_low_label.text(), panel.boundary_high_label.text()) == ("-6", "6")
+    assert (panel.boundary_low_label.text(), panel.boundary_high_label.text()) == ("−6", "6")
 
 
 def test_an_unknown_neuron_falls_back_to_the_boundary(qtbot, panel, controller):
