@@ -174,6 +174,11 @@ def test_parse_number_reads_what_a_learner_types():
     assert L.parse_number("1.2e-3") == 1.2e-3
     assert L.parse_number("0,5") == 0.5
     assert L.parse_number("abc") is None
+    # what the window itself shows: grouped thousands and powers of ten
+    assert L.parse_number("1,234.5") == 1234.5 and L.parse_number("−1,234") == -1234
+    assert L.parse_number("1.2×10⁻³") == pytest.approx(1.2e-3)
+    assert L.parse_number("−3×10⁵") == -3e5 and L.parse_number("2x10^-4") == pytest.approx(2e-4)
+    assert L.parse_number("0,125") == 0.125 and L.parse_number("12,5") == 12.5  # decimal comma
     assert L.parse_number("inf") is None
 
 
