@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.app import numbers
 from simulator.app import questions as Q
 from simulator.engine import backprop
 from simulator.engine.network import Network
@@ -123,28 +123,7 @@ def fixed(value: float, decimals: int = 6) -> str:
     return f"{value:.{decimals}f}".replace("-", "−")
 
 
-_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
-_POWER = re.compile(r"^(?P<m>[^×x*·]+)(?:×|x|\*|·)10(?:\^|\*\*)?(?P<e>[-+]?\d+)$")
-_GROUPED = re.compile(r"^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
-
-
-def parse_number(text: str) -> float | None:
-    """A number the learner typed, or None if it is none: "−0.0145", "1.2e-3", the window's
-    own "1.2×10⁻³" (or "1.2x10^-3"), "1,234.5" (thousands grouped as the window shows them)
-    and "0,5" (a decimal comma)."""
-    cleaned = text.strip().replace("−", "-").replace(" ", "").translate(_SUPERSCRIPTS)
-    power = _POWER.match(cleaned)
-    if power is not None:
-        cleaned = f"{power['m']}e{power['e']}"
-    if _GROUPED.match(cleaned.split("e")[0]):
-        cleaned = cleaned.replace(",", "")  # thousands, as the window groups them
-    else:
-        cleaned = cleaned.replace(",", ".")
-    try:
-        value = float(cleaned)
-    except ValueError:
-        return None
-    return value if math.isfinite(value) else None
+parse_number = numbers.parse  # a learner's guess is read as the window writes numbers
 
 
 def _sub(name: str) -> str:

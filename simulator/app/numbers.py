@@ -14,7 +14,8 @@ tooltips, the canvas's labels, axis ticks).  The rules:
 ``fmt`` is a value for reading (significant digits); ``labels`` are short labels for tight
 places that share one style within a group (a canvas column: "0.22" beside "0.00", never
 beside "2e-3"); ``count``, ``epoch``, ``percent``, ``on_off`` and ``yes_no`` the rest;
-``tick_labels`` and ``log_tick_labels`` an axis's ticks.
+``tick_labels`` and ``log_tick_labels`` an axis's ticks.  ``parse`` reads all of it back
+(and what people type: "1e-5", "-2", a decimal comma).
 """
 
 from __future__ import annotations
@@ -276,3 +277,33 @@ def log_tick_labels(exponents: Sequence[float], low: float, high: float) -> list
         else:
             out.append(power(value, 1, bare=True))
     return out
+
+
+# --------------------------------------------------------------------------- reading
+
+_SUPERSCRIPTS = str.maketrans("⁰¹²³⁴⁵⁶⁷⁸⁹⁻⁺", "0123456789-+")
+_POWER = re.compile(r"^(?P<m>[^×x*·]+)(?:×|x|\*|·)10(?:\^|\*\*)?(?P<e>[-+]?\d+)$")
+_BARE_POWER = re.compile(r"^[-+]?10[⁻⁺]?[⁰¹²³⁴⁵⁶⁷⁸⁹]+$")
+_GROUPED = re.compile(r"^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d*)?$")
+
+
+def parse(text: str) -> float | None:
+    """A number someone typed, or None if it is none: "−0.0145", "1.2e-3", the window's own
+    "1.2×10⁻³" and "10⁻⁵" (or "1.2x10^-3"), "1,234.5" (thousands grouped as the window shows
+    them) and "0,5" (a decimal comma)."""
+    cleaned = text.strip().replace(MINUS, "-").replace(" ", "")
+    if _BARE_POWER.match(cleaned):  # "10⁻⁵", as a logarithmic axis writes it
+        cleaned = cleaned.replace("10", "1×10", 1)
+    cleaned = cleaned.translate(_SUPERSCRIPTS)
+    ten = _POWER.match(cleaned)
+    if ten is not None:
+        cleaned = f"{ten['m']}e{ten['e']}"
+    if _GROUPED.match(cleaned.split("e")[0]):
+        cleaned = cleaned.replace(",", "")  # thousands, as the window groups them
+    else:
+        cleaned = cleaned.replace(",", ".")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 
+from simulator.app import numbers
 from simulator.app.clock import Clock
 from simulator.engine import optimizers
 from simulator.engine.surfaces import SURFACES, Race, Racer, Surface
@@ -268,9 +269,9 @@ class LabController(QObject):
         if all(r.diverged_at is not None for r in racers):
             return "Every optimizer diverged"
         if all(r.diverged_at is not None or r.reached_at is not None for r in racers):
-            if all(r.diverged_at is None for r in racers):
-                return f"Every optimizer reached the tolerance ({self.tolerance:g})"
-            return f"Every optimizer reached the tolerance ({self.tolerance:g}) or diverged"
+            reached = f"Every optimizer reached the tolerance ({numbers.fmt(self.tolerance, 6)})"
+            diverged = any(r.diverged_at is not None for r in racers)
+            return f"{reached} or diverged" if diverged else reached
         if self.race.steps >= self.step_limit:
             return f"The step limit ({self.step_limit:,} steps) is reached"
         return None

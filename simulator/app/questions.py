@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from simulator.app import numbers
 from simulator.app.inspection import factor, fmt, neuron_name
 from simulator.engine import activations as _act
 from simulator.engine import backprop as _backprop
@@ -80,17 +81,15 @@ def score(guess: float, truth: float) -> tuple[str, float]:
 
 
 def _times(x: float) -> str:
-    if x < 9.95:
-        return f"{x:.2g}"
-    return f"{x:,.0f}"
+    return numbers.fmt(x, 2) if x < 9.95 else numbers.count(x)  # "4.8", "12", "1,500"
 
 
 def _percent(x: float) -> str:
-    return f"{100 * x:.2g} %" if x < 0.1 else f"{100 * x:.0f} %"
+    return (numbers.fmt(100 * x, 2) if x < 0.1 else numbers.count(100 * x)) + "%"  # "25%"
 
 
 def how_far(guess: float, truth: float) -> str:
-    """How far ``guess`` is from ``truth``, in words ("about 4.8 times too large", "12 % too
+    """How far ``guess`` is from ``truth``, in words ("about 4.8 times too large", "12% too
     small", "the right size but the wrong sign")."""
     guess, truth = float(guess), float(truth)
     if not (math.isfinite(guess) and math.isfinite(truth)):

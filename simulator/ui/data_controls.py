@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, QSize, Qt, Signal
 from PySide6.QtWidgets import (
-    QDoubleSpinBox,
     QFormLayout,
     QGridLayout,
     QHBoxLayout,
@@ -22,6 +21,7 @@ from simulator.app.document import Document
 from simulator.engine import datasets as _datasets
 from simulator.project.project import named_feature_label
 from simulator.ui import thumbnails
+from simulator.ui.spin_boxes import NumberSpinBox
 
 LIVE_SLIDER_SAMPLES = 20_000  # above this, sliders apply on release rather than live
 
@@ -81,7 +81,7 @@ class DataControls(QWidget):
         self.noise_slider = QSlider(Qt.Orientation.Horizontal)
         self.noise_slider.setRange(0, 100)
         self.noise_slider.setPageStep(10)
-        self.noise_spin = QDoubleSpinBox()
+        self.noise_spin = NumberSpinBox()
         self.noise_spin.setRange(0.0, _datasets.MAX_NOISE)
         self.noise_spin.setDecimals(2)
         self.noise_spin.setSingleStep(0.05)

@@ -17,7 +17,6 @@ from PySide6.QtGui import QBrush, QColor, QIcon, QPainter, QPalette, QPen, QPixm
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
-    QDoubleSpinBox,
     QHBoxLayout,
     QPushButton,
     QToolButton,
@@ -29,6 +28,7 @@ import pyqtgraph as pg  # isort: skip  (after PySide6, so pyqtgraph binds to it)
 from simulator.app.document import Document
 from simulator.ui import thumbnails
 from simulator.ui.data_plot import SamplePlot, target_color
+from simulator.ui.spin_boxes import NumberSpinBox
 
 STROKE_SPACING_PX = 14.0  # a drag adds a point each time it has moved this far (screen pixels)
 ERASE_RADIUS_PX = 16.0  # a right-click erases the nearest drawn point this close (pixels)
@@ -106,7 +106,7 @@ class DrawTool(QObject):
         self._class_layout = QHBoxLayout()
         self._class_layout.setSpacing(2)
         layout.addLayout(self._class_layout)
-        self.value_spin = QDoubleSpinBox()
+        self.value_spin = NumberSpinBox()
         self.value_spin.setRange(-MAX_VALUE, MAX_VALUE)
         self.value_spin.setDecimals(2)
         self.value_spin.setSingleStep(0.25)

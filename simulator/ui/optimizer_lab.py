@@ -18,7 +18,6 @@ from PySide6.QtGui import QAction, QKeySequence, QPalette
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDoubleSpinBox,
     QLabel,
     QLineEdit,
     QMainWindow,
@@ -28,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import numbers
 from simulator.app.clock import Clock
 from simulator.app.frame_timer import FrameTimer
 from simulator.app.numbers import count
@@ -37,6 +37,7 @@ from simulator.ui.optimizer_lab_loss import LossAgainstStep
 from simulator.ui.optimizer_lab_map import SurfaceMap
 from simulator.ui.optimizer_lab_readout import StepReadout
 from simulator.ui.optimizer_lab_table import KeepKeys, RacerTable
+from simulator.ui.spin_boxes import NumberSpinBox
 
 TITLE = "Optimizer Lab"
 # The controller sends at most 60 frames a second; the window draws at most one per 0.9 of
@@ -166,7 +167,7 @@ class OptimizerLabWindow(QMainWindow):
         bar.addWidget(self.tolerance_edit)
         bar.addSeparator()
 
-        self.start_x, self.start_y = QDoubleSpinBox(), QDoubleSpinBox()
+        self.start_x, self.start_y = NumberSpinBox(), NumberSpinBox()
         for name, spin in (("x", self.start_x), ("y", self.start_y)):
             spin.setDecimals(3)
             spin.setSingleStep(0.1)
@@ -247,7 +248,7 @@ class OptimizerLabWindow(QMainWindow):
             self.map.set_surface(surface)
             self.loss_plot.set_surface(surface, self.map.value_range)
         with QSignalBlocker(self.tolerance_edit):
-            self.tolerance_edit.setText(f"{c.tolerance:g}")
+            self.tolerance_edit.setText(numbers.fmt(c.tolerance, 6))
         self.tolerance_edit.setEnabled(surface.minimum is not None)
         measure = "f − min" if surface.minimum is not None else "f − the least f on the map"
         marks = "★ minimum" if surface.kind == "minimum" else "✕ saddle point"
@@ -280,12 +281,15 @@ class OptimizerLabWindow(QMainWindow):
     # ----------------------------------------------------------------- controls
     def _on_tolerance_edited(self) -> None:
         text = self.tolerance_edit.text()
+        value = numbers.parse(text)  # "1×10⁻⁴" as shown, "1e-4" as typed
         try:
-            self.controller.set_tolerance(float(text))
+            if value is None:
+                raise ValueError(text)
+            self.controller.set_tolerance(value)
         except ValueError:
             self._show_message(f"The tolerance must be a positive number, not {text!r}")
             with QSignalBlocker(self.tolerance_edit):
-                self.tolerance_edit.setText(f"{self.controller.tolerance:g}")
+                self.tolerance_edit.setText(numbers.fmt(self.controller.tolerance, 6))
 
     def _on_start_edited(self) -> None:
         self.controller.set_start((self.start_x.value(), self.start_y.value()))

@@ -8,12 +8,9 @@ from the document becomes a ``message`` and the editor goes back to the document
 
 from __future__ import annotations
 
-import math
 import random
-import re
 
 from PySide6.QtCore import QSignalBlocker, Qt, Signal
-from PySide6.QtGui import QValidator
 from PySide6.QtWidgets import (
     QButtonGroup,
     QCheckBox,
@@ -32,12 +29,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.engine import initializers as _initializers
 from simulator.engine import losses as _losses
 from simulator.engine import optimizers as _optimizers
 from simulator.engine import schedules as _schedules
 from simulator.ui import formula_tips as tips
+from simulator.ui.spin_boxes import NumberSpinBox
 
 # Playground's learning rates and regularization rates (0 is "off" for the latter).
 LEARNING_RATES = (0.00001, 0.0001, 0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
@@ -86,12 +85,12 @@ OPTIMIZER_LABELS = {
     "maximize": "Maximize",
 }
 _FLAGS = ("nesterov", "centered", "amsgrad", "maximize")
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d*)?([eE][+-]?\d*)?")
 
 
-class LogSpinBox(QDoubleSpinBox):
+class LogSpinBox(NumberSpinBox):
     """A spin box for values spanning decades: the arrows walk a ladder (0.001, 0.003, 0.01…),
-    any value can be typed (``1e-5`` too), and the minimum can read as ``off``."""
+    any value can be typed ("1e-5" as well as the shown "1×10⁻⁵"), and the minimum can read
+    as ``off``."""
 
     def __init__(
         self,
@@ -113,30 +112,7 @@ class LogSpinBox(QDoubleSpinBox):
         return self._ladder
 
     def textFromValue(self, value: float) -> str:  # noqa: N802 - Qt's name
-        return f"{value:.6g}"
-
-    def valueFromText(self, text: str) -> float:  # noqa: N802 - Qt's name
-        text = text.strip()
-        if self.specialValueText() and text == self.specialValueText():
-            return self.minimum()
-        try:
-            return float(text)
-        except ValueError:
-            return self.value()
-
-    def validate(self, text: str, pos: int) -> QValidator.State:
-        text = text.strip()
-        special = self.specialValueText()
-        if special and text and special.startswith(text):
-            return QValidator.State.Acceptable if text == special else QValidator.State.Intermediate
-        try:
-            value = float(text)
-        except ValueError:
-            ok = _NUMBER.fullmatch(text)
-            return QValidator.State.Intermediate if ok else QValidator.State.Invalid
-        if math.isfinite(value) and self.minimum() <= value <= self.maximum():
-            return QValidator.State.Acceptable
-        return QValidator.State.Intermediate
+        return numbers.fmt(value, 6)  # "0.003", "1×10⁻⁵": as the window writes them
 
     def stepBy(self, steps: int) -> None:  # noqa: N802 - Qt's name
         value = self.value()
@@ -182,7 +158,7 @@ class PairEditor(QWidget):
 
 
 def _spin(low: float, high: float, step: float, decimals: int) -> QDoubleSpinBox:
-    spin = QDoubleSpinBox()
+    spin = NumberSpinBox()
     spin.setRange(low, high)
     spin.setSingleStep(step)
     spin.setDecimals(decimals)

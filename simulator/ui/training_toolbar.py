@@ -73,8 +73,8 @@ def stop_value_text(condition: StopCondition | None) -> str:
     if condition is None:
         return ""
     if condition.kind == "steps":
-        return str(int(condition.value))
-    return f"{condition.value:g}"
+        return numbers.count(int(condition.value))
+    return numbers.fmt(condition.value, 6)  # a loss of 1×10⁻⁴ as the plots write it
 
 
 def format_status(snap: Snapshot, task: str) -> str:
@@ -422,9 +422,10 @@ class TrainingToolbar(QToolBar):
         kind = self.stop_combo.currentData()
         if kind is None:
             return
-        text = self.stop_value.text().strip().replace(",", "").replace("−", "-")
+        value = numbers.parse(self.stop_value.text())  # "2,000", "1×10⁻⁴" and "1e-4" alike
         try:
-            value = float(text)
+            if value is None:
+                raise ValueError
             if kind == "steps" and value != int(value):
                 raise ValueError
             condition = StopCondition(kind, int(value) if kind == "steps" else value)

@@ -143,6 +143,24 @@ def test_any_value_reads_back_to_its_digits_and_never_has_a_hyphen(x, digits):
     assert read_back(text) == pytest.approx(x, rel=0.51 * 10.0 ** (1 - digits), abs=0)
 
 
+@given(finite, st.integers(1, 17))
+def test_parse_reads_back_whatever_the_window_writes(x, digits):
+    # What the window writes, it reads: a spin box, the Stop-at field and a lesson's guess
+    # all take their own text back (and the reader agrees with this file's own reader).
+    for text in (numbers.fmt(x, digits), numbers.power(x, digits), numbers.fixed(x, 3)):
+        assert numbers.parse(text) == read_back(text), text
+    assert numbers.parse(numbers.fmt(x, 17)) == pytest.approx(x, rel=1e-15, abs=0)
+
+
+def test_parse_reads_what_people_type_and_refuses_the_rest():
+    assert numbers.parse("-2.5") == -2.5 and numbers.parse(f"{MINUS}2.5") == -2.5
+    assert numbers.parse("1e-5") == 1e-5 and numbers.parse("1×10⁻⁵") == pytest.approx(1e-5)
+    assert numbers.parse("10⁻⁵") == pytest.approx(1e-5) and numbers.parse("−10³") == -1000
+    assert numbers.parse("2,000") == 2000 and numbers.parse("0,5") == 0.5
+    for text in ("", "−", "1e", "1×10⁻", "abc", "nan", "inf", "1e999"):
+        assert numbers.parse(text) is None, text
+
+
 @given(st.lists(finite, min_size=1, max_size=12))
 def test_any_group_of_labels_is_short_and_has_no_hyphen(values):
     for text in numbers.labels(values):

@@ -225,8 +225,8 @@ def test_no_mistake_is_named_that_gives_the_true_value():
     [
         (10.06, "about 10 times too large"),
         (4.8, "about 4.8 times too large"),
-        (1.25, "25 % too large"),
-        (0.8, "20 % too small"),
+        (1.25, "25% too large"),
+        (0.8, "20% too small"),
         (0.05, "about 20 times too small"),
         (-1.0, "the right size but the wrong sign"),
         (-3.0, "the wrong sign, and about 3 times too large"),

@@ -204,7 +204,11 @@ def test_data_of_another_kind_drops_the_points_and_says_so(qtbot, panel, doc):
 def test_regression_points_take_the_value_or_the_height_clicked(qtbot, panel, doc):
     click_thumbnail(qtbot, panel, "plane")
     start_drawing(qtbot, panel)
-    panel.drawing.value_spin.setValue(-0.75)
+    spin = panel.drawing.value_spin
+    spin.selectAll()
+    qtbot.keyClicks(spin, "-0.75")  # a hyphen typed is read; a real minus sign is shown
+    qtbot.keyClick(spin, Qt.Key.Key_Return)
+    assert spin.value() == -0.75 and spin.text() == "y = −0.75"
     click(qtbot, panel, 1.0, 2.0)
     assert drawn(doc)[1].tolist() == [-0.75]
     click_thumbnail(qtbot, panel, "sine")  # 1-D: x along, the target up

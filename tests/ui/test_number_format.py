@@ -7,6 +7,8 @@ before a digit ("-0.5"), an "e" exponent ("3.5e-05") or "True"/"False".
 
 import re
 
+from PySide6.QtWidgets import QAbstractSpinBox
+
 from simulator.ui.canvas import SelectedConnection
 from tests.ui.test_axes import drawn_labels
 from tests.ui.test_canvas import click
@@ -74,4 +76,10 @@ def test_no_displayed_number_has_a_hyphen_minus_or_an_e_exponent(main_window, qt
 
     click_tab(qtbot, window, "Loss")
     texts += [plots.metrics.summary.text()]
+
+    # The inputs too: Adam's ε (1×10⁻⁸), a negative target for drawn points.
+    window.data_panel.drawing.value_spin.setValue(-0.5)
+    spins = window.findChildren(QAbstractSpinBox)
+    assert "y = −0.50" in [s.text() for s in spins] and "1×10⁻⁸" in [s.text() for s in spins]
+    texts += [s.text() for s in spins]
     assert wrong(texts) == []

@@ -117,7 +117,7 @@ def test_adam_betas_and_flags(qtbot, panel, doc):
     assert doc.optimizer_params()["amsgrad"] is True
     type_into(qtbot, panel.optimizer_editors["eps"], "1e-6")
     assert doc.optimizer_params()["eps"] == pytest.approx(1e-6)
-    assert panel.optimizer_editors["eps"].text() == "1e-06"
+    assert panel.optimizer_editors["eps"].text() == "1×10⁻⁶"  # as the window writes numbers
 
 
 def test_learning_rate_typing_and_stepping(qtbot, panel, doc):
@@ -130,7 +130,13 @@ def test_learning_rate_typing_and_stepping(qtbot, panel, doc):
     assert doc.learning_rate() == pytest.approx(0.01)
     type_into(qtbot, panel.lr_spin, "1e-5")
     assert doc.learning_rate() == pytest.approx(1e-5)
-    assert panel.lr_spin.text() == "1e-05"
+    assert panel.lr_spin.text() == "1×10⁻⁵"  # as the plots and the inspector write it
+    panel.lr_spin.selectAll()  # what it shows can be pasted back (QTest types no "⁻")
+    panel.lr_spin.lineEdit().insert("3×10⁻⁴")
+    qtbot.keyClick(panel.lr_spin, Qt.Key.Key_Return)
+    assert doc.learning_rate() == pytest.approx(3e-4)
+    type_into(qtbot, panel.lr_spin, "abc")  # not a number: refused, the value stays
+    assert doc.learning_rate() == pytest.approx(3e-4)
     doc.undo_stack.undo()  # the lr edits merge into one step
     assert panel.lr_spin.value() == pytest.approx(default_example().optimizer.params["lr"])
 

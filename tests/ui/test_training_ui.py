@@ -182,6 +182,9 @@ def test_the_toolbar_shows_and_edits_where_play_stops(window, qtbot):
     # A target loss; then none.
     tb.stop_combo.setCurrentIndex(tb.stop_combo.findText("loss ≤"))
     assert ctl.stop_condition == StopCondition("loss", 0.01) and tb.stop_value.text() == "0.01"
+    tb.stop_value.setText("1e-4")  # typed as Python writes it, shown as the plots do
+    tb.stop_value.editingFinished.emit()
+    assert ctl.stop_condition == StopCondition("loss", 1e-4) and tb.stop_value.text() == "1×10⁻⁴"
     tb.stop_combo.setCurrentIndex(tb.stop_combo.findText("no limit"))
     assert ctl.stop_condition is None and not tb.stop_value.isEnabled()
     assert tb.stop_value.text() == ""
