@@ -188,7 +188,7 @@ class FrameBuilder:
         if dataset.input_dim not in (1, 2):
             return
         if dataset.input_dim == 2:
-            extent = plane_extent(dataset)
+            extent = plane_extent(dataset, data.n_drawn)
             xs = np.linspace(extent[0], extent[1], GRID_SIZE)
             ys = np.linspace(extent[2], extent[3], GRID_SIZE)
             gx, gy = np.meshgrid(xs, ys)
@@ -214,19 +214,21 @@ class FrameBuilder:
             )
 
 
-def plane_extent(dataset) -> tuple[float, float, float, float]:
+def plane_extent(dataset, n_drawn: int = 0) -> tuple[float, float, float, float]:
     """The input plane shown for 2-D data: Playground's [-6, 6]² for generated sets, else the
-    data's bounds with a margin."""
+    data's bounds with a margin.  The last ``n_drawn`` rows (points drawn on the plot) take no
+    margin of their own: a point drawn near the edge stays inside the plane it was drawn on,
+    so drawing does not push the plot's edges out one click at a time."""
     if dataset.name in _datasets.DATASETS:
         return (-PLANE, PLANE, -PLANE, PLANE)
-    lo, hi = dataset.X.min(axis=0), dataset.X.max(axis=0)
+    X = dataset.X[:, :2]
+    base = X[: len(X) - n_drawn] if 0 < n_drawn < len(X) else X
+    lo, hi = base.min(axis=0), base.max(axis=0)
     pad = np.maximum(0.05 * (hi - lo), 0.5)
-    return (
-        float(lo[0] - pad[0]),
-        float(hi[0] + pad[0]),
-        float(lo[1] - pad[1]),
-        float(hi[1] + pad[1]),
-    )
+    lo, hi = lo - pad, hi + pad
+    if base is not X:  # drawn points outside (from a file): just take them in
+        lo, hi = np.minimum(lo, X.min(axis=0)), np.maximum(hi, X.max(axis=0))
+    return (float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]))
 
 
 def next_phase_label(phase: str) -> str:

@@ -2,7 +2,8 @@
 
 With Draw on, a click on the plot adds a point of the chosen class (or, on the plane, of the
 chosen value; on 1-D data the height clicked is the target), a drag paints several, a
-right-click erases the nearest drawn point and a right-drag erases the drawn points it passes.
+right-click erases the nearest drawn point and a right-drag erases the drawn points it passes;
+a double-click adds one point, not two, and Esc cancels a stroke under way or stops drawing.
 A stroke is one edit of the Document (one Undo step) when the button is released; until then
 the plot shows it as a preview.  Drawn points are always training data; "Only drawn points"
 trains on them alone.  Digits and data of more than two columns take no points: the button
@@ -30,13 +31,19 @@ from simulator.ui import thumbnails
 from simulator.ui.data_plot import SamplePlot, target_color
 from simulator.ui.spin_boxes import NumberSpinBox
 
+_MOUSE = (
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseButtonDblClick,
+    QEvent.Type.MouseMove,
+    QEvent.Type.MouseButtonRelease,
+)
 STROKE_SPACING_PX = 14.0  # a drag adds a point each time it has moved this far (screen pixels)
 ERASE_RADIUS_PX = 16.0  # a right-click erases the nearest drawn point this close (pixels)
 MAX_VALUE = 1000.0  # the value spin box's range (2-D regression targets), ±
 
 GESTURES = (
     "Click: add a point · drag: paint several · right-click: erase the nearest drawn point · "
-    "right-drag: erase along the way (each stroke is one Undo step)"
+    "right-drag: erase along the way (each stroke is one Undo step) · Esc: stop drawing"
 )
 
 
@@ -143,7 +150,9 @@ class DrawTool(QObject):
         for item in (self.preview_item, self.erase_item):
             samples.plot.addItem(item)
             item.hide()
-        samples.plot.viewport().installEventFilter(self)
+        self._viewport = samples.plot.viewport()
+        self._viewport.installEventFilter(self)
+        samples.plot.installEventFilter(self)  # Esc reaches the view, which has the focus
         self._classes_for: tuple | None = None
         self.refresh()
 
@@ -255,7 +264,9 @@ class DrawTool(QObject):
         self._cancel_stroke()
         self._set_plot_hints()
         if on:
-            self.message.emit("Drawing: click adds a point, drag paints, right-click erases")
+            self.message.emit(
+                "Drawing: click adds a point, drag paints, right-click erases; Esc stops"
+            )
 
     def _on_only_toggled(self, on: bool) -> None:
         self._apply(self.document.set_drawn_only, on)
@@ -274,22 +285,35 @@ class DrawTool(QObject):
 
     # ----------------------------------------------------------------- the mouse
     def eventFilter(self, watched, event) -> bool:  # noqa: N802 - Qt's name
-        if not self.drawing:
-            return False
+        # The event's type first: while the plot is being destroyed, events of other kinds
+        # still arrive here, and asking a half-deleted widget anything raises.
         kind = event.type()
-        if kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick):
+        if kind == QEvent.Type.KeyPress:
+            if event.key() != Qt.Key.Key_Escape or not self.drawing:
+                return False
+            if self._button is not None:
+                self._cancel_stroke()  # the stroke under way is dropped, Draw stays on
+                self.message.emit("Stroke cancelled")
+            else:
+                self.draw_button.setChecked(False)
+                self.message.emit("Drawing off: a click on a point picks it again")
+            return True
+        if kind not in _MOUSE or watched is not self._viewport or not self.drawing:
+            return False
+        if kind == QEvent.Type.MouseButtonDblClick:
+            return True  # the second click of a double-click: its first press drew already
+        if kind == QEvent.Type.MouseButtonPress:
             if self._button is None:
+                self.samples.plot.setFocus(Qt.FocusReason.MouseFocusReason)
                 self._press(event.button(), event.position())
             return True
         if kind == QEvent.Type.MouseMove:
             if self._button is not None:
                 self._move(event.position())
             return self._button is not None
-        if kind == QEvent.Type.MouseButtonRelease:
-            if event.button() == self._button:
-                self._release()
-            return True
-        return False
+        if event.button() == self._button:  # a release
+            self._release()
+        return True
 
     def _to_plot(self, pos: QPointF) -> tuple[float, float] | None:
         """Plot coordinates of viewport position ``pos``, or None outside the plot area."""

@@ -321,7 +321,7 @@ class SamplePlot(QObject):
             xs, ys = X[:, 0], X[:, 1]
             brushes, pens = point_styles(dataset, self._neutral())
             # The controller's grid covers the same plane, so the boundary fills the plot.
-            x0, x1, y0, y1 = plane_extent(dataset)
+            x0, x1, y0, y1 = plane_extent(dataset, data.n_drawn)
             rect = QRectF(x0, y0, x1 - x0, y1 - y0)
             self._data_rect = rect
             # Always the whole plane: the panel keeps the plot square when it has the room.

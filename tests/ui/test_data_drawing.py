@@ -277,3 +277,47 @@ def test_in_the_window_ctrl_z_takes_back_a_stroke_and_save_open_keeps_it(
     again_X, again_y = drawn(doc)
     assert again_X.tobytes() == X.tobytes() and again_y.tobytes() == y.tobytes()
     assert panel.sample_plot.drawn_points().tobytes() == X.tobytes()
+
+
+def test_a_double_click_adds_one_point_and_esc_stops_drawing(qtbot, panel, doc):
+    start_drawing(qtbot, panel, class_index=0)
+    viewport = panel.plot.viewport()
+    # A double-click as the window system sends it: press, release, double-click, release.
+    pos = plot_pos(panel, 1.0, 1.0)
+    qtbot.mouseClick(viewport, LEFT, pos=pos)
+    qtbot.mouseDClick(viewport, LEFT, pos=pos)  # QTest sends the double-click event alone
+    qtbot.mouseRelease(viewport, LEFT, pos=pos)
+    assert len(drawn(doc)[0]) == 1 and doc.undo_stack.undoText() == "Draw a point"
+    # Esc in the middle of a stroke drops the stroke; Draw stays on.
+    messages = []
+    panel.message.connect(messages.append)
+    qtbot.mousePress(viewport, LEFT, pos=plot_pos(panel, -3.0, -3.0))
+    qtbot.mouseMove(viewport, plot_pos(panel, 3.0, -3.0))
+    assert panel.plot.hasFocus()  # the click gave the plot the keyboard
+    qtbot.keyClick(panel.plot, Qt.Key.Key_Escape)
+    qtbot.mouseRelease(viewport, LEFT, pos=plot_pos(panel, 3.0, -3.0))
+    assert len(drawn(doc)[0]) == 1 and panel.draw_button.isChecked()
+    assert messages[-1] == "Stroke cancelled"
+    # A second Esc leaves Draw; a click then adds nothing.
+    qtbot.keyClick(panel.plot, Qt.Key.Key_Escape)
+    assert not panel.draw_button.isChecked() and "Drawing off" in messages[-1]
+    click(qtbot, panel, -2.0, 2.0)
+    assert len(drawn(doc)[0]) == 1
+
+
+def test_drawing_near_the_edge_of_imported_data_keeps_the_plane(qtbot, panel, doc, tmp_path):
+    # Imported data's plane is its bounds with a margin.  A point drawn in that margin must
+    # not widen the plane (the next click near the new edge would widen it again).
+    from tests.app.test_document_import import imported, iris_like
+
+    spec, _ = imported(iris_like(tmp_path / "iris.csv"), features=["sepal length", "sepal width"])
+    doc.import_data(spec)
+    assert panel.plot_mode == "plane"
+    plane = panel.sample_plot.data_rect
+    start_drawing(qtbot, panel, class_index=0)
+    for _ in range(3):
+        rect = panel.sample_plot.data_rect
+        x, y = rect.right() - 0.01 * rect.width(), rect.bottom() - 0.01 * rect.height()
+        click(qtbot, panel, x, y)  # the top right corner (y grows upwards)
+    assert len(drawn(doc)[0]) == 3
+    assert panel.sample_plot.data_rect == plane
