@@ -263,10 +263,10 @@ def main(argv: list[str] | None = None) -> int:
             raise UsageError(f"unexpected arguments {' '.join(args)!r} (see '{PROG} --help')")
         # A missing or bad file is reported by the window, which opens on the default example.
         if args:
-            from simulator.project import is_example_name
+            from simulator.project import example_name, is_example_name
 
             if is_example_name(args[0]):
-                return _run_gui(None, example=args[0])
+                return _run_gui(None, example=example_name(args[0]))
         return _run_gui(args[0] if args else None)
     except UsageError as exc:
         _error(str(exc))

@@ -811,17 +811,24 @@ def example_names() -> list[str]:
     return [path.stem for path in example_paths()]
 
 
+def example_name(text: str) -> str | None:
+    """The shipped example ``text`` names, or None: "xor", and also "Vanishing_Sigmoid" or
+    "vanishing sigmoid" for "vanishing-sigmoid" (case, "_" and spaces do not matter)."""
+    key = "-".join(text.strip().lower().replace("_", " ").split())
+    return key if key in example_names() else None
+
+
 def is_example_name(text: str) -> bool:
-    """Whether ``text`` names a shipped example rather than a file: it is one of
-    :func:`example_names` and no file of that name exists here."""
-    return text in example_names() and not os.path.exists(text)
+    """Whether ``text`` names a shipped example rather than a file: :func:`example_name` knows
+    it and no file of that name exists here."""
+    return example_name(text) is not None and not os.path.exists(text)
 
 
 def find_project(text: str) -> Project:
     """The project file ``text``, or the shipped example of that name ("xor"): a file of that
     name comes first.  ProjectError naming the examples when it is neither."""
     if is_example_name(text):
-        return load_example(text)
+        return load_example(example_name(text))
     if not os.path.exists(text) and not text.lower().endswith(".json") and os.sep not in text:
         raise ProjectError(
             f"{text}: no such file, and no example of that name "

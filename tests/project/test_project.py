@@ -721,3 +721,16 @@ def test_bad_weight_files_are_rejected(tmp_path):
     npz.write_bytes(b"not a zip")
     with pytest.raises(ProjectError, match="not a NumPy .npz archive"):
         load_weights(npz)
+
+
+def test_an_example_is_found_however_its_name_is_typed(tmp_path, monkeypatch):
+    from simulator.project import example_name, find_project, is_example_name
+
+    monkeypatch.chdir(tmp_path)
+    for typed in ("vanishing-sigmoid", "vanishing_sigmoid", "Vanishing Sigmoid", " XOR "):
+        assert is_example_name(typed), typed
+    assert example_name("vanishing_sigmoid") == "vanishing-sigmoid"
+    assert find_project("Vanishing_Sigmoid") == load_example("vanishing-sigmoid")
+    assert example_name("vanishing") is None and example_name("xor.json") is None
+    (tmp_path / "vanishing_sigmoid").write_text("{}")  # a file of that name comes first
+    assert not is_example_name("vanishing_sigmoid")
