@@ -4,7 +4,7 @@ running into them, a training readout that never clips, and a summary that gives
 from __future__ import annotations
 
 from PySide6.QtCore import QSize, Qt
-from PySide6.QtGui import QPainter, QPaintEvent
+from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QStyle, QStyleOption, QWidget
 
 MESSAGE_GAP = 16  # px between the end of a message and the first readout
@@ -113,7 +113,7 @@ class ReadoutLabel(QLabel):
 
 class ElidingLabel(QLabel):
     """A label that gives way when room is short: it ends in "…" and its tooltip holds the
-    whole text.  ``text()`` is the whole text."""
+    whole text.  ``text()`` is the whole text (rich text is cut as its plain words)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -125,8 +125,17 @@ class ElidingLabel(QLabel):
         self._tip = tip
         self._update_tip()
 
+    def plain_text(self) -> str:
+        """The words shown: ``text()`` without its markup when it is rich text."""
+        if self.textFormat() != Qt.TextFormat.RichText:
+            return self.text()
+        doc = QTextDocument()
+        doc.setHtml(self.text())
+        return doc.toPlainText()
+
     def fits(self) -> bool:
-        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+        width = self.fontMetrics().horizontalAdvance(self.plain_text())
+        return width <= self.contentsRect().width()
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         margins = self.contentsMargins()
@@ -145,14 +154,17 @@ class ElidingLabel(QLabel):
         if self.fits():
             self.setToolTip(self._tip)
         else:
-            self.setToolTip(f"{self.text()}\n\n{self._tip}" if self._tip else self.text())
+            whole = self.plain_text()
+            self.setToolTip(f"{whole}\n\n{self._tip}" if self._tip else whole)
 
     def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
         if self.fits():
             super().paintEvent(event)
             return
         rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.text(), Qt.TextElideMode.ElideRight, rect.width())
+        text = self.fontMetrics().elidedText(
+            self.plain_text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
         painter = QPainter(self)
         painter.setPen(self.palette().color(self.foregroundRole()))
         painter.drawText(

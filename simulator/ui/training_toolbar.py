@@ -15,7 +15,6 @@ from PySide6.QtGui import (
     QPainter,
     QPalette,
     QPixmap,
-    QTextDocument,
 )
 from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QSizePolicy, QToolBar, QWidget
 
@@ -29,6 +28,7 @@ from simulator.app.training import (
     TrainingController,
 )
 from simulator.ui.formula_tips import SHORT_RULES, update_tip, wrapped
+from simulator.ui.status_bar import ElidingLabel
 
 SETTINGS_SPEED = "training/speed"  # steps per second, or "max"
 # The "Stop at" kinds as the toolbar lists them: (label, StopCondition kind or None, tip).
@@ -135,7 +135,7 @@ def tinted_icon(icon: QIcon, color: QColor) -> QIcon:
     return tinted
 
 
-class HintLabel(QLabel):
+class HintLabel(ElidingLabel):
     """The toolbar's hint: it takes the room the controls leave and, where that is too
     little, ends in "…" (the whole text in its tooltip) rather than falling into the
     toolbar's overflow menu.  ``text()`` is the whole text."""
@@ -147,15 +147,6 @@ class HintLabel(QLabel):
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Preferred)
         self.setTextFormat(Qt.RichText)
 
-    def plain_text(self) -> str:
-        doc = QTextDocument()
-        doc.setHtml(self.text())
-        return doc.toPlainText()
-
-    def fits(self) -> bool:
-        width = self.fontMetrics().horizontalAdvance(self.plain_text())
-        return width <= self.contentsRect().width()
-
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         hint = super().sizeHint()
         margins = self.contentsMargins()
@@ -164,27 +155,6 @@ class HintLabel(QLabel):
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return self.sizeHint()
-
-    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
-        super().setText(text)
-        self._update_tip()
-
-    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        super().resizeEvent(event)
-        self._update_tip()
-
-    def _update_tip(self) -> None:
-        self.setToolTip("" if self.fits() else self.plain_text())
-
-    def paintEvent(self, event) -> None:  # noqa: N802 - Qt's name
-        if self.fits():
-            super().paintEvent(event)
-            return
-        rect = self.contentsRect()
-        text = self.fontMetrics().elidedText(self.plain_text(), Qt.ElideRight, rect.width())
-        painter = QPainter(self)
-        painter.setPen(self.palette().color(self.foregroundRole()))
-        painter.drawText(rect, int(Qt.AlignLeft | Qt.AlignVCenter), text)
 
 
 class TrainingToolbar(QToolBar):
