@@ -52,3 +52,31 @@ def main_window(qtbot, monkeypatch):
     win.activateWindow()
     yield win
     win.controller.shutdown()
+
+
+@pytest.fixture
+def controller(doc):
+    """A TrainingController on ``doc``, shut down after the test (files may define their own)."""
+    from simulator.app.training import TrainingController
+
+    ctrl = TrainingController(doc)
+    yield ctrl
+    ctrl.shutdown()
+
+
+def show_plots_panel(qtbot, controller, width: int = 720, height: int = 520):
+    """The Plots panel on ``controller``, shown at ``width`` × ``height``."""
+    from simulator.ui.plots import PlotsPanel
+
+    widget = PlotsPanel(controller)
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def train(controller, steps: int) -> None:
+    """``steps`` training steps, one at a time, as the Step button takes them."""
+    for _ in range(steps):
+        controller.step()

@@ -2,28 +2,13 @@
 a scale the user picks is kept (and remembered) instead."""
 
 import numpy as np
-import pytest
 from PySide6.QtCore import QSettings, Qt
 
-from simulator.app.training import TrainingController
 from simulator.engine.trainer import History
-from simulator.ui.plots import PlotsPanel, fallen_a_decade
+from simulator.ui.plots import fallen_a_decade
+from tests.ui.conftest import show_plots_panel
 
-
-@pytest.fixture
-def controller(doc):
-    ctrl = TrainingController(doc)
-    yield ctrl
-    ctrl.shutdown()
-
-
-def make_panel(qtbot, controller):
-    widget = PlotsPanel(controller)
-    qtbot.addWidget(widget)
-    widget.resize(720, 520)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+make_panel = show_plots_panel
 
 
 def train_until_fallen_a_decade(controller, most=2000):

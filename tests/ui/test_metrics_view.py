@@ -20,28 +20,12 @@ from simulator.project import load_example
 from simulator.ui import metrics_view
 from simulator.ui.contrast import MIN_GRAPHICS_CONTRAST, contrast
 from simulator.ui.plots import PlotsPanel
-
-
-@pytest.fixture
-def controller(doc):
-    ctrl = TrainingController(doc)
-    yield ctrl
-    ctrl.shutdown()
+from tests.ui.conftest import show_plots_panel, train
 
 
 @pytest.fixture
 def panel(qtbot, controller):
-    widget = PlotsPanel(controller)
-    qtbot.addWidget(widget)
-    widget.resize(720, 620)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def train(controller, steps):
-    for _ in range(steps):
-        controller.step()
+    return show_plots_panel(qtbot, controller, 720, 620)
 
 
 def wait_report(qtbot, view, step):

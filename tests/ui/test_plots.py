@@ -11,32 +11,15 @@ from PySide6.QtWidgets import QApplication
 import pyqtgraph as pg  # isort: skip  (after PySide6)
 
 from simulator.app import numbers
-from simulator.app.training import TrainingController
 from simulator.engine.trainer import History
 from simulator.ui.plots import PlotsPanel
+from tests.ui.conftest import show_plots_panel, train
 from tests.ui.test_canvas import wheel
 
 
 @pytest.fixture
-def controller(doc):
-    ctrl = TrainingController(doc)
-    yield ctrl
-    ctrl.shutdown()
-
-
-@pytest.fixture
 def panel(qtbot, controller):
-    widget = PlotsPanel(controller)
-    qtbot.addWidget(widget)
-    widget.resize(720, 520)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
-
-
-def train(controller, steps):
-    for _ in range(steps):
-        controller.step()
+    return show_plots_panel(qtbot, controller, 720, 520)
 
 
 def shown(item):
