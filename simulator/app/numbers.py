@@ -38,6 +38,11 @@ def minus(text: str) -> str:
     return text.replace("-", MINUS)
 
 
+def _unwritable(x: float | None) -> str | None:
+    """What stands for ``x`` when it is no finite number ("—", "NaN", "∞"), else None."""
+    return NOTHING if x is None else _special(float(x))
+
+
 def _special(x: float) -> str | None:
     if math.isnan(x):
         return NOT_A_NUMBER
@@ -80,12 +85,10 @@ def fmt(x: float | None, digits: int = 4) -> str:
     0.0006542 → "6.542×10⁻⁴", −0.25 → "−0.25", 12345.6 → "12,346", 9.9996 → "10",
     None → "—", NaN → "NaN".
     """
-    if x is None:
-        return NOTHING
-    x = float(x)
-    special = _special(x)
+    special = _unwritable(x)
     if special is not None:
         return special
+    x = float(x)
     if x == 0:
         return "0"
     digits = max(1, int(digits))
@@ -105,12 +108,10 @@ def factor(x: float, digits: int = 4) -> str:
 def fixed(x: float | None, decimals: int) -> str:
     """``x`` with exactly ``decimals`` decimals (grouped thousands, a real minus sign); a value
     that rounds to zero is "0.00", without a sign."""
-    if x is None:
-        return NOTHING
-    x = float(x)
-    special = _special(x)
+    special = _unwritable(x)
     if special is not None:
         return special
+    x = float(x)
     text = f"{abs(x):,.{max(0, decimals)}f}"
     negative = x < 0 and any(c in "123456789" for c in text)
     return (MINUS if negative else "") + text
@@ -130,12 +131,10 @@ def count(n: int | float | None) -> str:
 
 def epoch(x: float | None, decimals: int = 2) -> str:
     """An epoch count: "18.75", "1,615.3", and a whole one without decimals ("25,844")."""
-    if x is None:
-        return NOTHING
-    x = float(x)
-    special = _special(x)
+    special = _unwritable(x)
     if special is not None:
         return special
+    x = float(x)
     return _strip(fixed(x, decimals))
 
 
