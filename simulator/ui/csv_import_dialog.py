@@ -213,7 +213,7 @@ class CsvImportDialog(QDialog):
         self.test_spin = QSpinBox()
         self.test_spin.setRange(0, round(_datasets.MAX_TEST_RATIO * 100))
         self.test_spin.setValue(round(DEFAULT_TEST_RATIO * 100))
-        self.test_spin.setSuffix(" %")
+        self.test_spin.setSuffix("%")  # "20%", as percentages read elsewhere
         self.test_spin.setToolTip("The share of rows held out to test the network on")
         self.test_spin.valueChanged.connect(self._on_choice_changed)
         form.addRow("Test share:", self.test_spin)

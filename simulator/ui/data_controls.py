@@ -100,7 +100,7 @@ class DataControls(QWidget):
         self.test_slider.setPageStep(10)
         self.test_spin = QSpinBox()
         self.test_spin.setRange(0, max_test)
-        self.test_spin.setSuffix(" %")
+        self.test_spin.setSuffix("%")  # "20%", as percentages read elsewhere
         self.test_spin.setSingleStep(5)
         self.test_spin.setKeyboardTracking(False)
         tip = "Share of the samples held out as test data (never trained on)"

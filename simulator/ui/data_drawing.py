@@ -219,6 +219,8 @@ class DrawTool(QObject):
         chosen = self.chosen_class()
         for button in self.class_buttons:
             self.class_group.removeButton(button)
+            self._class_layout.removeWidget(button)
+            button.hide()  # at once: the deferred delete waits for the event loop
             button.deleteLater()
         self.class_buttons = []
         for k, name in enumerate(names):

@@ -20,6 +20,7 @@ from simulator.app import numbers
 from simulator.app.document import Document
 from simulator.app.training import plane_extent
 from simulator.ui import thumbnails
+from simulator.ui.axes import number_axes
 
 DIGITS_PER_CLASS = 5
 MAX_AXIS_LABEL = 24  # characters of a column name on the data plot's axes
@@ -170,7 +171,7 @@ class SamplePlot(QObject):
         self._line_span: tuple[float, float, float, float] | None = None
         self._shown_span: tuple[float, float, float, float] | None = None
 
-        self.plot = pg.PlotWidget()
+        self.plot = pg.PlotWidget(axisItems=number_axes())  # "−5", as numbers read elsewhere
         for side in ("bottom", "left"):  # "y (x0.001)" only puzzles; the ticks say enough
             self.plot.getAxis(side).enableAutoSIPrefix(False)
         self.plot.setMinimumSize(160, 160)

@@ -27,6 +27,7 @@ from simulator.project import Project, ProjectError, load_example
 from simulator.project.files import parse_json
 from simulator.resources_path import example_paths, resource
 from simulator.ui import layer_stats, start_page
+from simulator.ui.appearance import AppearanceMenu
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.compare_window import open_compare
 from simulator.ui.data_panel import DataPanel
@@ -332,6 +333,8 @@ class MainWindow(QMainWindow):
         view_menu.addSeparator()
         view_menu.addAction(self.fit_action)
         view_menu.addAction(self.reset_layout_action)
+        self.appearance = AppearanceMenu(self.settings, self)
+        view_menu.addMenu(self.appearance.menu)
         self.view_menu = view_menu
 
         help_menu = bar.addMenu("&Help")

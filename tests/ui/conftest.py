@@ -17,6 +17,9 @@ def isolated_settings(tmp_path, qapp, monkeypatch):
     qapp.setApplicationName("BackpropLabTests")
     yield
     QSettings().clear()
+    from simulator.ui import appearance
+
+    appearance.apply("system")  # a test that chose Dark leaves the next one the platform's look
 
 
 @pytest.fixture

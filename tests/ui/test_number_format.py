@@ -59,7 +59,8 @@ def test_no_displayed_number_has_a_hyphen_minus_or_an_e_exponent(main_window, qt
     plots.refresh(hidden_too=True)
     for page in (plots.loss, plots.gradient_flow):
         texts += [page.readout.text(), page.readout.toolTip()]
-    for widget in (plots.loss_plot, plots.loss.accuracy_plot, plots.gradient_plot):
+    data_plot = window.data_panel.plot  # its axes run from −6 to 6
+    for widget in (plots.loss_plot, plots.loss.accuracy_plot, plots.gradient_plot, data_plot):
         for side in ("left", "bottom"):
             texts += drawn_labels(widget.getAxis(side))
 
