@@ -27,6 +27,7 @@ from simulator.project import Project, ProjectError, load_example
 from simulator.project.files import parse_json
 from simulator.resources_path import example_paths, resource
 from simulator.ui import layer_stats, start_page
+from simulator.ui.app_icon import DESKTOP_ID, app_icon
 from simulator.ui.appearance import AppearanceMenu
 from simulator.ui.canvas import NetworkCanvas
 from simulator.ui.compare_window import open_compare
@@ -148,6 +149,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.document = document or Document()
         self.settings = settings or QSettings()
+        self.setWindowIcon(app_icon())
         self.setObjectName("MainWindow")
         self.setDockNestingEnabled(True)
 
@@ -862,6 +864,8 @@ def run_app(path: str | None = None, example: str | None = None) -> int:
     app.setApplicationName("Backprop Lab")
     app.setOrganizationName("Backprop Lab")
     app.setApplicationVersion(__version__)
+    app.setWindowIcon(app_icon())  # every window: the lab, Compare, dialogs
+    app.setDesktopFileName(DESKTOP_ID)  # the desktop matches windows to the installed entry
     window = MainWindow()
     window.show()
 
