@@ -115,8 +115,7 @@ def prepare_targets(y: np.ndarray, units: int, loss: str, dtype) -> np.ndarray:
                 raise ValueError(
                     f"targets of shape {y.shape} for {units} outputs must be class indices"
                 )
-            if y.size and (y.min() < 0 or y.max() >= units):
-                raise ValueError(f"class index out of range 0..{units - 1}")
+            check_indices(y, units)
             onehot = np.zeros((y.shape[0], units), dtype=dtype)
             onehot[np.arange(y.shape[0]), y] = 1
             return onehot
@@ -168,6 +167,41 @@ def _nll_logits(x, y):
     per_row = -(y * logp).sum(axis=1)
     grad = y * np.expm1(logp) + (y.sum(axis=1, keepdims=True) - y) * np.exp(logp)
     return per_row, grad
+
+
+def check_indices(y: np.ndarray, units: int) -> None:
+    """ValueError unless every class index in ``y`` (n,) is in 0..units − 1."""
+    if y.size and (y.min() < 0 or y.max() >= units):
+        raise ValueError(f"class index out of range 0..{units - 1}")
+
+
+def _nll_indices(x, classes):
+    # _nll_logits with one-hot targets given as class indices c (n,), bit for bit without
+    # building them: a row's −Σ_k y_k log p_k is −log p_c; its gradient p − y is p_k off the
+    # class and expm1(log p_c) + 0 at it (what y (p − 1) + (Σy − y) p gives there).
+    logp = _act.log_softmax(x)
+    rows = np.arange(x.shape[0])
+    picked = logp[rows, classes]
+    grad = np.exp(logp)
+    at = np.expm1(picked)
+    at += 0.0
+    grad[rows, classes] = at
+    return np.negative(picked, out=picked), grad
+
+
+def index_output_delta(
+    activation: _act.Activation, z: np.ndarray, a: np.ndarray, classes: np.ndarray
+) -> tuple[float, np.ndarray]:
+    """:func:`output_delta` of cross_entropy against class indices ``classes`` (n,), checked
+    by :func:`check_indices`: the same numbers, without one-hot targets."""
+    n = z.shape[0]
+    if activation.name == "softmax":  # fused: softmax(z) − y over n
+        per_row, grad = _nll_indices(z, classes)
+        grad *= 1.0 / n
+        return float(per_row.sum()) / n, grad
+    per_row, grad = _nll_indices(a, classes)  # a read as logits
+    grad /= n
+    return float(per_row.sum()) / n, activation.backward(z, a, grad)
 
 
 def value_and_grad(loss: str, a: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:

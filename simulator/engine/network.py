@@ -42,17 +42,83 @@ class Layer:
     ``mask[r, c]`` False means the connection r -> c is removed: its weight is held at 0 and
     its gradient is 0.  ``use_bias`` False holds the bias at 0.  ``dropout`` is the
     probability of zeroing each of this layer's outputs during training (hidden layers only).
+
+    Inside a :class:`Network` the arrays are views into the network's one parameter vector
+    (see :attr:`Network.flat`), so an optimizer updates every layer at once.  Assigning an
+    array (``layer.weights = w``) copies it in when it has the same shape and dtype; an array
+    of another shape (an edit), or switching ``use_bias``, is kept as given until the network
+    copies every layer into a new vector (new views) at its next pass or ``layout()``.
     """
 
-    __slots__ = ("weights", "bias", "mask", "_activation", "_fn", "use_bias", "_dropout")
+    __slots__ = ("_w", "_b", "_m", "_activation", "_fn", "_use_bias", "_dropout", "_home")
 
     def __init__(self, weights, bias, activation: str, mask=None, use_bias=True, dropout=0.0):
-        self.weights = weights
-        self.bias = bias
-        self.mask = np.ones(weights.shape, dtype=bool) if mask is None else mask
+        self._home = None  # the network layout whose views these arrays are (None: not one)
+        self._w = weights
+        self._b = bias
+        self._m = np.ones(weights.shape, dtype=bool) if mask is None else mask
         self.activation = activation
-        self.use_bias = bool(use_bias)
+        self._use_bias = bool(use_bias)
         self.dropout = dropout
+
+    def _leave_home(self) -> None:
+        home = self._home
+        if home is not None:
+            home.stale = True
+            self._home = None
+
+    def _replace(self, name: str, value) -> None:
+        # An array of the same shape and dtype is copied into the network's vector (the
+        # layer stays a view of it); any other change waits for the network's next pass.
+        current = getattr(self, name)
+        home = self._home
+        if (
+            home is not None
+            and not home.stale
+            and type(value) is np.ndarray
+            and value.shape == current.shape
+            and value.dtype == current.dtype
+        ):
+            if value is not current:
+                current[...] = value
+            return
+        object.__setattr__(self, name, value)
+        self._leave_home()
+
+    @property
+    def weights(self) -> np.ndarray:
+        return self._w
+
+    @weights.setter
+    def weights(self, value: np.ndarray) -> None:
+        self._replace("_w", value)
+
+    @property
+    def bias(self) -> np.ndarray:
+        return self._b
+
+    @bias.setter
+    def bias(self, value: np.ndarray) -> None:
+        self._replace("_b", value)
+
+    @property
+    def mask(self) -> np.ndarray:
+        return self._m
+
+    @mask.setter
+    def mask(self, value: np.ndarray) -> None:
+        self._replace("_m", value)
+
+    @property
+    def use_bias(self) -> bool:
+        return self._use_bias
+
+    @use_bias.setter
+    def use_bias(self, on: bool) -> None:
+        on = bool(on)
+        if on != self._use_bias:
+            self._use_bias = on
+            self._leave_home()
 
     @property
     def activation(self) -> str:
@@ -73,20 +139,100 @@ class Layer:
 
     @property
     def fan_in(self) -> int:
-        return self.weights.shape[0]
+        return self._w.shape[0]
 
     @property
     def fan_out(self) -> int:
-        return self.weights.shape[1]
+        return self._w.shape[1]
+
+    # A copied or pickled layer is not a view of its network's vector any more.
+    def __getstate__(self):
+        return {name: getattr(self, name) for name in self.__slots__ if name != "_home"}
+
+    def __setstate__(self, state) -> None:
+        self._home = None
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def __repr__(self) -> str:
-        extra = "" if self.use_bias else ", no bias"
-        removed = int(self.mask.size - np.count_nonzero(self.mask))
+        extra = "" if self._use_bias else ", no bias"
+        removed = int(self._m.size - np.count_nonzero(self._m))
         if removed:
             extra += f", {removed} removed"
         if self._dropout:
             extra += f", dropout {self._dropout:g}"
         return f"Layer({self.fan_in} -> {self.fan_out}, {self._activation}{extra})"
+
+
+class Layout:
+    """Where each layer's parameters sit in the network's flat vectors (``Network.layout()``).
+
+    ``params`` holds every weight and bias, layer by layer (weights row-major, then the bias),
+    the biases that are switched off at the end: ``params[:trainable]`` is what an optimizer
+    updates, ``segments`` lists its parts as (start, end, layer, "weights" | "bias", shape) in
+    that order.  ``mask`` is the same length as ``params`` (True at every bias); the layers'
+    ``weights``, ``bias`` and ``mask`` are views into these two vectors.  ``slots[i]`` is
+    layer i's (weights start, end, shape, bias start, end).  ``stale`` turns True when a
+    layer's array is replaced; ``order`` is the list of layers it was made for.
+    """
+
+    __slots__ = (
+        "stale",
+        "order",
+        "params",
+        "mask",
+        "size",
+        "trainable",
+        "slots",
+        "segments",
+        "input_shape",
+    )
+
+    def __init__(self, layers: list[Layer], dtype: np.dtype):
+        self.stale = False
+        self.input_shape = None  # the last input shape forward checked
+        self.order = list(layers)
+        spans: dict[tuple[int, str], tuple[int, int]] = {}
+        at = 0
+        for i, layer in enumerate(layers):
+            spans[(i, "weights")] = (at, at + layer._w.size)
+            at += layer._w.size
+            if layer._use_bias:
+                spans[(i, "bias")] = (at, at + layer._b.size)
+                at += layer._b.size
+        self.trainable = at
+        for i, layer in enumerate(layers):
+            if not layer._use_bias:
+                spans[(i, "bias")] = (at, at + layer._b.size)
+                at += layer._b.size
+        self.size = at
+        params = np.empty(at, dtype)
+        mask = np.ones(at, dtype=bool)
+        self.slots = []
+        for i, layer in enumerate(layers):
+            w0, w1 = spans[(i, "weights")]
+            b0, b1 = spans[(i, "bias")]
+            shape = layer._w.shape
+            w = params[w0:w1].reshape(shape)
+            w[...] = layer._w
+            m = mask[w0:w1].reshape(shape)
+            m[...] = layer._m
+            b = params[b0:b1]
+            b[...] = layer._b
+            layer._w, layer._b, layer._m = w, b, m
+            layer._home = self
+            self.slots.append((w0, w1, shape, b0, b1))
+        self.segments = sorted(
+            (*spans[(i, kind)], i, kind, shape)
+            for i, layer in enumerate(layers)
+            for kind, shape in (("weights", layer._w.shape), ("bias", layer._b.shape))
+            if kind == "weights" or layer._use_bias
+        )
+        self.params = params
+        self.mask = mask
+
+    def fits(self, layers: list[Layer]) -> bool:
+        return not self.stale and self.order == layers
 
 
 class LayerTrace:
@@ -146,16 +292,35 @@ class Gradients:
     ``weights[i]``, ``bias[i]``: dL/dW (fan_in, fan_out) and dL/db (fan_out,) of the total
     objective loss + penalty (zeros for a layer whose bias is off); ``deltas[i]``: dL/dz of
     layer i, (n, fan_out), from the data loss.
+
+    From ``Network.backward``, ``flat`` is one vector holding every gradient where the
+    network's :class:`Layout` holds the parameters (``weights[i]`` and ``bias[i]`` are views
+    into it) and ``layout`` that layout; both are None for gradients made otherwise.
     """
 
-    __slots__ = ("loss", "penalty", "weights", "bias", "deltas")
+    __slots__ = ("loss", "penalty", "weights", "bias", "deltas", "flat", "layout")
 
-    def __init__(self, loss, penalty, weights, bias, deltas):
+    def __init__(self, loss, penalty, weights, bias, deltas, flat=None, layout=None):
         self.loss = loss
         self.penalty = penalty
         self.weights = weights
         self.bias = bias
         self.deltas = deltas
+        self.flat = flat
+        self.layout = layout
+
+    def flat_views(self, layout: Layout) -> np.ndarray | None:
+        """``flat`` when these are ``layout``'s gradients and every ``weights[i]`` and
+        ``bias[i]`` is still the view of it that backward made; None otherwise."""
+        if self.layout is not layout or layout is None or layout.stale:
+            return None
+        flat = self.flat
+        if len(self.weights) != len(layout.slots) or len(self.bias) != len(layout.slots):
+            return None
+        for gw, gb in zip(self.weights, self.bias):
+            if gw.base is not flat or gb.base is not flat:
+                return None
+        return flat
 
     @property
     def total(self) -> float:
@@ -266,6 +431,7 @@ class Network:
         self.l2 = l2
         self._edits = 0
         self._dropout_rng = np.random.default_rng([self.seed, 2])
+        self._layout: Layout | None = None
         rng = np.random.default_rng(self.seed)
         self.layers: list[Layer] = []
         for i in range(n_layers):
@@ -279,6 +445,7 @@ class Network:
                     dropout=drops[i],
                 )
             )
+        self.layout()
 
     # ----------------------------------------------------------------- properties
     @staticmethod
@@ -332,6 +499,26 @@ class Network:
         acts = ", ".join(self.activations)
         return f"Network({arch}, [{acts}], loss={self._loss!r}, dtype={self.dtype.name})"
 
+    # ----------------------------------------------------------------- flat vectors
+    def layout(self) -> Layout:
+        """Where every parameter sits in the network's flat vectors, the layers' arrays views
+        into them (made afresh after an edit replaced an array or switched a bias)."""
+        lay = self._layout
+        if lay is None or lay.stale or lay.order != self.layers:
+            lay = self._layout = Layout(self.layers, self.dtype)
+        return lay
+
+    @property
+    def flat(self) -> np.ndarray:
+        """Every weight and bias in one vector (``layout().params``); the layers' arrays are
+        views into it, so writing one writes the other."""
+        return self.layout().params
+
+    def __getstate__(self):
+        state = dict(self.__dict__)
+        state["_layout"] = None  # a copy's layers are not views of this vector
+        return state
+
     # ----------------------------------------------------------------- forward / backward
     def _as_input(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=self.dtype)
@@ -345,52 +532,92 @@ class Network:
 
     def forward(self, X, training: bool = True) -> Trace:
         """Forward pass over X (n, sizes[0]); dropout is applied only when ``training``."""
-        x = self._as_input(X)
+        lay = self._layout
+        if lay is None or lay.stale or lay.order != self.layers:
+            lay = self.layout()
+        if type(X) is np.ndarray and X.shape == lay.input_shape and X.dtype == self.dtype:
+            x = X  # a shape checked before (the layout is new after an edit)
+        else:
+            x = self._as_input(X)
+            lay.input_shape = x.shape
         traces = []
+        dot = np.dot  # np.dot: same BLAS call as @, ~0.3 µs less per call
         for layer in self.layers:
-            z = np.dot(x, layer.weights)  # np.dot: same BLAS call as @, ~0.3 µs less per call
-            if layer.use_bias:
-                z += layer.bias
+            z = dot(x, layer._w)
+            if layer._use_bias:
+                z += layer._b
             a = layer._fn.forward(z)
-            keep = None
-            if training and layer._dropout:
-                p = layer._dropout
+            p = layer._dropout
+            if training and p:
                 keep = (self._dropout_rng.random(a.shape) >= p).astype(self.dtype)
                 keep *= 1.0 / (1.0 - p)
-            traces.append(LayerTrace(x, z, a, keep))
-            x = a if keep is None else a * keep
+                traces.append(LayerTrace(x, z, a, keep))
+                x = a * keep
+            else:
+                traces.append(LayerTrace(x, z, a))
+                x = a
         return Trace(traces, training)
 
     def targets(self, Y) -> np.ndarray:
         """Y shaped (n, sizes[-1]) in the network's dtype (class indices become one-hot)."""
         return _losses.prepare_targets(Y, self.layers[-1].fan_out, self._loss, self.dtype)
 
+    def _output_delta(self, out: LayerTrace, Y) -> tuple[float, np.ndarray]:
+        last = self.layers[-1]
+        units = last.fan_out
+        if (
+            self._loss == "cross_entropy"
+            and units > 1
+            and type(Y) is np.ndarray
+            and Y.ndim == 1
+            and Y.dtype.kind in "iu"
+        ):  # class indices: no one-hot targets
+            n = out.a.shape[0]
+            if Y.shape[0] != n:
+                raise ValueError(f"{Y.shape[0]} targets for {n} samples")
+            _losses.check_indices(Y, units)
+            return _losses.index_output_delta(last._fn, out.z, out.a, Y)
+        y = self.targets(Y)
+        if y.shape[0] != out.a.shape[0]:
+            raise ValueError(f"{y.shape[0]} targets for {out.a.shape[0]} samples")
+        return _losses.output_delta(self._loss, last._fn, out.z, out.a, y)
+
     def backward(self, trace: Trace, Y) -> Gradients:
         """Backpropagate the loss of ``trace``'s output against targets Y.
 
-        Y: (n, sizes[-1]), or class indices (n,) for a multi-unit output.
+        Y: (n, sizes[-1]), or class indices (n,) for a multi-unit output.  The gradients are
+        views into one new vector, ``Gradients.flat`` (see :class:`Gradients`).
         """
-        y = self.targets(Y)
-        out = trace.layers[-1]
-        if y.shape[0] != out.a.shape[0]:
-            raise ValueError(f"{y.shape[0]} targets for {out.a.shape[0]} samples")
-        last = self.layers[-1]
-        loss, delta = _losses.output_delta(self._loss, last._fn, out.z, out.a, y)
-        n_layers = len(self.layers)
+        tl = trace.layers
+        loss, delta = self._output_delta(tl[-1], Y)
+        lay = self.layout()
+        layers = self.layers
+        n_layers = len(layers)
+        flat = np.empty(lay.size, self.dtype)
         g_w: list = [None] * n_layers
         g_b: list = [None] * n_layers
         deltas: list = [None] * n_layers
         l1, l2 = self._l1, self._l2
         penalty = 0.0
+        removed = np.count_nonzero(lay.mask) != lay.size
+        dot = np.dot
+        reduce = np.add.reduce
+        slots = lay.slots
         for i in range(n_layers - 1, -1, -1):
-            layer = self.layers[i]
-            lt = trace.layers[i]
+            layer = layers[i]
+            lt = tl[i]
             deltas[i] = delta
-            gw = np.dot(lt.input.T, delta)
-            mask = layer.mask
-            if np.count_nonzero(mask) != mask.size:  # ~3x faster than mask.all() on small masks
-                gw *= mask
-            w = layer.weights
+            w0, w1, shape, b0, b1 = slots[i]
+            gw = flat[w0:w1].reshape(shape)
+            try:
+                dot(lt.input.T, delta, out=gw)
+            except ValueError:  # a trace of another dtype
+                gw[...] = dot(lt.input.T, delta)
+            if removed:
+                mask = layer._m
+                if np.count_nonzero(mask) != mask.size:
+                    gw *= mask
+            w = layer._w
             if l2:
                 gw += l2 * w
                 penalty += 0.5 * l2 * float(np.vdot(w, w))
@@ -398,14 +625,22 @@ class Network:
                 gw += l1 * np.sign(w)
                 penalty += l1 * float(np.abs(w).sum())
             g_w[i] = gw
-            g_b[i] = np.add.reduce(delta, axis=0) if layer.use_bias else np.zeros_like(layer.bias)
+            gb = flat[b0:b1]
+            if layer._use_bias:
+                try:
+                    reduce(delta, axis=0, out=gb)
+                except (ValueError, TypeError):  # a trace of another dtype
+                    gb[...] = reduce(delta, axis=0)
+            else:
+                gb[...] = 0
+            g_b[i] = gb
             if i:
-                prev = trace.layers[i - 1]
-                g = np.dot(delta, w.T)
+                prev = tl[i - 1]
+                g = dot(delta, w.T)
                 if prev.keep is not None:
                     g *= prev.keep
-                delta = self.layers[i - 1]._fn.backward(prev.z, prev.a, g)
-        return Gradients(loss, penalty, g_w, g_b, deltas)
+                delta = layers[i - 1]._fn.backward(prev.z, prev.a, g)
+        return Gradients(loss, penalty, g_w, g_b, deltas, flat, lay)
 
     def predict(self, X) -> np.ndarray:
         """Output (n, sizes[-1]) without dropout."""
@@ -512,6 +747,7 @@ class Network:
         """An independent copy (optionally in another dtype)."""
         new = Network.__new__(Network)
         new.__dict__.update(self.__dict__)
+        new._layout = None
         new.dtype = np.dtype(dtype) if dtype else self.dtype
         new.init_params = dict(self.init_params)
         new._dropout_rng = np.random.default_rng([self.seed, 2, self._edits])
@@ -526,6 +762,7 @@ class Network:
             )
             for layer in self.layers
         ]
+        new.layout()
         return new
 
     # ----------------------------------------------------------------- structural edits
@@ -566,6 +803,7 @@ class Network:
             row = self._new_weights(layer.fan_in + 1, layer.fan_out, (1, layer.fan_out))
             layer.weights = np.insert(layer.weights, index, row[0], axis=0)
             layer.mask = np.insert(layer.mask, index, True, axis=0)
+        self.layout()
         return index
 
     def remove_neuron(self, k: int, index: int) -> None:
@@ -585,6 +823,7 @@ class Network:
             layer = self.layers[k]
             layer.weights = np.delete(layer.weights, index, axis=0)
             layer.mask = np.delete(layer.mask, index, axis=0)
+        self.layout()
 
     def insert_layer(self, k: int, size: int, activation: str, use_bias: bool = True) -> None:
         """Changes the network: inserts a hidden neuron layer of ``size`` at position ``k``.
@@ -604,6 +843,7 @@ class Network:
         old.weights = w_out
         old.mask = np.ones(w_out.shape, dtype=bool)
         self.layers.insert(k - 1, incoming)
+        self.layout()
 
     def remove_layer(self, k: int) -> None:
         """Changes the network: removes hidden neuron layer ``k``.
@@ -618,6 +858,7 @@ class Network:
         )
         outgoing.mask = np.ones(outgoing.weights.shape, dtype=bool)
         del self.layers[k - 1]
+        self.layout()
 
     def set_activation(self, i: int, name: str) -> None:
         """Changes layer ``i``'s activation (weights kept)."""
@@ -629,6 +870,7 @@ class Network:
         layer.use_bias = bool(on)
         if not on:
             layer.bias[...] = 0
+        self.layout()
 
     def set_connection(self, i: int, r: int, c: int, enabled: bool, weight=None) -> None:
         """Changes connection r -> c of layer ``i``: removed (weight 0) or restored.

@@ -101,18 +101,52 @@ def _betas(value) -> tuple[float, float]:
 
 # ----------------------------------------------------------------------------- helpers
 class _Slot:
-    """One parameter's state plus the scratch array its updates reuse."""
+    """One parameter's state plus the scratch array its updates reuse.
 
-    __slots__ = ("state", "shape", "dtype", "work", "delta", "delta_step", "started")
+    A slot in a :class:`_Flat` group (``flat`` set) holds views into the group's vectors at
+    ``span`` (start, end, shape); its last update is a view into the group's.
+    """
 
-    def __init__(self, param: np.ndarray, state: dict):
+    __slots__ = (
+        "state",
+        "shape",
+        "dtype",
+        "work",
+        "delta",
+        "delta_step",
+        "started",
+        "flat",
+        "span",
+    )
+
+    def __init__(self, param: np.ndarray, state: dict, work: bool = True):
         self.state = state
         self.shape = param.shape
         self.dtype = param.dtype
-        self.work = np.empty_like(param)
+        self.work = np.empty_like(param) if work else None
         self.delta = None
         self.delta_step = -1
         self.started = False  # the last step made the state's buffer (SGD's momentum buffer)
+        self.flat = None
+        self.span = None
+
+
+class _Flat:
+    """An optimizer's state over a network's whole parameter vector: ``slot`` holds the
+    vectors every operation runs on once per step, ``slots`` the parameters' own slots (whose
+    arrays are views into them), in the vector's order."""
+
+    __slots__ = ("layout", "slot", "slots", "states", "keys", "delta", "delta_step", "started")
+
+    def __init__(self, layout, slot: _Slot, slots: list[_Slot]):
+        self.layout = layout
+        self.slot = slot
+        self.slots = slots
+        self.states = [s.state for s in slots]
+        self.keys = len(slot.state)
+        self.delta = None
+        self.delta_step = -1
+        self.started = slot.started
 
 
 def _effective_grad(p, g, weight_decay: float, maximize: bool, out):
@@ -139,6 +173,10 @@ def _lerp_(a, b, weight: float, work) -> None:
     else:
         work *= 1.0 - weight
         np.subtract(b, work, out=a)
+
+
+def _is_array(value) -> bool:
+    return isinstance(value, np.ndarray)
 
 
 def _zeros_state(state: dict, key: str, param) -> np.ndarray:
@@ -253,6 +291,7 @@ class Optimizer:
 
     def __init__(self, **hyperparameters):
         object.__setattr__(self, "_slots", {})
+        object.__setattr__(self, "_flat", None)  # the state as one vector (see _Flat)
         object.__setattr__(self, "_steps", 0)
         object.__setattr__(self, "_step_hyper", None)  # the values the last step used
         for key, value in hyperparameters.items():
@@ -305,13 +344,23 @@ class Optimizer:
         parameter.  The array is not reused by later steps.
         """
         slot = self._slots.get((layer, _check_kind(kind)))
-        if slot is None or slot.delta_step != self._steps:
+        if slot is None:
+            return None
+        flat = slot.flat
+        if flat is not None and slot.delta_step != self._steps:
+            if flat.delta_step != self._steps:
+                return None
+            start, end, shape = slot.span
+            slot.delta = flat.delta[start:end].reshape(shape)
+            slot.delta_step = self._steps
+        if slot.delta_step != self._steps:
             return None
         return slot.delta
 
     def reset(self) -> None:
         """Forget all state (moments, buffers, step counts and last updates)."""
         self._slots.clear()
+        self._flat = None
 
     def explain_update(
         self, layer: int, kind: str, index: tuple, grad: float, param: float, masked: bool = False
@@ -419,6 +468,7 @@ class Optimizer:
             object.__setattr__(self, name, value)
         self._steps = steps
         self._slots = slots
+        self._flat = None
 
     def _read_hyperparameters(self, given: object) -> dict:
         where = "optimizer.hyperparameters"
@@ -463,12 +513,29 @@ class Optimizer:
         Changes ``net.layers[i].weights`` and ``.bias`` (those with ``use_bias``) and this
         optimizer's state.  ``grads.weights[i]`` and ``grads.bias[i]`` have the shapes of the
         parameters.  Weights where ``mask`` is False end the step at exactly 0.
+
+        When ``net`` keeps its parameters in one vector and ``grads`` came from its
+        ``backward`` (``Gradients.flat``), every parameter is updated by the same operations
+        run once over the whole vector (each entry's arithmetic is the same as alone), as long
+        as every parameter's state is at the same point (the same step count and buffers).
         """
         self._check_combination()
         values = self._step_values()
         self._step_hyper = values
         self._steps += 1
         steps = self._steps
+        flat_views = getattr(grads, "flat_views", None)
+        if flat_views is not None:
+            layout = net.layout()
+            g = flat_views(layout)
+            if g is not None:
+                flat = self._flat
+                if flat is None or flat.layout is not layout:
+                    flat = self._gather(layout, values)
+                if flat is not None:
+                    self._flat_step(flat, layout, g, values, steps)
+                    return
+        self._flat = None
         slots = self._slots
         grad_w = grads.weights
         grad_b = grads.bias
@@ -483,10 +550,102 @@ class Optimizer:
             for key in [key for key in slots if key[0] >= len(layers)]:
                 del slots[key]
 
+    def _gather(self, layout, values) -> _Flat | None:
+        """The parameters' state as one vector over ``layout``'s trainable part (their slots
+        turned into views of it), or None when their states are not at the same point."""
+        slots = self._slots
+        params = layout.params[: layout.trainable]
+        segments = layout.segments
+        mine = []
+        for _start, _end, i, kind, shape in segments:
+            slot = slots.get((i, kind))
+            if slot is not None and (slot.shape != shape or slot.dtype != params.dtype):
+                slot = None  # its state would start afresh
+            mine.append(slot)
+        if all(slot is None for slot in mine):
+            state = self._new_state(params, values)
+            group = _Slot(params, state)
+            mine = []
+            for start, end, _i, _kind, shape in segments:
+                slot = _Slot(params[start:end].reshape(shape), {}, work=False)
+                for key, value in state.items():
+                    slot.state[key] = value[start:end].reshape(shape) if _is_array(value) else value
+                mine.append(slot)
+        else:
+            if any(slot is None for slot in mine):
+                return None
+            first = mine[0]
+            keys = list(first.state)
+            for slot in mine:
+                if list(slot.state) != keys or slot.started != first.started:
+                    return None
+                for key in keys:
+                    value = slot.state[key]
+                    if not _is_array(value) and value != first.state[key]:
+                        return None
+            state = {}
+            for key in keys:
+                value = first.state[key]
+                if not _is_array(value):
+                    state[key] = value
+                    continue
+                vector = np.empty_like(params)
+                for (start, end, _, _, shape), slot in zip(segments, mine):
+                    part = vector[start:end].reshape(shape)
+                    part[...] = slot.state[key]
+                    slot.state[key] = part
+                state[key] = vector
+            group = _Slot(params, state)
+            group.started = first.started
+        flat = _Flat(layout, group, mine)
+        kept = {}
+        for (start, end, i, kind, shape), slot in zip(segments, mine):
+            slot.flat = flat
+            slot.span = (start, end, shape)
+            kept[(i, kind)] = slot
+        slots.clear()  # state of parameters the network no longer has is dropped
+        slots.update(kept)
+        self._flat = flat
+        return flat
+
+    def _flat_step(self, flat: _Flat, layout, grad, values, steps) -> None:
+        group = flat.slot
+        n = layout.trainable
+        p = layout.params[:n]
+        delta = np.empty(n, p.dtype)
+        self._delta(p, grad[:n], group, delta, values)
+        mask = layout.mask
+        if np.count_nonzero(mask) != mask.size:
+            # Where the connection is removed, Δ = 0 − θ so the weight ends at exactly 0.
+            np.subtract(0.0, p, out=delta, where=~mask[:n])
+        p += delta
+        flat.delta = delta
+        flat.delta_step = steps
+        state = group.state
+        if len(state) != flat.keys:  # a buffer made now (momentum or amsgrad turned on)
+            for slot in flat.slots:
+                start, end, shape = slot.span
+                for key, value in state.items():
+                    if key not in slot.state:
+                        slot.state[key] = value[start:end].reshape(shape)
+            flat.keys = len(state)
+        step = state.get("step")
+        if step is not None:
+            for s in flat.states:
+                s["step"] = step
+        if group.started != flat.started:
+            flat.started = started = group.started
+            for slot in flat.slots:
+                slot.started = started
+
     def _apply(self, p, g, mask, key, values, steps) -> None:
         slot = self._slots.get(key)
         if slot is None or slot.shape != p.shape or slot.dtype != p.dtype:
             slot = self._slots[key] = _Slot(p, self._new_state(p, values))
+        elif slot.flat is not None:
+            slot.flat = slot.span = None
+            if slot.work is None:
+                slot.work = np.empty_like(p)
         if g.shape != p.shape:
             raise ValueError(
                 f"gradient of layer {key[0]} {key[1]} has shape {g.shape}; expected {p.shape}"
