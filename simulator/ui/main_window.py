@@ -27,6 +27,7 @@ from simulator.project import Project, ProjectError, load_example
 from simulator.project.files import parse_json
 from simulator.resources_path import example_paths, resource
 from simulator.ui import layer_stats, start_page
+from simulator.ui.about import about_html
 from simulator.ui.app_icon import DESKTOP_ID, app_icon
 from simulator.ui.appearance import AppearanceMenu
 from simulator.ui.canvas import NetworkCanvas
@@ -785,14 +786,7 @@ class MainWindow(QMainWindow):
 
     # ----------------------------------------------------------------- help
     def show_about(self) -> None:
-        QMessageBox.about(
-            self,
-            "About Backprop Lab",
-            f"<h3>Backprop Lab {__version__}</h3>"
-            "<p>A learning simulator that shows a neural network's forward pass, "
-            "backpropagation and gradient descent on the network you draw.</p>"
-            "<p>Digits data: UCI Optical Recognition of Handwritten Digits (CC BY 4.0).</p>",
-        )
+        QMessageBox.about(self, "About Backprop Lab", about_html())
 
     def show_shortcuts(self) -> None:
         rows = "".join(
