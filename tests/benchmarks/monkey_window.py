@@ -6,6 +6,9 @@ document's network, the canvas matches the network, no NaN in the curves, the ev
 answers).  Prints each action, then DONE ... problems=N.  Not part of the test run.
 
 usage: python tests/benchmarks/monkey_window.py SEED N_ACTIONS [ONLY_ACTIONS]
+MONKEY_NO_TIMING=1 leaves out the two clock-based checks (a frozen event loop, a slow action):
+tests/ui/test_monkey_window.py runs a short version with it in the test suite, which must not
+depend on how busy the machine is.
 Found and fixed with it (2026-11-23): a stale network after undoing a setting or a refused
 edit, opening a project while playing, resuming just after a reshaping edit, an id()-keyed
 data cache.
@@ -801,11 +804,12 @@ for i in range(len(seq) if seq else N):
     log(
         f"#{i} {f.__name__} {detail if detail is not None else ''} [{dt * 1000:.0f} ms] sizes={list(doc.network.sizes)} step={ctl.step_count}"
     )
-    lat = check_responsive(2.0)
-    if lat == float("inf"):
-        record("FREEZE", "0-ms timer did not fire within 2 s")
-    elif dt > 5:
-        record("SLOW", f"action took {dt:.1f} s")
+    if not os.environ.get("MONKEY_NO_TIMING"):
+        lat = check_responsive(2.0)
+        if lat == float("inf"):
+            record("FREEZE", "0-ms timer did not fire within 2 s")
+        elif dt > 5:
+            record("SLOW", f"action took {dt:.1f} s")
     run_loop(5)
     try:
         check_invariants()
