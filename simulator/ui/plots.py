@@ -44,9 +44,9 @@ from simulator.ui.contrast import MIN_GRAPHICS_CONTRAST, faint_alpha, readable
 from simulator.ui.metrics_view import MetricsView
 from simulator.ui.timeline import Timeline
 
-MIN_FRAME_MS = (
-    100  # at most 10 redraws a second while playing: curves need no more; training gets the time
-)
+# At most 5 redraws a second while playing: curves need no more, and each costs every plot a
+# repaint of its scene (several ms), time that training and the canvas get instead.
+MIN_FRAME_MS = 200
 HOVER_RATE = 60  # mouse-move readouts per second
 AXIS_WIDTH = 62  # a fixed left axis, so the stacked plots' x axes line up
 NARROW_PANEL = 420  # px: below this the x-axis toggle drops its "x axis:" label
@@ -457,6 +457,17 @@ def _x_of_step(mode: str, history, step: int) -> float:
     return float(step) * float(epochs[-1]) / float(steps[-1])
 
 
+def _drawn_key(history) -> tuple:
+    """What says whether a history changed since a page drew it: its length and revision,
+    and the evaluations on its last row (written onto it after the step)."""
+    n = len(history)
+    last = [float(history.column(name)[n - 1]) for name in _EVALUATED] if n else []
+    return n, history.revision, tuple(None if math.isnan(v) else v for v in last)
+
+
+_EVALUATED = ("train_loss", "test_loss")
+
+
 def _train_color(palette: QPalette) -> str:
     dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
     return TRAIN_COLOR_DARK if dark else TRAIN_COLOR
@@ -501,6 +512,7 @@ class _Page(QWidget):
         super().__init__(parent)
         self._history = None
         self._revision = None  # the history's revision drawn (it changes when rows are rewritten)
+        self._drawn_key = None  # _drawn_key() of the history as last drawn
         self._rows = _Rows()
         self._clip = True  # clip-to-view, which needs x sorted
         self._hover_row: int | None = None
@@ -663,6 +675,7 @@ class _Page(QWidget):
             self._reset_tracks()
         self._history = history
         self._revision = history.revision
+        self._drawn_key = _drawn_key(history)
         x = self._rows.update(history)
         if self._clip != self._rows.monotonic:
             self._clip = self._rows.monotonic
@@ -675,6 +688,18 @@ class _Page(QWidget):
         self._place_viewed()
         if self._hover_row is None:
             self._show_readout(self._viewed_row())
+
+    def stale(self, history) -> bool:
+        """Whether ``history`` has rows (or rewritten rows, or an evaluation written onto its
+        last row) this page has not drawn."""
+        return history is not self._history or self._drawn_key != _drawn_key(history)
+
+    def settle(self) -> None:
+        """Let pyqtgraph fit the y ranges to the new data now, not when the plots paint: done
+        in the paint, a new range asked for a second paint of every plot each frame."""
+        for widget in self._plots:
+            if widget.isVisibleTo(self):
+                widget.scene().prepareForPaint()
 
     # x follows the data by hand, not by pyqtgraph's auto-range: that one re-measures the
     # drawn curves at every paint, and the curves are cut to the range in view, so range and
@@ -1432,14 +1457,16 @@ class PlotsPanel(QWidget):
 
     # ----------------------------------------------------------------- drawing
     def refresh(self, hidden_too: bool = False) -> None:
-        """Draw the history's new rows now (pages out of sight only with ``hidden_too``)."""
+        """Draw the history's new rows now (pages out of sight only with ``hidden_too``); a
+        page that has drawn this history as it is now is left alone (no repaint)."""
         self._frames.drawn()
         history = self.controller.history
         self._follow_loss_scale(history)
         for page in (self.loss, self.gradient_flow):
-            if hidden_too or page.isVisible():
+            if (hidden_too or page.isVisible()) and (page in self._full or page.stale(history)):
                 page.show_history(history, full=page in self._full)
                 self._full.discard(page)
+                page.settle()
 
     def _schedule(self, *_args) -> None:
         # While playing, at most one frame per MIN_FRAME_MS; paused, at the next turn.

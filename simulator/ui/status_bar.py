@@ -3,7 +3,8 @@ running into them, a training readout that never clips, and a summary that gives
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSize, Qt
+from PySide6 import QtGui
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QPainter, QPaintEvent, QTextDocument
 from PySide6.QtWidgets import QLabel, QSizePolicy, QStatusBar, QStyle, QStyleOption, QWidget
 
@@ -74,38 +75,53 @@ class StatusBar(QStatusBar):
 
 
 class ReadoutLabel(QLabel):
-    """A readout whose text changes many times a second: it asks for the width of the widest
-    text it has shown since ``settle()``, so it neither clips nor makes its neighbours jump."""
+    """A readout whose text changes many times a second.  It holds a fixed size, that of the
+    widest text it has shown since ``settle()``: it neither clips nor makes its neighbours
+    jump, and a new text repaints the label alone.  (A label whose size may change tells the
+    layouts above it at every new text, and each frame laid out the whole main window again.)
+    Plain or rich text (the width of rich text is its laid-out width)."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self._widest = 0
-        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
 
     def text_width(self) -> int:
         """The room the text takes (contents margins included)."""
-        margins = self.contentsMargins()
-        return self.fontMetrics().horizontalAdvance(self.text()) + margins.left() + margins.right()
+        text = self.text()
+        if self.textFormat() == Qt.TextFormat.PlainText or not QtGui.Qt.mightBeRichText(text):
+            margins = self.contentsMargins()
+            advance = self.fontMetrics().horizontalAdvance(text)
+            return advance + margins.left() + margins.right()
+        return super().sizeHint().width()
 
     def fits(self) -> bool:
-        return self.fontMetrics().horizontalAdvance(self.text()) <= self.contentsRect().width()
+        margins = self.contentsMargins()
+        return self.text_width() - margins.left() - margins.right() <= self.contentsRect().width()
 
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         super().setText(text)
         width = self.text_width() + 2
         if width > self._widest:
             self._widest = width
-            self.setMinimumWidth(width)
-            self.updateGeometry()
+            self._fix_size()
 
     def settle(self) -> None:
         """Forget the widest text: the next one sets the width (after Pause, a new project)."""
-        self._widest = 0
-        self.setMinimumWidth(0)
-        self.setText(self.text())
+        self._widest = self.text_width() + 2
+        self._fix_size()
+
+    def _fix_size(self) -> None:
+        # Both dimensions fixed: only then does a new text leave the layouts alone.
+        self.setFixedSize(self._widest, super().sizeHint().height())
+
+    def changeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().changeEvent(event)
+        if event.type() in (QEvent.Type.FontChange, QEvent.Type.StyleChange):
+            self.settle()  # the same text in another font takes other room
 
     def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
-        return QSize(max(self._widest, super().sizeHint().width()), super().sizeHint().height())
+        return QSize(self._widest, super().sizeHint().height())
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 - Qt's name
         return self.sizeHint()

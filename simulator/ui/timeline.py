@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QSignalBlocker, Qt, QTimer
-from PySide6.QtWidgets import QGridLayout, QLabel, QPushButton, QSlider, QWidget
+from PySide6.QtWidgets import QGridLayout, QPushButton, QSlider, QWidget
 
 from simulator.app.training import REWIND_BUDGET, Snapshot, TrainingController
+from simulator.ui.status_bar import ReadoutLabel
 
 NARROW_WIDTH = 560  # px: below this the slider gets a row of its own
 
@@ -31,8 +32,9 @@ class Timeline(QWidget):
             "Page Up/Down: a twentieth; Home/End: the first step / now"
         )
         self.slider.setAccessibleName("Training timeline")
-        self.label = QLabel()
-        self.label.setMinimumWidth(self.label.fontMetrics().horizontalAdvance("Viewing step "))
+        # Its text changes at every frame: a fixed size (the widest text yet) keeps each new
+        # one from laying out the plots panel, and the window around it, again.
+        self.label = ReadoutLabel()
         self.resume_button = QPushButton("Resume from here")
         self.resume_button.setToolTip(
             "Train on from the step shown: the later steps are dropped (Undo brings them back)"
@@ -45,6 +47,7 @@ class Timeline(QWidget):
         self._grid.setContentsMargins(6, 0, 6, 2)
         self._grid.setVerticalSpacing(2)
         self._narrow: bool | None = None
+        self._settle_label = True  # the label's next text sets its width afresh
         self._arrange(False)
 
         self._pending: int | None = None
@@ -57,7 +60,7 @@ class Timeline(QWidget):
         self.now_button.clicked.connect(controller.leave_rewind)
         controller.snapshot_ready.connect(self._on_snapshot_ready)
         controller.rewind_changed.connect(self._on_rewind_changed)
-        controller.history_changed.connect(self._sync)
+        controller.history_changed.connect(self._on_history_changed)
         self._sync()
 
     @property
@@ -76,6 +79,7 @@ class Timeline(QWidget):
             grid.setColumnStretch(column, 0)
         self.resume_button.setText("Resume here" if narrow else "Resume from here")
         self.now_button.setText("Now" if narrow else "Back to now")
+        self._settle_label = True  # the wording changes: the label may narrow
         if narrow:
             grid.addWidget(self.slider, 0, 0, 1, 4)
             grid.addWidget(self.label, 1, 0)
@@ -107,6 +111,10 @@ class Timeline(QWidget):
     def _on_snapshot_ready(self, _snapshot: Snapshot) -> None:
         self._sync()
 
+    def _on_history_changed(self) -> None:
+        self._settle_label = True  # a new run: its step counts start short again
+        self._sync()
+
     def _on_rewind_changed(self, _step) -> None:
         self._sync()
 
@@ -131,14 +139,9 @@ class Timeline(QWidget):
             self.label.setText(f"Step {last:,} · rewind to {first:,}")
         else:
             self.label.setText(f"Step {last:,}")
-        self._keep_label_whole()
+        if self._settle_label:
+            self._settle_label = False
+            self.label.settle()
         self.label.setToolTip(
             f"Rewinding reaches back to step {first:,}: {ctl.segment_reason} there"
         )
-
-    def _keep_label_whole(self) -> None:
-        # The label never clips its numbers ("of 566" cut to "of 56"): it asks for the room
-        # its text needs.  It only grows (a digit more), so frames seldom relayout the panel.
-        needed = self.label.sizeHint().width()
-        if needed > self.label.minimumWidth():
-            self.label.setMinimumWidth(needed)

@@ -3,7 +3,7 @@
 import json
 
 import pytest
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
 from PySide6.QtWidgets import QMessageBox
 
 from simulator.resources_path import example_paths
@@ -258,3 +258,52 @@ def test_a_trained_project_saves_and_reopens_where_it_stopped(
         assert (mine.weights == theirs.weights).all() and (mine.bias == theirs.bias).all()
     assert (ctl.history.column("batch_loss") == twin.history.column("batch_loss")).all()
     twin.shutdown()
+
+
+class LayoutRequests(QObject):
+    """Counts the layout requests the widgets it is installed on receive."""
+
+    def __init__(self, widgets):
+        super().__init__()
+        self.count = 0
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.LayoutRequest:
+            self.count += 1
+        return False
+
+
+def events_delivered(qtbot) -> None:
+    """Until the events posted so far (a layout request among them) have been delivered."""
+    done = []
+    QTimer.singleShot(0, lambda: done.append(True))
+    qtbot.waitUntil(lambda: bool(done))
+
+
+@pytest.mark.parametrize("readout", ["status bar", "timeline"])
+def test_a_new_readout_text_no_wider_than_before_lays_nothing_out_again(window, qtbot, readout):
+    # Each frame changes these texts; laying the window out again for each cost ~0.5 ms.
+    window.plots_dock.raise_()
+    if readout == "status bar":
+        label, holder = window._training_status, window.statusBar()
+    else:
+        label, holder = window.plots_panel.timeline.label, window.plots_panel.timeline
+    label.setText("epoch 12 · step 3,000 · train loss 0.0421")
+    qtbot.waitUntil(lambda: label.isVisible() and label.width() >= label.sizeHint().width())
+    requests = LayoutRequests([holder, window])
+    for _ in range(50):  # until the window has settled after being shown
+        requests.count = 0
+        events_delivered(qtbot)
+        if requests.count == 0:
+            break
+    for text in ("epoch 12 · step 3,001 · train loss 0.0419", "step 3,002", "epoch 12"):
+        label.setText(text)
+        events_delivered(qtbot)
+    assert requests.count == 0
+    assert label.text() == "epoch 12"
+    label.setText("epoch 12 · step 3,003 · train loss 0.0418 · test loss 0.0501")  # wider
+    events_delivered(qtbot)
+    assert requests.count >= 1  # a wider text makes room for itself
+    assert label.fontMetrics().horizontalAdvance(label.text()) <= label.contentsRect().width()

@@ -4,15 +4,16 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 import pyqtgraph as pg  # isort: skip  (after PySide6)
 
 from simulator.app import numbers
+from simulator.app.clock import ManualClock
 from simulator.engine.trainer import History
-from simulator.ui.plots import PlotsPanel
+from simulator.ui.plots import MIN_FRAME_MS, PlotsPanel
 from tests.ui.conftest import show_plots_panel, train
 from tests.ui.test_canvas import wheel
 
@@ -565,3 +566,70 @@ def test_a_short_run_has_whole_steps_on_the_x_axis(qtbot, panel, controller):
         qtbot.waitUntil(lambda axis=axis: axis.range[1] - axis.range[0] < 4)
         values = [v for _, level in axis.tickValues(*axis.range, axis.width()) for v in level]
         assert values and all(float(v).is_integer() for v in values), values
+
+
+class PaintCounter(QObject):
+    """Counts the paint events of the widgets it is installed on."""
+
+    def __init__(self, widgets):
+        super().__init__()
+        self.count = 0
+        for widget in widgets:
+            widget.installEventFilter(self)
+
+    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
+        if event.type() == QEvent.Type.Paint:
+            self.count += 1
+        return False
+
+
+def event_loop_turned(qtbot) -> None:
+    """Until the events posted so far (paints among them) have been delivered."""
+    turned = []
+    QTimer.singleShot(0, lambda: turned.append(True))
+    qtbot.waitUntil(lambda: bool(turned))
+
+
+def test_plots_repaint_at_most_five_times_a_second_while_playing(qtbot, panel, controller):
+    controller.set_stop_condition(None)
+    controller.set_speed(None)
+    train(controller, 3)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 3)
+    paints = PaintCounter([panel.loss_plot.viewport()])
+    for _ in range(50):  # until the paints of those steps are done
+        before = paints.count
+        event_loop_turned(qtbot)
+        if paints.count == before:
+            break
+    paints.count = 0
+    clock = ManualClock(tick=0.0005)  # every reading moves it 0.5 ms: time = work done
+    controller.clock = clock
+    start = clock.time
+    controller.play()
+    qtbot.waitUntil(lambda: clock.time - start >= 2.0, timeout=60_000)
+    controller.pause()
+    elapsed = clock.time - start
+    interval = MIN_FRAME_MS / 1000
+    assert interval == 0.2
+    # One paint per frame (pyqtgraph fitting its y range at paint time asked for a second),
+    # at most one frame per interval of the clock, and one for the pause.
+    assert 3 <= paints.count <= elapsed / interval + 2
+
+
+def test_plots_do_not_redraw_a_history_they_have_drawn(qtbot, panel, controller, monkeypatch):
+    train(controller, 3)
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 3)
+    drawn = []
+    show_history = panel.loss.show_history
+    monkeypatch.setattr(
+        panel.loss, "show_history", lambda *a, **k: (drawn.append(1), show_history(*a, **k))
+    )
+    assert controller.step_phase() == "forward"  # no new row in the history
+    panel.refresh()
+    assert controller.step_phase() == "backward"
+    panel.refresh()
+    assert drawn == []
+    assert controller.step_phase() == "update"  # a row
+    panel.refresh()
+    assert drawn == [1]
+    wait_drawn(qtbot, panel.loss.curves["batch_loss"], 4)
