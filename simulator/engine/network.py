@@ -173,7 +173,8 @@ class Layout:
     that order.  ``mask`` is the same length as ``params`` (True at every bias); the layers'
     ``weights``, ``bias`` and ``mask`` are views into these two vectors.  ``slots[i]`` is
     layer i's (weights start, end, shape, bias start, end).  ``stale`` turns True when a
-    layer's array is replaced; ``order`` is the list of layers it was made for.
+    layer's array is replaced; ``order`` is the list of layers it was made for; ``starts`` each
+    layer's first entry (its weights and bias are one stretch of ``params[:trainable]``).
     """
 
     __slots__ = (
@@ -186,6 +187,7 @@ class Layout:
         "slots",
         "segments",
         "input_shape",
+        "starts",
     )
 
     def __init__(self, layers: list[Layer], dtype: np.dtype):
@@ -228,6 +230,7 @@ class Layout:
             for kind, shape in (("weights", layer._w.shape), ("bias", layer._b.shape))
             if kind == "weights" or layer._use_bias
         )
+        self.starts = np.array([slot[0] for slot in self.slots], dtype=np.intp)
         self.params = params
         self.mask = mask
 
@@ -328,6 +331,12 @@ class Gradients:
 
     def layer_norms(self) -> np.ndarray:
         """(L,) L2 norm of each layer's weight and bias gradients together."""
+        layout = self.layout
+        if layout is not None and self.flat_views(layout) is not None:
+            # A layer's weights and bias are one stretch of the vector: one pass for all.
+            part = self.flat[: layout.trainable]
+            sums = np.add.reduceat(np.multiply(part, part), layout.starts)
+            return np.sqrt(sums, out=sums).astype(np.float64, copy=False)
         return np.array(
             [
                 math.sqrt(float(np.vdot(w, w)) + float(np.vdot(b, b)))

@@ -20,6 +20,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from simulator.engine import losses as _losses
 from simulator.engine import metrics as _metrics
 from simulator.engine import schedules as _schedules
 from simulator.engine import state as _state
@@ -523,6 +524,16 @@ def accuracy(net: Network, X: np.ndarray, y: np.ndarray, task: str) -> float:
     return _metrics.accuracy(y, net.probabilities(X))  # a non-finite output counts as wrong
 
 
+def _loss_and_accuracy(net: Network, X: np.ndarray, Y, task: str) -> tuple[float, float]:
+    """``net.evaluate(X, Y)`` and ``accuracy(net, X, Y, task)`` from one forward pass."""
+    trace = net.forward(X, training=False)
+    loss = net.trace_loss(trace, Y)
+    if task == "regression" or X.shape[0] == 0:
+        return loss, math.nan
+    probs = _losses.probabilities(net.loss, net.layers[-1].activation, trace.output)
+    return loss, _metrics.accuracy(Y, probs)
+
+
 def _quiet_floats(phase):
     # A diverging run overflows on its way to NaN; the trainer reports that itself, so NumPy's
     # floating-point warnings would only be noise (or exceptions under warnings-as-errors).
@@ -673,6 +684,11 @@ class Trainer:
         self.trace: Trace | None = None
         self.grads: Gradients | None = None
         self.last_good: list | None = None
+        self._good = None  # (layout, last_good, the vector its arrays are views of)
+        self._lr_cache = None  # ((schedule, base_lr, epoch), its learning rate)
+        # (order, X_train, Y_train, X_train[order], Y_train[order]) of the epoch under way
+        self._epoch_rows = None
+        self._batch = None  # (batch_index, its rows of X_train, of Y_train)
         self.last_step: StepRecord | None = None  # the last update's record
         self._rates = (net.l1, net.l2)  # the penalty rates of the last backward pass
         self.record_evaluations = True  # False: no full-set evaluations (a replay needs none)
@@ -708,7 +724,14 @@ class Trainer:
         self.history = other.history
 
     def current_lr(self) -> float:
-        return float(self.schedule.lr_at(self.base_lr, int(self.epoch)))
+        # Schedules are immutable and pure: the rate is asked again only for a new epoch.
+        key = (self.schedule, self.base_lr, int(self.epoch))
+        cached = self._lr_cache
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        lr = float(self.schedule.lr_at(self.base_lr, key[2]))
+        self._lr_cache = (key, lr)
+        return lr
 
     # ----------------------------------------------------------------- phases
     def _check_phase(self, phase: str) -> None:
@@ -762,14 +785,35 @@ class Trainer:
         return self.grads
 
     def _forward(self) -> Trace:
-        self.batch_index = self.batches.next()
-        self.trace = self.net.forward(self.X_train[self.batch_index], training=True)
+        batches = self.batches
+        start = batches.step_in_epoch * batches.batch_size
+        index = self.batch_index = batches.next()
+        # The batch's rows: a slice of this epoch's rows taken in its order once (the same
+        # numbers as X_train[index], without a copy per step).
+        order = index.base
+        X, Y = self.X_train, self.Y_train
+        data = self._epoch_rows
+        if data is None or data[0] is not order or data[1] is not X or data[2] is not Y:
+            data = None
+            if order is not None and order.shape == (batches.n,) and order.strides == index.strides:
+                data = (order, X, Y, X[order], Y[order])  # index is order[start:stop]
+            self._epoch_rows = data
+        if data is None:
+            self._batch = (index, X[index], Y[index])
+        else:
+            stop = start + index.shape[0]
+            self._batch = (index, data[3][start:stop], data[4][start:stop])
+        self.trace = self.net.forward(self._batch[1], training=True)
         self.phase = "backward"
         return self.trace
 
     def _backward(self) -> Gradients:
         net = self.net
-        grads = net.backward(self.trace, self.Y_train[self.batch_index])
+        batch = self._batch
+        y = batch[2] if batch is not None and batch[0] is self.batch_index else None
+        if y is None:
+            y = self.Y_train[self.batch_index]
+        grads = net.backward(self.trace, y)
         self.grads = grads
         self._rates = (net.l1, net.l2)
         self.phase = "update"
@@ -809,8 +853,8 @@ class Trainer:
             penalty=grads.penalty,
             lr=lr,
         )
-        layers = self.net.layers
-        if not _finite_sum([la.weights for la in layers], [la.bias for la in layers], 0.0):
+        # One reduction over the parameter vector: NaN/Inf anywhere poisons the sum.
+        if not math.isfinite(float(np.add.reduce(self.net.flat))):
             self.restore_last_good()
             self._diverge(f"the weights became non-finite at step {self.step_count}")
             return
@@ -882,17 +926,20 @@ class Trainer:
     @_quiet_floats
     def evaluate(self) -> dict[str, float]:
         """Full-set losses (data loss, no dropout) and accuracies."""
-        net = self.net
-        out = {
-            "train_loss": net.evaluate(self.X_train, self.Y_train),
-            "train_accuracy": accuracy(net, self.X_train, self.Y_train, self.task),
-            "test_loss": math.nan,
-            "test_accuracy": math.nan,
-        }
+        train_loss, train_accuracy = _loss_and_accuracy(
+            self.net, self.X_train, self.Y_train, self.task
+        )
+        test_loss = test_accuracy = math.nan
         if self.X_test is not None:
-            out["test_loss"] = net.evaluate(self.X_test, self.Y_test)
-            out["test_accuracy"] = accuracy(net, self.X_test, self.Y_test, self.task)
-        return out
+            test_loss, test_accuracy = _loss_and_accuracy(
+                self.net, self.X_test, self.Y_test, self.task
+            )
+        return {
+            "train_loss": train_loss,
+            "train_accuracy": train_accuracy,
+            "test_loss": test_loss,
+            "test_accuracy": test_accuracy,
+        }
 
     def record_evaluation(self) -> dict[str, float]:
         """Evaluate now and store it on the last history row."""
@@ -1069,21 +1116,19 @@ class Trainer:
 
     # ----------------------------------------------------------------- divergence
     def _save_good(self) -> None:
-        layers = self.net.layers
-        good = self.last_good
-        if (
-            good is None
-            or any(
-                g[0].shape != la.weights.shape or g[1].shape != la.bias.shape
-                for g, la in zip(good, layers)
-            )
-            or len(good) != len(layers)
-        ):
-            self.last_good = self.net.get_weights()
-            return
-        for (w, b), la in zip(good, layers):
-            np.copyto(w, la.weights)
-            np.copyto(b, la.bias)
+        # The weights before the update: one copy of the network's parameter vector, the
+        # (W, b) pairs views into it (made afresh after an edit or a loaded state).
+        layout = self.net.layout()
+        if self.last_good is not None and self._good is not None:
+            good_layout, good_list, vector = self._good
+            if good_layout is layout and good_list is self.last_good:
+                np.copyto(vector, layout.params)
+                return
+        vector = layout.params.copy()
+        self.last_good = [
+            (vector[w0:w1].reshape(shape), vector[b0:b1]) for w0, w1, shape, b0, b1 in layout.slots
+        ]
+        self._good = (layout, self.last_good, vector)
 
     def _diverge(self, message: str) -> None:
         self.diverged = message + "; lower the learning rate"
@@ -1194,16 +1239,6 @@ def _history_column(value: object, key: str, length: int | None) -> list:
     if np.isinf(col).any():
         raise _state.fail(key, "holds an infinite number")
     return value
-
-
-def _finite_sum(weights, biases, loss: float) -> bool:
-    # One reduction per array instead of an isfinite mask: NaN/Inf anywhere poisons the sum.
-    total = float(loss)
-    for arr in weights:
-        total += float(np.add.reduce(arr, axis=None))
-    for arr in biases:
-        total += float(np.add.reduce(arr, axis=None))
-    return math.isfinite(total)
 
 
 def _describe(value: float) -> str:

@@ -15,9 +15,15 @@ on slices of pre-generated random data, taken in turn.  Networks (both sides the
                             on logits, class-index targets), batch 32 and batch 256
     deep     2-8-8-8-8-8-8-1 as tiny with six hidden layers, batch 10
 
-each in float64 and float32.  ``Trainer.step()`` is also timed for tiny and digits/32 in float64
-(its full-set evaluation switched off: ``eval_every`` beyond the run) to show the trainer's own
-cost per step.  Every figure is the median of several timed repeats after a warm-up.
+each in float64 and float32; the targets (issue 14) are for float64.  A width × depth grid
+(2-W×D-1, tanh hidden, sigmoid output + bce, batch 10, float64; W up to 512, D up to 3) shows
+whether any of those shapes trains faster in PyTorch.
+
+``Trainer.step()`` is timed for tiny and digits/32 in float64 (its full-set evaluation switched
+off: ``eval_every`` beyond the run) and on the shipped XOR example as the app trains it (2-8-1,
+SGD lr 0.2, batch 10, 160 training and 40 test samples, both evaluated once per epoch), against
+the bare loop on the same network and batches: the trainer's overhead (target ≤ 20% on XOR).
+Every figure is the median of several timed repeats after a warm-up.
 
 Each BLAS thread count runs in its own subprocess (OPENBLAS_NUM_THREADS is read when NumPy
 loads; threadpoolctl, when installed, also limits and reports it).  Torch is imported only after
@@ -38,6 +44,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import json
+import math
 import os
 import platform
 import statistics
@@ -70,12 +77,20 @@ class Case:
 
 
 CASES = (
-    Case("a", (2, 8, 8, 1), "tanh", "sigmoid", "bce", 10, 1000, 3.0),
-    Case("b32", (784, 64, 10), "relu", "softmax", "cross_entropy", 32, 2048, 1.0),
-    Case("b256", (784, 64, 10), "relu", "softmax", "cross_entropy", 256, 2048, None),
-    Case("c", (2, 8, 8, 8, 8, 8, 8, 1), "tanh", "sigmoid", "bce", 10, 1000, 3.0),
+    Case("a", (2, 8, 8, 1), "tanh", "sigmoid", "bce", 10, 1000, 8.0),
+    Case("b32", (784, 64, 10), "relu", "softmax", "cross_entropy", 32, 2048, 1.9),
+    Case("b256", (784, 64, 10), "relu", "softmax", "cross_entropy", 256, 2048, 1.05),
+    Case("c", (2, 8, 8, 8, 8, 8, 8, 1), "tanh", "sigmoid", "bce", 10, 1000, 8.0),
 )
-TRAINER_CASES = ("a", "b32")
+GRID_WIDTHS = (8, 32, 128, 512)
+GRID_DEPTHS = (1, 2, 3)
+GRID = tuple(
+    Case(f"g{w}x{d}", (2, *[w] * d, 1), "tanh", "sigmoid", "bce", 10, 1000, 1.0)
+    for w in GRID_WIDTHS
+    for d in GRID_DEPTHS
+)
+XOR_TARGET = 0.20  # the trainer's overhead over the bare loop on XOR, at most
+TRAINER_CASES = ("a", "b32", "xor")
 DTYPES = ("float64", "float32")
 
 
@@ -113,6 +128,42 @@ def measure(step, seconds: float, repeats: int, warmup: float) -> dict:
         "k": k,
         "cpu": cpu / wall,
     }
+
+
+def measure_pair(first, second, seconds: float, repeats: int, warmup: float) -> tuple:
+    """:func:`measure` of two steppers with their timed repeats taken in turn, so that a
+    machine whose load changes slows both alike (their ratio is what counts)."""
+    from time import perf_counter, process_time
+
+    ks = []
+    for step in (first, second):
+        t0 = perf_counter()
+        n = 0
+        while n < 20 or perf_counter() - t0 < warmup:
+            step()
+            n += 1
+        ks.append(max(10, int(n / (perf_counter() - t0) * seconds)))
+    rates: list[list[float]] = [[], []]
+    cpu, wall = [0.0, 0.0], [0.0, 0.0]
+    for _ in range(repeats):
+        for j, step in enumerate((first, second)):
+            c, t = process_time(), perf_counter()
+            for _ in range(ks[j]):
+                step()
+            dt = perf_counter() - t
+            cpu[j] += process_time() - c
+            wall[j] += dt
+            rates[j].append(ks[j] / dt)
+    return tuple(
+        {
+            "median": statistics.median(rates[j]),
+            "min": min(rates[j]),
+            "max": max(rates[j]),
+            "k": ks[j],
+            "cpu": cpu[j] / wall[j],
+        }
+        for j in range(2)
+    )
 
 
 # ----------------------------------------------------------------------------- data
@@ -173,6 +224,31 @@ def trainer_stepper(case: Case, dtype: str):
         seed=0,
     )
     return trainer.step
+
+
+def xor_trainer():
+    """The shipped XOR example's Trainer, as the app builds it (evaluation once per epoch)."""
+    from simulator.project import project
+
+    return project.load_example("xor").build_trainer()
+
+
+def xor_bare_stepper():
+    """The bare loop on the XOR example's network, optimizer and batches of its training set."""
+    trainer = xor_trainer()
+    net, opt = trainer.net, trainer.optimizer
+    X, Y, size = trainer.X_train, trainer.Y_train, trainer.batches.batch_size
+    source = itertools.cycle(batches(X, Y, size))
+
+    def step():
+        x, y = next(source)
+        opt.step(net, net.backward(net.forward(x), y))
+
+    return step
+
+
+def xor_trainer_stepper():
+    return xor_trainer().step
 
 
 # ----------------------------------------------------------------------------- torch
@@ -267,6 +343,7 @@ def run_child(args) -> dict:
         "numpy": np.__version__,
         "blas": blas_info(),
         "engine": {},
+        "bare": {},
         "trainer": {},
         "torch": {},
         "parity": {},
@@ -282,13 +359,22 @@ def run_child(args) -> dict:
             file=sys.stderr,
             flush=True,
         )
+    grid = [] if args.no_grid or args.cases else list(GRID)
+    for case in grid:
+        out["engine"][f"{case.key}/float64"] = measure(engine_stepper(case, "float64"), *timing)
     if args.engine_only:
         return out
+    # The trainer beside the bare loop, timed in turn (the overhead is their ratio).
     for case in cases:
         if case.key in TRAINER_CASES:
-            out["trainer"][f"{case.key}/float64"] = measure(
-                trainer_stepper(case, "float64"), *timing
+            key = f"{case.key}/float64"
+            out["bare"][key], out["trainer"][key] = measure_pair(
+                engine_stepper(case, "float64"), trainer_stepper(case, "float64"), *timing
             )
+    if args.cases is None:
+        out["bare"]["xor/float64"], out["trainer"]["xor/float64"] = measure_pair(
+            xor_bare_stepper(), xor_trainer_stepper(), *timing
+        )
     time.sleep(0.5)  # let OpenBLAS workers stop spinning before torch is timed
     if not args.no_torch:
         try:
@@ -315,6 +401,9 @@ def run_child(args) -> dict:
                     file=sys.stderr,
                     flush=True,
                 )
+            for case in grid:
+                key = f"{case.key}/float64"
+                out["torch"][key] = measure(torch_stepper(case, "float64", torch), *timing)
             # Last: an engine step wakes OpenBLAS workers, which spin for a while afterwards
             # and would take a core from torch's OpenMP threads if torch were timed next.
             for case, dtype in itertools.product(cases, DTYPES):
@@ -385,6 +474,8 @@ def spawn(threads: int, args, extra: tuple[str, ...] = ()) -> dict:
     ]
     if args.no_torch:
         cmd.append("--no-torch")
+    if args.no_grid:
+        cmd.append("--no-grid")
     cmd += extra
     proc = subprocess.run(cmd, env=env, stdout=subprocess.PIPE, text=True, check=True)
     for line in proc.stdout.splitlines():
@@ -484,11 +575,11 @@ def report(facts: dict, results: list[dict]) -> None:
         row += [fmt_rate(res["engine"].get(key)) for res in results]
         if have_torch:
             row += [fmt_rate(res["torch"].get(key)) for res in results]
+            target = case.target if dtype == "float64" else None
             row += [
-                fmt_ratio(res["engine"].get(key), res["torch"].get(key), case.target)
-                for res in results
+                fmt_ratio(res["engine"].get(key), res["torch"].get(key), target) for res in results
             ]
-            row.append(f"≥ {case.target:g}×" if case.target else "—")
+            row.append(f"≥ {target:g}×" if target else "—")
         print("| " + " | ".join(row) + " |")
     print()
     print("## Cores kept busy while training (process CPU time / wall time)")
@@ -507,24 +598,34 @@ def report(facts: dict, results: list[dict]) -> None:
             row += [f"{res[part][key]['cpu']:.2f}" if key in res[part] else "—" for res in results]
         print("| " + " | ".join(row) + " |")
     print()
-    print("## Trainer.step() against the bare forward/backward/SGD loop (float64)")
+    print(
+        "## Trainer.step() against the bare forward/backward/update loop (float64; the two "
+        "timed in turn)"
+    )
     print()
     print(
         "| network | batch | threads | bare loop steps/s | Trainer.step steps/s | "
         "trainer cost per step |"
     )
     print("|---|---|---:|---:|---:|---:|")
-    for case in CASES:
-        if case.key not in TRAINER_CASES:
-            continue
-        key = f"{case.key}/float64"
+    rows = [(case.key, case.label, case.batch, "eval off") for case in CASES]
+    rows.append(("xor", "XOR 2-8-1", 10, "eval per epoch"))
+    for key0, label, batch, note in rows:
+        key = f"{key0}/float64"
         for res in results:
-            bare, tr = res["engine"][key]["median"], res["trainer"][key]["median"]
+            if key not in res["trainer"]:
+                continue
+            bare, tr = res["bare"][key]["median"], res["trainer"][key]["median"]
             extra = (1 / tr - 1 / bare) * 1e6
+            overhead = bare / tr - 1  # the trainer's time per step over the bare loop's
+            mark = ""
+            if key0 == "xor":
+                mark = f" {'✓' if overhead <= XOR_TARGET else '✗'} (target ≤ {XOR_TARGET:.0%})"
             print(
-                f"| {case.label} | {case.batch} | {res['threads']} | {bare:,.0f} | {tr:,.0f} | "
-                f"{extra:+.1f} µs ({tr / bare - 1:+.0%} steps/s) |"
+                f"| {label} ({note}) | {batch} | {res['threads']} | {bare:,.0f} | {tr:,.0f} | "
+                f"{extra:+.1f} µs per step, overhead {overhead:+.0%}{mark} |"
             )
+    report_grid(results, have_torch)
     if have_torch:
         print()
         worst = {}
@@ -552,6 +653,37 @@ def report(facts: dict, results: list[dict]) -> None:
     )
 
 
+def report_grid(results: list[dict], have_torch: bool) -> None:
+    """Engine/torch steps/s ratio over the width × depth grid (float64, batch 10)."""
+    if not have_torch or not any(f"{GRID[0].key}/float64" in res["torch"] for res in results):
+        return
+    for res in results:
+        print()
+        print(
+            f"## 2-W×D-1 grid, float64, batch 10, {res['threads']} thread(s): engine/torch "
+            "steps/s (≥ 1× everywhere is the target)"
+        )
+        print()
+        print("| hidden width \\ layers | " + " | ".join(str(d) for d in GRID_DEPTHS) + " |")
+        print("|---|" + "---:|" * len(GRID_DEPTHS))
+        worst = math.inf
+        for w in GRID_WIDTHS:
+            cells = []
+            for d in GRID_DEPTHS:
+                key = f"g{w}x{d}/float64"
+                e, t = res["engine"].get(key), res["torch"].get(key)
+                if e is None or t is None:
+                    cells.append("—")
+                    continue
+                ratio = e["median"] / t["median"]
+                worst = min(worst, ratio)
+                cells.append(f"{ratio:.2f}× ({e['median']:,.0f} / {t['median']:,.0f})")
+            print(f"| {w} | " + " | ".join(cells) + " |")
+        if math.isfinite(worst):
+            print()
+            print(f"Slowest against PyTorch: {worst:.2f}× {'✓' if worst >= 1.0 else '✗'}")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
@@ -565,6 +697,9 @@ def main(argv=None) -> int:
     parser.add_argument("--repeats", type=int, default=7, help="timed repeats (median reported)")
     parser.add_argument("--warmup", type=float, default=0.3, help="warm-up seconds per figure")
     parser.add_argument("--no-torch", action="store_true", help="skip PyTorch even if present")
+    parser.add_argument(
+        "--no-grid", action="store_true", help="skip the width × depth grid against PyTorch"
+    )
     parser.add_argument(
         "--no-contended",
         dest="contended",

@@ -232,3 +232,68 @@ def test_a_deep_copy_is_independent_of_the_original_vector():
     assert not np.shares_memory(clone.flat, net.flat)
     assert not any(np.array_equal(a.weights, b.weights) for a, b in zip(net.layers, clone.layers))
     assert all(np.shares_memory(layer.weights, clone.flat) for layer in clone.layers)
+
+
+@pytest.mark.parametrize("loss", ["bce", "cross_entropy", "mse"])
+def test_an_evaluation_from_one_forward_pass_is_what_evaluate_and_accuracy_give(loss):
+    from simulator.engine.trainer import Trainer, accuracy
+
+    task = {"bce": "binary", "cross_entropy": "multiclass", "mse": "regression"}[loss]
+    for seed in range(5):
+        net = random_net(seed, "float64", loss)
+        X, Y = data(net, seed, n=40)
+        trainer = Trainer(
+            net, optimizers.SGD(lr=0.1), X[:30], Y[:30], X[30:], Y[30:], task=task, batch_size=8
+        )
+        trainer.run(steps=5)
+        got = trainer.evaluate()
+        want = {
+            "train_loss": net.evaluate(X[:30], Y[:30]),
+            "train_accuracy": accuracy(net, X[:30], Y[:30], task),
+            "test_loss": net.evaluate(X[30:], Y[30:]),
+            "test_accuracy": accuracy(net, X[30:], Y[30:], task),
+        }
+        assert list(got) == list(want)
+        for key, value in want.items():
+            assert got[key] == value or (np.isnan(got[key]) and np.isnan(value)), key
+
+
+def test_the_weights_before_an_update_are_kept_through_edits():
+    from simulator.engine.trainer import Trainer
+
+    net = random_net(2)
+    X, Y = data(net, 2, n=12)
+    trainer = Trainer(net, optimizers.Adam(lr=0.05), X, Y, batch_size=4)
+    for _ in range(3):
+        before = net.get_weights()
+        trainer.step()
+        for (w, b), (gw, gb) in zip(before, trainer.last_good):
+            assert same_bits(w, gw) and same_bits(b, gb)
+        assert trainer.last_step.weights_before is trainer.last_good
+    net.add_neuron(1)
+    before = net.get_weights()
+    trainer.step()
+    assert [w.shape for w, _ in trainer.last_good] == [w.shape for w, _ in before]
+    for (w, b), (gw, gb) in zip(before, trainer.last_good):
+        assert same_bits(w, gw) and same_bits(b, gb)
+
+
+@pytest.mark.parametrize("batch_size", [None, 1, 4, 5])
+def test_each_batch_is_the_rows_of_its_indices(batch_size):
+    from simulator.engine.trainer import Trainer
+
+    net = random_net(4)
+    X, Y = data(net, 4, n=14)
+    trainer = Trainer(net, optimizers.SGD(lr=0.1), X, Y, batch_size=batch_size)
+    for step in range(12):
+        trace = trainer.forward_phase()
+        assert same_bits(trace.input, X[trainer.batch_index])
+        assert same_bits(trainer.forward_loss(), net.trace_loss(trace, Y[trainer.batch_index]))
+        trainer.backward_phase()
+        trainer.update_phase()
+        if step == 5:  # an order given back as a reversed read-only view: still its rows
+            state = trainer.state_dict()
+            order = np.ascontiguousarray(state["batches"]["order"][::-1])[::-1]
+            order.setflags(write=False)
+            state["batches"]["order"] = order
+            trainer.load_state_dict(state)
