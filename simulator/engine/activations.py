@@ -32,8 +32,22 @@ SOFTPLUS_THRESHOLD = 20.0
 
 def sigmoid(z: np.ndarray) -> np.ndarray:
     """Logistic sigmoid 1 / (1 + e^-z), stable for any z (no overflow for |z| large)."""
-    e = np.exp(-np.abs(z))
-    return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+    return sigmoid_parts(z)[0]
+
+
+def sigmoid_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """sigmoid(z) with what it was computed from: (σ(z), e = exp(−|z|), z ≥ 0).
+
+    σ(z) = 1 / (1 + e) where z ≥ 0, e / (1 + e) elsewhere (the fused bce reuses e and z ≥ 0).
+    """
+    e = np.abs(z)
+    np.negative(e, out=e)
+    np.exp(e, out=e)
+    d = 1.0 + e
+    pos = z >= 0
+    a = np.divide(1.0, d)
+    np.divide(e, d, out=d)
+    return np.where(pos, a, d), e, pos
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

@@ -139,19 +139,21 @@ def _sigmoid_minus(x, y):
     return (1.0 - y) * s - y * s_neg
 
 
-def _bce_sigmoid_value_and_grad(z, a, y, count):
+def _bce_sigmoid_value_and_grad(z, a, y, count, e=None, pos=None):
     # Fused sigmoid + BCE from z and a = σ(z), sharing e^{-|z|} between value and gradient.
     # Value: mean(max(z,0) − z y + log(1 + e^-|z|)).  Gradient: σ(z) − y as (1 − y) σ(z) − y σ(−z),
     # with σ(−z) = σ(z) e^{−z} where z ≥ 0 and 1 − σ(z) elsewhere: exact where σ(z) rounds to 1.
-    e = np.abs(z)
-    np.negative(e, out=e)
-    np.exp(e, out=e)
+    # ``e`` and ``pos`` (z ≥ 0), when given, are activations.sigmoid_parts' (left unchanged).
+    if e is None:
+        e = np.abs(z)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+        pos = z >= 0
     per = np.maximum(z, 0.0)
     per -= z * y  # before adding log1p(e): 80 − 80 + 1.8e-35 must keep the 1.8e-35
     per += np.log1p(e)
     value = float(np.add.reduce(per, axis=None)) / count
-    e *= a
-    s_neg = np.where(z >= 0, e, 1.0 - a)
+    s_neg = np.where(pos, e * a, 1.0 - a)
     s_neg *= y
     grad = 1.0 - y
     grad *= a
@@ -280,6 +282,12 @@ def output_backward(
         return float(per_row.sum()) / n, None, grad * (1.0 / n)
     value, grad_a = output_gradient(loss, name, a, y)
     return value, grad_a, activation.backward(z, a, grad_a)
+
+
+def bce_sigmoid_delta(z, a, y, e, pos) -> tuple[float, np.ndarray]:
+    """:func:`output_delta` of bce on a sigmoid output whose ``activations.sigmoid_parts``
+    (a, e, pos) are at hand: the same numbers without computing e = exp(−|z|) again."""
+    return _bce_sigmoid_value_and_grad(z, a, y, z.size, e, pos)
 
 
 def output_delta(

@@ -25,6 +25,7 @@ from simulator.engine import losses as _losses
 from simulator.engine import state as _state
 
 DTYPES = ("float64", "float32")
+_SIGMOID = _act.ACTIVATIONS["sigmoid"]
 
 
 def _check_rate(name: str, value: float, upper: float | None = None) -> float:
@@ -245,13 +246,14 @@ class LayerTrace:
     ``output`` is what the next layer receives.
     """
 
-    __slots__ = ("input", "z", "a", "keep")
+    __slots__ = ("input", "z", "a", "keep", "_parts")
 
     def __init__(self, input, z, a, keep=None):
         self.input = input
         self.z = z
         self.a = a
         self.keep = keep
+        self._parts = None  # a sigmoid layer's (z, a, e, z ≥ 0) from sigmoid_parts
 
     @property
     def output(self) -> np.ndarray:
@@ -555,16 +557,24 @@ class Network:
             z = dot(x, layer._w)
             if layer._use_bias:
                 z += layer._b
-            a = layer._fn.forward(z)
+            fn = layer._fn
+            parts = None
+            if fn is _SIGMOID:  # keep e = exp(−|z|) for the fused bce
+                a, e, pos = _act.sigmoid_parts(z)
+                parts = (z, a, e, pos)
+            else:
+                a = fn.forward(z)
             p = layer._dropout
             if training and p:
                 keep = (self._dropout_rng.random(a.shape) >= p).astype(self.dtype)
                 keep *= 1.0 / (1.0 - p)
-                traces.append(LayerTrace(x, z, a, keep))
+                lt = LayerTrace(x, z, a, keep)
                 x = a * keep
             else:
-                traces.append(LayerTrace(x, z, a))
+                lt = LayerTrace(x, z, a)
                 x = a
+            lt._parts = parts
+            traces.append(lt)
         return Trace(traces, training)
 
     def targets(self, Y) -> np.ndarray:
@@ -589,6 +599,15 @@ class Network:
         y = self.targets(Y)
         if y.shape[0] != out.a.shape[0]:
             raise ValueError(f"{y.shape[0]} targets for {out.a.shape[0]} samples")
+        parts = out._parts
+        if (
+            parts is not None
+            and self._loss == "bce"
+            and last._fn is _SIGMOID
+            and parts[0] is out.z
+            and parts[1] is out.a
+        ):
+            return _losses.bce_sigmoid_delta(out.z, out.a, y, parts[2], parts[3])
         return _losses.output_delta(self._loss, last._fn, out.z, out.a, y)
 
     def backward(self, trace: Trace, Y) -> Gradients:
