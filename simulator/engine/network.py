@@ -15,6 +15,7 @@ weight layer i joins neuron layer i to neuron layer i + 1.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Sequence
 
 import numpy as np
@@ -303,7 +304,7 @@ class Gradients:
     into it) and ``layout`` that layout; both are None for gradients made otherwise.
     """
 
-    __slots__ = ("loss", "penalty", "weights", "bias", "deltas", "flat", "layout")
+    __slots__ = ("loss", "penalty", "weights", "bias", "deltas", "flat", "layout", "_views")
 
     def __init__(self, loss, penalty, weights, bias, deltas, flat=None, layout=None):
         self.loss = loss
@@ -313,19 +314,25 @@ class Gradients:
         self.deltas = deltas
         self.flat = flat
         self.layout = layout
+        # the views of ``flat`` made for weights and bias (a replaced one is not)
+        self._views = None if flat is None else (tuple(weights), tuple(bias))
 
     def flat_views(self, layout: Layout) -> np.ndarray | None:
         """``flat`` when these are ``layout``'s gradients and every ``weights[i]`` and
         ``bias[i]`` is still the view of it that backward made; None otherwise."""
         if self.layout is not layout or layout is None or layout.stale:
             return None
-        flat = self.flat
-        if len(self.weights) != len(layout.slots) or len(self.bias) != len(layout.slots):
+        views = self._views
+        weights, bias = self.weights, self.bias
+        if (
+            views is None
+            or len(weights) != len(views[0])
+            or len(bias) != len(views[1])
+            or not all(map(operator.is_, weights, views[0]))
+            or not all(map(operator.is_, bias, views[1]))
+        ):
             return None
-        for gw, gb in zip(self.weights, self.bias):
-            if gw.base is not flat or gb.base is not flat:
-                return None
-        return flat
+        return self.flat
 
     @property
     def total(self) -> float:

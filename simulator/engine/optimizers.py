@@ -43,6 +43,7 @@ import numpy as np
 from simulator.engine import state as _state
 
 _KINDS = ("weights", "bias")
+_set = object.__setattr__
 
 
 # ----------------------------------------------------------------------------- checks
@@ -521,9 +522,9 @@ class Optimizer:
         """
         self._check_combination()
         values = self._step_values()
-        self._step_hyper = values
-        self._steps += 1
-        steps = self._steps
+        steps = self._steps + 1
+        _set(self, "_step_hyper", values)  # private state: past the checks of __setattr__
+        _set(self, "_steps", steps)
         flat_views = getattr(grads, "flat_views", None)
         if flat_views is not None:
             layout = net.layout()

@@ -538,7 +538,7 @@ def _quiet_floats(phase):
     # A diverging run overflows on its way to NaN; the trainer reports that itself, so NumPy's
     # floating-point warnings would only be noise (or exceptions under warnings-as-errors).
     def run(self, *args, **kwargs):
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        with np.errstate(all="ignore"):  # over, invalid, divide and under
             return phase(self, *args, **kwargs)
 
     run.__name__ = phase.__name__
@@ -689,7 +689,7 @@ class Trainer:
         # (order, X_train, Y_train, X_train[order], Y_train[order]) of the epoch under way
         self._epoch_rows = None
         self._batch = None  # (batch_index, its rows of X_train, of Y_train)
-        self.last_step: StepRecord | None = None  # the last update's record
+        self._last_step: StepRecord | tuple | None = None  # the last update's record (or args)
         self._rates = (net.l1, net.l2)  # the penalty rates of the last backward pass
         self.record_evaluations = True  # False: no full-set evaluations (a replay needs none)
         # (batches, dropout RNG) states before forward_phase() drew its batch: the state of a
@@ -722,6 +722,18 @@ class Trainer:
         self._epoch_base, self._epoch_base_step = other.epoch, other.step_count
         self.step_count = other.step_count
         self.history = other.history
+
+    @property
+    def last_step(self) -> StepRecord | None:
+        """The last update's :class:`StepRecord` (None before it, after a restore or a load)."""
+        record = self._last_step
+        if type(record) is tuple:
+            record = self._last_step = StepRecord(*record)
+        return record
+
+    @last_step.setter
+    def last_step(self, record: StepRecord | None) -> None:
+        self._last_step = record
 
     def current_lr(self) -> float:
         # Schedules are immutable and pure: the rate is asked again only for a new epoch.
@@ -841,9 +853,8 @@ class Trainer:
         self.optimizer.step(self.net, grads)
         self.step_count += 1
         l1, l2 = self._rates
-        self.last_step = StepRecord(
-            self.step_count, lr, clip_norm, norm, factor, l1, l2, self.last_good
-        )
+        # The record is made when asked for (last_step): most steps nobody does.
+        self._last_step = (self.step_count, lr, clip_norm, norm, factor, l1, l2, self.last_good)
         self.phase = "forward"
         self.history.append(
             self._norms,
@@ -854,7 +865,7 @@ class Trainer:
             lr=lr,
         )
         # One reduction over the parameter vector: NaN/Inf anywhere poisons the sum.
-        if not math.isfinite(float(np.add.reduce(self.net.flat))):
+        if not math.isfinite(float(np.add.reduce(self._good[0].params))):
             self.restore_last_good()
             self._diverge(f"the weights became non-finite at step {self.step_count}")
             return
