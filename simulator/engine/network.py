@@ -402,6 +402,8 @@ class Network:
     dropout : one rate for every hidden layer or one per layer (the output layer's must be 0)
     """
 
+    _layout: Layout | None = None  # (a network unpickled from before it had one)
+
     def __init__(
         self,
         sizes: Sequence[int],

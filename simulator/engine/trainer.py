@@ -46,6 +46,9 @@ _MIN_ROWS = 64
 # a compaction pass takes R/_CHUNK rows into it.
 _KEEP_EXACT, _ENVELOPE, _CHUNK = 2, 8, 16
 _EVALUATIONS = ("train_loss", "test_loss", "train_accuracy", "test_accuracy")
+# The most training data (X and Y) whose rows the trainer copies once per epoch in the
+# epoch's order, so that batches are slices; a larger set is indexed batch by batch.
+_EPOCH_ROWS_BYTES = 64 * 1024 * 1024
 # Bytes made NaN ahead of the appends at a time: buffers are allocated empty and written a
 # block at a time, so growing them costs only the copy of the filled rows.
 _BLANK_BYTES = 256 * 1024
@@ -178,6 +181,26 @@ class History:
             self._blank_ahead(row)
         for name, value in values.items():
             self._cols[name][row] = value
+        self._norms[row] = grad_norms
+        self._n += 1
+
+    def _append_step(self, grad_norms, step, epoch, batch_loss, penalty, lr) -> None:
+        # append() with a training step's five columns, without a keyword dict per step.
+        if grad_norms.shape[0] != self._norms.shape[1]:
+            self._set_width(grad_norms.shape[0])
+        if self._n >= self._room_at:
+            self._make_room()
+        elif self._coarsen_due:
+            self._coarsen()
+        row = self._n
+        if row >= self._blank_to:
+            self._blank_ahead(row)
+        cols = self._cols
+        cols["step"][row] = step
+        cols["epoch"][row] = epoch
+        cols["batch_loss"][row] = batch_loss
+        cols["penalty"][row] = penalty
+        cols["lr"][row] = lr
         self._norms[row] = grad_norms
         self._n += 1
 
@@ -807,7 +830,12 @@ class Trainer:
         data = self._epoch_rows
         if data is None or data[0] is not order or data[1] is not X or data[2] is not Y:
             data = None
-            if order is not None and order.shape == (batches.n,) and order.strides == index.strides:
+            if (
+                order is not None
+                and order.shape == (batches.n,)
+                and order.strides == index.strides
+                and X.nbytes + Y.nbytes <= _EPOCH_ROWS_BYTES
+            ):
                 data = (order, X, Y, X[order], Y[order])  # index is order[start:stop]
             self._epoch_rows = data
         if data is None:
@@ -856,13 +884,8 @@ class Trainer:
         # The record is made when asked for (last_step): most steps nobody does.
         self._last_step = (self.step_count, lr, clip_norm, norm, factor, l1, l2, self.last_good)
         self.phase = "forward"
-        self.history.append(
-            self._norms,
-            step=self.step_count,
-            epoch=self.epoch,
-            batch_loss=grads.loss,
-            penalty=grads.penalty,
-            lr=lr,
+        self.history._append_step(
+            self._norms, self.step_count, self.epoch, grads.loss, grads.penalty, lr
         )
         # One reduction over the parameter vector: NaN/Inf anywhere poisons the sum.
         if not math.isfinite(float(np.add.reduce(self._good[0].params))):
