@@ -3,6 +3,7 @@
     backprop-lab                      open the window on the default example
     backprop-lab PROJECT.json         open the window on a project
     backprop-lab examples             list the shipped examples; PROJECT may name one ("xor")
+    backprop-lab selftest             open each example in the window, train it, export ONNX
     backprop-lab train PROJECT.json [--epochs N | --steps N] [--seed S] [--save OUT.json]
                                       [--export WEIGHTS] [--history OUT.csv] [--restart] [--quiet]
     backprop-lab export PROJECT.json WEIGHTS
@@ -46,12 +47,14 @@ PROG = "backprop-lab"
 USAGE = f"""usage: {PROG}                     open the window on the default example
        {PROG} PROJECT.json        open the window on a project (or an example: {PROG} xor)
        {PROG} examples            list the shipped examples (train xor, sweep xor, ...)
+       {PROG} selftest            check this installation: the window, every example, ONNX
        {PROG} train PROJECT.json  train headless (see '{PROG} train --help')
        {PROG} export PROJECT.json WEIGHTS
                                         write its weights (see '{PROG} export --help')
        {PROG} sweep PROJECT.json --vary KEY=V1,V2 --out RESULTS.csv
                                         compare settings (see '{PROG} sweep --help')"""
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+_STARTED = time.perf_counter()  # about when the process started (selftest's start-up time)
 # Kept in step with simulator.project.WEIGHT_EXTENSIONS (a test checks), which is not imported
 # here so that `--help` stays light.
 _FORMATS = ".npz, .json, .safetensors, .onnx, .py (PyTorch script + .npz)"
@@ -256,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
             return _sweep(args[1:])
         if args and args[0] == "examples":
             return _examples(args[1:])
+        if args and args[0] == "selftest":
+            return _selftest(args[1:])
         if args and args[0] in ("-h", "--help"):
             print(USAGE)
             return EXIT_OK
@@ -289,13 +294,29 @@ def _examples(argv: list[str]) -> int:
     return EXIT_OK
 
 
-def _run_gui(path: str | None, example: str | None = None) -> int:
+def _selftest(argv: list[str]) -> int:
+    if argv:
+        raise UsageError(f"'selftest' takes no arguments, got {' '.join(argv)!r}")
+    _one_blas_thread()
+    try:
+        from simulator.ui import self_test  # Qt only on this path
+    except ImportError as exc:
+        _error(f"cannot start the window: {exc}")
+        return EXIT_FAILED
+    return self_test.run(started=_STARTED)
+
+
+def _one_blas_thread() -> None:
     # One BLAS thread: on small batches a second thread gains little, and when the window
     # is drawing on the other core a second BLAS thread makes training 3-4x slower
     # (tests/benchmarks/bench_engine.py, "one core busy").  Must precede numpy's import.
     if "numpy" not in sys.modules:
         for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
             os.environ.setdefault(var, "1")
+
+
+def _run_gui(path: str | None, example: str | None = None) -> int:
+    _one_blas_thread()
     try:
         from simulator.ui.main_window import run_app  # Qt only on this path
     except ImportError as exc:
