@@ -46,6 +46,7 @@ from simulator.ui.settings_panel import SettingsPanel
 from simulator.ui.start_page import StartPage
 from simulator.ui.status_bar import ElidingLabel, ReadoutLabel, StatusBar
 from simulator.ui.training_toolbar import TrainingToolbar, format_status
+from simulator.ui.user_guide import open_user_guide
 
 MAX_RECENT = 8
 PROJECT_FILTER = "Backprop Lab projects (*.json);;All files (*)"
@@ -283,6 +284,12 @@ class MainWindow(QMainWindow):
         self.shortcuts_action = self._action(
             "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.HelpContents
         )
+        self.user_guide_action = self._action(
+            "&User Guide",
+            lambda: open_user_guide(self),
+            None,
+            "The user guide, with pictures: every part of the window, the files, the commands",
+        )
 
     def _make_menus(self) -> None:
         bar = self.menuBar()
@@ -341,6 +348,7 @@ class MainWindow(QMainWindow):
         self.view_menu = view_menu
 
         help_menu = bar.addMenu("&Help")
+        help_menu.addAction(self.user_guide_action)
         help_menu.addAction(self.shortcuts_action)
         help_menu.addAction(self.about_action)
         self.file_menu, self.edit_menu, self.help_menu = file_menu, edit_menu, help_menu
