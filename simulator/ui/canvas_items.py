@@ -11,11 +11,12 @@ the :class:`CanvasLegend` overlay says what colour and thickness mean at the mom
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QLineF, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QLineF, QObject, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QBrush,
     QColor,
@@ -28,11 +29,13 @@ from PySide6.QtGui import (
     QPainterPathStroker,
     QPalette,
     QPen,
+    QPixmap,
 )
 from PySide6.QtWidgets import (
     QGraphicsItem,
     QGraphicsObject,
     QGraphicsPathItem,
+    QGraphicsScene,
     QGraphicsSimpleTextItem,
     QStyleOptionGraphicsItem,
     QWidget,
@@ -53,6 +56,8 @@ BUTTON_SIZE = 20.0
 _SELECTABLE = QGraphicsItem.GraphicsItemFlag.ItemIsSelectable
 _POINTING = Qt.CursorShape.PointingHandCursor
 _DASH, _FLAT = Qt.PenStyle.DashLine, Qt.PenCapStyle.FlatCap
+_NO_CONTENTS = QGraphicsItem.GraphicsItemFlag.ItemHasNoContents
+_CONNECTION_FLAGS = _SELECTABLE | _NO_CONTENTS  # (an enum's | costs microseconds)
 
 
 @dataclass(frozen=True)
@@ -185,7 +190,7 @@ class _Highlights:
         """Glow with ``strength`` 0..1; 0 = none."""
         if strength != self._glow:
             self._glow = strength
-            self.update()
+            self._look_changed()
 
     def glow(self) -> float:
         return self._glow
@@ -194,10 +199,80 @@ class _Highlights:
         """Mark in ``colour`` until set to None."""
         if colour != self._mark:
             self._mark = None if colour is None else QColor(colour)
-            self.update()
+            self._look_changed()
+
+    def _look_changed(self) -> None:
+        self.update()
 
     def mark(self) -> QColor | None:
         return self._mark
+
+
+# A neuron's face and rim come from a cache of pixmaps, one per look and device scale: an
+# antialiased ellipse with a dashed pen cost ~34 us to draw, a pixmap ~1.6 us.  Made at the
+# painter's scale (view zoom x device pixel ratio), so they are as crisp as the ellipses at
+# 200 % and at any zoom; the key holds the colours, so a palette change (dark mode) makes
+# new ones.  CACHE_BODIES = False draws the ellipses (tests compare the two).
+CACHE_BODIES = True
+BODY_CACHE_SIZE = 4096
+_BODY_HALF = RADIUS + 2.5  # the pixmap's half size: the circle and half its widest rim
+_BODIES: dict[tuple, QPixmap] = {}
+
+
+def _device_place(painter: QPainter) -> tuple[float, float, float] | None:
+    """(scale, fx, fy): device pixels per item unit of ``painter`` (view zoom × pixel ratio),
+    and where a body's pixmap would start within a device pixel, in quarters; None if the
+    painter rotates or shears."""
+    t = painter.deviceTransform()
+    scale = t.m11()
+    if t.m12() != 0 or t.m21() != 0 or scale <= 0 or abs(scale - t.m22()) > 1e-9:
+        return None
+    fx = (t.dx() - _BODY_HALF * scale) % 1.0
+    fy = (t.dy() - _BODY_HALF * scale) % 1.0
+    return round(scale, 4), round(fx * 4) / 4 % 1.0, round(fy * 4) / 4 % 1.0
+
+
+def _paint_body(
+    painter: QPainter, face: QColor, fill: QColor, rim: QColor, width: float, dashed: bool
+) -> None:
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(face)
+    painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
+    painter.setBrush(fill)
+    pen = QPen(rim, width)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
+
+
+def _body_pixmap(
+    face: QColor,
+    fill: QColor,
+    rim: QColor,
+    width: float,
+    dashed: bool,
+    place: tuple[float, float, float],
+) -> QPixmap:
+    """The body drawn at ``place`` (scale, fx, fy): shifted fx, fy device pixels right and
+    down, so that the pixmap lands on whole pixels and is copied, not resampled."""
+    key = (face.rgba(), fill.rgba(), rim.rgba(), width, dashed, place)
+    pixmap = _BODIES.get(key)
+    if pixmap is None:
+        if len(_BODIES) >= BODY_CACHE_SIZE:
+            _BODIES.clear()
+        scale, fx, fy = place
+        side = math.ceil(2 * _BODY_HALF * scale) + 1
+        pixmap = QPixmap(side, side)
+        pixmap.setDevicePixelRatio(scale)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(pixmap)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.translate(_BODY_HALF + fx / scale, _BODY_HALF + fy / scale)
+        _paint_body(painter, face, fill, rim, width, dashed)
+        painter.end()
+        _BODIES[key] = pixmap
+    return pixmap
 
 
 class NeuronItem(_Highlights, QGraphicsItem):
@@ -322,18 +397,19 @@ class NeuronItem(_Highlights, QGraphicsItem):
             painter.setPen(QPen(halo, 7.0))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawEllipse(QPointF(0, 0), RADIUS + 1.5, RADIUS + 1.5)
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(theme.neuron)
-        painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
-        painter.setBrush(self._fill)
         if selected:
-            pen = QPen(theme.highlight, 3.0)
+            rim, width = theme.highlight, 3.0
         else:
-            pen = QPen(theme.text if self._hover else theme.outline, 1.6 if self._hover else 1.2)
-        if self.kind != "input" and not self.has_bias:
-            pen.setStyle(Qt.PenStyle.DashLine)  # no bias: a dashed rim
-        painter.setPen(pen)
-        painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
+            rim, width = (theme.text, 1.6) if self._hover else (theme.outline, 1.2)
+        dashed = self.kind != "input" and not self.has_bias  # no bias: a dashed rim
+        place = _device_place(painter) if CACHE_BODIES else None
+        if place is None:
+            _paint_body(painter, theme.neuron, self._fill, rim, width, dashed)
+        else:
+            body = _body_pixmap(theme.neuron, self._fill, rim, width, dashed, place)
+            scale, fx, fy = place
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, False)
+            painter.drawPixmap(QPointF(-_BODY_HALF - fx / scale, -_BODY_HALF - fy / scale), body)
         if self._text:
             painter.setFont(theme.small_font)
             painter.setPen(theme.text if self.value else theme.muted)
@@ -389,7 +465,12 @@ class ConnectionItem(_Highlights, QGraphicsItem):
     """Connection ``source`` -> ``target`` of weight layer ``layer``.
 
     Its pen's colour is the sign and its width the magnitude of the value shown (the weight);
-    a removed connection (``removed``) is a faint dashed line.
+    a removed connection (``removed``) is a faint dashed line.  Once it has joined a
+    :class:`ConnectionBatch` (as every connection of the canvas does) the batch draws it and
+    the item stays for the mouse: hover, clicks, selection and its tooltip.  The tooltip may
+    be given as a function that writes it, called when it is read (``toolTip()``) or the
+    mouse comes to the item: a training frame changes thousands of values, and writing each
+    one's tooltip cost more than drawing it.
     """
 
     def __init__(
@@ -403,63 +484,85 @@ class ConnectionItem(_Highlights, QGraphicsItem):
         parent: QGraphicsItem | None = None,
     ):
         super().__init__(parent)
+        # Thousands are made at a time: what every new one shares is on the class.
         self.layer = layer
         self.source = source
         self.target = target
-        self.removed = False
-        self.value = 0.0
         self._theme = theme
         self._line = QLineF(p1, p2)
-        self._pen = QPen(theme.outline, MIN_WIDTH)
-        self._hover = False
-        self._glow = 0.0
-        self._mark: QColor | None = None
-        self._shape: QPainterPath | None = None  # made on the first hit test
+        self._pen = _shared_pen(theme, "new")
         pad = MAX_WIDTH + 4
         x1, y1, x2, y2 = p1.x(), p1.y(), p2.x(), p2.y()
         left, top = min(x1, x2) - pad, min(y1, y2) - pad
         self._rect = QRectF(left, top, abs(x2 - x1) + 2 * pad, abs(y2 - y1) + 2 * pad)
-        self.setFlag(_SELECTABLE)
+        # Drawn by its layer's ConnectionBatch (the canvas's ItemStyler makes one for every
+        # layer it styles), so it has no contents of its own; its pointing-hand cursor is
+        # set when the mouse first comes (a setCursor each cost as much as making the item).
+        self.setFlags(_CONNECTION_FLAGS)
         self.setAcceptHoverEvents(True)
-        self.setCursor(_POINTING)
+
+    removed = False
+    value = 0.0
+    _hover = False
+    _glow = 0.0
+    _mark: QColor | None = None
+    _shape: QPainterPath | None = None  # made on the first hit test
+    _batch: ConnectionBatch | None = None
+    _tip: str | Callable[[], str] = ""
 
     def set_value(
-        self, value: float, scale: float, removed: bool, tooltip: str, max_width: float = MAX_WIDTH
+        self,
+        value: float,
+        scale: float,
+        removed: bool,
+        tooltip: str | Callable[[], str],
+        max_width: float = MAX_WIDTH,
     ) -> None:
         """Show ``value`` against the layer's largest, ``scale``; at most ``max_width`` wide."""
         self.value = float(value)
         self.removed = bool(removed)
         if removed:
-            colour = _mix(self._theme.background, self._theme.text, 0.3)
-            self._pen = QPen(colour, 1.0, _DASH)
+            self._pen = removed_pen(self._theme)
             self.setZValue(-0.5)
         else:
             colour, width = value_style(value, scale, self._theme, max_width)
             self._pen = QPen(colour, width)
             self._pen.setCapStyle(_FLAT)
             self.setZValue(0)
-        self.setToolTip(tooltip)
-        self.update()
+        self.set_tip(tooltip)
+        self._pen_changed()
 
-    def set_pen(self, value: float, pen: QPen, tooltip: str) -> None:
+    def set_pen(self, value: float, pen: QPen, tooltip: str | Callable[[], str]) -> None:
         """Show ``value`` with a ready-made ``pen`` (from :func:`pen_levels`): the fast path of
         a training frame, which repaints only if the pen changed."""
         self.value = value
         if self.removed:
             self.removed = False
             self.setZValue(0)
-        self.setToolTip(tooltip)
+        self.set_tip(tooltip)
         if pen is not self._pen:
             self._pen = pen
-            self.update()
+            self._pen_changed()
 
-    def set_pending(self, tooltip: str) -> None:
+    def set_pending(self, tooltip: str | Callable[[], str]) -> None:
         """A faint dotted line: its value is not computed yet (the backward wave is coming)."""
-        self._pen = QPen(
-            _mix(self._theme.background, self._theme.text, 0.25), 1.0, Qt.PenStyle.DotLine
-        )
-        self.setToolTip(tooltip)
-        self.update()
+        self._pen = pending_pen(self._theme)
+        self.set_tip(tooltip)
+        self._pen_changed()
+
+    def set_tip(self, tooltip: str | Callable[[], str]) -> None:
+        """The tooltip, or a function that writes it when it is wanted."""
+        self._tip = tooltip
+        if self._hover:  # the one under the mouse is kept written out
+            QGraphicsItem.setToolTip(self, self.toolTip())
+
+    def setToolTip(self, tooltip: str) -> None:  # noqa: N802 - Qt's name
+        self.set_tip(tooltip)
+        QGraphicsItem.setToolTip(self, tooltip)
+
+    def toolTip(self) -> str:  # noqa: N802 - Qt's name
+        tip = self._tip
+        return tip() if callable(tip) else tip
 
     def pen(self) -> QPen:
         return QPen(self._pen)
@@ -479,8 +582,38 @@ class ConnectionItem(_Highlights, QGraphicsItem):
             self._shape = stroker.createStroke(path)
         return self._shape
 
+    def batch(self) -> ConnectionBatch | None:
+        """The batch that draws this connection (None: it draws itself)."""
+        return self._batch
+
+    def join_batch(self, batch: ConnectionBatch) -> None:
+        """From now on ``batch`` draws this connection (until then nothing does)."""
+        self._batch = batch
+
+    def highlighted(self) -> bool:
+        """Marked, glowing, hovered or selected: drawn with a halo, above the others."""
+        return self._mark is not None or self._glow > 0 or self._hover or self.isSelected()
+
+    def _pen_changed(self) -> None:
+        if self._batch is not None:
+            self._batch.restyled()
+        else:
+            self.update()
+
+    def _look_changed(self) -> None:
+        if self._batch is not None:
+            self._batch.highlight_changed(self)
+        else:
+            self.update()
+
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.paint_halos(painter, self.isSelected())
+        painter.setPen(self._pen)
+        painter.drawLine(self._line)
+
+    def paint_halos(self, painter: QPainter, selected: bool) -> None:
+        """The halos of a mark, of the selection or the mouse, or of a wave's glow."""
         if self._mark is not None:
             halo = QColor(self._mark)
             halo.setAlphaF(0.55)
@@ -493,10 +626,10 @@ class ConnectionItem(_Highlights, QGraphicsItem):
                 )
             )
             painter.drawLine(self._line)
-        if self.isSelected() or self._hover:
+        if selected or self._hover:
             # Selected: a dark (light, on a dark theme) band, which no weight colour shares.
-            halo = QColor(self._theme.text if self.isSelected() else self._theme.highlight)
-            halo.setAlphaF(0.55 if self.isSelected() else 0.35)
+            halo = QColor(self._theme.text if selected else self._theme.highlight)
+            halo.setAlphaF(0.55 if selected else 0.35)
             painter.setPen(
                 QPen(
                     halo,
@@ -518,22 +651,180 @@ class ConnectionItem(_Highlights, QGraphicsItem):
                 )
             )
             painter.drawLine(self._line)
-        painter.setPen(self._pen)
-        painter.drawLine(self._line)
 
     def hoverEnterEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._hover = True
-        self.update()
+        if not self.hasCursor():
+            self.setCursor(_POINTING)
+        QGraphicsItem.setToolTip(self, self.toolTip())  # Qt shows what is stored in the item
+        self._look_changed()
         super().hoverEnterEvent(event)
 
     def hoverLeaveEvent(self, event) -> None:  # noqa: N802 - Qt's name
         self._hover = False
-        self.update()
+        self._look_changed()
         super().hoverLeaveEvent(event)
 
     def __repr__(self) -> str:
         state = ", removed" if self.removed else ""
         return f"ConnectionItem(layer={self.layer}, {self.source} -> {self.target}{state})"
+
+
+def removed_pen(theme: Theme) -> QPen:
+    """The faint dashed pen of a removed connection (one per theme, shared)."""
+    return _shared_pen(theme, "removed")
+
+
+def pending_pen(theme: Theme) -> QPen:
+    """The faint dotted pen of a connection whose value is not computed yet."""
+    return _shared_pen(theme, "pending")
+
+
+_SHARED_PENS: dict[tuple, tuple[Theme, QPen]] = {}
+
+
+def _shared_pen(theme: Theme, kind: str) -> QPen:
+    key = (kind, id(theme))
+    held = _SHARED_PENS.get(key)
+    if held is not None and held[0] is theme:  # (an id may be reused by a later theme)
+        return held[1]
+    if len(_SHARED_PENS) > 64:
+        _SHARED_PENS.clear()
+    if kind == "removed":
+        pen = QPen(_mix(theme.background, theme.text, 0.3), 1.0, _DASH)
+    elif kind == "new":  # before the first value
+        pen = QPen(theme.outline, MIN_WIDTH)
+    else:
+        pen = QPen(_mix(theme.background, theme.text, 0.25), 1.0, Qt.PenStyle.DotLine)
+    _SHARED_PENS[key] = (theme, pen)
+    return pen
+
+
+class _SelectionWatcher(QObject):
+    """Tells a scene's connection batches when its selection changes (one connection to
+    the scene's signal, not one per batch: each cost a third of a millisecond)."""
+
+    def __init__(self, scene: QGraphicsScene):
+        super().__init__(scene)
+        self.batches: weakref.WeakSet[ConnectionBatch] = weakref.WeakSet()
+        scene.selectionChanged.connect(self._on_selection_changed)
+
+    @classmethod
+    def of(cls, scene: QGraphicsScene) -> _SelectionWatcher:
+        watcher = scene.findChild(cls)
+        return watcher if watcher is not None else cls(scene)
+
+    def _on_selection_changed(self) -> None:
+        try:
+            chosen = self.parent().selectedItems()
+        except (RuntimeError, AttributeError):  # the scene is being deleted
+            return
+        for batch in list(self.batches):
+            try:
+                current = batch.scene() is not None  # not a retired one
+            except RuntimeError:  # deleted with its items
+                self.batches.discard(batch)
+                continue
+            if current:
+                batch.selection_changed(chosen)
+
+
+class ConnectionBatch(QGraphicsObject):
+    """Draws the connections of one weight layer in one go.
+
+    Qt asked each ConnectionItem to paint itself (a call into Python per connection) and
+    stroked its line alone; a batch makes one call for the layer and strokes the lines that
+    share a pen with one ``drawLines``: for the 2,352 connections of ten hidden layers of 16,
+    about half the time of a paint.  Removed connections first (under the others), then the
+    rest, then the highlighted ones (marked, glowing, hovered, selected) with their halos,
+    above the others.  The items stay for the mouse and tell their batch when their look
+    changes; the batch itself takes no clicks (its shape is empty).
+    """
+
+    def __init__(self, items: list[ConnectionItem], parent: QGraphicsItem | None = None):
+        super().__init__(parent)
+        self._items = list(items)
+        rect = QRectF()
+        for item in self._items:
+            rect = rect.united(item.boundingRect())
+            item.join_batch(self)
+        self._rect = rect
+        self._groups: list[tuple[QPen, list[QLineF]]] | None = None  # made at the next paint
+        self._lit: list[ConnectionItem] = []
+        self._selected: set[ConnectionItem] = set()
+        self._restyled = False
+        self.setAcceptedMouseButtons(Qt.MouseButton.NoButton)
+        self.setAcceptHoverEvents(False)
+        scene = self.scene()
+        if scene is not None:
+            _SelectionWatcher.of(scene).batches.add(self)
+            self.selection_changed(scene.selectedItems())
+
+    def items(self) -> list[ConnectionItem]:
+        return list(self._items)
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
+        return self._rect
+
+    def shape(self) -> QPainterPath:
+        return QPainterPath()  # the items under it take the mouse
+
+    def restyled(self) -> None:
+        """A connection's pen changed: the layer is drawn afresh (once, however many did)."""
+        self._groups = None
+        if not self._restyled:
+            self._restyled = True
+            self.update()
+
+    def highlight_changed(self, item: ConnectionItem) -> None:
+        """``item`` gained or lost a halo: only its part of the layer is drawn again."""
+        self._groups = None
+        self.update(item.boundingRect())
+
+    def selection_changed(self, chosen: list[QGraphicsItem]) -> None:
+        """The scene's selection is now ``chosen``: the connections that joined or left it
+        are drawn again."""
+        mine = set(self._items)
+        selected = {item for item in chosen if item in mine}
+        for item in selected ^ self._selected:
+            self.highlight_changed(item)
+        self._selected = selected
+
+    def _group(self) -> None:
+        removed: dict[int, tuple[QPen, list[QLineF]]] = {}
+        plain: dict[int, tuple[QPen, list[QLineF]]] = {}
+        lit = []
+        selected = self._selected
+        for item in self._items:
+            if item.removed:
+                groups = removed
+            else:
+                groups = plain
+            pen = item._pen
+            group = groups.get(id(pen))
+            if group is None:
+                groups[id(pen)] = (pen, [item._line])
+            else:
+                group[1].append(item._line)
+            if item._hover or item._mark is not None or item._glow > 0 or item in selected:
+                lit.append(item)
+        self._groups = [*removed.values(), *plain.values()]
+        self._lit = lit
+
+    def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        self._restyled = False
+        if self._groups is None:
+            self._group()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        for pen, lines in self._groups:
+            painter.setPen(pen)
+            painter.drawLines(lines)
+        selected = self._selected
+        for item in self._lit:
+            item.paint_halos(painter, item in selected)
+        for item in self._lit:  # the line itself over its halo and its neighbours
+            painter.setPen(item._pen)
+            painter.drawLine(item._line)
 
 
 class BundleItem(QGraphicsPathItem):

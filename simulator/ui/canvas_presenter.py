@@ -106,16 +106,19 @@ class CanvasPresenter(QObject):
         self._settle_timer.stop()
         self._values = None
         self._values_label = "w"
-        self.show_document()
-        if self._controller is None:
+        snap = self._snapshot if self._controller is not None else None
+        if snap is None or not self.fits(snap):
+            self.show_document()
+            if self._controller is not None and not self._controller.playing:
+                self._refresh_timer.start()
             return
-        snap = self._snapshot
-        if snap is not None and self.fits(snap):
-            kind = self._mode if self._after_play else snap.shown or "weights"
-            self._styler.draw_maps(snap)
-            self._show(snap, kind, animate=False)
-        elif not self._controller.playing:
-            self._refresh_timer.start()
+        # The last snapshot straight away: styling every item with the document's weights
+        # first cost as much again on a big network.
+        self.stop_motion()
+        self._styler.describe_bundles([la.weights for la in self._doc.network.layers])
+        kind = self._mode if self._after_play else snap.shown or "weights"
+        self._styler.draw_maps(snap)
+        self._show(snap, kind, animate=False)
 
     # ----------------------------------------------------------------- training snapshots
     def attach(self, controller) -> None:

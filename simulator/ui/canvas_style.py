@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
+from functools import partial
 
 import numpy as np
 from PySide6.QtCore import QEasingCurve, QObject, QVariantAnimation
@@ -20,6 +21,7 @@ from simulator.ui.canvas_display import Display, finite_max
 from simulator.ui.canvas_items import (
     NEURON_DECIMALS,
     PEN_LEVELS,
+    ConnectionBatch,
     Theme,
     map_images,
     map_lut,
@@ -39,6 +41,13 @@ MAP_RANGE = {
     "softsign": (-1.0, 1.0),
     "sine": (-1.0, 1.0),
 }
+
+
+def edge_tip(label: str, value: float, weight: float, name: str) -> str:
+    """A connection's tooltip: the value shown (and its weight, if that is not the weight)."""
+    if label == "w":
+        return f"w = {fmt(value)}  ({name})"
+    return f"{label} = {fmt(value)}  ({name})\nw = {fmt(weight)}"
 
 
 class ItemStyler(QObject):
@@ -105,16 +114,17 @@ class ItemStyler(QObject):
             t = np.abs(np.asarray(values)) / scale if scale > 0 else np.zeros(len(values))
         t = np.clip(np.nan_to_num(t, nan=0.0, posinf=1.0), 0.0, 1.0)
         levels = np.rint(t * (PEN_LEVELS - 1)).astype(np.intp).tolist()
+        if items[0].batch() is None:  # new items: one batch draws the layer
+            ConnectionBatch(items, items[0].parentItem())
         rows = zip(items, values, weights, removed, names, levels)
+        # Tooltips are written when wanted (partial): fmt for every connection of every
+        # frame cost more than drawing them.
         for item, value, w, gone, name, level in rows:
             if gone:
                 item.set_value(0.0, scale, True, f"removed: {name}\nclick to restore", width)
                 continue
             pen = pens[0 if value >= 0 else 1][level]
-            if label == "w":
-                item.set_pen(value, pen, f"w = {fmt(value)}  ({name})")
-            else:
-                item.set_pen(value, pen, f"{label} = {fmt(value)}  ({name})\nw = {fmt(w)}")
+            item.set_pen(value, pen, partial(edge_tip, label, value, w, name))
 
     def apply_column(self, shown: Display, k: int) -> None:
         """Restyle the drawn neurons of column ``k`` by ``shown``."""
