@@ -297,3 +297,17 @@ def test_each_batch_is_the_rows_of_its_indices(batch_size):
             order.setflags(write=False)
             state["batches"]["order"] = order
             trainer.load_state_dict(state)
+
+
+def test_inputs_are_checked_again_after_an_edit_changes_what_fits():
+    net = Network([2, 3, 1], ["tanh", "linear"])
+    X = np.ones((4, 2))
+    net.forward(X)
+    net.forward(X)  # a shape checked before
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        net.forward(np.ones((4, 3)))
+    net.add_neuron(0)  # the network now takes 3 inputs
+    with pytest.raises(ValueError, match=r"\(n, 3\)"):
+        net.forward(X)
+    assert net.forward(np.ones((4, 3))).output.shape == (4, 1)
+    assert net.forward(np.ones((4, 3), dtype=np.float32)).output.dtype == np.float64
