@@ -45,9 +45,9 @@ def sigmoid_parts(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     np.exp(e, out=e)
     d = 1.0 + e
     pos = z >= 0
-    a = np.divide(1.0, d)
-    np.divide(e, d, out=d)
-    return np.where(pos, a, d), e, pos
+    a = np.where(pos, 1.0, e)  # the numerators: 1 where z ≥ 0, e elsewhere
+    np.divide(a, d, out=a)
+    return a, e, pos
 
 
 def softmax(z: np.ndarray) -> np.ndarray:

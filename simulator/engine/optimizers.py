@@ -109,6 +109,7 @@ class _Slot:
     """
 
     __slots__ = (
+        "param",
         "state",
         "shape",
         "dtype",
@@ -121,6 +122,7 @@ class _Slot:
     )
 
     def __init__(self, param: np.ndarray, state: dict, work: bool = True):
+        self.param = None  # a _Flat group's slot: the vector it updates
         self.state = state
         self.shape = param.shape
         self.dtype = param.dtype
@@ -566,6 +568,7 @@ class Optimizer:
         if all(slot is None for slot in mine):
             state = self._new_state(params, values)
             group = _Slot(params, state)
+            group.param = params
             mine = []
             for start, end, _i, _kind, shape in segments:
                 slot = _Slot(params[start:end].reshape(shape), {}, work=False)
@@ -597,6 +600,7 @@ class Optimizer:
                     slot.state[key] = part
                 state[key] = vector
             group = _Slot(params, state)
+            group.param = params
             group.started = first.started
         flat = _Flat(layout, group, mine)
         kept = {}
@@ -612,9 +616,9 @@ class Optimizer:
     def _flat_step(self, flat: _Flat, layout, grad, values, steps) -> None:
         group = flat.slot
         n = layout.trainable
-        p = layout.params[:n]
+        p = group.param
         delta = np.empty(n, p.dtype)
-        self._delta(p, grad[:n], group, delta, values)
+        self._delta(p, grad if n == grad.shape[0] else grad[:n], group, delta, values)
         mask = layout.mask
         if np.count_nonzero(mask) != mask.size:
             # Where the connection is removed, Δ = 0 − θ so the weight ends at exactly 0.

@@ -311,3 +311,16 @@ def test_inputs_are_checked_again_after_an_edit_changes_what_fits():
         net.forward(X)
     assert net.forward(np.ones((4, 3))).output.shape == (4, 1)
     assert net.forward(np.ones((4, 3), dtype=np.float32)).output.dtype == np.float64
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sigmoid_parts_give_the_stable_sigmoid_bit_for_bit(dtype):
+    rng = np.random.default_rng(0)
+    z = np.concatenate([rng.normal(scale=s, size=2000) for s in (0.1, 1.0, 10.0, 100.0, 1e3)])
+    z = np.concatenate([z, [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-300, -1e-300]]).astype(dtype)
+    with np.errstate(all="ignore"):
+        e = np.exp(-np.abs(z))
+        reference = np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))  # as it was written
+        a, e2, pos = activations.sigmoid_parts(z)
+        assert same_bits(activations.sigmoid(z), reference)
+    assert same_bits(a, reference) and same_bits(e2, e) and np.array_equal(pos, z >= 0)
