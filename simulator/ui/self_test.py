@@ -1,7 +1,8 @@
 """``backprop-lab selftest``: does this installation work?  It opens the real window, opens
 every shipped example in it and trains a few steps, writes an ONNX model of the trained network
-and reads it back, and prints one line per check ("ok ..." or "FAILED ..."), then how long the
-window took to appear.  Exit status 0 when every check passed.
+(and a .npz it reads back), finds the user guide and its pictures, and prints one line per
+check ("ok ..." or "FAILED ..."), then how long the window took to appear.  Exit status 0 when
+every check passed.
 
 A packaged build (packaging/build.sh) runs it on the binary it made; anyone can run it after an
 install.  With QT_QPA_PLATFORM=offscreen it needs no display.
@@ -10,6 +11,7 @@ install.  With QT_QPA_PLATFORM=offscreen it needs no display.
 from __future__ import annotations
 
 import math
+import re
 import sys
 import tempfile
 import time
@@ -74,6 +76,18 @@ def run(started: float | None = None, out=None) -> int:
         return f"{size:,} bytes"
 
     check("export ONNX", onnx_round_trip)
+
+    def user_guide() -> str:
+        from simulator.ui.user_guide import guide_path
+
+        path = guide_path()
+        pictures = re.findall(r"\]\((images/[^)\s]+)", path.read_text(encoding="utf-8"))
+        missing = [name for name in pictures if not (path.parent / name).is_file()]
+        if missing:
+            raise FileNotFoundError(f"{path.parent}: no {', '.join(missing)}")
+        return f"{path.name} with {len(pictures)} pictures"
+
+    check("find the user guide", user_guide)
     window.document.undo_stack.setClean()  # nothing to save: no question on closing
     window.controller.shutdown()
     window.close()

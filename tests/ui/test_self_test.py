@@ -19,6 +19,7 @@ def test_every_example_opens_and_trains_and_onnx_is_written(qapp, monkeypatch):
     for name in example_names():
         assert any(line.startswith(f"ok     open and train {name}: ") for line in lines), name
     assert any(line.startswith("ok     export ONNX: ") for line in lines)
+    assert any(line.startswith("ok     find the user guide: user-guide.md with ") for line in lines)
     assert lines[-1].startswith("window shown ") and not any("FAILED" in x for x in lines)
 
 
