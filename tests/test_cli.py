@@ -516,3 +516,16 @@ def test_engine_sources_import_no_gui_library():
                 if top in QT_MODULES or top.startswith(("PyQt", "PySide", "shiboken")):
                     offenders.append(f"{path.name}:{node.lineno} imports {name}")
     assert offenders == []
+
+
+def test_a_reader_that_goes_away_gets_no_traceback():
+    # "backprop-lab examples | head -1": the pipe closes before everything is written.
+    read, write = os.pipe()
+    os.close(read)  # nobody reads: the first write fails with EPIPE
+    done = subprocess.run(
+        [sys.executable, "-m", "simulator", "examples"],
+        stdout=write, stderr=subprocess.PIPE, text=True, timeout=120,
+    )  # fmt: skip
+    os.close(write)
+    assert "Traceback" not in done.stderr and "BrokenPipeError" not in done.stderr, done.stderr
+    assert done.returncode == 1
