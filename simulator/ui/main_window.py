@@ -131,6 +131,8 @@ SHORTCUTS = [
     ("Compare runs side by side", "Ctrl+K"),
     ("Optimizer lab", "Ctrl+L"),
     ("Loss landscape", "Ctrl+Shift+L"),
+    ("User guide", "F1"),
+    ("Keyboard shortcuts (this list)", "Ctrl+/"),
     ("Delete the selected neuron or connection", "Delete"),
     ("Zoom the canvas", "Ctrl+wheel"),
     ("Fit the network in view", "Ctrl+0"),
@@ -281,13 +283,11 @@ class MainWindow(QMainWindow):
             None,
             "Three ways in: one step by hand, a network training, or your own network",
         )
-        self.shortcuts_action = self._action(
-            "&Keyboard Shortcuts", self.show_shortcuts, QKeySequence.HelpContents
-        )
+        self.shortcuts_action = self._action("&Keyboard Shortcuts", self.show_shortcuts, "Ctrl+/")
         self.user_guide_action = self._action(
             "&User Guide",
             lambda: open_user_guide(self),
-            None,
+            QKeySequence.HelpContents,  # F1, where a desktop program keeps its help
             "The user guide, with pictures: every part of the window, the files, the commands",
         )
 
