@@ -137,10 +137,12 @@ class _Histogram:
         self.y_range = StableRange(Y_SHRINK_RATIO, SHRINK_FRAMES)
         self.edges: np.ndarray | None = None
         self.counts: np.ndarray | None = None
+        self._top: float | None = None  # the y range's top as last set
 
     def reset(self) -> None:
         self.x_range.reset()
         self.y_range.reset()
+        self._top = None
 
     def show(self, values: np.ndarray | None, empty_text: str) -> None:
         title = f"<b style='color:{COLOURS[self.kind]}'>{TITLES[self.kind]}</b>"
@@ -154,11 +156,16 @@ class _Histogram:
         bound = self.x_range.update(peak)
         edges = np.linspace(-bound, bound, N_BINS + 1)
         counts, _ = np.histogram(values, bins=edges)
-        if self.edges is None or not np.array_equal(edges, self.edges):
+        new_edges = self.edges is None or not np.array_equal(edges, self.edges)
+        if new_edges:
             self.plot.setXRange(-bound, bound, padding=0.02)
         top = self.y_range.update(float(counts.max()) * 1.08 if counts.size else 0.0, nice=False)
-        self.plot.setYRange(0, top, padding=0)
-        self.item.setData(edges, counts)
+        if top != self._top:
+            self.plot.setYRange(0, top, padding=0)
+            self._top = top
+        # The same bars as drawn (a phase that changed no weight): nothing to repaint.
+        if new_edges or self.counts is None or not np.array_equal(counts, self.counts):
+            self.item.setData(edges, counts)
         self.item.setVisible(True)
         self.edges, self.counts = edges, counts
         self.readout.setText(

@@ -433,6 +433,21 @@ class _R2Curve(pg.PlotWidget):
 
 
 # --------------------------------------------------------------------- the view
+def same_network(a, b) -> bool:
+    """Whether snapshots ``a`` and ``b`` show the same network: the same step (live or
+    rewound) and the same weights and biases."""
+    if a is None or b is None:
+        return False
+    if a is b:
+        return True
+    if a.step != b.step or bool(a.rewound) != bool(b.rewound) or len(a.weights) != len(b.weights):
+        return False
+    return all(
+        np.array_equal(wa, wb) and np.array_equal(ba, bb)
+        for (wa, ba), (wb, bb) in zip(a.weights, b.weights)
+    )
+
+
 class MetricsView(QWidget):
     """The metrics of the network shown, from ``controller``'s snapshots.
 
@@ -449,6 +464,7 @@ class MetricsView(QWidget):
         self.document = controller.document
         self._settings = QSettings()
         self._snapshot = None  # None: ask the controller when drawing
+        self._reported = None  # the snapshot whose metrics are shown
         self.report: MetricsReport | None = None
         self.shown_step: int | None = None
         self._frames = FrameTimer(
@@ -572,7 +588,7 @@ class MetricsView(QWidget):
 
     def _on_stale(self) -> None:
         # The network or the data changed: the snapshot held may not fit them any more.
-        self._snapshot = None
+        self._snapshot = self._reported = None
         self.r2_curve.clear_points()  # measured on other data or another network
         self._arrange(self.document.task)
         self._schedule()
@@ -592,13 +608,17 @@ class MetricsView(QWidget):
             self.r2_curve.style_to(self.palette())
 
     def refresh(self) -> None:
-        """Work out and show the metrics of the latest snapshot now."""
+        """Work out and show the metrics of the latest snapshot now (unless it shows the
+        network already shown: a forward or backward phase changes no weight)."""
         self._frames.drawn()
         if self._snapshot is None:
             self._snapshot = self.controller.snapshot()
+        if self.report is not None and same_network(self._reported, self._snapshot):
+            return
+        self._reported = self._snapshot
         report = metrics_report(self.document, self._snapshot)
         if report is None:  # a snapshot from before an edit: the controller's own now
-            self._snapshot = self.controller.snapshot()
+            self._snapshot = self._reported = self.controller.snapshot()
             report = metrics_report(self.document, self._snapshot)
         self.report = report
         if report is None:

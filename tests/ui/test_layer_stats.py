@@ -185,3 +185,26 @@ def test_nice_ceiling_and_a_range_that_grows_at_once_and_shrinks_slowly():
     assert r.update(1.2) == pytest.approx(1.5)  # outside: grows at once
     shrinking = [r.update(0.01) for _ in range(3)]
     assert shrinking == pytest.approx([1.5, 1.5, 0.01])  # only after 3 frames in a row
+
+
+def test_bars_that_did_not_change_are_not_drawn_again(qtbot, window, monkeypatch):
+    click_tab(qtbot, window, "Layer statistics")
+    stats = window.stats
+    train(window, 2)
+    qtbot.waitUntil(lambda: matches(stats, window.snapshots[-1]), timeout=10_000)
+    given = {kind: [] for kind in ls.KINDS}
+    for kind in ls.KINDS:
+        item = stats.histograms[kind].item
+        set_data = item.setData
+        monkeypatch.setattr(
+            item, "setData", lambda *a, k=kind, f=set_data, **kw: (given[k].append(1), f(*a, **kw))
+        )
+    assert window.controller.step_phase() == "forward"  # the weights stay as they were
+    stats.refresh()
+    assert window.controller.step_phase() == "backward"  # new gradients, the same weights
+    stats.refresh()
+    assert given["weights"] == []
+    assert given["gradients"] == [1]  # the new gradients fell in other bins: drawn
+    assert window.controller.step_phase() == "update"  # new weights
+    stats.refresh()
+    assert matches(stats, window.snapshots[-1])  # drawn if their bars changed

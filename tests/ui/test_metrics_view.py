@@ -366,3 +366,27 @@ def test_the_r2_curve_reads_in_light_and_dark(qtbot, panel, controller, doc):
         assert view.r2_curve.backgroundBrush().color() == base
         for item in view.r2_curve.curves.values():
             assert contrast(item.opts["pen"].color(), base) >= MIN_GRAPHICS_CONTRAST
+
+
+def test_a_phase_that_changes_no_weight_is_not_measured_again(
+    qtbot, panel, controller, monkeypatch
+):
+    view = panel.metrics
+    train(controller, 3)
+    wait_report(qtbot, view, 3)
+    measured = []
+    report = metrics_view.metrics_report
+    monkeypatch.setattr(
+        metrics_view, "metrics_report", lambda *a: (measured.append(1), report(*a))[1]
+    )
+    assert controller.step_phase() == "forward"
+    view.refresh()
+    assert controller.step_phase() == "backward"
+    view.refresh()
+    assert measured == [] and view.report.step == 3
+    assert controller.step_phase() == "update"  # new weights: measured
+    view.refresh()
+    assert measured == [1] and view.report.step == 4
+    controller.document.set_weight(0, 0, 0, 0.5)  # the same step, another network
+    view.refresh()
+    assert len(measured) == 2
