@@ -539,7 +539,9 @@ class ConnectionItem(_Highlights, QGraphicsItem):
         if self.removed:
             self.removed = False
             self.setZValue(0)
-        self.set_tip(tooltip)
+        self._tip = tooltip  # (set_tip, inline: thousands a frame)
+        if self._hover:
+            QGraphicsItem.setToolTip(self, self.toolTip())
         if pen is not self._pen:
             self._pen = pen
             self._pen_changed()
@@ -1085,17 +1087,11 @@ def map_images(t: np.ndarray, shape: tuple[int, int], lut: np.ndarray) -> list[Q
     t = np.nan_to_num(np.asarray(t, dtype=np.float64), nan=0.0, posinf=1.0, neginf=-1.0)
     index = np.clip(np.rint((t + 1.0) * 127.5), 0, 255).astype(np.uint8)
     rows, cols = shape
-    pixels = lut[index].reshape(rows, cols, -1)[::-1]  # image row 0 is the top: the largest y
-    images = []
-    for j in range(pixels.shape[2]):
-        plane = np.ascontiguousarray(pixels[:, :, j])
-        # .copy(): the image owns its pixels once ``plane`` is gone.
-        images.append(
-            QImage(
-                plane.data, cols, rows, 4 * cols, QImage.Format.Format_ARGB32_Premultiplied
-            ).copy()
-        )
-    return images
+    # One plane per column, each contiguous, in one go; image row 0 is the top: the largest y.
+    planes = np.ascontiguousarray(lut[index.T].reshape(-1, rows, cols)[:, ::-1])
+    fmt = QImage.Format.Format_ARGB32_Premultiplied
+    # .copy(): the image owns its pixels once ``planes`` is gone.
+    return [QImage(plane.data, cols, rows, 4 * cols, fmt).copy() for plane in planes]
 
 
 # --------------------------------------------------------------------------- the legend
