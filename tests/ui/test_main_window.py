@@ -3,12 +3,13 @@
 import json
 
 import pytest
-from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer
+from PySide6.QtCore import QEvent, QSettings, Qt
 from PySide6.QtWidgets import QMessageBox
 
 from simulator.resources_path import example_paths
 from simulator.ui import main_window as mw
 from simulator.ui.canvas import NeuronItem
+from tests.ui.events import EventCounter, events_delivered, quiet
 
 
 @pytest.fixture
@@ -260,28 +261,6 @@ def test_a_trained_project_saves_and_reopens_where_it_stopped(
     twin.shutdown()
 
 
-class LayoutRequests(QObject):
-    """Counts the layout requests the widgets it is installed on receive."""
-
-    def __init__(self, widgets):
-        super().__init__()
-        self.count = 0
-        for widget in widgets:
-            widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.LayoutRequest:
-            self.count += 1
-        return False
-
-
-def events_delivered(qtbot) -> None:
-    """Until the events posted so far (a layout request among them) have been delivered."""
-    done = []
-    QTimer.singleShot(0, lambda: done.append(True))
-    qtbot.waitUntil(lambda: bool(done))
-
-
 @pytest.mark.parametrize("readout", ["status bar", "timeline"])
 def test_a_new_readout_text_no_wider_than_before_lays_nothing_out_again(window, qtbot, readout):
     # Each frame changes these texts; laying the window out again for each cost ~0.5 ms.
@@ -292,12 +271,8 @@ def test_a_new_readout_text_no_wider_than_before_lays_nothing_out_again(window, 
         label, holder = window.plots_panel.timeline.label, window.plots_panel.timeline
     label.setText("epoch 12 · step 3,000 · train loss 0.0421")
     qtbot.waitUntil(lambda: label.isVisible() and label.width() >= label.sizeHint().width())
-    requests = LayoutRequests([holder, window])
-    for _ in range(50):  # until the window has settled after being shown
-        requests.count = 0
-        events_delivered(qtbot)
-        if requests.count == 0:
-            break
+    requests = EventCounter([holder, window], QEvent.Type.LayoutRequest)
+    quiet(qtbot, requests)  # the window settled after being shown
     for text in ("epoch 12 · step 3,001 · train loss 0.0419", "step 3,002", "epoch 12"):
         label.setText(text)
         events_delivered(qtbot)

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -15,6 +15,7 @@ from simulator.app.clock import ManualClock
 from simulator.engine.trainer import History
 from simulator.ui.plots import MIN_FRAME_MS, PlotsPanel
 from tests.ui.conftest import show_plots_panel, train
+from tests.ui.events import EventCounter, quiet
 from tests.ui.test_canvas import wheel
 
 
@@ -568,40 +569,13 @@ def test_a_short_run_has_whole_steps_on_the_x_axis(qtbot, panel, controller):
         assert values and all(float(v).is_integer() for v in values), values
 
 
-class PaintCounter(QObject):
-    """Counts the paint events of the widgets it is installed on."""
-
-    def __init__(self, widgets):
-        super().__init__()
-        self.count = 0
-        for widget in widgets:
-            widget.installEventFilter(self)
-
-    def eventFilter(self, obj, event):  # noqa: N802 - Qt's name
-        if event.type() == QEvent.Type.Paint:
-            self.count += 1
-        return False
-
-
-def event_loop_turned(qtbot) -> None:
-    """Until the events posted so far (paints among them) have been delivered."""
-    turned = []
-    QTimer.singleShot(0, lambda: turned.append(True))
-    qtbot.waitUntil(lambda: bool(turned))
-
-
 def test_plots_repaint_at_most_five_times_a_second_while_playing(qtbot, panel, controller):
     controller.set_stop_condition(None)
     controller.set_speed(None)
     train(controller, 3)
     wait_drawn(qtbot, panel.loss.curves["batch_loss"], 3)
-    paints = PaintCounter([panel.loss_plot.viewport()])
-    for _ in range(50):  # until the paints of those steps are done
-        before = paints.count
-        event_loop_turned(qtbot)
-        if paints.count == before:
-            break
-    paints.count = 0
+    paints = EventCounter([panel.loss_plot.viewport()])
+    quiet(qtbot, paints)  # the paints of those steps done
     clock = ManualClock(tick=0.0005)  # every reading moves it 0.5 ms: time = work done
     controller.clock = clock
     start = clock.time
