@@ -17,7 +17,7 @@ import math
 import re
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QSignalBlocker, Qt
+from PySide6.QtCore import QEvent, QObject, QSettings, QSignalBlocker, QSize, Qt
 from PySide6.QtGui import QColor, QFontMetricsF, QPalette
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -415,6 +415,25 @@ def _readout_label(tooltip: str) -> QLabel:
     return label
 
 
+class _ReadoutBox(QWidget):
+    """Holds a page's readout outside any layout, at the height the page sets: a label in a
+    layout tells the layouts above it of every new text (5 times a second while playing, at
+    every mouse move over a plot), and each time the whole main window was laid out again."""
+
+    def __init__(self, label: QLabel):
+        super().__init__()
+        label.setParent(self)
+        self._label = label
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def resizeEvent(self, event) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._label.setGeometry(self.rect())
+
+    def sizeHint(self) -> QSize:  # noqa: N802 - Qt's name
+        return QSize(0, self.minimumHeight())
+
+
 def _hover_line() -> pg.InfiniteLine:
     pen = _pen("#808080", 1, 160, Qt.PenStyle.DashLine)
     line = pg.InfiniteLine(angle=90, movable=False, pen=pen)
@@ -533,7 +552,8 @@ class _Page(QWidget):
         # keeps clear of it (the lines below run on under it).
         header = QGridLayout()
         header.setContentsMargins(4, 2, 4, 0)
-        header.addWidget(self.readout, 0, 0)
+        self._readout_box = _ReadoutBox(self.readout)
+        header.addWidget(self._readout_box, 0, 0)
         top_right = Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignRight
         header.addWidget(self.log_checkbox, 0, 0, top_right)
         self.log_checkbox.raise_()
@@ -867,6 +887,9 @@ class _Page(QWidget):
         height = max(self.readout.heightForWidth(max(width, 1)), self._readout_height)
         if height != self.readout.minimumHeight():
             self.readout.setMinimumHeight(height)
+        box = self._readout_box
+        if height != box.minimumHeight() or height != box.maximumHeight():
+            box.setFixedHeight(height)  # the one change the layouts hear of
         self._readout_height = height
 
     def _readout_lines(self, row: int | None) -> tuple[list[list[str]], str]:
