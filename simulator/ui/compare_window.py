@@ -164,6 +164,9 @@ class CompareWindow(QWidget):
             key.setToolTip("\n".join(f"{n}: {KEYS[n].values}" for n in KEYS))
             values = QLineEdit()
             values.setPlaceholderText("values, separated by commas")
+            values.setToolTip(
+                "The values to try, separated by commas (0.01, 0.1, 1 · full, 10, 1 · 8, 8x8)"
+            )
             values.textEdited.connect(lambda _=None: self._to_custom())
             key.activated.connect(lambda _=None: self._to_custom())
             row = QHBoxLayout()
@@ -212,6 +215,9 @@ class CompareWindow(QWidget):
         for key, text in CURVES.items():
             self.curve_choice.addItem(text, key)
         self.curve_choice.currentIndexChanged.connect(lambda _=None: self._redraw_curves())
+        self.curve_choice.setToolTip(
+            "Which curve the plot shows: each variant's mean over its seeds, the band their range"
+        )
         self.target = QLineEdit("0.1")
         self.target.setToolTip("Steps to target: the first evaluation at or under this loss")
         self.target.setMaximumWidth(80)
@@ -243,8 +249,10 @@ class CompareWindow(QWidget):
         self.table.doubleClicked.connect(lambda _=None: self.open_selected())
 
         self.csv_button = QPushButton("Export CSV…")
+        self.csv_button.setToolTip("Save the results table as CSV: one row per variant and seed")
         self.csv_button.clicked.connect(self.export_csv)
         self.image_button = QPushButton("Export Plot…")
+        self.image_button.setToolTip("Save the plot as a PNG or SVG image")
         self.image_button.clicked.connect(self.export_plot)
         self.open_button = QPushButton("Open Run as Project")
         self.open_button.setToolTip("Open the selected variant's first seed, trained (Enter)")

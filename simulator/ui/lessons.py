@@ -159,11 +159,14 @@ class LessonsPanel(QWidget):
         self.new_button.setAccessibleName("New question")
         self.ask_button = QPushButton("Ask about selection")
         self.ask_button.setAccessibleName("Ask about the selected connection")
+        self.ask_button.setToolTip(
+            "A question about the connection selected on the canvas: predict its ∂E/∂w"
+        )
         self.guess_label = QLabel()
         self.guess_edit = QLineEdit()
-        self.guess_edit.setPlaceholderText("e.g. 0.05 or −1.2e-3")
+        self.guess_edit.setPlaceholderText("e.g. 0.05 or −1.2×10⁻³")
         self.guess_edit.setAccessibleName("Your guess")
-        self.guess_edit.setToolTip("Your answer: a number such as 0.05, −1.2e-3 or 0,5")
+        self.guess_edit.setToolTip("Your answer: a number such as 0.05, −1.2×10⁻³, 1.2e-3 or 0,5")
         self.reveal_button = QPushButton("Reveal")
         self.reveal_button.setToolTip(
             "Score your guess (right within 1 %) and show the engine's value; when it is off by "
@@ -173,7 +176,9 @@ class LessonsPanel(QWidget):
         self.verdict_label.setWordWrap(True)
         self.verdict_label.setTextFormat(Qt.RichText)
         self.back_button = QPushButton("‹ Back")
+        self.back_button.setToolTip("The lesson's previous page")
         self.next_button = QPushButton("Next ›")
+        self.next_button.setToolTip("The lesson's next page")
         self.page_label = QLabel()
         self.page_label.setAlignment(Qt.AlignCenter)
 
