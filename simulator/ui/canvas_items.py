@@ -585,30 +585,24 @@ class ConnectionItem(_Highlights, QGraphicsItem):
         return self._shape
 
     def batch(self) -> ConnectionBatch | None:
-        """The batch that draws this connection (None: it draws itself)."""
+        """The batch that draws this connection (None: not drawn yet)."""
         return self._batch
 
     def join_batch(self, batch: ConnectionBatch) -> None:
         """From now on ``batch`` draws this connection (until then nothing does)."""
         self._batch = batch
 
-    def highlighted(self) -> bool:
-        """Marked, glowing, hovered or selected: drawn with a halo, above the others."""
-        return self._mark is not None or self._glow > 0 or self._hover or self.isSelected()
-
     def _pen_changed(self) -> None:
         if self._batch is not None:
             self._batch.restyled()
-        else:
-            self.update()
 
     def _look_changed(self) -> None:
         if self._batch is not None:
             self._batch.highlight_changed(self)
-        else:
-            self.update()
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
+        # Qt never asks (the item has no contents: its batch draws it); drawn on its own, it
+        # looks as the batch draws it.
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.paint_halos(painter, self.isSelected())
         painter.setPen(self._pen)
@@ -761,9 +755,6 @@ class ConnectionBatch(QGraphicsObject):
         if scene is not None:
             _SelectionWatcher.of(scene).batches.add(self)
             self.selection_changed(scene.selectedItems())
-
-    def items(self) -> list[ConnectionItem]:
-        return list(self._items)
 
     def boundingRect(self) -> QRectF:  # noqa: N802 - Qt's name
         return self._rect
